@@ -1,0 +1,33 @@
+import { loadConfig } from '../config/load-config.js'
+import { withEnvFile } from '../config/read-env-file.js'
+import { isOperatorFacing, UserFacingError } from '../errors.js'
+import { createLogger } from '../logger.js'
+import { runCampaignCommand } from './campaign-command.js'
+
+const USAGE = `用法 (usage): npm run cli -- <命令>
+  campaign create [--plan <计划名或文件>] --start YYYY-MM-DD   按计划创建专项治理（重复执行不会重复创建）
+  campaign list                                                列出已有的专项治理
+例：npm run cli -- campaign create --start 2015-07-01`
+
+/** `npm run cli -- …`: administrative commands that run against the configured database. */
+async function main(argv: string[]): Promise<number> {
+  const [group, ...rest] = argv
+  const config = loadConfig(withEnvFile(process.env))
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel)
+  switch (group) {
+    case 'campaign':
+      return runCampaignCommand(rest, config, logger, (line) => process.stdout.write(`${line}\n`))
+    default:
+      process.stdout.write(`${USAGE}\n`)
+      return group === undefined || group === 'help' || group === '--help' ? 0 : 2
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (isOperatorFacing(error) || error instanceof UserFacingError) process.stderr.write(`${error.message}\n`)
+    else process.stderr.write(`${String((error as Error)?.stack ?? error)}\n`)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,147 @@
+import { ConfigError } from '../errors.js'
+import { DEFAULT_PLAN } from '../domain/plan/load-plan.js'
+import { DEFAULT_DATABASE_URL, parseDatabaseUrl, type DatabaseTarget } from '../db/database-url.js'
+
+export const DEFAULT_WECOM_API_BASE = 'https://qyapi.weixin.qq.com'
+
+/** Credentials of the self-built app (自建应用); all five or none. */
+export interface WeComCredentials {
+  corpId: string
+  agentId: number
+  secret: string
+  token: string
+  aesKey: string
+}
+
+export type DemoDataMode = 'auto' | 'on' | 'off'
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface Config {
+  database: DatabaseTarget
+  /** DATABASE_URL as given, password redacted, for messages. */
+  databaseUrl: string
+  host: string
+  port: number
+  /** null: console delivery mode (no WeCom credentials configured). */
+  wecom: WeComCredentials | null
+  wecomApiBase: string
+  callbackPath: string
+  demoData: DemoDataMode
+  /** The plan for demo data and the CLI's default: a built-in plan name or a JSON file path. */
+  plan: string
+  logLevel: LogLevel
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+const CREDENTIAL_VARS = ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY'] as const
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/**
+ * Reads the configuration once. Every problem is collected and thrown together in one
+ * ConfigError, so an operator fixes them in one go. Secrets have no defaults.
+ */
+export function loadConfig(env: Env): Readonly<Config> {
+  const problems: string[] = []
+  const get = (name: string): string | undefined => {
+    const value = env[name]?.trim()
+    return value === '' ? undefined : value
+  }
+
+  const databaseUrl = get('DATABASE_URL') ?? DEFAULT_DATABASE_URL
+  const parsed = parseDatabaseUrl(databaseUrl)
+  let database: DatabaseTarget = { kind: 'sqlite', path: 'data/bot.sqlite' }
+  if ('problem' in parsed) problems.push(parsed.problem)
+  else database = parsed
+
+  const port = parseInteger(get('PORT') ?? '3000', 0, 65535)
+  if (port === undefined) problems.push(`PORT「${get('PORT')}」应为 0–65535 的整数，例：PORT=3000`)
+
+  const wecom = readCredentials(get, problems)
+
+  const wecomApiBase = (get('WECOM_API_BASE') ?? DEFAULT_WECOM_API_BASE).replace(/\/+$/, '')
+  if (!isHttpUrl(wecomApiBase)) {
+    problems.push(`WECOM_API_BASE「${wecomApiBase}」应为 http(s) 地址，默认 ${DEFAULT_WECOM_API_BASE}`)
+  }
+
+  const callbackPath = get('WECOM_CALLBACK_PATH') ?? '/wecom/callback'
+  if (!/^\/[A-Za-z0-9/_\-.]*$/.test(callbackPath)) {
+    problems.push(`WECOM_CALLBACK_PATH「${callbackPath}」应以 / 开头，只含字母、数字和 / _ - .`)
+  }
+
+  const demoData = (get('DEMO_DATA') ?? 'auto') as DemoDataMode
+  if (!['auto', 'on', 'off'].includes(demoData)) {
+    problems.push(`DEMO_DATA「${demoData}」应为 auto、on 或 off`)
+  }
+
+  const logLevel = (get('LOG_LEVEL') ?? 'info') as LogLevel
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL「${logLevel}」应为 ${LOG_LEVELS.join('、')} 之一`)
+
+  if (problems.length > 0) throw new ConfigError(problems)
+  return Object.freeze({
+    database: Object.freeze(database),
+    databaseUrl,
+    host: get('HOST') ?? '0.0.0.0',
+    port: port ?? 3000,
+    wecom: wecom && Object.freeze(wecom),
+    wecomApiBase,
+    callbackPath,
+    demoData,
+    plan: get('PLAN') ?? DEFAULT_PLAN,
+    logLevel,
+  })
+}
+
+function readCredentials(get: (name: string) => string | undefined, problems: string[]): WeComCredentials | null {
+  const present = CREDENTIAL_VARS.filter((name) => get(name) !== undefined)
+  if (present.length === 0) return null
+  const missing = CREDENTIAL_VARS.filter((name) => get(name) === undefined)
+  if (missing.length > 0) {
+    problems.push(
+      `企业微信凭据不完整：已设置 ${present.join('、')}，缺少 ${missing.join('、')}。` +
+        '五项需全部设置（在企业微信管理后台「应用管理 → 自建应用」与「接收消息 → 设置API接收」中查看），' +
+        '或全部不设置以控制台投递模式运行',
+    )
+  }
+  const corpId = get('WECOM_CORP_ID') ?? ''
+  if (corpId && !/^[A-Za-z0-9]{1,64}$/.test(corpId)) {
+    problems.push('WECOM_CORP_ID 应为字母和数字，例：ww1436e0e65a779aee（管理后台「我的企业」页底部）')
+  }
+  const agentIdRaw = get('WECOM_AGENT_ID')
+  const agentId = agentIdRaw === undefined ? undefined : parseInteger(agentIdRaw, 1, 2 ** 31 - 1)
+  if (agentIdRaw !== undefined && agentId === undefined) {
+    problems.push(`WECOM_AGENT_ID「${agentIdRaw}」应为正整数，例：1000002（自建应用详情页的 AgentId）`)
+  }
+  const token = get('WECOM_TOKEN') ?? ''
+  if (token && !/^[A-Za-z0-9]{1,32}$/.test(token)) {
+    problems.push('WECOM_TOKEN 应为 1–32 位字母或数字（与「设置API接收」页的 Token 一致）')
+  }
+  const aesKey = get('WECOM_AES_KEY') ?? ''
+  if (aesKey && !isValidAesKey(aesKey)) {
+    problems.push(
+      'WECOM_AES_KEY 应为 43 位字母或数字，且 base64 解码后为 32 字节（与「设置API接收」页的 EncodingAESKey 一致）',
+    )
+  }
+  if (missing.length > 0 || agentId === undefined) return null
+  return { corpId, agentId, secret: get('WECOM_SECRET') ?? '', token, aesKey }
+}
+
+/** EncodingAESKey: 43 chars of [A-Za-z0-9], the unpadded base64 of a 32-byte AES key (WECOM.md §1). */
+export function isValidAesKey(key: string): boolean {
+  return /^[A-Za-z0-9]{43}$/.test(key) && Buffer.from(`${key}=`, 'base64').length === 32
+}
+
+function parseInteger(raw: string, min: number, max: number): number | undefined {
+  if (!/^\d+$/.test(raw)) return undefined
+  const value = Number(raw)
+  return value >= min && value <= max ? value : undefined
+}
+
+function isHttpUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw)
+    return url.protocol === 'http:' || url.protocol === 'https:'
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,64 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { DataSource, type DataSourceOptions } from 'typeorm'
+import { migrations } from '../../migrations/index.js'
+import { entities } from '../domain/entities/index.js'
+import type { DatabaseTarget } from './database-url.js'
+import { probeMysqlServer, type MysqlFlavor } from './probe-mysql-server.js'
+import { SnakeNamingStrategy } from './snake-naming-strategy.js'
+
+/**
+ * The one DataSource factory, used by the service, the CLI, the typeorm CLI (ormconfig.ts)
+ * and the tests. `synchronize` is never on: the schema comes from migrations/ only.
+ */
+export async function createDataSource(target: DatabaseTarget): Promise<DataSource> {
+  const flavor = target.kind === 'mysql' ? (await probeMysqlServer(target)).flavor : undefined
+  return new DataSource(dataSourceOptions(target, flavor))
+}
+
+/**
+ * `flavor` matters on a server database: TypeORM reads MariaDB's catalog differently from
+ * MySQL's (MariaDB reports a nullable column's default as the text NULL), so the driver type
+ * must match the server actually there, whatever the URL's scheme says.
+ */
+export function dataSourceOptions(target: DatabaseTarget, flavor: MysqlFlavor = 'mysql'): DataSourceOptions {
+  const common = {
+    entities,
+    migrations,
+    migrationsTableName: 'migrations',
+    namingStrategy: new SnakeNamingStrategy(),
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+  } as const
+  if (target.kind === 'sqlite') {
+    if (target.path !== ':memory:') mkdirSync(dirname(target.path), { recursive: true })
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database: target.path,
+      // WAL lets readers go on while the outbox worker writes; busy timeout waits for a writer.
+      enableWAL: target.path !== ':memory:',
+      timeout: 5000,
+    }
+  }
+  return {
+    ...common,
+    type: flavor,
+    host: target.host,
+    port: target.port,
+    username: target.user,
+    password: target.password,
+    database: target.database,
+    // utf8mb4 so that Chinese text and emoji survive (DESIGN.md §5).
+    charset: 'utf8mb4_unicode_ci',
+    // Instants are stored in UTC whatever the server's or the process's time zone.
+    timezone: 'Z',
+    // DATE columns come back as "YYYY-MM-DD" strings: a calendar date, never shifted by a time zone.
+    dateStrings: ['DATE'],
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    connectTimeout: 10_000,
+    extra: { connectionLimit: 10 },
+  }
+}

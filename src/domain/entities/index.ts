@@ -1,0 +1,65 @@
+import { AgendaItemSchema } from './agenda-item.js'
+import { AttendanceSchema } from './attendance.js'
+import { CampaignSchema } from './campaign.js'
+import { CircularReceiptSchema } from './circular-receipt.js'
+import { CircularSchema } from './circular.js'
+import { ExtensionRequestSchema } from './extension-request.js'
+import { InboundMessageSchema } from './inbound-message.js'
+import { InspectionSchema } from './inspection.js'
+import { LedgerItemSchema } from './ledger-item.js'
+import { MeetingSchema } from './meeting.js'
+import { MonthlyReportSchema } from './monthly-report.js'
+import { OutboxMessageSchema } from './outbox-message.js'
+import { PersonSchema } from './person.js'
+import { PhaseTaskSchema } from './phase-task.js'
+import { PhaseSchema } from './phase.js'
+import { ProblemCategorySchema } from './problem-category.js'
+import { ProgressUpdateSchema } from './progress-update.js'
+import { RoleAssignmentSchema } from './role-assignment.js'
+import { TaskSubmissionSchema } from './task-submission.js'
+import { UnitSchema } from './unit.js'
+
+export * from './agenda-item.js'
+export * from './attendance.js'
+export * from './campaign.js'
+export * from './circular-receipt.js'
+export * from './circular.js'
+export * from './extension-request.js'
+export * from './inbound-message.js'
+export * from './inspection.js'
+export * from './ledger-item.js'
+export * from './meeting.js'
+export * from './monthly-report.js'
+export * from './outbox-message.js'
+export * from './person.js'
+export * from './phase-task.js'
+export * from './phase.js'
+export * from './problem-category.js'
+export * from './progress-update.js'
+export * from './role-assignment.js'
+export * from './task-submission.js'
+export * from './unit.js'
+
+/** Every table of the vocabulary (DESIGN.md §2), listed explicitly for the DataSource. */
+export const entities = [
+  CampaignSchema,
+  PhaseSchema,
+  PhaseTaskSchema,
+  TaskSubmissionSchema,
+  UnitSchema,
+  PersonSchema,
+  RoleAssignmentSchema,
+  ProblemCategorySchema,
+  LedgerItemSchema,
+  ProgressUpdateSchema,
+  ExtensionRequestSchema,
+  MonthlyReportSchema,
+  InspectionSchema,
+  MeetingSchema,
+  AgendaItemSchema,
+  AttendanceSchema,
+  CircularSchema,
+  CircularReceiptSchema,
+  OutboxMessageSchema,
+  InboundMessageSchema,
+]

@@ -1,0 +1,35 @@
+import { EntitySchema } from 'typeorm'
+import { createdAt, flag, primaryId, reference, shortText } from '../../db/columns.js'
+
+/** 人员: has a WeCom userid, belongs to a unit. */
+export interface Person {
+  id: number
+  /** WeCom UserID: 1–64 chars, case-insensitive, stored lower-cased (WECOM.md §0). */
+  userid: string
+  name: string
+  unitId: number | null
+  title: string | null
+  mobile: string | null
+  /** Uses WeCom through WeChat (微信插件): gets plain text, since markdown does not render there. */
+  viaWechat: boolean
+  active: boolean
+  createdAt: Date
+}
+
+export const PersonSchema = new EntitySchema<Person>({
+  name: 'Person',
+  tableName: 'person',
+  columns: {
+    id: primaryId(),
+    userid: shortText(64),
+    name: shortText(50),
+    unitId: reference('Unit', 'fk_person_unit', { nullable: true, onDelete: 'SET NULL' }),
+    title: shortText(100, { nullable: true }),
+    mobile: shortText(20, { nullable: true }),
+    viaWechat: flag(false),
+    active: flag(true),
+    createdAt: createdAt(),
+  },
+  uniques: [{ name: 'uq_person_userid', columns: ['userid'] }],
+  indices: [{ name: 'idx_person_unit', columns: ['unitId'] }],
+})

@@ -1,0 +1,36 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { StartupError } from '../../errors.js'
+import type { PlanTemplate } from './plan-template.js'
+import { validatePlan } from './validate-plan.js'
+
+/** The plan used when none is named: the county's 2015 plan (../shared/plan-source.txt). */
+export const DEFAULT_PLAN = 'weiguan-buwei-2015'
+
+const PLANS_DIR = fileURLToPath(new URL('../../plans/', import.meta.url))
+
+/**
+ * Loads a plan by built-in name (a file in src/plans/) or by path to a JSON file, and
+ * validates it; any problem stops with a StartupError listing all of them.
+ */
+export function loadPlan(nameOrPath: string = DEFAULT_PLAN): PlanTemplate {
+  const builtin = `${PLANS_DIR}${nameOrPath}.json`
+  const path = /^[a-z0-9-]+$/.test(nameOrPath) && existsSync(builtin) ? builtin : nameOrPath
+  if (!existsSync(path)) {
+    throw new StartupError('plan_not_found', `找不到计划「${nameOrPath}」：应为内置计划名（${DEFAULT_PLAN}）或 JSON 文件路径。`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (error) {
+    throw new StartupError('plan_invalid', `计划文件 ${path} 不是有效的 JSON：${(error as Error).message}`)
+  }
+  const problems = validatePlan(parsed)
+  if (problems.length > 0) {
+    throw new StartupError(
+      'plan_invalid',
+      `计划文件 ${path} 有误：\n${problems.map((p) => `  - ${p}`).join('\n')}\n请修改该文件后重试。`,
+    )
+  }
+  return parsed as PlanTemplate
+}

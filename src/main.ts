@@ -1,0 +1,41 @@
+import { loadConfig } from './config/load-config.js'
+import { withEnvFile } from './config/read-env-file.js'
+import { isOperatorFacing } from './errors.js'
+import { createLogger } from './logger.js'
+import { formatBanner } from './service/banner.js'
+import { startService } from './service/start-service.js'
+
+/** Entry point of `npm start`: wires config, logger and service, and shuts down on Ctrl-C / SIGTERM. */
+async function main(): Promise<void> {
+  const config = loadConfig(withEnvFile(process.env))
+  const logger = createLogger(config.logLevel)
+  const service = await startService(config, logger)
+  process.stdout.write(formatBanner(config, service.port, service.demo))
+  logger.info({ port: service.port, delivery: config.wecom ? 'wecom' : 'console' }, 'service started')
+
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'shutting down')
+    try {
+      await service.close()
+      logger.info('shut down cleanly')
+      process.exit(0)
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed')
+      process.exit(1)
+    }
+  }
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+}
+
+main().catch((error: unknown) => {
+  if (isOperatorFacing(error)) {
+    process.stderr.write(`\n启动失败 (start-up failed): ${error.message}\n\n`)
+  } else {
+    process.stderr.write(`\n启动失败 (start-up failed): ${String((error as Error)?.stack ?? error)}\n\n`)
+  }
+  process.exit(1)
+})

@@ -1,0 +1,28 @@
+import type { Config } from '../config/load-config.js'
+import { describeDatabase } from '../db/database-url.js'
+import type { DemoSummary } from '../domain/demo/seed-demo.js'
+
+/** The short Chinese/English start-up banner printed on the terminal. */
+export function formatBanner(config: Readonly<Config>, port: number, demo: DemoSummary | null): string {
+  const base = `http://localhost:${port}`
+  const lines = [
+    '',
+    '为官不为专项治理 · 企业微信督办机器人 (WeCom supervision bot) 已启动',
+    `  健康检查 health:     ${base}/healthz`,
+    `  回调地址 callback:   ${base}${config.callbackPath}  （在企业微信管理后台「应用管理 → 自建应用 → 接收消息 → 设置API接收」填写公网 HTTPS 地址）`,
+    `  数据库 database:     ${describeDatabase(config.database)}`,
+    config.wecom
+      ? `  投递 delivery:       企业微信 WeCom (corp ${config.wecom.corpId}, agent ${config.wecom.agentId}, ${config.wecomApiBase})`
+      : '  投递 delivery:       控制台模式 console mode —— 未配置企业微信凭据，消息只打印在日志中，不会发出',
+  ]
+  if (demo) {
+    lines.push(
+      `  演示数据 demo:       已创建演示专项治理（${demo.units} 个单位、${demo.people} 人、${demo.ledgerItems} 条台账）`,
+      `  试一试 try:          以演示用户 ${demo.sampleUsers.map((u) => `${u.userid}（${u.name}，${u.role}）`).join('、')} 的身份在企业微信中向应用发送「帮助」`,
+    )
+  } else {
+    lines.push('  试一试 try:          在企业微信中向应用发送「帮助」查看可用命令')
+  }
+  lines.push('  按 Ctrl-C 退出 (press Ctrl-C to stop)', '')
+  return lines.join('\n')
+}

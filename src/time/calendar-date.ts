@@ -1,0 +1,111 @@
+/**
+ * Calendar dates ("2015-08-31") as plain strings. Due dates in the plan are calendar dates in
+ * Beijing time (DESIGN.md §6), so they are never turned into instants by accident; all
+ * arithmetic here is done in UTC on the date alone, which no process time zone can shift.
+ */
+export type CalendarDate = string
+
+export const BEIJING_TIME_ZONE = 'Asia/Shanghai'
+
+const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/
+
+export function isCalendarDate(value: string): boolean {
+  const match = DATE_PATTERN.exec(value)
+  if (!match) return false
+  const [, y, m, d] = match.map(Number) as [number, number, number, number]
+  return m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m)
+}
+
+export function parts(date: CalendarDate): { year: number; month: number; day: number } {
+  const match = DATE_PATTERN.exec(date)
+  if (!match) throw new RangeError(`not a calendar date: ${date}`)
+  return { year: Number(match[1]), month: Number(match[2]), day: Number(match[3]) }
+}
+
+export function toCalendarDate(year: number, month: number, day: number): CalendarDate {
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`
+}
+
+export function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate()
+}
+
+export function addDays(date: CalendarDate, days: number): CalendarDate {
+  const { year, month, day } = parts(date)
+  const shifted = new Date(Date.UTC(year, month - 1, day + days))
+  return toCalendarDate(shifted.getUTCFullYear(), shifted.getUTCMonth() + 1, shifted.getUTCDate())
+}
+
+export function isLastDayOfMonth(date: CalendarDate): boolean {
+  const { year, month, day } = parts(date)
+  return day === daysInMonth(year, month)
+}
+
+/**
+ * Adds whole months. A month's last day stays the last day ("end of July" + 1 month is
+ * "end of August"); any other day is clamped to the target month's length.
+ */
+export function addMonths(date: CalendarDate, months: number): CalendarDate {
+  const { year, month, day } = parts(date)
+  const index = year * 12 + (month - 1) + months
+  const targetYear = Math.floor(index / 12)
+  const targetMonth = (index % 12) + 1
+  const length = daysInMonth(targetYear, targetMonth)
+  return toCalendarDate(targetYear, targetMonth, isLastDayOfMonth(date) ? length : Math.min(day, length))
+}
+
+/** Whole days from `from` to `to` (negative when `to` is earlier). */
+export function daysBetween(from: CalendarDate, to: CalendarDate): number {
+  const a = parts(from)
+  const b = parts(to)
+  return Math.round((Date.UTC(b.year, b.month - 1, b.day) - Date.UTC(a.year, a.month - 1, a.day)) / 86_400_000)
+}
+
+export function firstDayOfMonth(date: CalendarDate): CalendarDate {
+  const { year, month } = parts(date)
+  return toCalendarDate(year, month, 1)
+}
+
+export function lastDayOfMonth(date: CalendarDate): CalendarDate {
+  const { year, month } = parts(date)
+  return toCalendarDate(year, month, daysInMonth(year, month))
+}
+
+/** "2015-08" for the month a date falls in. */
+export function monthOf(date: CalendarDate): string {
+  return date.slice(0, 7)
+}
+
+const beijingDateFormat = new Intl.DateTimeFormat('en-CA', {
+  timeZone: BEIJING_TIME_ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+})
+
+/** The calendar date in Beijing at an instant, whatever the process time zone. */
+export function beijingDate(instant: Date): CalendarDate {
+  return beijingDateFormat.format(instant)
+}
+
+const beijingDateTimeFormat = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: BEIJING_TIME_ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+})
+
+/** "2015/08/31 09:05" in Beijing time, for people to read. */
+export function formatBeijingDateTime(instant: Date): string {
+  return beijingDateTimeFormat.format(instant)
+}
+
+/** "8月31日" or, when the year differs from `reference`, "2015年8月31日". */
+export function formatChineseDate(date: CalendarDate, reference?: CalendarDate): string {
+  const { year, month, day } = parts(date)
+  const sameYear = reference !== undefined && parts(reference).year === year
+  return sameYear ? `${month}月${day}日` : `${year}年${month}月${day}日`
+}
