@@ -10,8 +10,6 @@ async function main(): Promise<void> {
   const config = loadConfig(withEnvFile(process.env))
   const logger = createLogger(config.logLevel)
   const service = await startService(config, logger)
-  process.stdout.write(formatBanner(config, service.port, service.demo))
-  logger.info({ port: service.port, delivery: config.wecom ? 'wecom' : 'console' }, 'service started')
 
   let stopping = false
   const stop = async (signal: string) => {
@@ -29,6 +27,9 @@ async function main(): Promise<void> {
   }
   process.on('SIGINT', () => void stop('SIGINT'))
   process.on('SIGTERM', () => void stop('SIGTERM'))
+  // Only now that Ctrl-C is handled does the banner say the service is up.
+  process.stdout.write(formatBanner(config, service.port, service.demo))
+  logger.info({ port: service.port, delivery: config.wecom ? 'wecom' : 'console' }, 'service started')
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,142 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_WECOM_API_BASE, loadConfig } from '../src/config/load-config.js'
+import { withEnvFile } from '../src/config/read-env-file.js'
+import { parseDatabaseUrl, redactDatabaseUrl } from '../src/db/database-url.js'
+import { ConfigError } from '../src/errors.js'
+
+// The official sample's values (WECOM.md §3): a real 43-character EncodingAESKey.
+const AES_KEY = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C'
+const CREDENTIALS = {
+  WECOM_CORP_ID: 'wx5823bf96d3bd56c7',
+  WECOM_AGENT_ID: '1000002',
+  WECOM_SECRET: 's3cr3t-value',
+  WECOM_TOKEN: 'QDG6eK',
+  WECOM_AES_KEY: AES_KEY,
+}
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env)
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError)
+    return (error as ConfigError).problems
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('loadConfig', () => {
+  it('starts on the embedded default with nothing configured, in console delivery mode', () => {
+    const config = loadConfig({})
+    expect(config.database).toEqual({ kind: 'sqlite', path: 'data/bot.sqlite' })
+    expect(config.port).toBe(3000)
+    expect(config.wecom).toBeNull()
+    expect(config.wecomApiBase).toBe(DEFAULT_WECOM_API_BASE)
+    expect(config.callbackPath).toBe('/wecom/callback')
+    expect(config.plan).toBe('weiguan-buwei-2015')
+    expect(Object.isFrozen(config)).toBe(true)
+    expect(Object.isFrozen(config.database)).toBe(true)
+  })
+
+  it('reads a complete set of WeCom credentials and a MySQL URL', () => {
+    const config = loadConfig({
+      ...CREDENTIALS,
+      DATABASE_URL: 'mysql://bot:p%40ss@db.internal:3307/supervision',
+      PORT: '8080',
+      WECOM_API_BASE: 'http://127.0.0.1:9999/',
+    })
+    expect(config.wecom).toEqual({
+      corpId: 'wx5823bf96d3bd56c7',
+      agentId: 1000002,
+      secret: 's3cr3t-value',
+      token: 'QDG6eK',
+      aesKey: AES_KEY,
+    })
+    expect(config.database).toEqual({ kind: 'mysql', host: 'db.internal', port: 3307, user: 'bot', password: 'p@ss', database: 'supervision' })
+    expect(config.port).toBe(8080)
+    expect(config.wecomApiBase).toBe('http://127.0.0.1:9999')
+  })
+
+  it('lists every problem at once', () => {
+    const problems = problemsOf({
+      DATABASE_URL: 'postgres://x@y/z',
+      PORT: '99999',
+      WECOM_CORP_ID: 'ww1436e0e65a779aee',
+      WECOM_AES_KEY: 'too-short',
+      WECOM_API_BASE: 'ftp://example',
+      DEMO_DATA: 'maybe',
+      LOG_LEVEL: 'loud',
+    })
+    expect(problems).toHaveLength(7)
+    expect(problems.join('\n')).toMatch(/DATABASE_URL/)
+    expect(problems.join('\n')).toMatch(/PORT/)
+    expect(problems.join('\n')).toMatch(/WECOM_API_BASE/)
+    expect(problems.join('\n')).toMatch(/DEMO_DATA/)
+    expect(problems.join('\n')).toMatch(/LOG_LEVEL/)
+  })
+
+  it('refuses some-but-not-all credentials and names the missing ones', () => {
+    const problems = problemsOf({ WECOM_CORP_ID: 'ww1436e0e65a779aee', WECOM_TOKEN: 'abc' })
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toContain('缺少 WECOM_AGENT_ID、WECOM_SECRET、WECOM_AES_KEY')
+  })
+
+  it('rejects an AES key that does not decode to 32 bytes, and a bad agent id and token', () => {
+    const problems = problemsOf({
+      ...CREDENTIALS,
+      WECOM_AES_KEY: `${AES_KEY.slice(0, 42)}!`,
+      WECOM_AGENT_ID: 'abc',
+      WECOM_TOKEN: 'has spaces and is much too long for a token',
+    })
+    expect(problems).toHaveLength(3)
+    expect(problems.some((p) => p.startsWith('WECOM_AES_KEY'))).toBe(true)
+    expect(problems.some((p) => p.startsWith('WECOM_AGENT_ID'))).toBe(true)
+    expect(problems.some((p) => p.startsWith('WECOM_TOKEN'))).toBe(true)
+  })
+
+  it('never puts the secret or the password in its messages', () => {
+    const error = (() => {
+      try {
+        loadConfig({ ...CREDENTIALS, WECOM_AES_KEY: 'bad', DATABASE_URL: 'mysql://bot:hunter2@/nodb' })
+      } catch (e) {
+        return e as Error
+      }
+    })()
+    expect(error?.message).toBeDefined()
+    expect(error?.message).not.toContain('hunter2')
+    expect(error?.message).not.toContain('s3cr3t-value')
+  })
+
+  it('lets the environment win over a .env file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'env-'))
+    const file = join(dir, '.env')
+    writeFileSync(file, 'PORT=4000\nLOG_LEVEL=debug\n# comment\n')
+    const env = withEnvFile({ PORT: '5000' }, file)
+    const config = loadConfig(env)
+    expect(config.port).toBe(5000)
+    expect(config.logLevel).toBe('debug')
+    expect(loadConfig(withEnvFile({}, join(dir, 'missing.env'))).port).toBe(3000)
+  })
+})
+
+describe('parseDatabaseUrl', () => {
+  it.each([
+    ['sqlite:data/bot.sqlite', { kind: 'sqlite', path: 'data/bot.sqlite' }],
+    ['sqlite:///var/lib/bot.sqlite', { kind: 'sqlite', path: '/var/lib/bot.sqlite' }],
+    ['sqlite::memory:', { kind: 'sqlite', path: ':memory:' }],
+    ['mysql://root@127.0.0.1/test', { kind: 'mysql', host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test' }],
+    ['mariadb://u:p@h:3310/db', { kind: 'mysql', host: 'h', port: 3310, user: 'u', password: 'p', database: 'db' }],
+  ])('%s', (url, expected) => {
+    expect(parseDatabaseUrl(url)).toEqual(expected)
+  })
+
+  it.each(['sqlite:', 'mysql://host', 'postgres://u@h/db', 'not a url'])('rejects %s with a reason', (url) => {
+    expect(parseDatabaseUrl(url)).toHaveProperty('problem')
+  })
+
+  it('redacts passwords', () => {
+    expect(redactDatabaseUrl('mysql://bot:hunter2@db:3306/x')).toBe('mysql://bot:***@db:3306/x')
+  })
+})

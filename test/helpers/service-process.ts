@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+/** Every variable the service reads, blanked, so a developer's own .env or shell cannot change a test. */
+const BLANK_CONFIG = Object.fromEntries(
+  [
+    'DATABASE_URL',
+    'PORT',
+    'HOST',
+    'WECOM_CORP_ID',
+    'WECOM_AGENT_ID',
+    'WECOM_SECRET',
+    'WECOM_TOKEN',
+    'WECOM_AES_KEY',
+    'WECOM_API_BASE',
+    'WECOM_CALLBACK_PATH',
+    'DEMO_DATA',
+    'PLAN',
+    'LOG_LEVEL',
+  ].map((name) => [name, '']),
+)
+
+export interface ServiceProcess {
+  child: ChildProcess
+  output(): string
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
+  exited: Promise<number | null>
+}
+
+/** Runs `src/main.ts` (what `npm start` runs) as a real process with the given environment. */
+export function spawnService(env: Record<string, string>, script = 'src/main.ts', args: string[] = []): ServiceProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...BLANK_CONFIG, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const listeners = new Set<() => void>()
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString('utf8')
+    for (const listener of listeners) listener()
+  }
+  child.stdout!.on('data', onData)
+  child.stderr!.on('data', onData)
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return {
+    child,
+    output: () => output,
+    exited,
+    waitFor(pattern, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = output.match(pattern)
+          if (match) {
+            listeners.delete(check)
+            clearTimeout(timer)
+            resolve(match)
+          }
+        }
+        const timer = setTimeout(() => {
+          listeners.delete(check)
+          reject(new Error(`timed out waiting for ${pattern}; output so far:\n${output}`))
+        }, timeoutMs)
+        listeners.add(check)
+        void exited.then(() => setTimeout(() => {
+          if (listeners.has(check)) {
+            listeners.delete(check)
+            clearTimeout(timer)
+            reject(new Error(`process exited before ${pattern}; output:\n${output}`))
+          }
+        }, 50))
+        check()
+      })
+    },
+  }
+}

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { DataSource } from 'typeorm'
+import { createDataSource } from '../src/db/create-data-source.js'
+import { entities } from '../src/domain/entities/index.js'
+import { createTestDatabase, dialect, type TestDatabase } from './helpers/test-database.js'
+
+const TABLES = [
+  'agenda_item',
+  'attendance',
+  'campaign',
+  'circular',
+  'circular_receipt',
+  'extension_request',
+  'inbound_message',
+  'inspection',
+  'ledger_item',
+  'meeting',
+  'monthly_report',
+  'outbox_message',
+  'person',
+  'phase',
+  'phase_task',
+  'problem_category',
+  'progress_update',
+  'role_assignment',
+  'task_submission',
+  'unit',
+]
+
+async function tableNames(dataSource: DataSource): Promise<string[]> {
+  const rows: { name: string }[] =
+    dialect === 'mysql'
+      ? await dataSource.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()')
+      : await dataSource.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+  return rows.map((r) => r.name).filter((name) => name !== 'migrations').sort()
+}
+
+describe(`migrations on ${dialect}`, () => {
+  let database: TestDatabase
+  let dataSource: DataSource
+
+  beforeAll(async () => {
+    database = await createTestDatabase()
+    dataSource = await createDataSource(database.target)
+    await dataSource.initialize()
+  })
+  afterAll(async () => {
+    await dataSource?.destroy()
+    await database?.drop()
+  })
+
+  it('creates every table of the vocabulary', async () => {
+    expect(await tableNames(dataSource)).toEqual([])
+    await dataSource.runMigrations({ transaction: 'each' })
+    expect(await tableNames(dataSource)).toEqual(TABLES)
+    expect(entities.map((e) => e.options.tableName).sort()).toEqual(TABLES)
+  })
+
+  it('builds exactly the schema the entities describe (nothing left for TypeORM to change)', async () => {
+    const pending = await dataSource.driver.createSchemaBuilder().log()
+    expect(pending.upQueries.map((q) => q.query)).toEqual([])
+  })
+
+  it.runIf(dialect === 'mysql')('makes every table and text column utf8mb4 even in a latin1 database', async () => {
+    const tables: { name: string; collation: string }[] = await dataSource.query(
+      'SELECT table_name AS name, table_collation AS collation FROM information_schema.tables WHERE table_schema = DATABASE()',
+    )
+    for (const table of tables.filter((t) => t.name !== 'migrations')) expect(table.collation, table.name).toBe('utf8mb4_unicode_ci')
+    const columns: { charset: string | null }[] = await dataSource.query(
+      "SELECT character_set_name AS charset FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name <> 'migrations' AND data_type IN ('varchar', 'text')",
+    )
+    expect(columns.length).toBeGreaterThan(50)
+    expect(new Set(columns.map((c) => c.charset))).toEqual(new Set(['utf8mb4']))
+  })
+
+  it('reverts to an empty database and migrates up again', async () => {
+    await dataSource.undoLastMigration({ transaction: 'each' })
+    expect(await tableNames(dataSource)).toEqual([])
+    await dataSource.runMigrations({ transaction: 'each' })
+    expect(await tableNames(dataSource)).toEqual(TABLES)
+    expect(await dataSource.showMigrations()).toBe(false)
+  })
+})

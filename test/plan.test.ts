@@ -1,0 +1,77 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_PLAN, loadPlan } from '../src/domain/plan/load-plan.js'
+import { validatePlan } from '../src/domain/plan/validate-plan.js'
+import { StartupError } from '../src/errors.js'
+
+describe('the built-in plan', () => {
+  const plan = loadPlan(DEFAULT_PLAN)
+
+  it('holds the four phases of the original document with their windows', () => {
+    expect(plan.phases.map((p) => [p.code, p.name, p.start, p.end])).toEqual([
+      ['mobilize', '宣传动员', '2015-07-01', '2015-07-31'],
+      ['self_check', '自查整改', '2015-08-01', '2015-08-31'],
+      ['inspect', '监督检查', '2015-08-01', '2015-12-31'],
+      ['institutionalize', '建章立制', '2015-12-01', '2015-12-31'],
+    ])
+    expect(plan.phases[0]!.tasks.map((t) => [t.code, t.due])).toEqual([['work_plan', '2015-07-31']])
+    expect(plan.phases[1]!.tasks.find((t) => t.code === 'ledger')?.due).toBe('2015-08-31')
+  })
+
+  it('holds the eight problem categories and the joint meeting', () => {
+    expect(plan.categories.map((c) => `${c.label}${c.name}`)).toEqual([
+      '(一)促进发展不敢为',
+      '(二)履行职责不担当',
+      '(三)工作态度不积极',
+      '(四)推诿扯皮不主动',
+      '(五)降低标准不尽责',
+      '(六)服务群众不热心',
+      '(七)缺乏激情不进取',
+      '(八)因循守旧不敢闯',
+    ])
+    expect(plan.jointMeeting.convener).toBe('县委组织部')
+    expect(plan.jointMeeting.members).toHaveLength(6)
+    expect(plan.monthlyReport.recipient).toContain('干部监督科')
+  })
+})
+
+describe('validatePlan', () => {
+  const valid = loadPlan(DEFAULT_PLAN)
+  const clone = () => structuredClone(valid)
+
+  it('accepts the built-in plan', () => {
+    expect(validatePlan(valid)).toEqual([])
+  })
+
+  it('names a phase that ends before it starts', () => {
+    const plan = clone()
+    plan.phases[1]!.end = '2015-07-15'
+    plan.phases[1]!.tasks = []
+    expect(validatePlan(plan)).toEqual(['第 2 个阶段「自查整改」的结束日期 2015-07-15 早于开始日期 2015-08-01'])
+  })
+
+  it('names every other problem too', () => {
+    const plan = clone()
+    plan.phases[0]!.tasks[0]!.due = '2015-09-01'
+    plan.phases[2]!.code = 'mobilize'
+    plan.categories[1]!.number = 1
+    plan.referenceStart = '2015-7-1'
+    const problems = validatePlan(plan)
+    expect(problems).toHaveLength(4)
+    expect(problems.join('\n')).toContain('不在阶段时间')
+    expect(problems.join('\n')).toContain('重复')
+    expect(problems.join('\n')).toContain('referenceStart')
+  })
+
+  it('stops loading with a StartupError that lists the problems and the file', () => {
+    const plan = clone()
+    plan.phases[3]!.start = '2016-01-05'
+    const file = join(mkdtempSync(join(tmpdir(), 'plan-')), 'bad-plan.json')
+    writeFileSync(file, JSON.stringify(plan))
+    expect(() => loadPlan(file)).toThrow(StartupError)
+    expect(() => loadPlan(file)).toThrow(/bad-plan\.json 有误[\s\S]*建章立制」的结束日期 2015-12-31 早于开始日期 2016-01-05/)
+    expect(() => loadPlan('no-such-plan')).toThrow(/找不到计划「no-such-plan」/)
+  })
+})
