@@ -44,7 +44,7 @@ describe(`every entity round-trips on ${dialect}`, () => {
 
   async function roundTrip<T extends ObjectLiteral>(schema: EntitySchema<T>, values: Partial<T>): Promise<T> {
     const saved = await ds.getRepository(schema).save(values as T)
-    const loaded = await ds.getRepository(schema).findOneByOrFail({ id: (saved as { id: number }).id } as never)
+    const loaded = await ds.getRepository(schema).findOneByOrFail({ id: (saved as unknown as { id: number }).id } as never)
     expect(loaded).toMatchObject(values as object)
     covered.add(schema.options.name)
     return loaded
