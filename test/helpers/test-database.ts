@@ -23,14 +23,14 @@ export interface TestDatabase {
  * created with the server's old latin1 default on purpose, so the tests prove that the
  * migrations themselves make every table utf8mb4.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  if (!TEST_MYSQL_URL) {
+export async function createTestDatabase(mysqlUrl = TEST_MYSQL_URL): Promise<TestDatabase> {
+  if (!mysqlUrl) {
     const dir = mkdtempSync(join(tmpdir(), 'bot-test-'))
     const path = join(dir, 'test.sqlite')
     return { target: { kind: 'sqlite', path }, url: `sqlite:${path}`, drop: async () => rmSync(dir, { recursive: true, force: true }) }
   }
-  const server = parseDatabaseUrl(TEST_MYSQL_URL)
-  if ('problem' in server || server.kind !== 'mysql') throw new Error(`TEST_MYSQL_URL is not a MySQL URL: ${TEST_MYSQL_URL}`)
+  const server = parseDatabaseUrl(mysqlUrl)
+  if ('problem' in server || server.kind !== 'mysql') throw new Error(`not a MySQL URL: ${mysqlUrl}`)
   const name = `bot_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
   const admin = () => createConnection({ host: server.host, port: server.port, user: server.user, password: server.password })
   const connection = await admin()
