@@ -73,6 +73,12 @@ describe('start-up refuses bad configuration with a message that names the fix',
     expect(service.output()).not.toContain('hunter2')
   })
 
+  it('a SQLite file that cannot be created (its folder is a file)', async () => {
+    const service = spawnService({ DATABASE_URL: 'sqlite:/etc/hostname/sub/bot.sqlite' })
+    expect(await service.exited).toBe(1)
+    expectOperatorMessage(service.output(), '无法打开数据库 SQLite /etc/hostname/sub/bot.sqlite', '请检查 DATABASE_URL 与文件目录的读写权限')
+  })
+
   it('a malformed WECOM_AES_KEY, and missing credentials named', async () => {
     const service = spawnService({ WECOM_CORP_ID: 'ww1436e0e65a779aee', WECOM_AES_KEY: 'abc' })
     expect(await service.exited).toBe(1)

@@ -9,10 +9,12 @@ import { describeDatabase, type DatabaseTarget } from './database-url.js'
  * own transaction). Every failure becomes a StartupError naming the database and the fix.
  */
 export async function openDatabase(target: DatabaseTarget, logger: Logger): Promise<DataSource> {
-  const dataSource = await createDataSource(target)
+  let dataSource: DataSource
   try {
+    dataSource = await createDataSource(target)
     await dataSource.initialize()
   } catch (error) {
+    if (error instanceof StartupError) throw error
     throw new StartupError(
       'database_unreachable',
       `无法打开数据库 ${describeDatabase(target)}：${(error as Error).message}。请检查 DATABASE_URL 与文件目录的读写权限。`,
