@@ -1,0 +1,91 @@
+import { BYTE_LIMITS, splitUtf8, truncateUtf8 } from './utf8-limits.js'
+
+/** The message bodies this bot sends through message/send and appchat/send (WECOM.md §4.2). */
+export type AppMessage =
+  | { msgtype: 'text'; text: { content: string } }
+  | { msgtype: 'markdown'; markdown: { content: string } }
+  | { msgtype: 'textcard'; textcard: { title: string; description: string; url: string; btntxt?: string } }
+  | { msgtype: 'template_card'; template_card: TemplateCard }
+  | { msgtype: 'file'; file: { media_id: string } }
+
+/** The parts of a template card this bot uses; WeCom accepts more (WECOM.md §4.4). */
+export interface TemplateCard {
+  card_type: 'text_notice' | 'button_interaction'
+  main_title: { title: string; desc?: string }
+  sub_title_text?: string
+  horizontal_content_list?: { keyname: string; value: string }[]
+  card_action?: { type: 1; url: string }
+  task_id?: string
+  button_list?: { text: string; style?: number; key: string }[]
+}
+
+/** Group robot bodies (webhook/send, WECOM.md §4.8). */
+export type RobotMessage =
+  | { msgtype: 'text'; text: { content: string; mentioned_list?: string[] } }
+  | { msgtype: 'markdown'; markdown: { content: string } }
+
+export const text = (content: string): AppMessage => ({ msgtype: 'text', text: { content } })
+export const markdown = (content: string): AppMessage => ({ msgtype: 'markdown', markdown: { content } })
+
+/**
+ * The plain-text rendering of a message, for members who use WeCom through WeChat (微信插件),
+ * where markdown and template cards do not render (WECOM.md §7 pitfall 7).
+ */
+export function toPlainText(message: AppMessage): AppMessage {
+  switch (message.msgtype) {
+    case 'text':
+    case 'file':
+      return message
+    case 'markdown':
+      return text(markdownToText(message.markdown.content))
+    case 'textcard': {
+      const { title, description, url } = message.textcard
+      return text(`${title}\n${markdownToText(description)}\n${url}`)
+    }
+    case 'template_card': {
+      const card = message.template_card
+      const lines = [card.main_title.title, card.main_title.desc, card.sub_title_text]
+      for (const row of card.horizontal_content_list ?? []) lines.push(`${row.keyname}：${row.value}`)
+      if (card.card_action) lines.push(card.card_action.url)
+      return text(lines.filter((l): l is string => Boolean(l)).join('\n'))
+    }
+  }
+}
+
+/** Strips the markdown subset WeCom renders (WECOM.md §4.3) down to readable text. */
+export function markdownToText(content: string): string {
+  return content
+    .replace(/<font[^>]*>([\s\S]*?)<\/font>/g, '$1')
+    .replace(/\[([^\]]*)\]\(([^)]*)\)/g, '$1 $2')
+    .replace(/\*\*([^*]*)\*\*/g, '$1')
+    .replace(/`([^`]*)`/g, '$1')
+    .replace(/^#{1,6}\s+/gm, '')
+    .replace(/^>\s?/gm, '')
+}
+
+/**
+ * Makes a message fit WeCom's byte limits: text and markdown are split into numbered parts
+ * (each a message of its own), card fields are truncated with a visible note. The robot's
+ * markdown allows 4,096 bytes.
+ */
+export function fitToLimits(message: AppMessage, channel: 'app' | 'robot' = 'app'): AppMessage[] {
+  switch (message.msgtype) {
+    case 'text':
+      return splitUtf8(message.text.content, BYTE_LIMITS.text).map(text)
+    case 'markdown':
+      return splitUtf8(message.markdown.content, channel === 'robot' ? BYTE_LIMITS.robotMarkdown : BYTE_LIMITS.markdown).map(markdown)
+    case 'textcard':
+      return [
+        {
+          msgtype: 'textcard',
+          textcard: {
+            ...message.textcard,
+            title: truncateUtf8(message.textcard.title, BYTE_LIMITS.textcardTitle, '…'),
+            description: truncateUtf8(message.textcard.description, BYTE_LIMITS.textcardDescription),
+          },
+        },
+      ]
+    default:
+      return [message]
+  }
+}
