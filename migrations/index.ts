@@ -1,4 +1,5 @@
 import { InitialSchema1764147600000 } from './1764147600000-initial-schema.js'
+import { PersonUndeliverable1764234000000 } from './1764234000000-person-undeliverable.js'
 
 /** Every migration, in order. Listed explicitly: no globbing, so the typeorm CLI, the service and the tests agree. */
-export const migrations = [InitialSchema1764147600000]
+export const migrations = [InitialSchema1764147600000, PersonUndeliverable1764234000000]

@@ -73,11 +73,12 @@ describe(`migrations on ${dialect}`, () => {
     expect(new Set(columns.map((c) => c.charset))).toEqual(new Set(['utf8mb4']))
   })
 
-  it('reverts to an empty database and migrates up again', async () => {
-    await dataSource.undoLastMigration({ transaction: 'each' })
+  it('reverts every migration, one at a time, to an empty database and migrates up again', async () => {
+    for (let i = 0; i < dataSource.migrations.length; i += 1) await dataSource.undoLastMigration({ transaction: 'each' })
     expect(await tableNames(dataSource)).toEqual([])
     await dataSource.runMigrations({ transaction: 'each' })
     expect(await tableNames(dataSource)).toEqual(TABLES)
     expect(await dataSource.showMigrations()).toBe(false)
+    expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([])
   })
 })

@@ -13,6 +13,11 @@ export interface WeComCredentials {
   aesKey: string
 }
 
+export interface QuietHours {
+  startMinute: number
+  endMinute: number
+}
+
 export type DemoDataMode = 'auto' | 'on' | 'off'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
@@ -26,6 +31,10 @@ export interface Config {
   wecom: WeComCredentials | null
   wecomApiBase: string
   callbackPath: string
+  /** Non-urgent messages wait while it is quiet, in Beijing time; minutes after midnight. */
+  quietHours: QuietHours
+  /** Group robots by name → webhook key (secret). */
+  robots: Readonly<Record<string, string>>
   demoData: DemoDataMode
   /** The plan for demo data and the CLI's default: a built-in plan name or a JSON file path. */
   plan: string
@@ -69,6 +78,12 @@ export function loadConfig(env: Env): Readonly<Config> {
     problems.push(`WECOM_CALLBACK_PATH「${callbackPath}」应以 / 开头，只含字母、数字和 / _ - .`)
   }
 
+  const quietHours = parseQuietHours(get('QUIET_HOURS') ?? '21:00-08:00')
+  if (!quietHours) problems.push(`QUIET_HOURS「${get('QUIET_HOURS')}」应为 HH:MM-HH:MM（北京时间），例：21:00-08:00；不需要免打扰时设为 off`)
+
+  const robots = parseRobots(get('WECOM_ROBOTS') ?? '')
+  if (!robots) problems.push('WECOM_ROBOTS 应为 名称=key 的列表，用逗号分隔，例：lianxi=693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa')
+
   const demoData = (get('DEMO_DATA') ?? 'auto') as DemoDataMode
   if (!['auto', 'on', 'off'].includes(demoData)) {
     problems.push(`DEMO_DATA「${demoData}」应为 auto、on 或 off`)
@@ -86,6 +101,8 @@ export function loadConfig(env: Env): Readonly<Config> {
     wecom: wecom && Object.freeze(wecom),
     wecomApiBase,
     callbackPath,
+    quietHours: Object.freeze(quietHours ?? { startMinute: 0, endMinute: 0 }),
+    robots: Object.freeze(robots ?? {}),
     demoData,
     plan: get('PLAN') ?? DEFAULT_PLAN,
     logLevel,
@@ -124,6 +141,27 @@ function readCredentials(get: (name: string) => string | undefined, problems: st
   }
   if (missing.length > 0 || agentId === undefined) return null
   return { corpId, agentId, secret: get('WECOM_SECRET') ?? '', token, aesKey }
+}
+
+/** "21:00-08:00" → minutes; "off" → an empty window. */
+function parseQuietHours(raw: string): QuietHours | undefined {
+  if (raw === 'off') return { startMinute: 0, endMinute: 0 }
+  const match = /^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$/.exec(raw)
+  if (!match) return undefined
+  const [h1, m1, h2, m2] = match.slice(1).map(Number) as [number, number, number, number]
+  if (h1 > 23 || h2 > 23 || m1 > 59 || m2 > 59) return undefined
+  return { startMinute: h1 * 60 + m1, endMinute: h2 * 60 + m2 }
+}
+
+/** "name=key,name2=key2" → { name: key, … }. */
+function parseRobots(raw: string): Record<string, string> | undefined {
+  const robots: Record<string, string> = {}
+  for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z0-9_-]+)=([A-Za-z0-9-]+)$/.exec(entry)
+    if (!match) return undefined
+    robots[match[1]!] = match[2]!
+  }
+  return robots
 }
 
 /** EncodingAESKey: 43 chars of [A-Za-z0-9], the unpadded base64 of a 32-byte AES key (WECOM.md §1). */

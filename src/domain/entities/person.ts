@@ -1,5 +1,5 @@
 import { EntitySchema } from 'typeorm'
-import { createdAt, flag, primaryId, reference, shortText } from '../../db/columns.js'
+import { createdAt, flag, instant, primaryId, reference, shortText } from '../../db/columns.js'
 
 /** 人员: has a WeCom userid, belongs to a unit. */
 export interface Person {
@@ -12,6 +12,9 @@ export interface Person {
   mobile: string | null
   /** Uses WeCom through WeChat (微信插件): gets plain text, since markdown does not render there. */
   viaWechat: boolean
+  /** WeCom refused delivery: 'invaliduser' or 'unlicenseduser' (null: deliverable as far as known). */
+  undeliverable: string | null
+  undeliverableSince: Date | null
   active: boolean
   createdAt: Date
 }
@@ -27,6 +30,8 @@ export const PersonSchema = new EntitySchema<Person>({
     title: shortText(100, { nullable: true }),
     mobile: shortText(20, { nullable: true }),
     viaWechat: flag(false),
+    undeliverable: shortText(16, { nullable: true }),
+    undeliverableSince: instant({ nullable: true }),
     active: flag(true),
     createdAt: createdAt(),
   },

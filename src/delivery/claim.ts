@@ -1,0 +1,51 @@
+import type { DataSource } from 'typeorm'
+import { OutboxMessageSchema, type OutboxMessage } from '../domain/entities/index.js'
+import { isMysql, sqlInstant } from './sql-instant.js'
+
+export interface ClaimOptions {
+  /** Written to claimed_by; unique per claim, so a worker finds exactly the rows it took. */
+  claimToken: string
+  now: Date
+  limit: number
+  /** In quiet hours only urgent rows are taken. */
+  urgentOnly: boolean
+}
+
+/**
+ * Takes due pending rows for this worker and marks them `sending`. On MySQL/MariaDB the rows
+ * are locked with SELECT … FOR UPDATE SKIP LOCKED, so competing workers take different rows
+ * without waiting for each other. On SQLite one UPDATE … WHERE id IN (SELECT … LIMIT) does it
+ * in a single statement, which SQLite runs under its one write lock.
+ */
+export async function claimDue(dataSource: DataSource, options: ClaimOptions): Promise<OutboxMessage[]> {
+  const now = sqlInstant(dataSource, options.now)
+  const urgent = options.urgentOnly ? ' AND urgent = 1' : ''
+  const due = `status = 'pending' AND next_attempt_at <= ?${urgent} ORDER BY next_attempt_at, id LIMIT ${Number(options.limit)}`
+  if (isMysql(dataSource)) {
+    await dataSource.transaction(async (manager) => {
+      const rows = (await manager.query(`SELECT id FROM outbox_message WHERE ${due} FOR UPDATE SKIP LOCKED`, [now])) as { id: number }[]
+      if (rows.length === 0) return
+      await manager.query(
+        `UPDATE outbox_message SET status = 'sending', claimed_by = ?, claimed_at = ? WHERE id IN (${rows.map(() => '?').join(', ')})`,
+        [options.claimToken, now, ...rows.map((r) => r.id)],
+      )
+    })
+  } else {
+    await dataSource.query(
+      `UPDATE outbox_message SET status = 'sending', claimed_by = ?, claimed_at = ? WHERE id IN (SELECT id FROM outbox_message WHERE ${due})`,
+      [options.claimToken, now, now],
+    )
+  }
+  return dataSource.getRepository(OutboxMessageSchema).find({
+    where: { claimedBy: options.claimToken, status: 'sending' },
+    order: { nextAttemptAt: 'ASC', id: 'ASC' },
+  })
+}
+
+/** Rows left `sending` by a worker that died are pending again after the claim timeout. */
+export async function reclaimStale(dataSource: DataSource, claimedBefore: Date): Promise<void> {
+  await dataSource.query(
+    "UPDATE outbox_message SET status = 'pending', claimed_by = NULL, claimed_at = NULL WHERE status = 'sending' AND claimed_at < ?",
+    [sqlInstant(dataSource, claimedBefore)],
+  )
+}

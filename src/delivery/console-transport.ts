@@ -1,0 +1,33 @@
+import { In, type DataSource } from 'typeorm'
+import { PersonSchema, type OutboxMessage } from '../domain/entities/index.js'
+import { toPlainText, type AppMessage } from '../wecom/messages.js'
+import type { Transport } from './transport.js'
+
+/**
+ * Console delivery mode (no WeCom credentials): the same outbox and worker, but each message is
+ * printed readably — recipients by name — and marked sent. What `npm start` uses on a fresh machine.
+ */
+export function createConsoleTransport(dataSource: DataSource, print: (text: string) => void): Transport {
+  return {
+    name: 'console',
+    async send(row: OutboxMessage) {
+      const recipients = JSON.parse(row.recipients) as { touser?: string[]; toparty?: string[]; totag?: string[]; chatid?: string; robot?: string }
+      const message = JSON.parse(row.payload) as AppMessage
+      const users = recipients.touser ?? []
+      const people =
+        users.length === 0 ? [] : await dataSource.getRepository(PersonSchema).find({ where: { userid: In(users) }, select: { userid: true, name: true } })
+      const names = new Map(people.map((p) => [p.userid, p.name]))
+      const to = [
+        ...users.map((u) => (names.has(u) ? `${names.get(u)}(${u})` : u)),
+        ...(recipients.toparty ?? []).map((p) => `部门${p}`),
+        ...(recipients.totag ?? []).map((t) => `标签${t}`),
+        ...(recipients.chatid ? [`群聊 ${recipients.chatid}`] : []),
+        ...(recipients.robot ? [`群机器人 ${recipients.robot}`] : []),
+      ].join('、')
+      const plain = toPlainText(message)
+      const body = plain.msgtype === 'text' ? plain.text.content : `[${message.msgtype}]`
+      print(`──── 控制台投递 (console delivery) #${row.id} → ${to} [${row.msgType}]\n${body}\n`)
+      return { msgids: [`console-${row.id}`], invalidUsers: [], unlicensedUsers: [] }
+    },
+  }
+}

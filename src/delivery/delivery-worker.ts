@@ -1,0 +1,263 @@
+import { randomUUID } from 'node:crypto'
+import { IsNull, type DataSource } from 'typeorm'
+import type { QuietHours } from '../config/load-config.js'
+import { OutboxMessageSchema, PersonSchema, type OutboxMessage } from '../domain/entities/index.js'
+import type { Logger } from '../logger.js'
+import { RateLimitedError } from '../wecom/errors.js'
+import { markdown } from '../wecom/messages.js'
+import { adminUserids } from './admin-recipients.js'
+import { DEFAULT_BACKOFF, retryDelayMs, type BackoffPolicy } from './backoff.js'
+import { claimDue, reclaimStale } from './claim.js'
+import { enqueue } from './enqueue.js'
+import { isQuietTime } from './quiet-hours.js'
+import type { DeliveryReceipt, Transport } from './transport.js'
+
+export interface DeliveryWorkerOptions {
+  dataSource: DataSource
+  transport: Transport
+  logger: Logger
+  quietHours: QuietHours
+  now?: () => Date
+  random?: () => number
+  /** Names this worker in claimed_by; default host-pid-random. */
+  workerId?: string
+  /** Rows claimed at a time, default 50. */
+  batchSize?: number
+  /** Sends in flight at once (rows to the same recipients always go one after another), default 4. */
+  concurrency?: number
+  /** Pause between polls when there was nothing to do, default 1 s. */
+  pollIntervalMs?: number
+  /** A row `sending` for longer than this is taken to belong to a dead worker, default 5 min. */
+  claimTimeoutMs?: number
+  backoff?: BackoffPolicy
+}
+
+export interface BatchResult {
+  claimed: number
+  sent: number
+  retried: number
+  deferred: number
+  dead: number
+}
+
+export interface DeliveryWorker {
+  /** Claims and sends one batch. */
+  runOnce(): Promise<BatchResult>
+  /** Polls continuously until stop(). */
+  start(): void
+  /** Finishes the batch in hand, then resolves. */
+  stop(): Promise<void>
+}
+
+/** Keys of the bot's own operational alerts: their failure is logged, never alerted about again. */
+export const ALERT_KEY_PREFIX = 'alert:'
+
+/**
+ * The outbox worker: claims due rows, sends them, records `sent` with WeCom's msgid. A
+ * retryable failure comes back later with exponential backoff and jitter until the attempts run
+ * out, then the row is `dead` and the administrators get one alert listing the dead rows. A
+ * per-member rate limit defers a row without counting an attempt. Outside urgent rows, nothing
+ * is sent in quiet hours.
+ */
+export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
+  const { dataSource, transport } = options
+  const now = options.now ?? (() => new Date())
+  const random = options.random ?? Math.random
+  const workerId = options.workerId ?? `worker-${process.pid}-${randomUUID().slice(0, 8)}`
+  const batchSize = options.batchSize ?? 50
+  const concurrency = options.concurrency ?? 4
+  const pollIntervalMs = options.pollIntervalMs ?? 1000
+  const claimTimeoutMs = options.claimTimeoutMs ?? 5 * 60_000
+  const backoff = options.backoff ?? DEFAULT_BACKOFF
+  const logger = options.logger.child({ component: 'delivery', workerId, transport: transport.name })
+  const outbox = dataSource.getRepository(OutboxMessageSchema)
+  let claims = 0
+  let running: Promise<void> | undefined
+  let stopping = false
+  let wake: (() => void) | undefined
+
+  /** Updates a row this worker still holds; a row reclaimed by another worker is left alone. */
+  async function settle(row: OutboxMessage, claimToken: string, values: Partial<OutboxMessage>): Promise<void> {
+    await outbox.update({ id: row.id, claimedBy: claimToken, status: 'sending' }, { ...values, claimedBy: null, claimedAt: null })
+  }
+
+  async function deliver(row: OutboxMessage, claimToken: string, result: BatchResult, dead: OutboxMessage[]): Promise<void> {
+    const at = now()
+    try {
+      const receipt = await transport.send(row)
+      const undelivered = describeUndelivered(receipt)
+      await settle(row, claimToken, {
+        status: 'sent',
+        sentAt: at,
+        attempts: row.attempts + 1,
+        wecomMsgid: receipt.msgids.join(',').slice(0, 128) || null,
+        lastError: undelivered,
+      })
+      result.sent += 1
+      if (undelivered) await recordUndeliverable(receipt, at)
+    } catch (error) {
+      if (error instanceof RateLimitedError) {
+        await settle(row, claimToken, { status: 'pending', nextAttemptAt: error.retryAt })
+        result.deferred += 1
+        return
+      }
+      const attempts = row.attempts + 1
+      const retryable = (error as { retryable?: boolean }).retryable === true
+      const message = String((error as Error).message ?? error).slice(0, 2000)
+      if (retryable && attempts < backoff.maxAttempts) {
+        const nextAttemptAt = new Date(at.getTime() + retryDelayMs(attempts, backoff, random))
+        await settle(row, claimToken, { status: 'pending', attempts, nextAttemptAt, lastError: message })
+        result.retried += 1
+        logger.warn({ outboxId: row.id, attempts, nextAttemptAt, err: message }, 'delivery failed, will retry')
+      } else {
+        await settle(row, claimToken, { status: 'dead', attempts, lastError: message })
+        result.dead += 1
+        dead.push({ ...row, attempts, lastError: message })
+        logger.error({ outboxId: row.id, attempts, err: message }, 'delivery failed for good')
+      }
+    }
+  }
+
+  /** Marks members WeCom refused and tells the administrators, once per member. */
+  async function recordUndeliverable(receipt: DeliveryReceipt, at: Date): Promise<void> {
+    const kinds = [
+      ...receipt.invalidUsers.map((userid) => ({ userid, kind: 'invaliduser' })),
+      ...receipt.unlicensedUsers.map((userid) => ({ userid, kind: 'unlicenseduser' })),
+    ]
+    await dataSource.transaction(async (manager) => {
+      const fresh: { userid: string; kind: string; name: string }[] = []
+      for (const { userid, kind } of kinds) {
+        const person = await manager.findOneBy(PersonSchema, { userid, undeliverable: IsNull() })
+        if (!person) continue
+        await manager.update(PersonSchema, { id: person.id }, { undeliverable: kind, undeliverableSince: at })
+        fresh.push({ userid, kind, name: person.name })
+      }
+      const admins = await adminUserids(manager)
+      if (fresh.length === 0 || admins.length === 0) return
+      const lines = fresh.map((p) =>
+        p.kind === 'invaliduser'
+          ? `- ${p.name}（${p.userid}）：不在应用可见范围或已不在企业（invaliduser）`
+          : `- ${p.name}（${p.userid}）：没有接口许可（unlicenseduser）`,
+      )
+      await enqueue(
+        manager,
+        {
+          dedupeKey: `${ALERT_KEY_PREFIX}undeliverable:${fresh.map((p) => `${p.userid}/${p.kind}`).join(',')}`.slice(0, 160),
+          to: { users: admins },
+          message: markdown(
+            `**企业微信消息未送达**\n以下人员收不到机器人消息：\n${lines.join('\n')}\n请在管理后台调整应用可见范围或许可，或更新花名册。`,
+          ),
+        },
+        at,
+      )
+    })
+  }
+
+  /** One alert for the rows that died in a batch (never for the alerts themselves). */
+  async function alertDead(dead: OutboxMessage[]): Promise<void> {
+    const reportable = dead.filter((row) => !row.dedupeKey.startsWith(ALERT_KEY_PREFIX))
+    if (reportable.length === 0) return
+    await dataSource.transaction(async (manager) => {
+      const admins = await adminUserids(manager)
+      if (admins.length === 0) {
+        logger.error({ outboxIds: reportable.map((r) => r.id) }, 'dead messages and no org_admin to alert')
+        return
+      }
+      const lines = reportable.slice(0, 10).map((row) => `- #${row.id} ${summarizeRecipients(row)}：${(row.lastError ?? '').slice(0, 80)}`)
+      if (reportable.length > 10) lines.push(`- 另有 ${reportable.length - 10} 条`)
+      await enqueue(
+        manager,
+        {
+          dedupeKey: `${ALERT_KEY_PREFIX}dead:${reportable.map((r) => r.id).join(',')}`.slice(0, 160),
+          to: { users: admins },
+          message: markdown(
+            `**${reportable.length} 条消息多次发送失败，已停止重试**\n${lines.join('\n')}\n查看：npm run cli -- outbox status；处理后重试：npm run cli -- outbox retry --dead`,
+          ),
+        },
+        now(),
+      )
+    })
+  }
+
+  async function runOnce(): Promise<BatchResult> {
+    const at = now()
+    await reclaimStale(dataSource, new Date(at.getTime() - claimTimeoutMs))
+    claims += 1
+    const claimToken = `${workerId}#${claims}`
+    const rows = await claimDue(dataSource, {
+      claimToken,
+      now: at,
+      limit: batchSize,
+      urgentOnly: isQuietTime(at, options.quietHours),
+    })
+    const result: BatchResult = { claimed: rows.length, sent: 0, retried: 0, deferred: 0, dead: 0 }
+    const dead: OutboxMessage[] = []
+    // Rows to the same recipients go in order (numbered parts); different recipients in parallel.
+    const lanes = new Map<string, OutboxMessage[]>()
+    for (const row of rows) lanes.set(row.recipients, [...(lanes.get(row.recipients) ?? []), row])
+    const queue = [...lanes.values()]
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+        for (let lane = queue.shift(); lane; lane = queue.shift()) {
+          for (const row of lane) await deliver(row, claimToken, result, dead)
+        }
+      }),
+    )
+    if (dead.length > 0) await alertDead(dead)
+    if (rows.length > 0) logger.debug({ ...result }, 'batch delivered')
+    return result
+  }
+
+  async function loop(): Promise<void> {
+    while (!stopping) {
+      let result: BatchResult | undefined
+      try {
+        result = await runOnce()
+      } catch (error) {
+        logger.error({ err: error }, 'delivery batch failed')
+      }
+      if (stopping) break
+      if (!result || result.claimed < batchSize) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, pollIntervalMs)
+          wake = () => {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
+        wake = undefined
+      }
+    }
+  }
+
+  return {
+    runOnce,
+    start() {
+      if (running) return
+      stopping = false
+      running = loop()
+    },
+    async stop() {
+      stopping = true
+      wake?.()
+      await running
+      running = undefined
+    },
+  }
+}
+
+function describeUndelivered(receipt: DeliveryReceipt): string | null {
+  const parts = []
+  if (receipt.invalidUsers.length > 0) parts.push(`未送达（invaliduser）：${receipt.invalidUsers.join('、')}`)
+  if (receipt.unlicensedUsers.length > 0) parts.push(`未送达（unlicenseduser）：${receipt.unlicensedUsers.join('、')}`)
+  return parts.length > 0 ? parts.join('；') : null
+}
+
+function summarizeRecipients(row: OutboxMessage): string {
+  const r = JSON.parse(row.recipients) as { touser?: string[]; chatid?: string; robot?: string }
+  if (r.chatid) return `群聊 ${r.chatid}`
+  if (r.robot) return `群机器人 ${r.robot}`
+  const users = r.touser ?? []
+  return users.length > 3 ? `${users.slice(0, 3).join('、')} 等 ${users.length} 人` : users.join('、')
+}
+

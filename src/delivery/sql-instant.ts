@@ -1,0 +1,17 @@
+import type { DataSource, EntityManager } from 'typeorm'
+
+/**
+ * An instant as a raw-query parameter: mysql2 formats a Date itself (in UTC, the connection's
+ * time zone), better-sqlite3 cannot bind a Date, so it gets the UTC text TypeORM stores
+ * ("2015-08-31 16:30:00.000"), which compares correctly as a string.
+ */
+export function sqlInstant(db: DataSource | EntityManager, instant: Date): Date | string {
+  const type = ('connection' in db ? db.connection : db).options.type
+  if (type === 'mysql' || type === 'mariadb') return instant
+  return instant.toISOString().replace('T', ' ').replace('Z', '')
+}
+
+export function isMysql(db: DataSource | EntityManager): boolean {
+  const type = ('connection' in db ? db.connection : db).options.type
+  return type === 'mysql' || type === 'mariadb'
+}

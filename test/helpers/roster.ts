@@ -1,0 +1,28 @@
+import type { DataSource } from 'typeorm'
+import { PersonSchema, RoleAssignmentSchema, UnitSchema, type Role } from '../../src/domain/entities/index.js'
+
+export interface RosterEntry {
+  userid: string
+  name: string
+  roles?: Role[]
+  viaWechat?: boolean
+}
+
+/** A unit and its people, with roles; returns the unit id. */
+export async function seedRoster(dataSource: DataSource, unitName: string, people: RosterEntry[]): Promise<number> {
+  const unit = await dataSource.getRepository(UnitSchema).save({ name: unitName, kind: 'county_department', parentId: null })
+  for (const entry of people) {
+    const person = await dataSource.getRepository(PersonSchema).save({
+      userid: entry.userid,
+      name: entry.name,
+      unitId: unit.id,
+      title: null,
+      mobile: null,
+      viaWechat: entry.viaWechat ?? false,
+    })
+    for (const role of entry.roles ?? []) {
+      await dataSource.getRepository(RoleAssignmentSchema).save({ personId: person.id, role, unitId: role === 'org_admin' ? null : unit.id })
+    }
+  }
+  return unit.id
+}
