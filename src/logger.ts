@@ -16,6 +16,10 @@ export const REDACTED_PATHS = [
   '*.accessToken',
   '*.access_token',
   '*.password',
+  '*.*.secret',
+  '*.*.token',
+  '*.*.aesKey',
+  '*.*.password',
 ]
 
 /** Structured JSON logs on stdout (or a given stream, for tests), with secrets redacted. */

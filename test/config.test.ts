@@ -109,6 +109,17 @@ describe('loadConfig', () => {
     expect(error?.message).not.toContain('s3cr3t-value')
   })
 
+  it('reads quiet hours and group robots', () => {
+    const config = loadConfig({ QUIET_HOURS: '22:30-07:00', WECOM_ROBOTS: 'lianxi=693a91f6-7xxx, town=abc-123' })
+    expect(config.quietHours).toEqual({ startMinute: 22 * 60 + 30, endMinute: 7 * 60 })
+    expect(config.robots).toEqual({ lianxi: '693a91f6-7xxx', town: 'abc-123' })
+    expect(loadConfig({}).quietHours).toEqual({ startMinute: 21 * 60, endMinute: 8 * 60 })
+    expect(loadConfig({ QUIET_HOURS: 'off' }).quietHours).toEqual({ startMinute: 0, endMinute: 0 })
+    const problems = problemsOf({ QUIET_HOURS: '9pm-8am', WECOM_ROBOTS: 'no-equals-sign' })
+    expect(problems).toHaveLength(2)
+    expect(problems[0]).toContain('例：21:00-08:00')
+  })
+
   it('lets the environment win over a .env file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'env-'))
     const file = join(dir, '.env')

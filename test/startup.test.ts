@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createDataSource } from '../src/db/create-data-source.js'
@@ -77,6 +79,32 @@ describe('start-up refuses bad configuration with a message that names the fix',
     const service = spawnService({ DATABASE_URL: 'sqlite:/etc/hostname/sub/bot.sqlite' })
     expect(await service.exited).toBe(1)
     expectOperatorMessage(service.output(), '无法打开数据库 SQLite /etc/hostname/sub/bot.sqlite', '请检查 DATABASE_URL 与文件目录的读写权限')
+  })
+
+  it('a SQLite path under /proc, which would hang recursive mkdir forever', async () => {
+    const service = spawnService({ DATABASE_URL: 'sqlite:/proc/no-such-dir/bot.sqlite' })
+    expect(await service.exited).toBe(1)
+    expectOperatorMessage(service.output(), '无法打开数据库 SQLite /proc/no-such-dir/bot.sqlite')
+  })
+
+  it('a % in the database password that is not URL-encoded', async () => {
+    const service = spawnService({ DATABASE_URL: 'mysql://bot:50%off@127.0.0.1:3306/supervision' })
+    expect(await service.exited).toBe(1)
+    expectOperatorMessage(service.output(), '请把 % 写成 %25')
+    expect(service.output()).not.toContain('50%off')
+  })
+
+  it('a port already in use', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1')
+    await new Promise((resolve) => blocker.once('listening', resolve))
+    const port = String((blocker.address() as AddressInfo).port)
+    try {
+      const service = spawnService({ DATABASE_URL: 'sqlite::memory:', HOST: '127.0.0.1', PORT: port })
+      expect(await service.exited).toBe(1)
+      expectOperatorMessage(service.output(), `端口 ${port} 已被占用`, 'EADDRINUSE')
+    } finally {
+      blocker.close()
+    }
   })
 
   it('a malformed WECOM_AES_KEY, and missing credentials named', async () => {

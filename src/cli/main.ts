@@ -3,10 +3,13 @@ import { withEnvFile } from '../config/read-env-file.js'
 import { isOperatorFacing, UserFacingError } from '../errors.js'
 import { createLogger } from '../logger.js'
 import { runCampaignCommand } from './campaign-command.js'
+import { runOutboxCommand } from './outbox-command.js'
 
 const USAGE = `用法 (usage): npm run cli -- <命令>
   campaign create [--plan <计划名或文件>] --start YYYY-MM-DD   按计划创建专项治理（重复执行不会重复创建）
   campaign list                                                列出已有的专项治理
+  outbox status                                                发件箱状态：各状态数量、最早的待发送、失败的消息
+  outbox retry <编号>|--dead                                   重新投递一条消息或全部失败的消息
 例：npm run cli -- campaign create --start 2015-07-01`
 
 /** `npm run cli -- …`: administrative commands that run against the configured database. */
@@ -17,6 +20,8 @@ async function main(argv: string[]): Promise<number> {
   switch (group) {
     case 'campaign':
       return runCampaignCommand(rest, config, logger, (line) => process.stdout.write(`${line}\n`))
+    case 'outbox':
+      return runOutboxCommand(rest, config, logger, (line) => process.stdout.write(`${line}\n`))
     default:
       process.stdout.write(`${USAGE}\n`)
       return group === undefined || group === 'help' || group === '--help' ? 0 : 2

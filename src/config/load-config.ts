@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js'
 import { DEFAULT_PLAN } from '../domain/plan/load-plan.js'
-import { DEFAULT_DATABASE_URL, parseDatabaseUrl, type DatabaseTarget } from '../db/database-url.js'
+import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactDatabaseUrl, type DatabaseTarget } from '../db/database-url.js'
 
 export const DEFAULT_WECOM_API_BASE = 'https://qyapi.weixin.qq.com'
 
@@ -95,7 +95,7 @@ export function loadConfig(env: Env): Readonly<Config> {
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze({
     database: Object.freeze(database),
-    databaseUrl,
+    databaseUrl: redactDatabaseUrl(databaseUrl),
     host: get('HOST') ?? '0.0.0.0',
     port: port ?? 3000,
     wecom: wecom && Object.freeze(wecom),

@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { DataSource, type DataSourceOptions } from 'typeorm'
 import { migrations } from '../../migrations/index.js'
 import { entities } from '../domain/entities/index.js'
 import type { DatabaseTarget } from './database-url.js'
+import { ensureDirectory } from './ensure-directory.js'
 import { probeMysqlServer, type MysqlFlavor } from './probe-mysql-server.js'
 import { SnakeNamingStrategy } from './snake-naming-strategy.js'
 
@@ -32,7 +32,7 @@ export function dataSourceOptions(target: DatabaseTarget, flavor: MysqlFlavor = 
     logging: false,
   } as const
   if (target.kind === 'sqlite') {
-    if (target.path !== ':memory:') mkdirSync(dirname(target.path), { recursive: true })
+    if (target.path !== ':memory:') ensureDirectory(dirname(target.path))
     return {
       ...common,
       type: 'better-sqlite3',

@@ -29,18 +29,27 @@ export function parseDatabaseUrl(raw: string): DatabaseTarget | { problem: strin
   if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
     return { problem: `DATABASE_URL 的协议「${url.protocol}」不受支持，只支持 mysql://、mariadb:// 与 sqlite:` }
   }
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ''))
+  const database = safeDecode(url.pathname.replace(/^\//, ''))
   if (!url.hostname || database === '' || database.includes('/')) {
     return { problem: 'DATABASE_URL 缺少主机或库名，例：mysql://bot:密码@127.0.0.1:3306/supervision' }
   }
   const port = url.port === '' ? 3306 : Number(url.port)
-  return {
-    kind: 'mysql',
-    host: url.hostname,
-    port,
-    user: decodeURIComponent(url.username || 'root'),
-    password: decodeURIComponent(url.password),
-    database,
+  let user: string
+  let password: string
+  try {
+    user = decodeURIComponent(url.username || 'root')
+    password = decodeURIComponent(url.password)
+  } catch {
+    return { problem: 'DATABASE_URL 的用户名或密码含有未编码的 %：请把 % 写成 %25（其他特殊字符同样按 URL 编码，例：@ 写成 %40）' }
+  }
+  return { kind: 'mysql', host: url.hostname, port, user, password, database }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
   }
 }
 

@@ -3,19 +3,32 @@ import type { AddressInfo } from 'node:net'
 import type { DataSource } from 'typeorm'
 import type { Config } from '../config/load-config.js'
 import { openDatabase } from '../db/open-database.js'
+import { StartupError } from '../errors.js'
+import { createConsoleTransport } from '../delivery/console-transport.js'
+import { createDeliveryWorker, type DeliveryWorker } from '../delivery/delivery-worker.js'
+import type { Transport } from '../delivery/transport.js'
+import { createWeComTransport } from '../delivery/wecom-transport.js'
 import { isDatabaseEmpty, seedDemo, type DemoSummary } from '../domain/demo/seed-demo.js'
 import { loadPlan } from '../domain/plan/load-plan.js'
 import { createApp } from '../http/create-app.js'
 import type { Logger } from '../logger.js'
 import { createScheduler, type Scheduler } from '../scheduler/create-scheduler.js'
 import { beijingDate } from '../time/calendar-date.js'
+import { createWeComClient } from '../wecom/wecom-client.js'
 
 export interface RunningService {
   port: number
   dataSource: DataSource
   demo: DemoSummary | null
   scheduler: Scheduler
+  worker: DeliveryWorker
   close(): Promise<void>
+}
+
+export interface ServiceOptions {
+  now?: () => Date
+  /** Where console delivery mode prints messages (default stdout). */
+  print?: (text: string) => void
 }
 
 /**
@@ -23,7 +36,9 @@ export interface RunningService {
  * is empty and nothing real is configured, HTTP server, scheduler. `close()` undoes it in
  * reverse: HTTP closed, scheduler stopped, database closed.
  */
-export async function startService(config: Readonly<Config>, logger: Logger, now = () => new Date()): Promise<RunningService> {
+export async function startService(config: Readonly<Config>, logger: Logger, options: ServiceOptions = {}): Promise<RunningService> {
+  const now = options.now ?? (() => new Date())
+  const print = options.print ?? ((text: string) => void process.stdout.write(text))
   const plan = loadPlan(config.plan)
   const dataSource = await openDatabase(config.database, logger)
   try {
@@ -32,7 +47,9 @@ export async function startService(config: Readonly<Config>, logger: Logger, now
 
     const app = createApp({ dataSource, logger, deliveryMode: config.wecom ? 'wecom' : 'console', now })
     const server = await listen(app.callback(), config.host, config.port)
-    // The reminder sweeps and the delivery worker register their jobs here as they are built.
+    const worker = createDeliveryWorker({ dataSource, transport: createTransport(config, dataSource, print), logger, quietHours: config.quietHours, now })
+    worker.start()
+    // The reminder sweeps register their jobs here as they are built.
     const scheduler = createScheduler([], logger)
     const port = (server.address() as AddressInfo).port
     return {
@@ -40,10 +57,12 @@ export async function startService(config: Readonly<Config>, logger: Logger, now
       dataSource,
       demo,
       scheduler,
+      worker,
       async close() {
         await new Promise<void>((resolve) => server.close(() => resolve()))
         server.closeAllConnections()
         await scheduler.stop()
+        await worker.stop()
         await dataSource.destroy()
       },
     }
@@ -51,6 +70,18 @@ export async function startService(config: Readonly<Config>, logger: Logger, now
     await dataSource.destroy()
     throw error
   }
+}
+
+/** WeCom when credentials are configured, otherwise console delivery mode. */
+function createTransport(config: Readonly<Config>, dataSource: DataSource, print: (text: string) => void): Transport {
+  if (!config.wecom) return createConsoleTransport(dataSource, print)
+  const client = createWeComClient({
+    baseUrl: config.wecomApiBase,
+    corpId: config.wecom.corpId,
+    agentId: config.wecom.agentId,
+    secret: config.wecom.secret,
+  })
+  return createWeComTransport(client, config.robots)
 }
 
 async function shouldSeedDemo(config: Readonly<Config>, dataSource: DataSource): Promise<boolean> {
@@ -63,7 +94,17 @@ async function shouldSeedDemo(config: Readonly<Config>, dataSource: DataSource):
 function listen(handler: RequestListener, host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer(handler)
-    server.once('error', reject)
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const fixes: Record<string, string> = {
+        EADDRINUSE: `端口 ${port} 已被占用：停止占用它的程序，或把 PORT 设为其他端口（0 表示任选空闲端口）`,
+        EACCES: `没有权限监听端口 ${port}：使用 1024 以上的端口，或以有权限的用户运行`,
+        ENOTFOUND: `HOST「${host}」无法解析：设为本机地址，例：0.0.0.0 或 127.0.0.1`,
+        EADDRNOTAVAIL: `HOST「${host}」不是本机地址：设为 0.0.0.0 或 127.0.0.1`,
+      }
+      reject(
+        new StartupError('listen_failed', `无法在 ${host}:${port} 上启动 HTTP 服务（${error.code ?? error.message}）。${fixes[error.code ?? ''] ?? '请检查 HOST 与 PORT'}。`, { cause: error }),
+      )
+    })
     server.listen(port, host, () => resolve(server))
   })
 }

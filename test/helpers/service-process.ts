@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { afterEach } from 'vitest'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -29,6 +30,14 @@ export interface ServiceProcess {
   exited: Promise<number | null>
 }
 
+const running = new Set<ChildProcess>()
+
+// No process outlives its test, even one that failed or timed out before it could stop it.
+afterEach(() => {
+  for (const child of running) child.kill('SIGKILL')
+  running.clear()
+})
+
 /** Runs `src/main.ts` (what `npm start` runs) as a real process with the given environment. */
 export function spawnService(env: Record<string, string>, script = 'src/main.ts', args: string[] = []): ServiceProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
@@ -36,6 +45,8 @@ export function spawnService(env: Record<string, string>, script = 'src/main.ts'
     env: { ...process.env, ...BLANK_CONFIG, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  running.add(child)
+  child.once('exit', () => running.delete(child))
   let output = ''
   const listeners = new Set<() => void>()
   const onData = (chunk: Buffer) => {
