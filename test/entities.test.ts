@@ -234,6 +234,12 @@ describe(`every entity round-trips on ${dialect}`, () => {
     expect(row.msgId).toBe('4561255354251345929')
   })
 
+  it.runIf(dialect === 'mysql')('runs every MySQL session in UTC, so CURRENT_TIMESTAMP defaults agree with the app', async () => {
+    // Several at once, so that more than the pool's first connection is checked.
+    const zones = await Promise.all(Array.from({ length: 5 }, () => ds.query('SELECT @@session.time_zone AS tz, SLEEP(0.05) AS s')))
+    expect(zones.map(([row]) => row.tz)).toEqual(Array(5).fill('+00:00'))
+  })
+
   it('stores instants in UTC on the database itself', async () => {
     const [row] = await ds.query(
       dialect === 'mysql'

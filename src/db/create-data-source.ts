@@ -4,6 +4,7 @@ import { migrations } from '../../migrations/index.js'
 import { entities } from '../domain/entities/index.js'
 import type { DatabaseTarget } from './database-url.js'
 import { ensureDirectory } from './ensure-directory.js'
+import { utcMysqlDriver } from './utc-mysql-driver.js'
 import { probeMysqlServer, type MysqlFlavor } from './probe-mysql-server.js'
 import { SnakeNamingStrategy } from './snake-naming-strategy.js'
 
@@ -45,6 +46,7 @@ export function dataSourceOptions(target: DatabaseTarget, flavor: MysqlFlavor = 
   return {
     ...common,
     type: flavor,
+    driver: utcMysqlDriver,
     host: target.host,
     port: target.port,
     username: target.user,
