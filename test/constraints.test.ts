@@ -89,6 +89,14 @@ describe(`unique constraints on ${dialect}`, () => {
     expect(await ds.getRepository(PersonSchema).countBy({ userid: 'wufang' })).toBe(1)
   })
 
+  it('treats WeCom userids case-insensitively on both databases', async () => {
+    const person = (userid: string) => ({ userid, name: '郑涛', unitId, title: null, mobile: null })
+    await ds.getRepository(PersonSchema).insert(person('ZhengTao'))
+    expect((await ds.getRepository(PersonSchema).findOneByOrFail({ name: '郑涛' })).userid).toBe('zhengtao')
+    expect(await ds.getRepository(PersonSchema).findOneBy({ userid: 'ZHENGTAO' })).not.toBeNull()
+    await expectUniqueViolation(ds.getRepository(PersonSchema).insert(person('zhengtao')), 'uq_person_userid', 'person.userid')
+  })
+
   it('rejects a second inbound message with the same key', async () => {
     const message = () => ({ dedupeKey: 'msg:4363689963896700987', msgId: '4363689963896700987', fromUser: 'wufang', msgType: 'text', receivedAt: new Date() })
     await ds.getRepository(InboundMessageSchema).insert(message())

@@ -65,6 +65,21 @@ describe('validatePlan', () => {
     expect(problems.join('\n')).toContain('referenceStart')
   })
 
+  it('names missing or over-long fields that the campaign tables need', () => {
+    const plan = clone() as unknown as Record<string, unknown> & typeof valid
+    delete (plan as { monthlyReport?: unknown }).monthlyReport
+    plan.phases[0]!.tasks[0]!.name = ''
+    plan.categories[0]!.name = '很'.repeat(51)
+    plan.jointMeeting.members.push('')
+    const problems = validatePlan(plan)
+    expect(problems).toEqual([
+      '第 1 个阶段「宣传动员」的任务「」的名称不能为空',
+      `问题类别 1 的名称「${'很'.repeat(20)}…」超过 50 个字`,
+      'monthlyReport 应包含 name（月报名称）、due: "month_end" 和 recipient（报送单位）',
+      'jointMeeting 的单位名称不能为空',
+    ])
+  })
+
   it('stops loading with a StartupError that lists the problems and the file', () => {
     const plan = clone()
     plan.phases[3]!.start = '2016-01-05'

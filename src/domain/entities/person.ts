@@ -19,12 +19,18 @@ export interface Person {
   createdAt: Date
 }
 
+function toLowerUserid(value: unknown): unknown {
+  return typeof value === 'string' ? value.toLowerCase() : value
+}
+
 export const PersonSchema = new EntitySchema<Person>({
   name: 'Person',
   tableName: 'person',
   columns: {
     id: primaryId(),
-    userid: shortText(64),
+    // WeCom userids are case-insensitive and WeCom answers in lower case (WECOM.md §0): stored
+    // lower-cased so that "WuFang" and "wufang" are one person on SQLite as on MySQL.
+    userid: { ...shortText(64), transformer: { to: toLowerUserid, from: (value: string) => value } },
     name: shortText(50),
     unitId: reference('Unit', 'fk_person_unit', { nullable: true, onDelete: 'SET NULL' }),
     title: shortText(100, { nullable: true }),

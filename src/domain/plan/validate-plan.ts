@@ -10,9 +10,14 @@ export function validatePlan(plan: unknown): string[] {
   const problems: string[] = []
   if (typeof plan !== 'object' || plan === null) return ['计划文件应为 JSON 对象']
   const p = plan as Partial<PlanTemplate>
-  for (const field of ['name', 'version', 'title'] as const) {
-    if (typeof p[field] !== 'string' || p[field] === '') problems.push(`缺少字段 ${field}`)
+  /** A required text that must fit its database column. */
+  const textOk = (value: unknown, where: string, max: number) => {
+    if (typeof value !== 'string' || value.trim() === '') problems.push(`${where}不能为空`)
+    else if ([...value].length > max) problems.push(`${where}「${value.slice(0, 20)}…」超过 ${max} 个字`)
   }
+  textOk(p.name, 'name（计划名）', 100)
+  textOk(p.version, 'version（版本）', 40)
+  textOk(p.title, 'title（标题）', 150)
   const dateOk = (value: unknown, where: string): value is string => {
     if (typeof value === 'string' && isCalendarDate(value)) return true
     problems.push(`${where}「${String(value)}」不是有效日期，应为 YYYY-MM-DD`)
@@ -27,6 +32,9 @@ export function validatePlan(plan: unknown): string[] {
   for (const [index, phase] of (Array.isArray(p.phases) ? p.phases : []).entries()) {
     const where = `第 ${index + 1} 个阶段「${phase?.name ?? phase?.code ?? '?'}」`
     if (!PHASE_CODES.includes(phase?.code)) problems.push(`${where}的 code 应为 ${PHASE_CODES.join('、')} 之一`)
+    textOk(phase?.name, `${where}的名称`, 50)
+    if (typeof phase?.description !== 'string') problems.push(`${where}缺少 description（说明）`)
+    if (!Array.isArray(phase?.tasks)) problems.push(`${where}缺少 tasks（阶段任务，可为空列表）`)
     if (seenPhases.has(phase?.code)) problems.push(`${where}的 code「${phase.code}」重复`)
     seenPhases.add(phase?.code)
     const startOk = dateOk(phase?.start, `${where}的开始日期`)
@@ -40,8 +48,10 @@ export function validatePlan(plan: unknown): string[] {
     const seenTasks = new Set<string>()
     for (const task of Array.isArray(phase?.tasks) ? phase.tasks : []) {
       const taskWhere = `${where}的任务「${task?.name ?? task?.code ?? '?'}」`
-      if (typeof task?.code !== 'string' || task.code === '') problems.push(`${taskWhere}缺少 code`)
+      if (typeof task?.code !== 'string' || !/^[a-z0-9_]{1,64}$/.test(task.code)) problems.push(`${taskWhere}的 code 应为 1–64 位小写字母、数字或下划线`)
       else if (seenTasks.has(task.code)) problems.push(`${taskWhere}的 code「${task.code}」重复`)
+      textOk(task?.name, `${taskWhere}的名称`, 200)
+      if (typeof task?.description !== 'string') problems.push(`${taskWhere}缺少 description（说明）`)
       seenTasks.add(task?.code)
       if (dateOk(task?.due, `${taskWhere}的截止日期`) && startOk && endOk && (task.due < phase.start || task.due > phase.end)) {
         problems.push(`${taskWhere}的截止日期 ${task.due} 不在阶段时间 ${phase.start}—${phase.end} 内`)
@@ -58,10 +68,18 @@ export function validatePlan(plan: unknown): string[] {
       problems.push(`问题类别编号 ${category.number} 重复`)
     }
     numbers.add(category?.number)
+    textOk(category?.label, `问题类别 ${category?.number ?? '?'} 的 label（如 (一)）`, 10)
+    textOk(category?.name, `问题类别 ${category?.number ?? '?'} 的名称`, 50)
+    if (typeof category?.description !== 'string') problems.push(`问题类别 ${category?.number ?? '?'} 缺少 description（说明）`)
+  }
+  if (p.monthlyReport?.due !== 'month_end' || typeof p.monthlyReport?.recipient !== 'string' || typeof p.monthlyReport?.name !== 'string') {
+    problems.push('monthlyReport 应包含 name（月报名称）、due: "month_end" 和 recipient（报送单位）')
   }
   const meeting = p.jointMeeting
   if (!meeting || typeof meeting.convener !== 'string' || !Array.isArray(meeting.members) || meeting.members.length === 0) {
     problems.push('jointMeeting 应包含 convener（召集单位）和 members（成员单位）')
+  } else {
+    for (const unit of [meeting.convener, ...meeting.members]) textOk(unit, 'jointMeeting 的单位名称', 100)
   }
   return problems
 }
