@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm'
 import { createCampaign } from '../src/domain/campaign/create-campaign.js'
 import {
   CampaignSchema,
+  CampaignUnitSchema,
   PhaseSchema,
   PhaseTaskSchema,
   ProblemCategorySchema,
@@ -24,6 +25,7 @@ describe(`campaign creation from the plan on ${dialect}`, () => {
     tasks: await ds.getRepository(PhaseTaskSchema).count(),
     categories: await ds.getRepository(ProblemCategorySchema).count(),
     units: await ds.getRepository(UnitSchema).count(),
+    campaignUnits: await ds.getRepository(CampaignUnitSchema).count(),
   })
 
   beforeAll(async () => {
@@ -45,11 +47,16 @@ describe(`campaign creation from the plan on ${dialect}`, () => {
       ['inspect', '2015-08-01', '2015-12-31'],
       ['institutionalize', '2015-12-01', '2015-12-31'],
     ])
-    expect(await counts()).toEqual({ campaigns: 1, phases: 4, tasks: 6, categories: 8, units: 7 })
+    expect(await counts()).toEqual({ campaigns: 1, phases: 4, tasks: 6, categories: 8, units: 7, campaignUnits: 7 })
     const convener = await ds.getRepository(UnitSchema).findOneByOrFail({ id: campaign.convenerUnitId! })
     expect(convener.name).toBe('县委组织部')
-    const members = await ds.getRepository(UnitSchema).findBy({ kind: 'joint_member' })
+    const roles = await ds.getRepository(CampaignUnitSchema).findBy({ campaignId: campaign.id })
+    expect(roles.filter((r) => r.role === 'convener').map((r) => r.unitId)).toEqual([convener.id])
+    const memberIds = roles.filter((r) => r.role === 'joint_member').map((r) => r.unitId)
+    const members = await ds.getRepository(UnitSchema).findBy(memberIds.map((id) => ({ id })))
     expect(members.map((u) => u.name).sort()).toEqual([...plan.jointMeeting.members].sort())
+    // Member units are county departments; their membership belongs to the campaign.
+    expect(new Set(members.map((u) => u.kind))).toEqual(new Set(['county_department']))
   })
 
   it('does not duplicate anything when run again', async () => {
@@ -72,8 +79,9 @@ describe(`campaign creation from the plan on ${dialect}`, () => {
       ['summary', '2027-04-30'],
       ['mechanisms', '2027-04-30'],
     ])
-    // The member units are shared between campaigns, not created twice.
+    // The member units are shared between campaigns, not created twice; each campaign has its own roles.
     expect((await counts()).units).toBe(7)
+    expect(await ds.getRepository(CampaignUnitSchema).countBy({ campaignId: campaign.id })).toBe(7)
   })
 
   it('refuses an invalid start date with the correct form', async () => {

@@ -4,6 +4,7 @@ import {
   AgendaItemSchema,
   AttendanceSchema,
   CampaignSchema,
+  CampaignUnitSchema,
   CircularReceiptSchema,
   CircularSchema,
   ExtensionRequestSchema,
@@ -72,6 +73,7 @@ describe(`every entity round-trips on ${dialect}`, () => {
       convenerUnitId: unit.id,
       status: 'active',
     })
+    await roundTrip(CampaignUnitSchema, { campaignId: campaign.id, unitId: unit.id, role: 'joint_member' })
     const phase = await roundTrip(PhaseSchema, {
       campaignId: campaign.id,
       code: 'self_check',

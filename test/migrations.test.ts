@@ -8,6 +8,7 @@ const TABLES = [
   'agenda_item',
   'attendance',
   'campaign',
+  'campaign_unit',
   'circular',
   'circular_receipt',
   'extension_request',

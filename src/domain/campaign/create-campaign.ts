@@ -2,11 +2,13 @@ import type { EntityManager } from 'typeorm'
 import { isCalendarDate, type CalendarDate } from '../../time/calendar-date.js'
 import {
   CampaignSchema,
+  CampaignUnitSchema,
   PhaseSchema,
   PhaseTaskSchema,
   ProblemCategorySchema,
   UnitSchema,
   type Campaign,
+  type CampaignUnitRole,
   type UnitKind,
 } from '../entities/index.js'
 import type { PlanTemplate } from '../plan/plan-template.js'
@@ -35,8 +37,10 @@ export async function createCampaign(
   if (existing) return { campaign: existing, created: false }
 
   const shift = (date: CalendarDate) => shiftPlanDate(date, plan.referenceStart, start)
+  // The member units are county bodies themselves (纪委, 宣传部…); their membership is the campaign's.
   const convener = await ensureUnit(manager, plan.jointMeeting.convener, 'county_department')
-  for (const member of plan.jointMeeting.members) await ensureUnit(manager, member, 'joint_member')
+  const members = []
+  for (const member of plan.jointMeeting.members) members.push(await ensureUnit(manager, member, 'county_department'))
 
   const campaign = await manager.save(CampaignSchema, {
     name: `${plan.title}（${start.slice(0, 4)}年${Number(start.slice(5, 7))}月起）`,
@@ -75,7 +79,17 @@ export async function createCampaign(
     ProblemCategorySchema,
     plan.categories.map((category) => ({ campaignId: campaign.id, ...category })),
   )
+  await manager.insert(CampaignUnitSchema, [
+    { campaignId: campaign.id, unitId: convener.id, role: 'convener' as const },
+    ...members.map((unit) => ({ campaignId: campaign.id, unitId: unit.id, role: 'joint_member' as const })),
+  ])
   return { campaign, created: true }
+}
+
+/** Makes a unit take part in a campaign with a role (a no-op when it already does). */
+export async function addCampaignUnit(manager: EntityManager, campaignId: number, unitId: number, role: CampaignUnitRole): Promise<void> {
+  const existing = await manager.findOneBy(CampaignUnitSchema, { campaignId, unitId, role })
+  if (!existing) await manager.insert(CampaignUnitSchema, { campaignId, unitId, role })
 }
 
 /** Finds a unit by name or creates it; units outlive campaigns, so they are shared. */

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm'
-import { addDays, firstDayOfMonth, monthOf, type CalendarDate } from '../../time/calendar-date.js'
-import { createCampaign, ensureUnit } from '../campaign/create-campaign.js'
+import { addDays, daysBetween, firstDayOfMonth, monthOf, type CalendarDate } from '../../time/calendar-date.js'
+import { addCampaignUnit, createCampaign, ensureUnit } from '../campaign/create-campaign.js'
 import {
   CampaignSchema,
   LedgerItemSchema,
@@ -35,6 +35,7 @@ interface DemoPerson {
 interface DemoUnit {
   name: string
   kind: UnitKind
+  participant: boolean
   people: DemoPerson[]
 }
 
@@ -42,6 +43,7 @@ interface DemoUnit {
 const DEMO_UNITS: DemoUnit[] = [
   {
     name: '县委组织部',
+    participant: false,
     kind: 'county_department',
     people: [
       { userid: 'wangjian', name: '王健', title: '干部监督科科长', roles: ['org_admin', 'meeting_member'] },
@@ -50,6 +52,7 @@ const DEMO_UNITS: DemoUnit[] = [
   },
   {
     name: '城关镇',
+    participant: true,
     kind: 'town',
     people: [
       { userid: 'zhangwei', name: '张伟', title: '党委书记', roles: ['unit_head'] },
@@ -60,6 +63,7 @@ const DEMO_UNITS: DemoUnit[] = [
   },
   {
     name: '后港镇',
+    participant: true,
     kind: 'town',
     people: [
       { userid: 'sunli', name: '孙丽', title: '党委书记', roles: ['unit_head'] },
@@ -69,6 +73,7 @@ const DEMO_UNITS: DemoUnit[] = [
   },
   {
     name: '县住建局',
+    participant: true,
     kind: 'county_department',
     people: [
       { userid: 'zhengtao', name: '郑涛', title: '党组书记、局长', roles: ['unit_head'] },
@@ -78,6 +83,7 @@ const DEMO_UNITS: DemoUnit[] = [
   },
   {
     name: '县政务服务中心',
+    participant: true,
     kind: 'institution',
     people: [
       { userid: 'gaoyan', name: '高燕', title: '党组书记、主任', roles: ['unit_head'] },
@@ -86,7 +92,8 @@ const DEMO_UNITS: DemoUnit[] = [
   },
   {
     name: '县纪委(监察局)',
-    kind: 'joint_member',
+    participant: false,
+    kind: 'county_department',
     people: [{ userid: 'xumin', name: '徐敏', title: '党风政风监督室主任', roles: ['meeting_member'] }],
   },
 ]
@@ -123,12 +130,14 @@ const DEMO_ITEMS: DemoItem[] = [
  * something to show. Only called on an empty database; one transaction.
  */
 export async function seedDemo(dataSource: DataSource, plan: PlanTemplate, today: CalendarDate): Promise<DemoSummary> {
-  const start = firstDayOfMonth(today)
+  const start = demoCampaignStart(today)
   return dataSource.transaction(async (manager) => {
     const { campaign } = await createCampaign(manager, plan, start)
     const people = new Map<string, Person>()
     for (const demoUnit of DEMO_UNITS) {
       const unit = await ensureUnit(manager, demoUnit.name, demoUnit.kind)
+      // Towns, departments and institutions keep ledgers; the member units and 组织部 are in the campaign already.
+      if (demoUnit.participant) await addCampaignUnit(manager, campaign.id, unit.id, 'participant')
       for (const demoPerson of demoUnit.people) {
         const person = await manager.save(PersonSchema, {
           userid: demoPerson.userid,
@@ -219,6 +228,16 @@ async function seedItems(
     })
   }
   return DEMO_ITEMS.length
+}
+
+/**
+ * The first day of this month, except in a month's first days: a campaign started today or
+ * yesterday could have nothing overdue yet, and the demo is there to show overdue items, so it
+ * starts on the first of the previous month instead.
+ */
+export function demoCampaignStart(today: CalendarDate): CalendarDate {
+  const first = firstDayOfMonth(today)
+  return daysBetween(first, today) < 3 ? firstDayOfMonth(addDays(first, -1)) : first
 }
 
 /** Empty means: no campaign and nobody in the roster. */

@@ -1,5 +1,6 @@
 import { AgendaItemSchema } from './agenda-item.js'
 import { AttendanceSchema } from './attendance.js'
+import { CampaignUnitSchema } from './campaign-unit.js'
 import { CampaignSchema } from './campaign.js'
 import { CircularReceiptSchema } from './circular-receipt.js'
 import { CircularSchema } from './circular.js'
@@ -21,6 +22,7 @@ import { UnitSchema } from './unit.js'
 
 export * from './agenda-item.js'
 export * from './attendance.js'
+export * from './campaign-unit.js'
 export * from './campaign.js'
 export * from './circular-receipt.js'
 export * from './circular.js'
@@ -43,6 +45,7 @@ export * from './unit.js'
 /** Every table of the vocabulary (DESIGN.md §2), listed explicitly for the DataSource. */
 export const entities = [
   CampaignSchema,
+  CampaignUnitSchema,
   PhaseSchema,
   PhaseTaskSchema,
   TaskSubmissionSchema,
