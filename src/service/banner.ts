@@ -17,12 +17,13 @@ export function formatBanner(config: Readonly<Config>, port: number, demo: DemoS
   ]
   if (demo) {
     lines.push(
-      `  演示数据 demo:       已创建演示专项治理（${demo.units} 个单位、${demo.people} 人、${demo.ledgerItems} 条台账）`,
-      `  试一试 try:          以演示用户 ${demo.sampleUsers.map((u) => `${u.userid}（${u.name}，${u.role}）`).join('、')} 的身份在企业微信中向应用发送「帮助」`,
+      `  演示数据 demo:       已创建演示专项治理（${demo.units} 个单位、${demo.people} 人、${demo.ledgerItems} 条台账），演示用户 ${demo.sampleUsers.map((u) => `${u.userid}（${u.name}，${u.role}）`).join('、')}`,
     )
-  } else {
-    lines.push('  试一试 try:          在企业微信中向应用发送「帮助」查看可用命令')
   }
-  lines.push('  按 Ctrl-C 退出 (press Ctrl-C to stop)', '')
+  lines.push(
+    '  试一试 try:          npm run cli -- campaign list；npm run cli -- outbox status（另开一个终端）',
+    '  按 Ctrl-C 退出 (press Ctrl-C to stop)',
+    '',
+  )
   return lines.join('\n')
 }
