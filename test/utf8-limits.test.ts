@@ -52,6 +52,18 @@ describe('UTF-8 byte limits', () => {
     expect(fitToLimits(markdown('**逾期提醒**'))).toEqual([markdown('**逾期提醒**')])
   })
 
+  it('truncates a text card title and description with a visible note', () => {
+    const [card] = fitToLimits({
+      msgtype: 'textcard',
+      textcard: { title: '通报'.repeat(40), description: '典型案例'.repeat(100), url: 'https://x.example/c/1' },
+    })
+    if (card?.msgtype !== 'textcard') throw new Error('expected a text card')
+    expect(utf8Length(card.textcard.title)).toBeLessThanOrEqual(128)
+    expect(utf8Length(card.textcard.description)).toBeLessThanOrEqual(512)
+    expect(card.textcard.description.endsWith(TRUNCATION_NOTE)).toBe(true)
+    expect(card.textcard.url).toBe('https://x.example/c/1')
+  })
+
   it('allows robot markdown up to 4,096 bytes', () => {
     const content = '提'.repeat(1300)
     expect(fitToLimits(markdown(content), 'app')).toHaveLength(2)

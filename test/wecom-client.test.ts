@@ -53,6 +53,15 @@ describe('WeComClient against the fake WeCom server', () => {
     expect(result.msgids).toHaveLength(3)
   })
 
+  it('sends to departments and tags in batches of at most 100', async () => {
+    const parties = Array.from({ length: 150 }, (_, i) => String(i + 1))
+    await client.sendMessage({ toparty: parties, totag: ['7'] }, text('通报'))
+    expect(fake.delivered.map((d) => [d.toparty.length, d.totag.length])).toEqual([
+      [100, 1],
+      [50, 0],
+    ])
+  })
+
   it('turns on the duplicate check with a 4-hour interval, and off when asked', async () => {
     await client.sendMessage({ touser: ['zhangwei'] }, text('逾期提醒'))
     await client.sendMessage({ touser: ['zhangwei'] }, text('逾期提醒'))
