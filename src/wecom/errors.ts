@@ -85,3 +85,19 @@ export class RateLimitedError extends Error {
     this.name = 'RateLimitedError'
   }
 }
+
+/**
+ * A callback that is not a genuine, well-formed WeCom request. `status` is what the HTTP layer
+ * answers: 400 malformed, 401 bad signature / stale timestamp / another corp, 413 too large.
+ * Its message never contains the expected signature, the token or the key.
+ */
+export class CallbackVerificationError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 413,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'CallbackVerificationError'
+  }
+}
