@@ -31,6 +31,8 @@ export interface Config {
   wecom: WeComCredentials | null
   wecomApiBase: string
   callbackPath: string
+  /** Accepted difference between a callback's timestamp and our clock, seconds. */
+  callbackWindowSeconds: number
   /** Non-urgent messages wait while it is quiet, in Beijing time; minutes after midnight. */
   quietHours: QuietHours
   /** Group robots by name → webhook key (secret). */
@@ -78,6 +80,9 @@ export function loadConfig(env: Env): Readonly<Config> {
     problems.push(`WECOM_CALLBACK_PATH「${callbackPath}」应以 / 开头，只含字母、数字和 / _ - .`)
   }
 
+  const callbackWindowSeconds = parseInteger(get('WECOM_CALLBACK_WINDOW') ?? '300', 1, 86_400)
+  if (callbackWindowSeconds === undefined) problems.push(`WECOM_CALLBACK_WINDOW「${get('WECOM_CALLBACK_WINDOW')}」应为 1–86400 的秒数，默认 300`)
+
   const quietHours = parseQuietHours(get('QUIET_HOURS') ?? '21:00-08:00')
   if (!quietHours) problems.push(`QUIET_HOURS「${get('QUIET_HOURS')}」应为 HH:MM-HH:MM（北京时间），例：21:00-08:00；不需要免打扰时设为 off`)
 
@@ -101,6 +106,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     wecom: wecom && Object.freeze(wecom),
     wecomApiBase,
     callbackPath,
+    callbackWindowSeconds: callbackWindowSeconds ?? 300,
     quietHours: Object.freeze(quietHours ?? { startMinute: 0, endMinute: 0 }),
     robots: Object.freeze(robots ?? {}),
     demoData,

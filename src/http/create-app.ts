@@ -2,20 +2,22 @@ import Router from '@koa/router'
 import Koa from 'koa'
 import type { DataSource } from 'typeorm'
 import type { Logger } from '../logger.js'
+import { registerWeComCallback, type CallbackRouteOptions } from './wecom-callback-route.js'
 
 export interface AppDependencies {
   dataSource: DataSource
   logger: Logger
   deliveryMode: 'wecom' | 'console'
   now?: () => Date
+  /** The WeCom callback, when credentials are configured. */
+  callback?: Omit<CallbackRouteOptions, 'dataSource' | 'logger' | 'now'>
 }
 
 /**
- * The koa application. Routes are added by the issues that need them (the WeCom callback,
- * admin endpoints); this one answers health checks and turns every unexpected error into a
- * logged 500 without a stack trace in the response.
+ * The koa application: health check and, with WeCom credentials, the callback. Every unexpected
+ * error becomes a logged 500 without a stack trace in the response.
  */
-export function createApp({ dataSource, logger, deliveryMode, now = () => new Date() }: AppDependencies): Koa {
+export function createApp({ dataSource, logger, deliveryMode, now = () => new Date(), callback }: AppDependencies): Koa {
   const app = new Koa()
   const router = new Router()
 
@@ -35,6 +37,8 @@ export function createApp({ dataSource, logger, deliveryMode, now = () => new Da
     ctx.status = database === 'ok' ? 200 : 503
     ctx.body = { status: database === 'ok' ? 'ok' : 'degraded', database, delivery: deliveryMode, time: now().toISOString() }
   })
+
+  if (callback) registerWeComCallback(router, { ...callback, dataSource, logger, now })
 
   app.use(router.routes()).use(router.allowedMethods())
   return app

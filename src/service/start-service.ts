@@ -1,6 +1,9 @@
 import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { DataSource } from 'typeorm'
+import { commands } from '../../commands/index.js'
+import { createCommandRegistry } from '../bot/command-registry.js'
+import { createDispatcher } from '../bot/dispatcher.js'
 import type { Config } from '../config/load-config.js'
 import { openDatabase } from '../db/open-database.js'
 import { StartupError } from '../errors.js'
@@ -45,7 +48,20 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
     const demo = (await shouldSeedDemo(config, dataSource)) ? await seedDemo(dataSource, plan, beijingDate(now())) : null
     if (demo) logger.info({ campaignId: demo.campaignId, people: demo.people, ledgerItems: demo.ledgerItems }, 'demo data seeded')
 
-    const app = createApp({ dataSource, logger, deliveryMode: config.wecom ? 'wecom' : 'console', now })
+    const app = createApp({
+      dataSource,
+      logger,
+      deliveryMode: config.wecom ? 'wecom' : 'console',
+      now,
+      callback: config.wecom
+        ? {
+            path: config.callbackPath,
+            secrets: { token: config.wecom.token, aesKey: config.wecom.aesKey, corpId: config.wecom.corpId },
+            dispatcher: createDispatcher({ dataSource, registry: createCommandRegistry(commands), now }),
+            timestampWindowSeconds: config.callbackWindowSeconds,
+          }
+        : undefined,
+    })
     const server = await listen(app.callback(), config.host, config.port)
     const worker = createDeliveryWorker({ dataSource, transport: createTransport(config, dataSource, print), logger, quietHours: config.quietHours, now })
     worker.start()

@@ -1,7 +1,9 @@
 import { EntitySchema } from 'typeorm'
 import { instant, longText, primaryId, shortText } from '../../db/columns.js'
 
-export type InboundStatus = 'received' | 'processed' | 'failed' | 'ignored'
+/** received → processed | failed; ignored (nothing to do); unregistered (sender not in the roster, kept for the administrators). */
+export type InboundStatus = 'received' | 'processed' | 'failed' | 'ignored' | 'unregistered'
+export type ReplyVia = 'passive' | 'outbox'
 
 /** 收件记录: every callback accepted, for de-duplication (unique key) and audit. */
 export interface InboundMessage {
@@ -15,6 +17,9 @@ export interface InboundMessage {
   content: string | null
   status: InboundStatus
   error: string | null
+  /** The answer's text (or JSON for a non-text message), stored before it leaves. */
+  reply: string | null
+  replyVia: ReplyVia | null
   receivedAt: Date
   processedAt: Date | null
 }
@@ -32,6 +37,8 @@ export const InboundMessageSchema = new EntitySchema<InboundMessage>({
     content: longText({ nullable: true }),
     status: shortText(16, { default: 'received' }),
     error: longText({ nullable: true }),
+    reply: longText({ nullable: true }),
+    replyVia: shortText(16, { nullable: true }),
     receivedAt: instant(),
     processedAt: instant({ nullable: true }),
   },

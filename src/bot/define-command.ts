@@ -1,0 +1,50 @@
+import type { DataSource } from 'typeorm'
+import type { Person, Role } from '../domain/entities/index.js'
+import type { Logger } from '../logger.js'
+import type { AppMessage } from '../wecom/messages.js'
+import type { CommandRegistry } from './command-registry.js'
+
+/** The small typed context every command gets (STYLE.md §5): never raw HTTP. */
+export interface CommandContext {
+  /** The verified sender, resolved to the roster. */
+  sender: Person
+  /** The roles the sender holds. */
+  roles: readonly Role[]
+  /** Everything after the command word, normalized. */
+  args: string
+  /** The answer to send back: text, or a markdown message. The last call wins. */
+  reply(message: string | AppMessage): void
+  logger: Logger
+  dataSource: DataSource
+  registry: CommandRegistry
+  now(): Date
+}
+
+export interface CommandDefinition<Parsed = unknown> {
+  /** The Chinese name people type, e.g. "帮助". */
+  name: string
+  /** Other words for it, e.g. "help", "?". */
+  aliases: readonly string[]
+  /** One line for the help list. */
+  summary: string
+  /** How to type it, e.g. "帮助 [命令]". */
+  usage: string
+  /** A real example, e.g. "帮助 进度". */
+  example: string
+  /** Who may run it. */
+  roles: readonly Role[] | 'everyone'
+  /** Shown first in greetings and help (lower first); unset: not featured. */
+  featured?: number
+  /** Turns the arguments into what `run` needs; throws UserFacingError with what was wrong. */
+  parse(args: string): Parsed
+  run(context: CommandContext, parsed: Parsed): Promise<void>
+}
+
+/** A command whatever its parsed arguments: the registry holds commands of every shape. */
+// biome-ignore lint: the parsed type differs per command and only the command itself reads it.
+export type AnyCommand = CommandDefinition<any>
+
+/** Declares a chat command as data (one file per command in commands/). */
+export function defineCommand<Parsed>(definition: CommandDefinition<Parsed>): CommandDefinition<Parsed> {
+  return Object.freeze(definition)
+}

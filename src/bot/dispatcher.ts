@@ -1,0 +1,140 @@
+import type { DataSource } from 'typeorm'
+import type { InboundStatus } from '../domain/entities/index.js'
+import { enqueue } from '../delivery/enqueue.js'
+import { UserFacingError } from '../errors.js'
+import type { Logger } from '../logger.js'
+import { beijingDate } from '../time/calendar-date.js'
+import type { WeComInbound } from '../wecom/callback/inbound-message.js'
+import { markdown, text, type AppMessage } from '../wecom/messages.js'
+import { ROLE_NAMES, type CommandRegistry } from './command-registry.js'
+import type { CommandContext } from './define-command.js'
+import { loadSender, rosterContacts } from './load-sender.js'
+import { normalizeCommandText, splitCommand } from './normalize-text.js'
+
+export interface DispatchResult {
+  /** The answer to the sender, if any. */
+  reply: AppMessage | null
+  status: InboundStatus
+  /** For the log line: what happened, e.g. "command:帮助", "unknown_command". */
+  outcome: string
+}
+
+export interface Dispatcher {
+  dispatch(message: WeComInbound, logger: Logger): Promise<DispatchResult>
+}
+
+export interface DispatcherDependencies {
+  dataSource: DataSource
+  registry: CommandRegistry
+  now?: () => Date
+}
+
+const ONLY_TEXT = '目前只能识别文字命令。请发送「帮助」查看可用命令。'
+
+/**
+ * Turns a verified WeCom message into a command invocation: resolves the sender against the
+ * roster, finds the command (or suggests the closest), checks who may run it, parses the
+ * arguments, runs it with a small context, and returns the answer. Events: entering the app
+ * gets a greeting with the featured commands, at most once a day per person.
+ */
+export function createDispatcher({ dataSource, registry, now = () => new Date() }: DispatcherDependencies): Dispatcher {
+  async function greet(message: WeComInbound, logger: Logger): Promise<DispatchResult> {
+    const sender = await loadSender(dataSource, message.from)
+    if (!sender) return { reply: null, status: 'ignored', outcome: 'greeting_unregistered' }
+    const featured = registry
+      .allowedFor(sender.roles)
+      .filter((command) => command.featured !== undefined)
+      .sort((a, b) => a.featured! - b.featured!)
+      .slice(0, 3)
+    const lines = featured.map((command) => `- \`${command.usage}\` ${command.summary}`)
+    const at = now()
+    const inserted = await dataSource.transaction((manager) =>
+      enqueue(
+        manager,
+        {
+          dedupeKey: `greeting:${sender.person.userid}:${beijingDate(at)}`,
+          to: { users: [sender.person.userid] },
+          message: markdown(`${sender.person.name}，您好！我是专项治理督办助手。常用命令：\n${lines.join('\n')}`),
+          reply: true,
+        },
+        at,
+      ),
+    )
+    logger.debug({ greeted: inserted > 0 }, 'enter_agent')
+    return { reply: null, status: 'processed', outcome: inserted > 0 ? 'greeting' : 'greeting_already_today' }
+  }
+
+  async function runText(content: string, from: string, logger: Logger): Promise<DispatchResult> {
+    const sender = await loadSender(dataSource, from)
+    if (!sender) {
+      const contacts = await rosterContacts(dataSource)
+      const who = contacts.length > 0 ? `县委组织部干部监督科（${contacts.join('、')}）` : '县委组织部干部监督科'
+      return {
+        reply: text(`您的企业微信账号（${from}）尚未登记在专项治理花名册中，暂时不能使用命令。请联系${who}登记。`),
+        status: 'unregistered',
+        outcome: 'unregistered',
+      }
+    }
+    const normalized = normalizeCommandText(content)
+    if (normalized === '') return { reply: text('请发送命令，例如「帮助」。'), status: 'processed', outcome: 'empty' }
+    const [word, args] = splitCommand(normalized)
+    const command = registry.find(word)
+    if (!command) {
+      const guess = registry.suggest(word)
+      const hint = guess ? `您是不是想用「${guess.name}」（${guess.usage}）？` : ''
+      return {
+        reply: text(`没有「${word.slice(0, 20)}」这个命令。${hint}发送「帮助」查看可用命令。`),
+        status: 'processed',
+        outcome: 'unknown_command',
+      }
+    }
+    if (!registry.isAllowed(command, sender.roles)) {
+      const allowed = command.roles === 'everyone' ? [] : command.roles.map((role) => ROLE_NAMES[role])
+      return {
+        reply: text(`「${command.name}」只有${allowed.join('、')}可以使用。发送「帮助」查看您可用的命令。`),
+        status: 'processed',
+        outcome: `denied:${command.name}`,
+      }
+    }
+    let answer: AppMessage | null = null
+    const context: CommandContext = {
+      sender: sender.person,
+      roles: sender.roles,
+      args,
+      reply: (message) => {
+        answer = typeof message === 'string' ? text(message) : message
+      },
+      logger: logger.child({ command: command.name }),
+      dataSource,
+      registry,
+      now,
+    }
+    try {
+      await command.run(context, command.parse(args))
+    } catch (error) {
+      if (error instanceof UserFacingError) {
+        return {
+          reply: text(`${error.message}\n用法：${command.usage}\n示例：${command.example}`),
+          status: 'processed',
+          outcome: `bad_arguments:${command.name}`,
+        }
+      }
+      throw error
+    }
+    return { reply: answer, status: 'processed', outcome: `command:${command.name}` }
+  }
+
+  return {
+    async dispatch(message, logger) {
+      switch (message.kind) {
+        case 'text':
+          return runText(message.content, message.from, logger)
+        case 'event':
+          if (message.event === 'enter_agent' || message.event === 'subscribe') return greet(message, logger)
+          return { reply: null, status: 'ignored', outcome: `event:${message.event}` }
+        case 'other':
+          return { reply: text(ONLY_TEXT), status: 'ignored', outcome: `unsupported:${message.msgType}` }
+      }
+    },
+  }
+}

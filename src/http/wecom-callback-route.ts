@@ -1,0 +1,187 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import type Router from '@koa/router'
+import type { Context } from 'koa'
+import { QueryFailedError, type DataSource } from 'typeorm'
+import type { Dispatcher, DispatchResult } from '../bot/dispatcher.js'
+import { enqueue } from '../delivery/enqueue.js'
+import { InboundMessageSchema, type InboundMessage } from '../domain/entities/index.js'
+import type { Logger } from '../logger.js'
+import type { WeComInbound } from '../wecom/callback/inbound-message.js'
+import { openCallback, sealReply, textReplyXml, verifyCallbackUrl, type CallbackSecrets } from '../wecom/callback/open-callback.js'
+import { CallbackVerificationError } from '../wecom/errors.js'
+import { text, type AppMessage } from '../wecom/messages.js'
+import { BYTE_LIMITS, utf8Length } from '../wecom/utf8-limits.js'
+import { readRawBody } from './read-raw-body.js'
+
+export interface CallbackRouteOptions {
+  path: string
+  secrets: CallbackSecrets
+  dataSource: DataSource
+  dispatcher: Dispatcher
+  logger: Logger
+  now?: () => Date
+  /** How long the answer may take to go back in the HTTP response (passive reply), default 1.5 s. */
+  replyBudgetMs?: number
+  /** Largest body accepted, default 64 KiB. */
+  bodyLimit?: number
+  /** Accepted clock difference of the timestamp, default 300 s. */
+  timestampWindowSeconds?: number
+}
+
+const FAILED_REPLY = text('抱歉，处理这条消息时出错，已记录。请稍后再试，或联系县委组织部干部监督科。')
+
+/**
+ * The WeCom callback (WECOM.md §1–2): GET verifies the URL, POST receives messages. A message is
+ * stored as an InboundMessage under its unique key before anything else happens, so a retry or
+ * a second replica's copy is answered 200 and not processed again. WeCom gives up after 5 s:
+ * the answer goes back in the response if it is ready within the budget and fits a passive text
+ * reply, otherwise through the outbox. Either way it is stored first, and sent once.
+ */
+export function registerWeComCallback(router: Router, options: CallbackRouteOptions): void {
+  const { secrets, dataSource, dispatcher } = options
+  const now = options.now ?? (() => new Date())
+  const budget = options.replyBudgetMs ?? 1500
+  const bodyLimit = options.bodyLimit ?? 64 * 1024
+  const window = options.timestampWindowSeconds ?? 300
+  const inbound = dataSource.getRepository(InboundMessageSchema)
+
+  async function withLogLine(ctx: Context, work: (log: Logger, facts: Record<string, unknown>) => Promise<void>) {
+    const started = Date.now()
+    const facts: Record<string, unknown> = { requestId: randomUUID().slice(0, 8), method: ctx.method }
+    const log = options.logger.child({ requestId: facts.requestId })
+    try {
+      await work(log, facts)
+    } catch (error) {
+      if (!(error instanceof CallbackVerificationError)) throw error
+      ctx.status = error.status
+      ctx.body = ''
+      facts.outcome = `rejected:${error.code}`
+      facts.reason = error.message
+    } finally {
+      // One line per callback; never the token, the key or the message's content.
+      const level = ctx.status >= 400 ? 'warn' : 'info'
+      log[level]({ ...facts, status: ctx.status, durationMs: Date.now() - started }, 'wecom callback')
+    }
+  }
+
+  router.get(options.path, (ctx) =>
+    withLogLine(ctx, async (_log, facts) => {
+      ctx.type = 'text/plain'
+      ctx.body = verifyCallbackUrl(ctx.query as Record<string, string>, secrets, now(), window)
+      facts.outcome = 'url_verified'
+    }),
+  )
+
+  router.post(options.path, (ctx) =>
+    withLogLine(ctx, async (log, facts) => {
+      const body = (await readRawBody(ctx.req, bodyLimit)).toString('utf8')
+      const message = openCallback(ctx.query as Record<string, string>, body, secrets, now(), window)
+      Object.assign(facts, { msgId: 'msgId' in message ? message.msgId : null, from: message.from, kind: message.kind })
+      const row = await store(message)
+      if (!row) {
+        const earlier = await inbound.findOneBy({ dedupeKey: message.dedupeKey })
+        facts.outcome = 'duplicate'
+        // WeCom retries only when our answer did not reach it: give the same passive answer again.
+        if (earlier?.replyVia === 'passive' && earlier.reply !== null) respondPassive(ctx, message.from, earlier.reply)
+        else ctx.body = ''
+        return
+      }
+      // Exactly one of the two wins: the answer claims the response in time, or the deadline
+      // passes first and the answer goes to the outbox.
+      let state: 'waiting' | 'late' | 'passive' = 'waiting'
+      let timeout: NodeJS.Timeout | undefined
+      const timer = new Promise<'late'>((resolve) => {
+        timeout = setTimeout(() => {
+          if (state !== 'waiting') return
+          state = 'late'
+          resolve('late')
+        }, budget)
+      })
+      const claimPassive = () => {
+        if (state !== 'waiting') return false
+        state = 'passive'
+        clearTimeout(timeout)
+        return true
+      }
+      const work = process(row, message, log, claimPassive)
+      const first = await Promise.race([work, timer])
+      if (first !== 'late' && first.passive !== null) {
+        respondPassive(ctx, message.from, first.passive)
+        facts.outcome = `${first.outcome}/passive`
+        return
+      }
+      ctx.body = ''
+      facts.outcome = first === 'late' ? 'answering_later' : first.outcome
+      if (first === 'late') {
+        work.then(
+          (result) => log.info({ outcome: result.outcome }, 'late answer queued'),
+          (error: unknown) => log.error({ err: error }, 'late answer failed'),
+        )
+      }
+    }),
+  )
+
+  /** Inserts the message; null when its key is already there (a retry or another replica's copy). */
+  async function store(message: WeComInbound): Promise<InboundMessage | null> {
+    try {
+      return await inbound.save({
+        dedupeKey: message.dedupeKey,
+        msgId: 'msgId' in message ? message.msgId : null,
+        fromUser: message.from,
+        msgType: message.kind === 'other' ? message.msgType : message.kind,
+        event: message.kind === 'event' ? message.event : null,
+        content: message.kind === 'text' ? message.content : null,
+        status: 'received',
+        receivedAt: now(),
+      })
+    } catch (error) {
+      if (error instanceof QueryFailedError && /unique|duplicate/i.test(error.message)) return null
+      throw error
+    }
+  }
+
+  /**
+   * Runs the command and stores its answer. Resolves with the passive answer when the answer is
+   * plain text that fits a passive reply and it is still in time; otherwise the answer has gone
+   * to the outbox and `passive` is null.
+   */
+  async function process(row: InboundMessage, message: WeComInbound, log: Logger, claimPassive: () => boolean) {
+    let result: DispatchResult
+    try {
+      result = await dispatcher.dispatch(message, log)
+    } catch (error) {
+      log.error({ err: error, inboundId: row.id }, 'command failed')
+      result = { reply: FAILED_REPLY, status: 'failed', outcome: 'failed' }
+      await inbound.update({ id: row.id }, { error: String((error as Error).message ?? error).slice(0, 2000) })
+    }
+    const reply = result.reply
+    if (reply && fitsPassive(reply) && claimPassive()) {
+      await inbound.update({ id: row.id }, { status: result.status, processedAt: now(), reply: reply.text.content, replyVia: 'passive' })
+      return { passive: reply.text.content, outcome: result.outcome }
+    }
+    await dataSource.transaction(async (manager) => {
+      if (reply) {
+        await enqueue(manager, { dedupeKey: `reply:${row.id}`, to: { users: [message.from] }, message: reply, reply: true, urgent: true }, now())
+      }
+      await manager.update(InboundMessageSchema, { id: row.id }, {
+        status: result.status,
+        processedAt: now(),
+        reply: reply ? JSON.stringify(reply) : null,
+        replyVia: reply ? 'outbox' : null,
+      })
+    })
+    return { passive: null, outcome: result.outcome }
+  }
+
+  function respondPassive(ctx: Context, toUser: string, content: string) {
+    const timestamp = String(Math.floor(now().getTime() / 1000))
+    const nonce = randomBytes(8).toString('hex')
+    ctx.type = 'application/xml'
+    ctx.body = sealReply(secrets, textReplyXml(toUser, secrets.corpId, content, Number(timestamp)), timestamp, nonce)
+  }
+}
+
+/** A passive reply carries plain text only, within 2,048 bytes (WECOM.md §2.6). */
+function fitsPassive(reply: AppMessage): reply is Extract<AppMessage, { msgtype: 'text' }> {
+  return reply.msgtype === 'text' && utf8Length(reply.text.content) <= BYTE_LIMITS.text
+}

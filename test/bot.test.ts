@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { commands } from '../commands/index.js'
+import { createCommandRegistry } from '../src/bot/command-registry.js'
+import { defineCommand } from '../src/bot/define-command.js'
+import { createDispatcher } from '../src/bot/dispatcher.js'
+import { normalizeCommandText, splitCommand } from '../src/bot/normalize-text.js'
+import { UserFacingError } from '../src/errors.js'
+import { createLogger } from '../src/logger.js'
+import { seedRoster } from './helpers/roster.js'
+import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
+
+const close = defineCommand<{ item: number }>({
+  name: '销号',
+  aliases: ['close'],
+  summary: '核实后销号',
+  usage: '销号 编号 [意见]',
+  example: '销号 12 整改到位',
+  roles: ['org_admin', 'inspector'],
+  parse(args) {
+    const match = /^#?(\d+)/.exec(args)
+    if (!match) throw new UserFacingError('bad_item', `缺少台账编号，收到「${args}」。`)
+    return { item: Number(match[1]) }
+  },
+  async run(context, { item }) {
+    context.reply(`已销号 #${item}（${context.sender.name}）`)
+  },
+})
+
+describe('input normalization', () => {
+  it.each([
+    ['／帮助', '帮助'],
+    ['#帮助', '帮助'],
+    ['＃１２', '#12'],
+    ['进度　１２　６０％　已完成初步整改', '进度 12 60% 已完成初步整改'],
+    ['  进度   12 ,  60% ', '进度 12 , 60%'],
+    ['进度，12：60％', '进度,12:60%'],
+    ['HELP', 'HELP'],
+  ])('%s → %s', (input, expected) => {
+    expect(normalizeCommandText(input)).toBe(expected)
+  })
+
+  it('splits the command word from its arguments', () => {
+    expect(splitCommand('进度 12 60% 已完成')).toEqual(['进度', '12 60% 已完成'])
+    expect(splitCommand('帮助')).toEqual(['帮助', ''])
+  })
+})
+
+describe('the command registry', () => {
+  it('refuses two commands answering to the same word at start-up', () => {
+    const clash = defineCommand({ ...close, name: '关闭', aliases: ['CLOSE'] })
+    expect(() => createCommandRegistry([close, clash])).toThrow('command word "CLOSE" is used by both 销号 and 关闭')
+  })
+
+  it('finds by name or alias in any case, and suggests the closest for a typo', () => {
+    const registry = createCommandRegistry([...commands, close])
+    expect(registry.find('Help')?.name).toBe('帮助')
+    expect(registry.find('CLOSE')?.name).toBe('销号')
+    expect(registry.suggest('帮主')?.name).toBe('帮助')
+    expect(registry.suggest('clos')?.name).toBe('销号')
+    expect(registry.suggest('完全不相干的话')).toBeUndefined()
+  })
+})
+
+describe(`the dispatcher on ${dialect}`, () => {
+  let db: MigratedDatabase
+  const log = createLogger('silent')
+  const message = (from: string, content: string) =>
+    ({ kind: 'text', from, content, msgId: '1', createTime: '1', agentId: '1', dedupeKey: 'k' }) as const
+
+  beforeAll(async () => {
+    db = await createMigratedDatabase()
+    await seedRoster(db.dataSource, '县委组织部', [{ userid: 'wangjian', name: '王健', roles: ['org_admin'] }])
+    await seedRoster(db.dataSource, '城关镇', [{ userid: 'zhangwei', name: '张伟', roles: ['unit_head'] }])
+  })
+  afterAll(async () => {
+    await db?.close()
+  })
+
+  const dispatch = (from: string, content: string) =>
+    createDispatcher({ dataSource: db.dataSource, registry: createCommandRegistry([...commands, close]) }).dispatch(message(from, content), log)
+
+  it('runs a command for someone allowed to', async () => {
+    expect(await dispatch('WangJian', '销号 #12 整改到位')).toMatchObject({
+      reply: { msgtype: 'text', text: { content: '已销号 #12（王健）' } },
+      outcome: 'command:销号',
+    })
+  })
+
+  it('tells someone not allowed who may run it', async () => {
+    expect(await dispatch('zhangwei', '销号 12')).toMatchObject({
+      reply: { text: { content: '「销号」只有组织部（干部监督科）、专项检查组可以使用。发送「帮助」查看您可用的命令。' } },
+      outcome: 'denied:销号',
+    })
+  })
+
+  it('answers wrong arguments with what was wrong, the usage and an example', async () => {
+    expect(await dispatch('wangjian', '销号 十二')).toMatchObject({
+      reply: { text: { content: '缺少台账编号，收到「十二」。\n用法：销号 编号 [意见]\n示例：销号 12 整改到位' } },
+      outcome: 'bad_arguments:销号',
+    })
+  })
+
+  it('lists only the commands a person may use in help, and explains one command', async () => {
+    const forHead = await dispatch('zhangwei', '帮助')
+    const forAdmin = await dispatch('wangjian', 'help')
+    expect(JSON.stringify(forHead.reply)).not.toContain('销号 编号')
+    expect(JSON.stringify(forAdmin.reply)).toContain('销号 编号 [意见]')
+    const one = await dispatch('wangjian', '帮助 close')
+    expect(one.reply).toEqual({ msgtype: 'markdown', markdown: { content: '**销号**（也可输入 close）\n核实后销号\n用法：`销号 编号 [意见]`\n示例：`销号 12 整改到位`' } })
+  })
+})

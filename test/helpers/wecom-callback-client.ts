@@ -1,0 +1,74 @@
+import { encrypt } from '@wecom/crypto'
+import { computeSignature, decryptCallback } from '../../src/wecom/callback/callback-crypto.js'
+import { parseWeComXml, xmlText } from '../../src/wecom/callback/parse-xml.js'
+
+/** The credentials the tests configure; the AES key is the official sample's (WECOM.md §3). */
+export const SECRETS = { token: 'QDG6eK', aesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', corpId: 'ww1436e0e65a779aee' }
+
+let nextMsgId = 4561255354251345929n
+
+/** A distinct 64-bit MsgId, beyond Number.MAX_SAFE_INTEGER as WeCom's are. */
+export function newMsgId(): string {
+  nextMsgId += 1n
+  return nextMsgId.toString()
+}
+
+const seconds = (at: Date) => Math.floor(at.getTime() / 1000)
+
+export function textXml(from: string, content: string, options: { msgId?: string; at?: Date; cdata?: boolean } = {}): string {
+  const wrap = (value: string) => (options.cdata === false ? value : `<![CDATA[${value}]]>`)
+  return (
+    `<xml><ToUserName>${wrap(SECRETS.corpId)}</ToUserName>\n<FromUserName>${wrap(from)}</FromUserName>\n` +
+    `<CreateTime>${seconds(options.at ?? new Date())}</CreateTime>\n<MsgType>${wrap('text')}</MsgType>\n` +
+    `<Content>${wrap(content)}</Content>\n<MsgId>${options.msgId ?? newMsgId()}</MsgId>\n<AgentID>1000002</AgentID>\n</xml>`
+  )
+}
+
+export function eventXml(from: string, event: string, options: { at?: Date; eventKey?: string } = {}): string {
+  return (
+    `<xml><ToUserName><![CDATA[${SECRETS.corpId}]]></ToUserName><FromUserName><![CDATA[${from}]]></FromUserName>` +
+    `<CreateTime>${seconds(options.at ?? new Date())}</CreateTime><MsgType><![CDATA[event]]></MsgType>` +
+    `<Event><![CDATA[${event}]]></Event><EventKey><![CDATA[${options.eventKey ?? ''}]]></EventKey><AgentID>1000002</AgentID></xml>`
+  )
+}
+
+export function imageXml(from: string, options: { at?: Date; msgId?: string } = {}): string {
+  return (
+    `<xml><ToUserName><![CDATA[${SECRETS.corpId}]]></ToUserName><FromUserName><![CDATA[${from}]]></FromUserName>` +
+    `<CreateTime>${seconds(options.at ?? new Date())}</CreateTime><MsgType><![CDATA[image]]></MsgType>` +
+    `<PicUrl><![CDATA[https://example.invalid/p.jpg]]></PicUrl><MediaId><![CDATA[m1]]></MediaId><MsgId>${options.msgId ?? newMsgId()}</MsgId><AgentID>1000002</AgentID></xml>`
+  )
+}
+
+export interface SignedRequest {
+  query: Record<string, string>
+  body: string
+}
+
+/** Encrypts and signs like WeCom: the envelope, and msg_signature over token, timestamp, nonce and Encrypt. */
+export function sign(inner: string, options: { at?: Date; nonce?: string; receiveId?: string; ciphertext?: string } = {}): SignedRequest {
+  const timestamp = String(seconds(options.at ?? new Date()))
+  const nonce = options.nonce ?? Math.random().toString(36).slice(2, 12)
+  const ciphertext = options.ciphertext ?? encrypt(SECRETS.aesKey, inner, options.receiveId ?? SECRETS.corpId)
+  const signature = computeSignature(SECRETS.token, timestamp, nonce, ciphertext)
+  return {
+    query: { msg_signature: signature, timestamp, nonce },
+    body: `<xml><ToUserName><![CDATA[${SECRETS.corpId}]]></ToUserName><Encrypt><![CDATA[${ciphertext}]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>`,
+  }
+}
+
+export async function post(url: string, request: SignedRequest, init: { method?: string; body?: string } = {}): Promise<Response> {
+  const target = new URL(url)
+  for (const [key, value] of Object.entries(request.query)) target.searchParams.set(key, value)
+  return fetch(target, { method: init.method ?? 'POST', body: init.body ?? request.body, headers: { 'content-type': 'text/xml' } })
+}
+
+/** Opens a passive reply as WeCom would: checks its signature, decrypts it, reads the text. */
+export function openPassiveReply(body: string): { toUser: string; content: string; msgType: string } {
+  const envelope = parseWeComXml(body)
+  const encrypted = xmlText(envelope, 'Encrypt')!
+  const signature = computeSignature(SECRETS.token, xmlText(envelope, 'TimeStamp')!, xmlText(envelope, 'Nonce')!, encrypted)
+  if (signature !== xmlText(envelope, 'MsgSignature')) throw new Error('passive reply signature does not match')
+  const inner = parseWeComXml(decryptCallback(SECRETS.aesKey, encrypted, SECRETS.corpId))
+  return { toUser: xmlText(inner, 'ToUserName')!, content: xmlText(inner, 'Content')!, msgType: xmlText(inner, 'MsgType')! }
+}
