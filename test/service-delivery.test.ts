@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { enqueue } from '../src/delivery/enqueue.js'
 import { OutboxMessageSchema } from '../src/domain/entities/index.js'
+import { encrypt } from '@wecom/crypto'
+import { computeSignature } from '../src/wecom/callback/callback-crypto.js'
 import { markdown } from '../src/wecom/messages.js'
+import { openPassiveReply, post, SECRETS, sign, textXml } from './helpers/wecom-callback-client.js'
 import { startFakeWeCom, type FakeWeCom } from './fakes/fake-wecom-server.js'
 import { seedRoster } from './helpers/roster.js'
 import { spawnService } from './helpers/service-process.js'
@@ -62,6 +65,16 @@ describe(`the running service delivers the outbox on ${dialect}`, () => {
       WECOM_API_BASE: fake.url,
     })
     try {
+      const [, port] = await service.waitFor(/health:\s+http:\/\/localhost:(\d+)\/healthz/)
+      const callback = `http://127.0.0.1:${port}/wecom/callback`
+      // The callback answers on the running service, signed and encrypted as WeCom does.
+      const answer = await post(callback, sign(textXml('zhangwei', '帮主')))
+      expect(openPassiveReply(await answer.text()).content).toContain('您是不是想用「帮助」')
+      const echostr = encrypt(SECRETS.aesKey, '1616140317555161061', SECRETS.corpId)
+      const timestamp = String(Math.floor(Date.now() / 1000))
+      const verify = new URL(callback)
+      verify.search = new URLSearchParams({ msg_signature: computeSignature(SECRETS.token, timestamp, 'n1', echostr), timestamp, nonce: 'n1', echostr }).toString()
+      expect(await (await fetch(verify)).text()).toBe('1616140317555161061')
       const row = await waitForStatus('wecom-1', 'sent')
       expect(fake.delivered.map((d) => d.touser)).toEqual([['zhangwei']])
       expect(row.wecomMsgid).toBe(fake.delivered[0]!.msgid)

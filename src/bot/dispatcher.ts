@@ -27,6 +27,11 @@ export interface DispatcherDependencies {
   dataSource: DataSource
   registry: CommandRegistry
   now?: () => Date
+  /**
+   * How long a sender's roster entry and roles are reused, default 10 s: every message looks
+   * them up, and the roster changes by import or by hand, rarely. A change applies within this.
+   */
+  senderCacheMs?: number
 }
 
 const ONLY_TEXT = '目前只能识别文字命令。请发送「帮助」查看可用命令。'
@@ -37,9 +42,19 @@ const ONLY_TEXT = '目前只能识别文字命令。请发送「帮助」查看�
  * arguments, runs it with a small context, and returns the answer. Events: entering the app
  * gets a greeting with the featured commands, at most once a day per person.
  */
-export function createDispatcher({ dataSource, registry, now = () => new Date() }: DispatcherDependencies): Dispatcher {
+export function createDispatcher({ dataSource, registry, now = () => new Date(), senderCacheMs = 10_000 }: DispatcherDependencies): Dispatcher {
+  const senders = new Map<string, { value: Awaited<ReturnType<typeof loadSender>>; until: number }>()
+  async function senderOf(userid: string) {
+    const cached = senders.get(userid)
+    if (cached && cached.until > Date.now()) return cached.value
+    const value = await loadSender(dataSource, userid)
+    if (senders.size > 10_000) senders.clear()
+    senders.set(userid, { value, until: Date.now() + senderCacheMs })
+    return value
+  }
+
   async function greet(message: WeComInbound, logger: Logger): Promise<DispatchResult> {
-    const sender = await loadSender(dataSource, message.from)
+    const sender = await senderOf(message.from)
     if (!sender) return { reply: null, status: 'ignored', outcome: 'greeting_unregistered' }
     const featured = registry
       .allowedFor(sender.roles)
@@ -65,7 +80,7 @@ export function createDispatcher({ dataSource, registry, now = () => new Date() 
   }
 
   async function runText(content: string, from: string, logger: Logger): Promise<DispatchResult> {
-    const sender = await loadSender(dataSource, from)
+    const sender = await senderOf(from)
     if (!sender) {
       const contacts = await rosterContacts(dataSource)
       const who = contacts.length > 0 ? `县委组织部干部监督科（${contacts.join('、')}）` : '县委组织部干部监督科'

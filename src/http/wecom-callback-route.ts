@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type Router from '@koa/router'
 import type { Context } from 'koa'
-import { QueryFailedError, type DataSource } from 'typeorm'
+import type { DataSource } from 'typeorm'
 import type { Dispatcher, DispatchResult } from '../bot/dispatcher.js'
 import { enqueue } from '../delivery/enqueue.js'
-import { InboundMessageSchema, type InboundMessage } from '../domain/entities/index.js'
+import { InboundMessageSchema } from '../domain/entities/index.js'
+import { finishInbound, insertInbound } from '../bot/inbound-store.js'
 import type { Logger } from '../logger.js'
 import type { WeComInbound } from '../wecom/callback/inbound-message.js'
 import { openCallback, sealReply, textReplyXml, verifyCallbackUrl, type CallbackSecrets } from '../wecom/callback/open-callback.js'
@@ -77,8 +78,16 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
       const body = (await readRawBody(ctx.req, bodyLimit)).toString('utf8')
       const message = openCallback(ctx.query as Record<string, string>, body, secrets, now(), window)
       Object.assign(facts, { msgId: 'msgId' in message ? message.msgId : null, from: message.from, kind: message.kind })
-      const row = await store(message)
-      if (!row) {
+      const id = await insertInbound(dataSource, {
+        dedupeKey: message.dedupeKey,
+        msgId: 'msgId' in message ? message.msgId : null,
+        fromUser: message.from,
+        msgType: message.kind === 'other' ? message.msgType : message.kind,
+        event: message.kind === 'event' ? message.event : null,
+        content: message.kind === 'text' ? message.content : null,
+        receivedAt: now(),
+      })
+      if (id === null) {
         const earlier = await inbound.findOneBy({ dedupeKey: message.dedupeKey })
         facts.outcome = 'duplicate'
         // WeCom retries only when our answer did not reach it: give the same passive answer again.
@@ -103,7 +112,7 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
         clearTimeout(timeout)
         return true
       }
-      const work = process(row, message, log, claimPassive)
+      const work = process(id, message, log, claimPassive)
       const first = await Promise.race([work, timer])
       if (first !== 'late' && first.passive !== null) {
         respondPassive(ctx, message.from, first.passive)
@@ -121,53 +130,36 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
     }),
   )
 
-  /** Inserts the message; null when its key is already there (a retry or another replica's copy). */
-  async function store(message: WeComInbound): Promise<InboundMessage | null> {
-    try {
-      return await inbound.save({
-        dedupeKey: message.dedupeKey,
-        msgId: 'msgId' in message ? message.msgId : null,
-        fromUser: message.from,
-        msgType: message.kind === 'other' ? message.msgType : message.kind,
-        event: message.kind === 'event' ? message.event : null,
-        content: message.kind === 'text' ? message.content : null,
-        status: 'received',
-        receivedAt: now(),
-      })
-    } catch (error) {
-      if (error instanceof QueryFailedError && /unique|duplicate/i.test(error.message)) return null
-      throw error
-    }
-  }
-
   /**
    * Runs the command and stores its answer. Resolves with the passive answer when the answer is
    * plain text that fits a passive reply and it is still in time; otherwise the answer has gone
    * to the outbox and `passive` is null.
    */
-  async function process(row: InboundMessage, message: WeComInbound, log: Logger, claimPassive: () => boolean) {
+  async function process(id: number, message: WeComInbound, log: Logger, claimPassive: () => boolean) {
     let result: DispatchResult
+    let error: string | null = null
     try {
       result = await dispatcher.dispatch(message, log)
-    } catch (error) {
-      log.error({ err: error, inboundId: row.id }, 'command failed')
+    } catch (failure) {
+      log.error({ err: failure, inboundId: id }, 'command failed')
       result = { reply: FAILED_REPLY, status: 'failed', outcome: 'failed' }
-      await inbound.update({ id: row.id }, { error: String((error as Error).message ?? error).slice(0, 2000) })
+      error = String((failure as Error).message ?? failure).slice(0, 2000)
     }
     const reply = result.reply
     if (reply && fitsPassive(reply) && claimPassive()) {
-      await inbound.update({ id: row.id }, { status: result.status, processedAt: now(), reply: reply.text.content, replyVia: 'passive' })
+      await finishInbound(dataSource, id, { status: result.status, processedAt: now(), reply: reply.text.content, replyVia: 'passive', error })
       return { passive: reply.text.content, outcome: result.outcome }
     }
     await dataSource.transaction(async (manager) => {
       if (reply) {
-        await enqueue(manager, { dedupeKey: `reply:${row.id}`, to: { users: [message.from] }, message: reply, reply: true, urgent: true }, now())
+        await enqueue(manager, { dedupeKey: `reply:${id}`, to: { users: [message.from] }, message: reply, reply: true, urgent: true }, now())
       }
-      await manager.update(InboundMessageSchema, { id: row.id }, {
+      await finishInbound(manager, id, {
         status: result.status,
         processedAt: now(),
         reply: reply ? JSON.stringify(reply) : null,
         replyVia: reply ? 'outbox' : null,
+        error,
       })
     })
     return { passive: null, outcome: result.outcome }
