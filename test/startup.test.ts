@@ -32,7 +32,7 @@ describe(`npm start on ${dialect}`, () => {
     const [, port] = await service.waitFor(/health:\s+http:\/\/localhost:(\d+)\/healthz/)
     const out = service.output()
     expect(out).toContain('控制台模式 console mode')
-    expect(out).toMatch(/回调地址 callback:\s+http:\/\/localhost:\d+\/wecom\/callback/)
+    expect(out).toMatch(/回调地址 callback:\s+未启用 —— 配置 WECOM_\* 凭据后在 \/wecom\/callback 接收消息/)
     expect(out).toMatch(/演示数据 demo:\s+已创建演示专项治理（6 个单位、15 人、9 条台账）/)
 
     const response = await fetch(`http://127.0.0.1:${port}/healthz`)

@@ -9,7 +9,9 @@ export function formatBanner(config: Readonly<Config>, port: number, demo: DemoS
     '',
     '为官不为专项治理 · 企业微信督办机器人 (WeCom supervision bot) 已启动',
     `  健康检查 health:     ${base}/healthz`,
-    `  回调地址 callback:   ${base}${config.callbackPath}  （在企业微信管理后台「应用管理 → 自建应用 → 接收消息 → 设置API接收」填写公网 HTTPS 地址）`,
+    config.wecom
+      ? `  回调地址 callback:   ${base}${config.callbackPath}  （在企业微信管理后台「应用管理 → 自建应用 → 接收消息 → 设置API接收」填写它的公网 HTTPS 地址）`
+      : `  回调地址 callback:   未启用 —— 配置 WECOM_* 凭据后在 ${config.callbackPath} 接收消息`,
     `  数据库 database:     ${describeDatabase(config.database)}`,
     config.wecom
       ? `  投递 delivery:       企业微信 WeCom (corp ${config.wecom.corpId}, agent ${config.wecom.agentId}, ${config.wecomApiBase})`
