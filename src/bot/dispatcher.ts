@@ -8,7 +8,8 @@ import type { WeComInbound } from '../wecom/callback/inbound-message.js'
 import { markdown, text, type AppMessage } from '../wecom/messages.js'
 import { ROLE_NAMES, type CommandRegistry } from './command-registry.js'
 import type { CommandContext } from './define-command.js'
-import { loadSender, rosterContacts } from './load-sender.js'
+import { orgAdmins } from '../domain/roster/org-admins.js'
+import { loadSender } from './load-sender.js'
 import { normalizeCommandText, splitCommand } from './normalize-text.js'
 
 export interface DispatchResult {
@@ -82,7 +83,7 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
   async function runText(content: string, from: string, logger: Logger): Promise<DispatchResult> {
     const sender = await senderOf(from)
     if (!sender) {
-      const contacts = await rosterContacts(dataSource)
+      const contacts = (await orgAdmins(dataSource)).map((admin) => admin.name)
       const who = contacts.length > 0 ? `县委组织部干部监督科（${contacts.join('、')}）` : '县委组织部干部监督科'
       return {
         reply: text(`您的企业微信账号（${from}）尚未登记在专项治理花名册中，暂时不能使用命令。请联系${who}登记。`),

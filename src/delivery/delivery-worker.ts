@@ -5,7 +5,7 @@ import { OutboxMessageSchema, PersonSchema, type OutboxMessage } from '../domain
 import type { Logger } from '../logger.js'
 import { RateLimitedError } from '../wecom/errors.js'
 import { markdown } from '../wecom/messages.js'
-import { adminUserids } from './admin-recipients.js'
+import { orgAdmins } from '../domain/roster/org-admins.js'
 import { DEFAULT_BACKOFF, retryDelayMs, type BackoffPolicy } from './backoff.js'
 import { claimDue, reclaimStale } from './claim.js'
 import { enqueue } from './enqueue.js'
@@ -132,7 +132,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         await manager.update(PersonSchema, { id: person.id }, { undeliverable: kind, undeliverableSince: at })
         fresh.push({ userid, kind, name: person.name })
       }
-      const admins = await adminUserids(manager)
+      const admins = (await orgAdmins(manager)).map((admin) => admin.userid)
       if (fresh.length === 0 || admins.length === 0) return
       const lines = fresh.map((p) =>
         p.kind === 'invaliduser'
@@ -158,7 +158,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const reportable = dead.filter((row) => !row.dedupeKey.startsWith(ALERT_KEY_PREFIX))
     if (reportable.length === 0) return
     await dataSource.transaction(async (manager) => {
-      const admins = await adminUserids(manager)
+      const admins = (await orgAdmins(manager)).map((admin) => admin.userid)
       if (admins.length === 0) {
         logger.error({ outboxIds: reportable.map((r) => r.id) }, 'dead messages and no org_admin to alert')
         return
