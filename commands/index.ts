@@ -1,5 +1,10 @@
 import type { AnyCommand } from '../src/bot/define-command.js'
+import { done } from './done.js'
 import { help } from './help.js'
+import { myItems } from './my-items.js'
+import { progress } from './progress.js'
+import { showItem } from './show-item.js'
+import { close, reopen } from './verify.js'
 
 /** Every chat command, listed explicitly. The registry refuses duplicate words at start-up. */
-export const commands: readonly AnyCommand[] = [help]
+export const commands: readonly AnyCommand[] = [help, myItems, showItem, progress, done, close, reopen]

@@ -10,11 +10,11 @@ import { seedRoster } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 
 const close = defineCommand<{ item: number }>({
-  name: '销号',
-  aliases: ['close'],
-  summary: '核实后销号',
-  usage: '销号 编号 [意见]',
-  example: '销号 12 整改到位',
+  name: '核查',
+  aliases: ['check'],
+  summary: '核查一个事项',
+  usage: '核查 编号 [意见]',
+  example: '核查 12 整改到位',
   roles: ['org_admin', 'inspector'],
   parse(args) {
     const match = /^#?(\d+)/.exec(args)
@@ -22,7 +22,7 @@ const close = defineCommand<{ item: number }>({
     return { item: Number(match[1]) }
   },
   async run(context, { item }) {
-    context.reply(`已销号 #${item}（${context.sender.name}）`)
+    context.reply(`已核查 #${item}（${context.sender.name}）`)
   },
 })
 
@@ -47,16 +47,18 @@ describe('input normalization', () => {
 
 describe('the command registry', () => {
   it('refuses two commands answering to the same word at start-up', () => {
-    const clash = defineCommand({ ...close, name: '关闭', aliases: ['CLOSE'] })
-    expect(() => createCommandRegistry([close, clash])).toThrow('command word "CLOSE" is used by both 销号 and 关闭')
+    const clash = defineCommand({ ...close, name: '检查', aliases: ['CHECK'] })
+    expect(() => createCommandRegistry([close, clash])).toThrow('command word "CHECK" is used by both 核查 and 检查')
+    expect(() => createCommandRegistry([...commands, defineCommand({ ...close, name: '帮助' })])).toThrow('command word "帮助"')
   })
 
   it('finds by name or alias in any case, and suggests the closest for a typo', () => {
     const registry = createCommandRegistry([...commands, close])
     expect(registry.find('Help')?.name).toBe('帮助')
-    expect(registry.find('CLOSE')?.name).toBe('销号')
+    expect(registry.find('CHECK')?.name).toBe('核查')
+    expect(registry.find('JD')?.name).toBe('进度')
     expect(registry.suggest('帮主')?.name).toBe('帮助')
-    expect(registry.suggest('clos')?.name).toBe('销号')
+    expect(registry.suggest('chek')?.name).toBe('核查')
     expect(registry.suggest('完全不相干的话')).toBeUndefined()
   })
 })
@@ -80,32 +82,32 @@ describe(`the dispatcher on ${dialect}`, () => {
     createDispatcher({ dataSource: db.dataSource, registry: createCommandRegistry([...commands, close]) }).dispatch(message(from, content), log)
 
   it('runs a command for someone allowed to', async () => {
-    expect(await dispatch('WangJian', '销号 #12 整改到位')).toMatchObject({
-      reply: { msgtype: 'text', text: { content: '已销号 #12（王健）' } },
-      outcome: 'command:销号',
+    expect(await dispatch('WangJian', '核查 #12 整改到位')).toMatchObject({
+      reply: { msgtype: 'text', text: { content: '已核查 #12（王健）' } },
+      outcome: 'command:核查',
     })
   })
 
   it('tells someone not allowed who may run it', async () => {
-    expect(await dispatch('zhangwei', '销号 12')).toMatchObject({
-      reply: { text: { content: '「销号」只有组织部（干部监督科）、专项检查组可以使用。发送「帮助」查看您可用的命令。' } },
-      outcome: 'denied:销号',
+    expect(await dispatch('zhangwei', '核查 12')).toMatchObject({
+      reply: { text: { content: '「核查」只有组织部（干部监督科）、专项检查组可以使用。发送「帮助」查看您可用的命令。' } },
+      outcome: 'denied:核查',
     })
   })
 
   it('answers wrong arguments with what was wrong, the usage and an example', async () => {
-    expect(await dispatch('wangjian', '销号 十二')).toMatchObject({
-      reply: { text: { content: '缺少台账编号，收到「十二」。\n用法：销号 编号 [意见]\n示例：销号 12 整改到位' } },
-      outcome: 'bad_arguments:销号',
+    expect(await dispatch('wangjian', '核查 十二')).toMatchObject({
+      reply: { text: { content: '缺少台账编号，收到「十二」。\n用法：核查 编号 [意见]\n示例：核查 12 整改到位' } },
+      outcome: 'bad_arguments:核查',
     })
   })
 
   it('lists only the commands a person may use in help, and explains one command', async () => {
     const forHead = await dispatch('zhangwei', '帮助')
     const forAdmin = await dispatch('wangjian', 'help')
-    expect(JSON.stringify(forHead.reply)).not.toContain('销号 编号')
-    expect(JSON.stringify(forAdmin.reply)).toContain('销号 编号 [意见]')
-    const one = await dispatch('wangjian', '帮助 close')
-    expect(one.reply).toEqual({ msgtype: 'markdown', markdown: { content: '**销号**（也可输入 close）\n核实后销号\n用法：`销号 编号 [意见]`\n示例：`销号 12 整改到位`' } })
+    expect(JSON.stringify(forHead.reply)).not.toContain('核查 编号')
+    expect(JSON.stringify(forAdmin.reply)).toContain('核查 编号 [意见]')
+    const one = await dispatch('wangjian', '帮助 check')
+    expect(one.reply).toEqual({ msgtype: 'markdown', markdown: { content: '**核查**（也可输入 check）\n核查一个事项\n用法：`核查 编号 [意见]`\n示例：`核查 12 整改到位`' } })
   })
 })

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm'
 import type { Person, Role } from '../domain/entities/index.js'
+import type { Actor } from '../domain/ledger/ledger-access.js'
 import type { Logger } from '../logger.js'
 import type { AppMessage } from '../wecom/messages.js'
 import type { CommandRegistry } from './command-registry.js'
@@ -10,6 +11,8 @@ export interface CommandContext {
   sender: Person
   /** The roles the sender holds. */
   roles: readonly Role[]
+  /** The sender with the units their roles apply to, for permission checks on items. */
+  actor: Actor
   /** Everything after the command word, normalized. */
   args: string
   /** The answer to send back: text, or a markdown message. The last call wins. */

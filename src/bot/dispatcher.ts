@@ -116,6 +116,7 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
     const context: CommandContext = {
       sender: sender.person,
       roles: sender.roles,
+      actor: sender,
       args,
       reply: (message) => {
         answer = typeof message === 'string' ? text(message) : message

@@ -1,10 +1,18 @@
 import type { DataSource } from 'typeorm'
-import { PersonSchema, RoleAssignmentSchema, type Person, type Role } from '../domain/entities/index.js'
+import { PersonSchema, RoleAssignmentSchema, type Person, type Role, type RoleAssignment } from '../domain/entities/index.js'
+
+export interface Sender {
+  person: Person
+  /** The roles held, whatever their unit. */
+  roles: Role[]
+  /** Each role with the unit it applies to (null: county-wide). */
+  assignments: RoleAssignment[]
+}
 
 /** The roster entry of a verified sender and the roles they hold; null when not in the roster. */
-export async function loadSender(dataSource: DataSource, userid: string): Promise<{ person: Person; roles: Role[] } | null> {
+export async function loadSender(dataSource: DataSource, userid: string): Promise<Sender | null> {
   const person = await dataSource.getRepository(PersonSchema).findOneBy({ userid: userid.toLowerCase(), active: true })
   if (!person) return null
   const assignments = await dataSource.getRepository(RoleAssignmentSchema).findBy({ personId: person.id })
-  return { person, roles: [...new Set(assignments.map((a) => a.role))] }
+  return { person, roles: [...new Set(assignments.map((a) => a.role))], assignments }
 }

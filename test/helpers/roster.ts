@@ -8,9 +8,11 @@ export interface RosterEntry {
   viaWechat?: boolean
 }
 
-/** A unit and its people, with roles; returns the unit id. */
+/** A unit (found by name, or created) and its people, with roles; returns the unit id. */
 export async function seedRoster(dataSource: DataSource, unitName: string, people: RosterEntry[]): Promise<number> {
-  const unit = await dataSource.getRepository(UnitSchema).save({ name: unitName, kind: 'county_department', parentId: null })
+  const unit =
+    (await dataSource.getRepository(UnitSchema).findOneBy({ name: unitName })) ??
+    (await dataSource.getRepository(UnitSchema).save({ name: unitName, kind: 'county_department', parentId: null }))
   for (const entry of people) {
     const person = await dataSource.getRepository(PersonSchema).save({
       userid: entry.userid,

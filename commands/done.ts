@@ -1,0 +1,25 @@
+import { defineCommand } from '../src/bot/define-command.js'
+import { parseItemNumber } from '../src/bot/parse-args.js'
+import { markRectified } from '../src/domain/ledger/item-lifecycle.js'
+import { UserFacingError } from '../src/errors.js'
+
+/** 完成: marks an item rectified; the organization department is asked to verify it. */
+export const done = defineCommand<{ id: number; note: string }>({
+  name: '完成',
+  aliases: ['done'],
+  summary: '报告整改完成，提请组织部核实销号',
+  usage: '完成 编号 整改说明',
+  example: '完成 12 已建立首问负责制并公示',
+  roles: 'everyone',
+  parse(args) {
+    const [number, ...rest] = args.split(' ')
+    const parsed = { id: parseItemNumber(number), note: rest.join(' ').trim() }
+    if (!parsed.note) throw new UserFacingError('no_note', '请写明整改情况，供组织部核实。')
+    return parsed
+  },
+  async run(context, { id, note }) {
+    const { notified } = await markRectified(context.dataSource, context.actor, id, note, context.now())
+    const who = notified.length > 0 ? '已通知组织部核实销号' : '组织部尚未配置管理员，请直接联系干部监督科核实'
+    context.reply(`已标记 #${id} 整改完成，进度 100%。${who}。`)
+  },
+})

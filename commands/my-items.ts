@@ -1,0 +1,51 @@
+import { Brackets } from 'typeorm'
+import { defineCommand } from '../src/bot/define-command.js'
+import { LedgerItemSchema, UnitSchema } from '../src/domain/entities/index.js'
+import { byUrgency, itemLine } from '../src/domain/ledger/format-item.js'
+import { isVerifier, unitsActedFor } from '../src/domain/ledger/ledger-access.js'
+import { UserFacingError } from '../src/errors.js'
+import { beijingDate } from '../src/time/calendar-date.js'
+import { markdown } from '../src/wecom/messages.js'
+
+/** 我的: the open ledger items this person answers for, most urgent first. */
+export const myItems = defineCommand<{ unit: string }>({
+  name: '我的',
+  aliases: ['台账', 'list', 'ls'],
+  summary: '查看我负责的未销号台账事项',
+  usage: '我的 [单位]',
+  example: '我的',
+  roles: 'everyone',
+  featured: 1,
+  parse: (args) => ({ unit: args.trim() }),
+  async run(context, { unit }) {
+    const { dataSource, actor } = context
+    const today = beijingDate(context.now())
+    const query = dataSource.getRepository(LedgerItemSchema).createQueryBuilder('i').where("i.status <> 'closed'")
+    let title = '我的台账'
+    if (unit) {
+      const found = await dataSource.getRepository(UnitSchema).findOneBy({ name: unit })
+      if (!found) throw new UserFacingError('no_unit', `没有名为「${unit}」的单位。`)
+      if (!isVerifier(actor) && !unitsActedFor(actor).includes(found.id)) {
+        throw new UserFacingError('denied', `只能查看本单位的台账；查看其他单位需组织部或专项检查组权限。`)
+      }
+      query.andWhere('i.unit_id = :unit', { unit: found.id })
+      title = `${found.name}台账`
+    } else {
+      const units = unitsActedFor(actor)
+      query.andWhere(
+        new Brackets((where) => {
+          where.where('i.responsible_person_id = :me OR i.responsible_leader_id = :me', { me: actor.person.id })
+          if (units.length > 0) where.orWhere('i.unit_id IN (:...units)', { units })
+        }),
+      )
+    }
+    const items = (await query.getMany()).sort(byUrgency(today))
+    if (items.length === 0) {
+      context.reply(unit ? `${title}：没有未销号的事项。` : '您目前没有未销号的台账事项。')
+      return
+    }
+    const shown = items.slice(0, 30).map((item) => itemLine(item, today))
+    if (items.length > 30) shown.push(`另有 ${items.length - 30} 项`)
+    context.reply(markdown(`**${title}（${items.length} 项）**\n${shown.join('\n')}\n反馈进度：进度 编号 百分比 说明`))
+  },
+})

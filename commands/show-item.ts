@@ -1,0 +1,60 @@
+import { In } from 'typeorm'
+import { defineCommand } from '../src/bot/define-command.js'
+import { parseItemNumber } from '../src/bot/parse-args.js'
+import { PersonSchema, ProblemCategorySchema, ProgressUpdateSchema, UnitSchema } from '../src/domain/entities/index.js'
+import { canSeeItem } from '../src/domain/ledger/ledger-access.js'
+import { itemOrFail } from '../src/domain/ledger/item-lifecycle.js'
+import { STATUS_NAMES, statusLight } from '../src/domain/ledger/status-light.js'
+import { UserFacingError } from '../src/errors.js'
+import { beijingDate, formatBeijingDateTime, formatChineseDate } from '../src/time/calendar-date.js'
+import { markdown } from '../src/wecom/messages.js'
+
+const KIND_NAMES: Record<string, string> = {
+  created: '登记',
+  progress: '进度',
+  rectified: '完成',
+  closed: '销号',
+  reopened: '退回',
+  extended: '延期',
+  edited: '修改',
+}
+
+/** 详情: one item in full, with its last five updates. */
+export const showItem = defineCommand<{ id: number }>({
+  name: '详情',
+  aliases: ['show'],
+  summary: '查看一个台账事项的详情和最近进展',
+  usage: '详情 编号',
+  example: '详情 12',
+  roles: 'everyone',
+  parse: (args) => ({ id: parseItemNumber(args.split(' ')[0]) }),
+  async run(context, { id }) {
+    const { dataSource } = context
+    const item = await itemOrFail(dataSource, id)
+    if (!canSeeItem(context.actor, item)) throw new UserFacingError('denied', `#${id} 不属于您负责的范围。`)
+    const today = beijingDate(context.now())
+    const [unit, category, updates] = await Promise.all([
+      dataSource.getRepository(UnitSchema).findOneBy({ id: item.unitId }),
+      dataSource.getRepository(ProblemCategorySchema).findOneBy({ id: item.categoryId }),
+      dataSource.getRepository(ProgressUpdateSchema).find({ where: { ledgerItemId: id }, order: { id: 'DESC' }, take: 5 }),
+    ])
+    const personIds = [item.responsibleLeaderId, item.responsiblePersonId, ...updates.map((u) => u.personId)].filter((p): p is number => p !== null)
+    const people = new Map((await dataSource.getRepository(PersonSchema).findBy({ id: In(personIds) })).map((p) => [p.id, p.name]))
+    const name = (personId: number | null) => (personId === null ? '—' : (people.get(personId) ?? '—'))
+    const lines = [
+      `**${statusLight(item, today)} #${item.id} ${unit?.name ?? ''}**`,
+      `问题：${item.problem}`,
+      `类别：${category ? `${category.label}${category.name}` : '—'}`,
+      `措施：${item.measures}`,
+      `目标：${item.target}`,
+      `时限：${formatChineseDate(item.dueDate, today)}${item.dueDate !== item.originalDueDate ? `（原定 ${formatChineseDate(item.originalDueDate, today)}）` : ''}`,
+      `责任：${item.responsibleDepartment ? `${item.responsibleDepartment} · ` : ''}领导 ${name(item.responsibleLeaderId)} · 责任人 ${name(item.responsiblePersonId)}`,
+      `状态：${STATUS_NAMES[item.status]}，进度 ${item.progress}%`,
+    ]
+    if (updates.length > 0) {
+      lines.push('最近进展：')
+      for (const u of updates) lines.push(`- ${formatBeijingDateTime(u.createdAt).slice(5, 16)} ${name(u.personId)} ${KIND_NAMES[u.kind] ?? u.kind} ${u.newProgress}% ${u.note}`)
+    }
+    context.reply(markdown(lines.join('\n')))
+  },
+})

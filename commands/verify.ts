@@ -1,0 +1,44 @@
+import { defineCommand } from '../src/bot/define-command.js'
+import { parseItemNumber } from '../src/bot/parse-args.js'
+import { verifyItem } from '../src/domain/ledger/item-lifecycle.js'
+import { UserFacingError } from '../src/errors.js'
+
+const splitNote = (args: string) => {
+  const [number, ...rest] = args.split(' ')
+  return { id: parseItemNumber(number), note: rest.join(' ').trim() }
+}
+
+/** 销号: the organization department or the inspection group verifies and closes an item. */
+export const close = defineCommand<{ id: number; note: string }>({
+  name: '销号',
+  aliases: ['close'],
+  summary: '核实整改到位后销号',
+  usage: '销号 编号 [意见]',
+  example: '销号 12 经核实整改到位',
+  roles: ['org_admin', 'inspector'],
+  featured: 3,
+  parse: splitNote,
+  async run(context, { id, note }) {
+    const { notified } = await verifyItem(context.dataSource, context.actor, id, 'close', note, context.now())
+    context.reply(`已销号 #${id}。${notified.length > 0 ? '已通知责任人。' : ''}`)
+  },
+})
+
+/** 退回: sends a rectified item back with a reason. */
+export const reopen = defineCommand<{ id: number; note: string }>({
+  name: '退回',
+  aliases: ['reopen'],
+  summary: '整改不到位，退回继续整改',
+  usage: '退回 编号 理由',
+  example: '退回 12 公示材料不全，请补充',
+  roles: ['org_admin', 'inspector'],
+  parse(args) {
+    const parsed = splitNote(args)
+    if (!parsed.note) throw new UserFacingError('no_reason', '请写明退回理由。')
+    return parsed
+  },
+  async run(context, { id, note }) {
+    const { notified } = await verifyItem(context.dataSource, context.actor, id, 'reopen', note, context.now())
+    context.reply(`已退回 #${id}，状态改为整改中。${notified.length > 0 ? '已通知责任人。' : ''}`)
+  },
+})

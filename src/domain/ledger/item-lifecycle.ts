@@ -1,0 +1,119 @@
+import type { DataSource, EntityManager } from 'typeorm'
+import { UserFacingError } from '../../errors.js'
+import { formatChineseDate } from '../../time/calendar-date.js'
+import { LedgerItemSchema, ProgressUpdateSchema, type LedgerItem, type LedgerStatus, type ProgressKind } from '../entities/index.js'
+import { canUpdateItem, isVerifier, UPDATE_DENIED, VERIFY_DENIED, type Actor } from './ledger-access.js'
+import { notifyAdmins, notifyPeople } from './notify.js'
+
+/** A change as it happened: the item before and after. */
+export interface ItemChange {
+  before: LedgerItem
+  after: LedgerItem
+  /** userids told about it besides the person who made it. */
+  notified: string[]
+}
+
+/** Loads an item for a change, or says there is none with that number. */
+export async function itemOrFail(db: DataSource | EntityManager, id: number): Promise<LedgerItem> {
+  const manager = 'manager' in db ? db.manager : db
+  const item = await manager.findOneBy(LedgerItemSchema, { id })
+  if (!item) throw new UserFacingError('no_item', `没有编号为 #${id} 的台账事项。发送「我的」查看您负责的事项和编号。`)
+  return item
+}
+
+/** Applies a change to an item and appends its history row, in the caller's transaction. */
+async function applyChange(
+  manager: EntityManager,
+  actor: Actor,
+  before: LedgerItem,
+  change: { kind: ProgressKind; status: LedgerStatus; progress: number; note: string; extra?: Partial<LedgerItem> },
+): Promise<LedgerItem> {
+  const values: Partial<LedgerItem> = { status: change.status, progress: change.progress, ...change.extra }
+  await manager.update(LedgerItemSchema, { id: before.id }, values)
+  await manager.insert(ProgressUpdateSchema, {
+    ledgerItemId: before.id,
+    personId: actor.person.id,
+    kind: change.kind,
+    oldStatus: before.status,
+    newStatus: change.status,
+    oldProgress: before.progress,
+    newProgress: change.progress,
+    note: change.note,
+  })
+  return { ...before, ...values }
+}
+
+function requireOpen(item: LedgerItem): void {
+  if (item.status === 'closed') throw new UserFacingError('closed', `#${item.id} 已销号，不能再更改。`)
+  if (item.status === 'rectified') {
+    throw new UserFacingError('rectified', `#${item.id} 已标记整改完成，正等待组织部核实销号；如需更改，请联系组织部退回。`)
+  }
+}
+
+/** 进度: records progress; open items become in progress. */
+export async function recordProgress(ds: DataSource, actor: Actor, id: number, progress: number, note: string): Promise<ItemChange> {
+  return ds.transaction(async (manager) => {
+    const before = await itemOrFail(manager, id)
+    if (!canUpdateItem(actor, before)) throw new UserFacingError('denied', UPDATE_DENIED)
+    requireOpen(before)
+    if (progress === 100) throw new UserFacingError('use_done', `进度 100% 请用「完成 ${id} 整改说明」标记整改完成，由组织部核实销号。`)
+    const after = await applyChange(manager, actor, before, { kind: 'progress', status: 'in_progress', progress, note })
+    return { before, after, notified: [] }
+  })
+}
+
+/** 完成: marks the item rectified and asks the organization department to verify it. */
+export async function markRectified(ds: DataSource, actor: Actor, id: number, note: string, now: Date): Promise<ItemChange> {
+  return ds.transaction(async (manager) => {
+    const before = await itemOrFail(manager, id)
+    if (!canUpdateItem(actor, before)) throw new UserFacingError('denied', UPDATE_DENIED)
+    requireOpen(before)
+    const after = await applyChange(manager, actor, before, { kind: 'rectified', status: 'rectified', progress: 100, note, extra: { rectifiedAt: now } })
+    const history = await manager.countBy(ProgressUpdateSchema, { ledgerItemId: id })
+    const notified = await notifyAdmins(
+      manager,
+      `rectified:${id}:${history}`,
+      `**待核实销号 #${id}**\n${actor.person.name}报告整改完成：${before.problem}\n整改说明：${note}\n核实后发送「销号 ${id} 意见」，或「退回 ${id} 理由」。`,
+      now,
+      actor.person.userid,
+    )
+    return { before, after, notified }
+  })
+}
+
+/** 销号 / 退回: the organization department or the inspection group verifies a rectified item. */
+export async function verifyItem(
+  ds: DataSource,
+  actor: Actor,
+  id: number,
+  decision: 'close' | 'reopen',
+  note: string,
+  now: Date,
+): Promise<ItemChange> {
+  if (!isVerifier(actor)) throw new UserFacingError('denied', VERIFY_DENIED)
+  return ds.transaction(async (manager) => {
+    const before = await itemOrFail(manager, id)
+    if (before.status === 'closed') throw new UserFacingError('closed', `#${id} 已经销号。`)
+    if (before.status !== 'rectified') {
+      throw new UserFacingError('not_rectified', `#${id} 还没有报告整改完成（当前进度 ${before.progress}%），不能${decision === 'close' ? '销号' : '退回'}。`)
+    }
+    const history = await manager.countBy(ProgressUpdateSchema, { ledgerItemId: id })
+    const after =
+      decision === 'close'
+        ? await applyChange(manager, actor, before, { kind: 'closed', status: 'closed', progress: 100, note, extra: { closedAt: now } })
+        : await applyChange(manager, actor, before, { kind: 'reopened', status: 'in_progress', progress: before.progress, note, extra: { rectifiedAt: null } })
+    const message =
+      decision === 'close'
+        ? `**#${id} 已销号**\n${before.problem}\n核实人：${actor.person.name}${note ? `；意见：${note}` : ''}`
+        : `**#${id} 被退回，请继续整改**\n${before.problem}\n退回理由：${note}\n完成时限：${formatChineseDate(before.dueDate)}。整改后再次发送「完成 ${id} 整改说明」。`
+    const notified = await notifyPeople(
+      manager,
+      [before.responsiblePersonId, before.responsibleLeaderId],
+      `${decision}:${id}:${history}`,
+      message,
+      now,
+      actor.person.id,
+    )
+    return { before, after, notified }
+  })
+}

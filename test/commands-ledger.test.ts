@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { DataSource } from 'typeorm'
+import { LedgerItemSchema, OutboxMessageSchema, ProgressUpdateSchema } from '../src/domain/entities/index.js'
+import { chatAs, seedLedger } from './helpers/ledger-fixture.js'
+import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
+
+/** 2015-08-31 10:00 in Beijing. */
+const NOW = new Date('2015-08-31T02:00:00Z')
+
+describe(`ledger commands on ${dialect}`, () => {
+  let db: MigratedDatabase
+  let ds: DataSource
+  let chat: ReturnType<typeof chatAs>
+  let items: Awaited<ReturnType<typeof seedLedger>>['items']
+  const item = (id: number) => ds.getRepository(LedgerItemSchema).findOneByOrFail({ id })
+  const outbox = () => ds.getRepository(OutboxMessageSchema).find({ order: { id: 'ASC' } })
+
+  beforeAll(async () => {
+    db = await createMigratedDatabase()
+    ds = db.dataSource
+    ;({ items } = await seedLedger(ds))
+    chat = chatAs(ds, NOW)
+  })
+  afterAll(async () => {
+    await db?.close()
+  })
+
+  describe('我的', () => {
+    it('lists the person’s own items, overdue first, with lights, due dates and progress', async () => {
+      const { text } = await chat('lina', '我的')
+      expect(text.split('\n')).toEqual([
+        '**我的台账（2 项）**',
+        `🔴 #${items.overdue} 招商引资项目跑办不积极，两个竞争性项目未按时申报 · 8月25日到期，已逾期 · 40%`,
+        `🟡 #${items.soon} 便民服务大厅办事群众反映多头跑 · 9月2日到期 · 70%`,
+        '反馈进度：进度 编号 百分比 说明',
+      ])
+    })
+
+    it('lists the whole unit for its liaison, and only the own items for staff', async () => {
+      expect((await chat('chenjing', 'ls')).text).toContain('（2 项）')
+      expect((await chat('zhaolei', '台账')).text).toContain('（1 项）')
+    })
+
+    it('refuses another unit’s list to a unit head, allows it to the organization department', async () => {
+      expect((await chat('zhangwei', '我的 后港镇')).text).toContain('只能查看本单位的台账')
+      expect((await chat('wangjian', '我的 后港镇')).text).toContain('**后港镇台账（1 项）**')
+      expect((await chat('wangjian', '我的 不存在镇')).text).toContain('没有名为「不存在镇」的单位')
+    })
+  })
+
+  describe('详情', () => {
+    it('shows the item in full to those responsible', async () => {
+      const { text } = await chat('zhaolei', `详情 #${items.overdue}`)
+      expect(text).toContain(`**🔴 #${items.overdue} 城关镇**`)
+      expect(text).toContain('类别：(一)促进发展不敢为')
+      expect(text).toContain('责任：领导 李娜 · 责任人 赵磊')
+      expect(text).toContain('状态：整改中，进度 40%')
+    })
+
+    it('refuses someone from another unit, and explains a bad number', async () => {
+      expect((await chat('wufang', `详情 ${items.overdue}`)).text).toBe(`#${items.overdue} 不属于您负责的范围。\n用法：详情 编号\n示例：详情 12`)
+      expect((await chat('zhaolei', '详情 abc')).text).toContain('「abc」不是有效的台账编号')
+      expect((await chat('zhaolei', '详情 99999')).text).toContain('没有编号为 #99999 的台账事项')
+    })
+  })
+
+  describe('进度', () => {
+    it('records progress with old → new and the due date, and a history row', async () => {
+      const { text } = await chat('zhaolei', `进度 ＃${items.overdue} ６０％ 已完成初步整改`)
+      expect(text).toBe(`已记录 #${items.overdue} 进度：40% → 60%。已逾期，原定 8月25日。整改完成后发送「完成 ${items.overdue} 整改说明」。`)
+      expect(await item(items.overdue)).toMatchObject({ progress: 60, status: 'in_progress' })
+      const history = await ds.getRepository(ProgressUpdateSchema).findBy({ ledgerItemId: items.overdue })
+      expect(history.map((h) => [h.kind, h.oldProgress, h.newProgress, h.note])).toEqual([['progress', 40, 60, '已完成初步整改']])
+    })
+
+    it('refuses someone not responsible, and explains malformed arguments', async () => {
+      expect((await chat('wufang', `进度 ${items.overdue} 80% 越权`)).text).toContain('只有该事项的具体责任人、责任领导，或本单位第一责任人、联络员可以操作')
+      expect((await chat('zhaolei', `进度 ${items.overdue} 120% 说明`)).text).toContain('「120%」不是有效的进度')
+      expect((await chat('zhaolei', `进度 ${items.overdue} 80%`)).text).toContain('请写一句进展说明')
+      expect((await chat('zhaolei', '进度')).text).toContain('缺少台账编号')
+      expect((await item(items.overdue)).progress).toBe(60)
+    })
+  })
+
+  describe('完成, 销号, 退回', () => {
+    it('marks rectified and asks the organization department to verify, in one transaction', async () => {
+      const { text } = await chat('chenjing', `完成 ${items.soon} 已推行首问负责制并公示`)
+      expect(text).toBe(`已标记 #${items.soon} 整改完成，进度 100%。已通知组织部核实销号。`)
+      expect(await item(items.soon)).toMatchObject({ status: 'rectified', progress: 100 })
+      const notice = (await outbox()).find((m) => m.dedupeKey.startsWith(`rectified:${items.soon}:`))!
+      expect(JSON.parse(notice.recipients).touser).toEqual(['wangjian'])
+      expect(notice.payload).toContain(`销号 ${items.soon}`)
+    })
+
+    it('refuses further progress while waiting for verification', async () => {
+      expect((await chat('chenjing', `进度 ${items.soon} 90% 补充`)).text).toContain('正等待组织部核实销号')
+    })
+
+    it('lets only verifiers close or send back, with a reason to send back', async () => {
+      expect((await chat('zhangwei', `销号 ${items.soon}`)).text).toContain('「销号」只有组织部（干部监督科）、专项检查组可以使用')
+      expect((await chat('liuyang', `退回 ${items.soon}`)).text).toContain('请写明退回理由')
+      expect((await chat('liuyang', `销号 ${items.other}`)).text).toContain('还没有报告整改完成')
+    })
+
+    it('sends back with the reason and tells the responsible people', async () => {
+      const { text } = await chat('liuyang', `退回 ${items.soon} 公示材料不全，请补充`)
+      expect(text).toBe(`已退回 #${items.soon}，状态改为整改中。已通知责任人。`)
+      expect(await item(items.soon)).toMatchObject({ status: 'in_progress', rectifiedAt: null })
+      const notice = (await outbox()).find((m) => m.dedupeKey.startsWith(`reopen:${items.soon}:`))!
+      expect(JSON.parse(notice.recipients).touser.sort()).toEqual(['chenjing', 'lina'])
+      expect(notice.payload).toContain('公示材料不全')
+    })
+
+    it('closes after a second completion and tells the responsible people', async () => {
+      await chat('chenjing', `完成 ${items.soon} 已补充公示材料`)
+      const { text } = await chat('wangjian', `close ${items.soon} 经核实整改到位`)
+      expect(text).toBe(`已销号 #${items.soon}。已通知责任人。`)
+      expect(await item(items.soon)).toMatchObject({ status: 'closed' })
+      expect((await chat('chenjing', `完成 ${items.soon} 再来一次`)).text).toContain('已销号，不能再更改')
+      const history = await ds.getRepository(ProgressUpdateSchema).find({ where: { ledgerItemId: items.soon }, order: { id: 'ASC' } })
+      expect(history.map((h) => h.kind)).toEqual(['rectified', 'reopened', 'rectified', 'closed'])
+    })
+  })
+})
