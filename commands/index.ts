@@ -1,5 +1,6 @@
 import type { AnyCommand } from '../src/bot/define-command.js'
 import { done } from './done.js'
+import { approve, deny, extend } from './extend.js'
 import { help } from './help.js'
 import { myItems } from './my-items.js'
 import { progress } from './progress.js'
@@ -7,4 +8,4 @@ import { showItem } from './show-item.js'
 import { close, reopen } from './verify.js'
 
 /** Every chat command, listed explicitly. The registry refuses duplicate words at start-up. */
-export const commands: readonly AnyCommand[] = [help, myItems, showItem, progress, done, close, reopen]
+export const commands: readonly AnyCommand[] = [help, myItems, showItem, progress, done, close, reopen, extend, approve, deny]

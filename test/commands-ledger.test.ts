@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
-import { LedgerItemSchema, OutboxMessageSchema, ProgressUpdateSchema } from '../src/domain/entities/index.js'
+import { ExtensionRequestSchema, LedgerItemSchema, OutboxMessageSchema, ProgressUpdateSchema } from '../src/domain/entities/index.js'
 import { chatAs, seedLedger } from './helpers/ledger-fixture.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 
@@ -119,6 +119,44 @@ describe(`ledger commands on ${dialect}`, () => {
       expect((await chat('chenjing', `完成 ${items.soon} 再来一次`)).text).toContain('已销号，不能再更改')
       const history = await ds.getRepository(ProgressUpdateSchema).find({ where: { ledgerItemId: items.soon }, order: { id: 'ASC' } })
       expect(history.map((h) => h.kind)).toEqual(['rectified', 'reopened', 'rectified', 'closed'])
+    })
+  })
+
+  describe('延期, 批准, 驳回', () => {
+    it('asks for a new due date and tells the organization department', async () => {
+      const { text } = await chat('zhaolei', `延期 ${items.overdue} 9月30日 需等待省厅批复`)
+      expect(text).toMatch(new RegExp(`^已提交延期申请 #(\\d+)：#${items.overdue} 从 8月25日 延至 9月30日，等待组织部审批，结果会通知您。$`))
+      const notice = (await outbox()).find((m) => m.dedupeKey.startsWith('extension:'))!
+      expect(JSON.parse(notice.recipients).touser).toEqual(['wangjian'])
+      expect(notice.payload).toContain('需等待省厅批复')
+      expect((await chat('lina', `延期 ${items.overdue} 10月9日 再议`)).text).toContain('已有待审批的延期申请')
+    })
+
+    it('refuses someone not responsible, a date not later, and missing parts', async () => {
+      expect((await chat('wufang', `延期 ${items.overdue} 9月30日 越权`)).text).toContain('只有该事项的具体责任人')
+      expect((await chat('sunli', `延期 ${items.other} 9月1日 提前`)).text).toContain('新的时限应晚于现在的时限 9月30日')
+      expect((await chat('sunli', `延期 ${items.other} 过几天 理由`)).text).toContain('不是能识别的日期')
+      expect((await chat('sunli', `延期 ${items.other} 10月9日`)).text).toContain('请写明延期理由')
+    })
+
+    it('lets only the organization department approve; approval moves the due date and tells the requester', async () => {
+      const request = await ds.getRepository(ExtensionRequestSchema).findOneByOrFail({ ledgerItemId: items.overdue })
+      expect((await chat('liuyang', `批准 ${request.id}`)).text).toContain('「批准」只有组织部（干部监督科）可以使用')
+      const { text } = await chat('wangjian', `批准 ${request.id} 同意`)
+      expect(text).toBe(`已批准延期申请 #${request.id}：#${items.overdue} 的时限改为 9月30日，已通知申请人。`)
+      expect(await item(items.overdue)).toMatchObject({ dueDate: '2015-09-30', originalDueDate: '2015-08-25' })
+      const told = (await outbox()).find((m) => m.dedupeKey === `extension-approved:${request.id}`)!
+      expect(JSON.parse(told.recipients).touser.sort()).toEqual(['lina', 'zhaolei'])
+      expect((await chat('wangjian', `驳回 ${request.id}`)).text).toContain('已批准')
+      expect((await chat('zhaolei', '我的')).text).toContain(`🟢 #${items.overdue}`)
+    })
+
+    it('denies, leaving the due date', async () => {
+      await chat('wufang', `延期 ${items.other} 10月30日 人手不足`)
+      const request = await ds.getRepository(ExtensionRequestSchema).findOneByOrFail({ ledgerItemId: items.other })
+      expect((await chat('wangjian', `deny ${request.id} 请按期完成`)).text).toBe(`已驳回延期申请 #${request.id}，已通知申请人。`)
+      expect((await item(items.other)).dueDate).toBe('2015-09-30')
+      expect((await chat('wangjian', '批准 abc')).text).toContain('「abc」不是有效的延期申请编号')
     })
   })
 })

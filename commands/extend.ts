@@ -1,0 +1,68 @@
+import { defineCommand } from '../src/bot/define-command.js'
+import { parseDate, parseItemNumber } from '../src/bot/parse-args.js'
+import { decideExtension, requestExtension } from '../src/domain/ledger/extension.js'
+import { UserFacingError } from '../src/errors.js'
+import { beijingDate, formatChineseDate } from '../src/time/calendar-date.js'
+
+/** 延期: asks for a new due date. */
+export const extend = defineCommand<{ id: number; date: string; reason: string }>({
+  name: '延期',
+  aliases: ['extend'],
+  summary: '申请延长完成时限，由组织部审批',
+  usage: '延期 编号 新日期 理由',
+  example: '延期 12 9月30日 需等待省厅批复',
+  roles: 'everyone',
+  parse(args) {
+    const [number, date, ...rest] = args.split(' ')
+    const reason = rest.join(' ').trim()
+    if (!date) throw new UserFacingError('no_date', '缺少新的完成日期。')
+    if (!reason) throw new UserFacingError('no_reason', '请写明延期理由。')
+    return { id: parseItemNumber(number), date, reason }
+  },
+  async run(context, { id, date, reason }) {
+    const today = beijingDate(context.now())
+    const newDate = parseDate(date, today)
+    const request = await requestExtension(context.dataSource, context.actor, id, newDate, reason, today, context.now())
+    context.reply(
+      `已提交延期申请 #${request.id}：#${id} 从 ${formatChineseDate(request.oldDueDate, today)} 延至 ${formatChineseDate(newDate, today)}，等待组织部审批，结果会通知您。`,
+    )
+  },
+})
+
+const decision = (verdict: 'approved' | 'denied') => ({
+  parse(args: string) {
+    const [number, ...rest] = args.split(' ')
+    return { id: parseItemNumber(number, '延期申请编号'), note: rest.join(' ').trim() }
+  },
+  async run(context: Parameters<typeof extend.run>[0], { id, note }: { id: number; note: string }) {
+    const today = beijingDate(context.now())
+    const { request } = await decideExtension(context.dataSource, context.actor, id, verdict, note, today, context.now())
+    context.reply(
+      verdict === 'approved'
+        ? `已批准延期申请 #${id}：#${request.ledgerItemId} 的时限改为 ${formatChineseDate(request.newDueDate, today)}，已通知申请人。`
+        : `已驳回延期申请 #${id}，已通知申请人。`,
+    )
+  },
+})
+
+/** 批准: approves an extension request; the due date moves. */
+export const approve = defineCommand<{ id: number; note: string }>({
+  name: '批准',
+  aliases: ['approve'],
+  summary: '批准延期申请',
+  usage: '批准 申请编号 [意见]',
+  example: '批准 3 同意延期',
+  roles: ['org_admin'],
+  ...decision('approved'),
+})
+
+/** 驳回: denies an extension request. */
+export const deny = defineCommand<{ id: number; note: string }>({
+  name: '驳回',
+  aliases: ['deny'],
+  summary: '驳回延期申请',
+  usage: '驳回 申请编号 [意见]',
+  example: '驳回 3 理由不充分，请按期完成',
+  roles: ['org_admin'],
+  ...decision('denied'),
+})
