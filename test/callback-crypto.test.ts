@@ -97,3 +97,17 @@ describe('guarded decryption', () => {
     expect(() => verifyCallbackUrl(GET, other, new Date(1409659589_000))).toThrow(CallbackVerificationError)
   })
 })
+
+describe('event keys', () => {
+  it('hashes a key too long for the column instead of cutting it, so two long events stay two', async () => {
+    const { parseInbound } = await import('../src/wecom/callback/inbound-message.js')
+    const event = (key: string) =>
+      `<xml><FromUserName>zhangwei</FromUserName><CreateTime>1409659813</CreateTime><MsgType>event</MsgType><Event>template_card_event</Event><EventKey>${key}</EventKey><TaskId>t1</TaskId></xml>`
+    const long = 'k'.repeat(300)
+    const a = parseInbound(event(`${long}a`))
+    const b = parseInbound(event(`${long}b`))
+    expect(a.dedupeKey).not.toBe(b.dedupeKey)
+    expect(a.dedupeKey.length).toBeLessThanOrEqual(191)
+    expect(parseInbound(event('short')).dedupeKey).toBe('event:zhangwei:1409659813:template_card_event:short:t1')
+  })
+})

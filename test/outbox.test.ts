@@ -58,6 +58,7 @@ describe(`the outbox on ${dialect}`, () => {
   beforeEach(async () => {
     await outbox().createQueryBuilder().delete().execute()
     await ds.createQueryBuilder().update(PersonSchema).set({ undeliverable: null, undeliverableSince: null }).execute()
+    await ds.createQueryBuilder().update(PersonSchema).set({ viaWechat: false }).where("userid <> 'wxuser'").execute()
     fake = await startFakeWeCom({ now: () => clock })
     clock = MORNING
     return () => fake.close()
@@ -73,6 +74,18 @@ describe(`the outbox on ${dialect}`, () => {
       }),
     ).rejects.toThrow('the domain change failed')
     expect((await rows()).map((r) => r.dedupeKey)).toEqual(['due:12:2015-08-28'])
+  })
+
+  it('keeps the caller’s key reserved even if the recipient’s rendering or the length changed since', async () => {
+    expect(await put({ dedupeKey: 'due:7', to: { users: ['lina'] }, message: markdown('**提醒**') })).toBe(1)
+    await ds.getRepository(PersonSchema).update({ userid: 'lina' }, { viaWechat: true })
+    try {
+      expect(await put({ dedupeKey: 'due:7', to: { users: ['lina'] }, message: markdown('**提醒**') })).toBe(0)
+      expect(await put({ dedupeKey: 'due:7', to: { users: ['lina'] }, message: markdown('长'.repeat(1500)) })).toBe(0)
+    } finally {
+      await ds.getRepository(PersonSchema).update({ userid: 'lina' }, { viaWechat: false })
+    }
+    expect((await rows()).map((r) => r.dedupeKey)).toEqual(['due:7'])
   })
 
   it('delivers and records WeCom msgid', async () => {
@@ -120,6 +133,15 @@ describe(`the outbox on ${dialect}`, () => {
     clock += 5_000
     expect(await worker().runOnce()).toMatchObject({ sent: 1 })
     expect(fake.delivered).toHaveLength(1)
+  })
+
+  it('retries a message whose answer was lost after WeCom delivered it; the duplicate check drops the repeat', async () => {
+    await put({ dedupeKey: 'lost-answer', to: { users: ['zhangwei'] }, message: text('逾期提醒') })
+    fake.inject({ kind: 'deliver-then-drop' }, 1, 'message/send')
+    expect(await worker().runOnce()).toMatchObject({ retried: 1 })
+    clock += 60_000
+    expect(await worker().runOnce()).toMatchObject({ sent: 1 })
+    expect(fake.delivered.map((d) => d.suppressed)).toEqual([false, true])
   })
 
   it('gives up on a permanent error at once and alerts the administrators once', async () => {
@@ -170,6 +192,50 @@ describe(`the outbox on ${dialect}`, () => {
     expect(alerts).toHaveLength(1)
     expect(alerts[0]!.payload).toContain('离职者（left）')
     expect(alerts[0]!.payload).toContain('李娜（lina）')
+  })
+
+  it('records a message whose only recipient is invalid as sent with a note, once, without dead-letter alerts', async () => {
+    fake.invalidUsers.add('left')
+    await put({ dedupeKey: 'n1', to: { users: ['left'] }, message: text('提醒一') })
+    await put({ dedupeKey: 'n2', to: { users: ['left'] }, message: text('提醒二') })
+    await worker().runOnce()
+    const all = await rows()
+    expect(all.filter((r) => r.dedupeKey.startsWith('n')).map((r) => [r.status, r.lastError])).toEqual([
+      ['sent', '未送达（invaliduser）：left'],
+      ['sent', '未送达（invaliduser）：left'],
+    ])
+    expect((await ds.getRepository(PersonSchema).findOneByOrFail({ userid: 'left' })).undeliverable).toBe('invaliduser')
+    expect(all.filter((r) => r.dedupeKey.startsWith('alert:dead'))).toHaveLength(0)
+    expect(all.filter((r) => r.dedupeKey.startsWith('alert:undeliverable'))).toHaveLength(1)
+  })
+
+  it('does not send again a row another worker took over while this one was stalled', async () => {
+    for (let i = 0; i < 3; i += 1) await put({ dedupeKey: `s${i}`, to: { users: [`member${i}`] }, message: text(`第${i + 1}条`) })
+    const client = createWeComClient({ baseUrl: fake.url, corpId: 'wwfakecorp0000001', agentId: 1000002, secret: 'fake-secret', now: () => clock })
+    const real = createWeComTransport(client, {})
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    let stalled = false
+    const slow = {
+      name: 'wecom' as const,
+      async send(row: OutboxMessage) {
+        if (!stalled) {
+          stalled = true
+          await gate
+        }
+        return real.send(row)
+      },
+    }
+    const first = worker({ transport: slow, concurrency: 1 })
+    const firstRun = first.runOnce()
+    while (!stalled) await new Promise((resolve) => setTimeout(resolve, 10))
+    clock += 6 * 60_000
+    expect(await worker().runOnce()).toMatchObject({ claimed: 3, sent: 3 })
+    release()
+    expect(await firstRun).toMatchObject({ claimed: 3, skipped: 2 })
+    // Only the send that was in flight went out twice, byte-identical, and WeCom's duplicate check dropped it.
+    expect(fake.delivered.filter((d) => !d.suppressed)).toHaveLength(3)
+    expect(fake.delivered.filter((d) => d.suppressed)).toHaveLength(1)
   })
 
   it('holds non-urgent messages in quiet hours and sends urgent ones', async () => {

@@ -11,6 +11,7 @@ import { createDispatcher } from '../src/bot/dispatcher.js'
 import { InboundMessageSchema, OutboxMessageSchema } from '../src/domain/entities/index.js'
 import { createApp } from '../src/http/create-app.js'
 import { createLogger } from '../src/logger.js'
+import { markdown } from '../src/wecom/messages.js'
 import { seedRoster } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 import { eventXml, imageXml, newMsgId, openPassiveReply, post, SECRETS, sign, textXml } from './helpers/wecom-callback-client.js'
@@ -171,6 +172,52 @@ describe(`the WeCom callback on ${dialect}`, () => {
       expect(JSON.parse(late.payload)).toEqual({ msgtype: 'text', text: { content: '慢慢来' } })
     })
 
+    it('answers 503 when the answer cannot be stored, and tells the person on WeCom’s retry', async () => {
+      const breaking = defineCommand({
+        name: '坏',
+        aliases: [],
+        summary: '测试用',
+        usage: '坏',
+        example: '坏',
+        roles: 'everyone',
+        parse: () => ({}),
+        async run(context) {
+          // The outbox table goes away while the command runs: storing its answer fails.
+          await context.dataSource.query('ALTER TABLE outbox_message RENAME TO outbox_message_away')
+          context.reply(markdown('**不会送达**'))
+        },
+      })
+      const fragile = await start({ registry: createCommandRegistry([breaking]) })
+      const request = sign(textXml('zhangwei', '坏'))
+      try {
+        expect((await post(fragile, request)).status).toBe(503)
+      } finally {
+        await ds.query('ALTER TABLE outbox_message_away RENAME TO outbox_message')
+      }
+      const row = await ds.getRepository(InboundMessageSchema).findOneByOrFail({ content: '坏' })
+      expect(row.status).toBe('failed')
+      expect(logLines.some((l) => l.msg === 'wecom callback' && l.status === 503 && l.outcome === 'error')).toBe(true)
+      const retry = await post(fragile, request)
+      expect(retry.status).toBe(200)
+      const apology = await ds.getRepository(OutboxMessageSchema).findOneByOrFail({ dedupeKey: `reply:${row.id}` })
+      expect(apology.payload).toContain('结果未能确认')
+      expect(await post(fragile, request).then((r) => r.status)).toBe(200)
+      expect(await ds.getRepository(OutboxMessageSchema).countBy({ dedupeKey: `reply:${row.id}` })).toBe(1)
+    })
+
+    it('answers messages left unanswered by a process that stopped, once', async () => {
+      const { recoverStuckInbound } = await import('../src/bot/recover-inbound.js')
+      const { insertInbound } = await import('../src/bot/inbound-store.js')
+      const at = new Date()
+      const id = await insertInbound(ds, { dedupeKey: 'msg:stuck', msgId: '1', fromUser: 'zhangwei', msgType: 'text', event: null, content: '进度 1 50% 说明', receivedAt: new Date(at.getTime() - 5 * 60_000) })
+      await insertInbound(ds, { dedupeKey: 'msg:fresh', msgId: '2', fromUser: 'zhangwei', msgType: 'text', event: null, content: '帮助', receivedAt: at })
+      expect(await recoverStuckInbound(ds, at)).toBe(1)
+      expect(await recoverStuckInbound(ds, at)).toBe(0)
+      expect(await ds.getRepository(InboundMessageSchema).findOneByOrFail({ id: id! })).toMatchObject({ status: 'failed', replyVia: 'outbox' })
+      expect(await ds.getRepository(OutboxMessageSchema).countBy({ dedupeKey: `reply:${id}` })).toBe(1)
+      expect((await ds.getRepository(InboundMessageSchema).findOneByOrFail({ dedupeKey: 'msg:fresh' })).status).toBe('received')
+    })
+
     it('greets a person entering the app once a day', async () => {
       const day = new Date('2015-08-31T01:00:00Z')
       const greeter = await start({ now: () => day })
@@ -182,6 +229,8 @@ describe(`the WeCom callback on ${dialect}`, () => {
       expect(greetings).toHaveLength(1)
       expect(greetings[0]!.payload).toContain('张伟，您好')
       expect(greetings[0]!.payload).toContain('帮助 [命令]')
+      // Someone opening the app at night is greeted then, not at 8 in the morning.
+      expect(greetings[0]!.urgent).toBe(true)
     })
 
     it('tells someone not in the roster whom to contact, and keeps the message', async () => {
@@ -231,7 +280,7 @@ describe(`the WeCom callback on ${dialect}`, () => {
   describe('bad input: the right status, nothing stored, still serving', () => {
     const now = () => new Date()
     const signedOver = (ciphertext: string) => sign('', { ciphertext })
-    const cases: [string, () => { query: Record<string, string>; body: string; method?: string }, number][] = [
+    const cases: [string, () => { query: Record<string, string>; body: string; method?: string; extraQuery?: string }, number][] = [
       ['missing query parameters', () => ({ query: {}, body: sign(textXml('zhangwei', '帮助')).body }), 400],
       [
         'a bad signature (checked before any decryption: the ciphertext is garbage too)',
@@ -261,12 +310,14 @@ describe(`the WeCom callback on ${dialect}`, () => {
       ['a DOCTYPE inside the encrypted message', () => sign(`<!DOCTYPE xml SYSTEM "file:///etc/passwd">${textXml('zhangwei', '帮助')}`), 400],
       ['a decrypted message that is not XML', () => sign('just text'), 400],
       ['the wrong method', () => ({ ...sign(textXml('zhangwei', '帮助')), method: 'PUT' }), 405],
+      ['a query parameter given twice', () => ({ ...sign(textXml('zhangwei', '帮助')), extraQuery: 'msg_signature=abc' }), 400],
     ]
 
     it.each(cases)('%s', async (_name, build, status) => {
       const before = await inboundCount()
       const request = build()
-      const response = await post(url, request, { method: request.method, body: request.body })
+      const target = request.extraQuery ? `${url}?${request.extraQuery}` : url
+      const response = await post(target, request, { method: request.method, body: request.body })
       expect(response.status).toBe(status)
       expect(await inboundCount()).toBe(before)
       const health = await fetch(url.replace(PATH, '/healthz'))

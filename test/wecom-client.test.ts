@@ -80,10 +80,11 @@ describe('WeComClient against the fake WeCom server', () => {
     expect(fake.delivered[0]!.touser).toEqual(['zhangwei'])
   })
 
-  it('fails with 81013 when every recipient is invalid', async () => {
+  it('reports every recipient invalid (WeCom 81013) as a result listing them, not as an error', async () => {
     fake.invalidUsers.add('ghost')
-    const error = await client.sendMessage({ touser: ['ghost'] }, text('提醒')).catch((e: unknown) => e)
-    expect(error).toMatchObject({ errcode: 81013, retryable: false })
+    const result = await client.sendMessage({ touser: ['ghost'] }, text('提醒'))
+    expect(result).toMatchObject({ msgids: [], invalidUsers: ['ghost'] })
+    expect(fake.requests.filter((r) => r.api === 'message/send').map((r) => r.outcome)).toEqual([81013])
   })
 
   it.each([

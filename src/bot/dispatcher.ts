@@ -72,6 +72,8 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
           to: { users: [sender.person.userid] },
           message: markdown(`${sender.person.name}，您好！我是专项治理督办助手。常用命令：\n${lines.join('\n')}`),
           reply: true,
+          // An answer to someone who just opened the app: not held back by quiet hours.
+          urgent: true,
         },
         at,
       ),

@@ -43,7 +43,8 @@ export interface InboundOutcome {
 
 /** Records how a message was handled and what was answered. */
 export async function finishInbound(db: DataSource | EntityManager, id: number, outcome: InboundOutcome): Promise<void> {
-  await db.query('UPDATE inbound_message SET status = ?, processed_at = ?, reply = ?, reply_via = ?, error = ? WHERE id = ?', [
+  // An error already recorded stays when none is given.
+  await db.query('UPDATE inbound_message SET status = ?, processed_at = ?, reply = ?, reply_via = ?, error = COALESCE(?, error) WHERE id = ?', [
     outcome.status,
     sqlInstant(db, outcome.processedAt),
     outcome.reply,

@@ -38,6 +38,8 @@ export interface BatchResult {
   retried: number
   deferred: number
   dead: number
+  /** Rows another worker took over while this one was slow: left to it. */
+  skipped: number
 }
 
 export interface DeliveryWorker {
@@ -83,6 +85,14 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
 
   async function deliver(row: OutboxMessage, claimToken: string, result: BatchResult, dead: OutboxMessage[]): Promise<void> {
     const at = now()
+    // Renew the claim right before sending: if this worker was slow enough for another to
+    // reclaim the row after the claim timeout, the row is no longer ours and is not sent again.
+    const held = await outbox.update({ id: row.id, claimedBy: claimToken, status: 'sending' }, { claimedAt: at })
+    if (!held.affected) {
+      result.skipped += 1
+      logger.warn({ outboxId: row.id }, 'claim taken over by another worker; not sending')
+      return
+    }
     try {
       const receipt = await transport.send(row)
       const undelivered = describeUndelivered(receipt)
@@ -94,7 +104,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         lastError: undelivered,
       })
       result.sent += 1
-      if (undelivered) await recordUndeliverable(receipt, at)
+      // The message went out; failing to record who did not get it must not count as a failed send.
+      if (undelivered) await recordUndeliverable(receipt, at).catch((error: unknown) => logger.error({ err: error, outboxId: row.id }, 'recording undeliverable recipients failed'))
     } catch (error) {
       if (error instanceof RateLimitedError) {
         await settle(row, claimToken, { status: 'pending', nextAttemptAt: error.retryAt })
@@ -190,7 +201,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       limit: batchSize,
       urgentOnly: isQuietTime(at, options.quietHours),
     })
-    const result: BatchResult = { claimed: rows.length, sent: 0, retried: 0, deferred: 0, dead: 0 }
+    const result: BatchResult = { claimed: rows.length, sent: 0, retried: 0, deferred: 0, dead: 0, skipped: 0 }
     const dead: OutboxMessage[] = []
     // Rows to the same recipients go in order (numbered parts); different recipients in parallel.
     const lanes = new Map<string, OutboxMessage[]>()

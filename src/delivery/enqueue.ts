@@ -27,15 +27,18 @@ const MAX_KEY_LENGTH = 160
 /**
  * Stores a message in the outbox inside the caller's transaction (nothing is sent that was not
  * first stored). Members who use WeCom through WeChat get the plain-text rendering, in a row of
- * their own; content over WeCom's byte limits becomes numbered parts, one row each. Every row's
- * key derives from `dedupeKey`, so a repeated enqueue inserts nothing. Returns the rows inserted.
+ * their own; content over WeCom's byte limits becomes numbered parts, one row each. The first
+ * row holds `dedupeKey` itself, so a repeated enqueue inserts nothing, even if the roster or the
+ * content changed in between. Returns the rows inserted.
  */
 export async function enqueue(manager: EntityManager, outgoing: OutgoingMessage, now: Date): Promise<number> {
   if (outgoing.dedupeKey.length > MAX_KEY_LENGTH) throw new Error(`dedupe key longer than ${MAX_KEY_LENGTH}: ${outgoing.dedupeKey}`)
   const rows = await planRows(manager, outgoing)
   const nextAttemptAt = outgoing.notBefore ?? now
   let inserted = 0
-  for (const row of rows) {
+  for (const [index, row] of rows.entries()) {
+    // The first row carries the caller's key exactly and reserves it: when it is there already,
+    // nothing more is written, whatever the parts or the recipients' renderings are this time.
     const result = await insertIgnoringDuplicate(manager, {
       dedupeKey: row.key,
       channel: row.channel,
@@ -47,6 +50,7 @@ export async function enqueue(manager: EntityManager, outgoing: OutgoingMessage,
       attempts: 0,
       nextAttemptAt,
     })
+    if (index === 0 && result === 0) return 0
     inserted += result
   }
   return inserted
@@ -61,10 +65,10 @@ interface PlannedRow {
 
 async function planRows(manager: EntityManager, outgoing: OutgoingMessage): Promise<PlannedRow[]> {
   const { to, message, dedupeKey } = outgoing
-  if ('chatid' in to) return numbered(dedupeKey, 'appchat', { chatid: to.chatid }, fitToLimits(message))
+  if ('chatid' in to) return renumber(dedupeKey, numbered(dedupeKey, 'appchat', { chatid: to.chatid }, fitToLimits(message)))
   if ('robot' in to) {
     const robotMessage = message.msgtype === 'markdown' || message.msgtype === 'text' ? message : toPlainText(message)
-    return numbered(dedupeKey, 'webhook', { robot: to.robot }, fitToLimits(robotMessage, 'robot'))
+    return renumber(dedupeKey, numbered(dedupeKey, 'webhook', { robot: to.robot }, fitToLimits(robotMessage, 'robot')))
   }
   const channel: OutboxChannel = outgoing.reply ? 'reply' : 'app'
   const users = [...new Set((to.users ?? []).map((u) => u.toLowerCase()))].sort()
@@ -81,14 +85,18 @@ async function planRows(manager: EntityManager, outgoing: OutgoingMessage): Prom
   }
   if (plainUsers.size > 0) {
     const plain = toPlainText(message)
-    rows.push(...numbered(`${dedupeKey}:plain`, channel, { touser: [...plainUsers].sort(), toparty: [], totag: [] }, fitToLimits(plain)))
+    rows.push(...numbered(dedupeKey, channel, { touser: [...plainUsers].sort(), toparty: [], totag: [] }, fitToLimits(plain)))
   }
-  return rows
+  return renumber(dedupeKey, rows)
 }
 
-/** Parts keep the caller's key for the first and add "#2", "#3"… for the rest. */
 function numbered(key: string, channel: OutboxChannel, recipients: Record<string, unknown>, parts: (AppMessage | RobotMessage)[]): PlannedRow[] {
-  return parts.map((message, index) => ({ key: index === 0 ? key : `${key}#${index + 1}`, channel, recipients, message }))
+  return parts.map((message) => ({ key, channel, recipients, message }))
+}
+
+/** The first row keeps the caller's key; the others (parts, plain-text copies) get "#2", "#3"… */
+function renumber(key: string, rows: PlannedRow[]): PlannedRow[] {
+  return rows.map((row, index) => ({ ...row, key: index === 0 ? key : `${key}#${index + 1}` }))
 }
 
 /** INSERT that does nothing when the dedupe key exists (and only then: other errors still fail). */

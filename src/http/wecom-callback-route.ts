@@ -5,12 +5,13 @@ import type { DataSource } from 'typeorm'
 import type { Dispatcher, DispatchResult } from '../bot/dispatcher.js'
 import { enqueue } from '../delivery/enqueue.js'
 import { InboundMessageSchema } from '../domain/entities/index.js'
+import { FAILURE_REPLY } from '../bot/failure-reply.js'
 import { finishInbound, insertInbound } from '../bot/inbound-store.js'
 import type { Logger } from '../logger.js'
 import type { WeComInbound } from '../wecom/callback/inbound-message.js'
 import { openCallback, sealReply, textReplyXml, verifyCallbackUrl, type CallbackSecrets } from '../wecom/callback/open-callback.js'
 import { CallbackVerificationError } from '../wecom/errors.js'
-import { text, type AppMessage } from '../wecom/messages.js'
+import type { AppMessage } from '../wecom/messages.js'
 import { BYTE_LIMITS, utf8Length } from '../wecom/utf8-limits.js'
 import { readRawBody } from './read-raw-body.js'
 
@@ -29,7 +30,6 @@ export interface CallbackRouteOptions {
   timestampWindowSeconds?: number
 }
 
-const FAILED_REPLY = text('抱歉，处理这条消息时出错，已记录。请稍后再试，或联系县委组织部干部监督科。')
 
 /**
  * The WeCom callback (WECOM.md §1–2): GET verifies the URL, POST receives messages. A message is
@@ -53,11 +53,17 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
     try {
       await work(log, facts)
     } catch (error) {
-      if (!(error instanceof CallbackVerificationError)) throw error
-      ctx.status = error.status
       ctx.body = ''
-      facts.outcome = `rejected:${error.code}`
-      facts.reason = error.message
+      if (error instanceof CallbackVerificationError) {
+        ctx.status = error.status
+        facts.outcome = `rejected:${error.code}`
+        facts.reason = error.message
+      } else {
+        // Our side failed (the database, most likely): 503 makes WeCom try again later.
+        ctx.status = 503
+        facts.outcome = 'error'
+        log.error({ err: error }, 'callback failed')
+      }
     } finally {
       // One line per callback; never the token, the key or the message's content.
       const level = ctx.status >= 400 ? 'warn' : 'info'
@@ -68,7 +74,7 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
   router.get(options.path, (ctx) =>
     withLogLine(ctx, async (_log, facts) => {
       ctx.type = 'text/plain'
-      ctx.body = verifyCallbackUrl(ctx.query as Record<string, string>, secrets, now(), window)
+      ctx.body = verifyCallbackUrl(ctx.query, secrets, now(), window)
       facts.outcome = 'url_verified'
     }),
   )
@@ -76,7 +82,7 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
   router.post(options.path, (ctx) =>
     withLogLine(ctx, async (log, facts) => {
       const body = (await readRawBody(ctx.req, bodyLimit)).toString('utf8')
-      const message = openCallback(ctx.query as Record<string, string>, body, secrets, now(), window)
+      const message = openCallback(ctx.query, body, secrets, now(), window)
       Object.assign(facts, { msgId: 'msgId' in message ? message.msgId : null, from: message.from, kind: message.kind })
       const id = await insertInbound(dataSource, {
         dedupeKey: message.dedupeKey,
@@ -92,7 +98,11 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
         facts.outcome = 'duplicate'
         // WeCom retries only when our answer did not reach it: give the same passive answer again.
         if (earlier?.replyVia === 'passive' && earlier.reply !== null) respondPassive(ctx, message.from, earlier.reply)
-        else ctx.body = ''
+        else {
+          // Handling failed last time before any answer was stored: the person is told now.
+          if (earlier?.status === 'failed' && earlier.replyVia === null) await answerFailure(earlier.id, message.from)
+          ctx.body = ''
+        }
         return
       }
       // Exactly one of the two wins: the answer claims the response in time, or the deadline
@@ -113,7 +123,15 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
         return true
       }
       const work = process(id, message, log, claimPassive)
-      const first = await Promise.race([work, timer])
+      let first: Awaited<typeof work> | 'late'
+      try {
+        first = await Promise.race([work, timer])
+      } catch (error) {
+        // The answer could not be stored: mark the message failed (if the database lets us) and
+        // answer 503, so that WeCom's retry finds it failed and the person gets told.
+        await finishInbound(dataSource, id, { status: 'failed', processedAt: now(), reply: null, replyVia: null, error: String((error as Error).message).slice(0, 2000) }).catch(() => {})
+        throw error
+      }
       if (first !== 'late' && first.passive !== null) {
         respondPassive(ctx, message.from, first.passive)
         facts.outcome = `${first.outcome}/passive`
@@ -124,7 +142,11 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
       if (first === 'late') {
         work.then(
           (result) => log.info({ outcome: result.outcome }, 'late answer queued'),
-          (error: unknown) => log.error({ err: error }, 'late answer failed'),
+          (error: unknown) => {
+            log.error({ err: error }, 'late answer failed')
+            // WeCom has its 200 already and will not retry: tell the person here, if the database allows.
+            answerFailure(id, message.from).catch((again: unknown) => log.error({ err: again }, 'could not tell the sender either'))
+          },
         )
       }
     }),
@@ -142,7 +164,7 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
       result = await dispatcher.dispatch(message, log)
     } catch (failure) {
       log.error({ err: failure, inboundId: id }, 'command failed')
-      result = { reply: FAILED_REPLY, status: 'failed', outcome: 'failed' }
+      result = { reply: FAILURE_REPLY, status: 'failed', outcome: 'failed' }
       error = String((failure as Error).message ?? failure).slice(0, 2000)
     }
     const reply = result.reply
@@ -163,6 +185,14 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
       })
     })
     return { passive: null, outcome: result.outcome }
+  }
+
+  /** Stores the apology as the message's answer, through the outbox; once per message. */
+  async function answerFailure(id: number, from: string): Promise<void> {
+    await dataSource.transaction(async (manager) => {
+      await enqueue(manager, { dedupeKey: `reply:${id}`, to: { users: [from] }, message: FAILURE_REPLY, reply: true, urgent: true }, now())
+      await finishInbound(manager, id, { status: 'failed', processedAt: now(), reply: JSON.stringify(FAILURE_REPLY), replyVia: 'outbox' })
+    })
   }
 
   function respondPassive(ctx: Context, toUser: string, content: string) {

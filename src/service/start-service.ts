@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm'
 import { commands } from '../../commands/index.js'
 import { createCommandRegistry } from '../bot/command-registry.js'
 import { createDispatcher } from '../bot/dispatcher.js'
+import { recoverStuckInbound } from '../bot/recover-inbound.js'
 import type { Config } from '../config/load-config.js'
 import { openDatabase } from '../db/open-database.js'
 import { StartupError } from '../errors.js'
@@ -66,7 +67,19 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
     const worker = createDeliveryWorker({ dataSource, transport: createTransport(config, dataSource, print), logger, quietHours: config.quietHours, now })
     worker.start()
     // The reminder sweeps register their jobs here as they are built.
-    const scheduler = createScheduler([], logger)
+    const scheduler = createScheduler(
+      [
+        {
+          name: 'inbound-recovery',
+          cron: '17 * * * * *',
+          run: async (at) => {
+            const recovered = await recoverStuckInbound(dataSource, at)
+            if (recovered > 0) logger.warn({ recovered }, 'messages left unanswered by a stopped process were answered')
+          },
+        },
+      ],
+      logger,
+    )
     const port = (server.address() as AddressInfo).port
     return {
       port,

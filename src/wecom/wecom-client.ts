@@ -180,9 +180,8 @@ export function createWeComClient(options: WeComClientOptions): WeComClient {
         result.invalidParties.push(...splitIds(body.invalidparty))
         result.invalidTags.push(...splitIds(body.invalidtag))
       }
-      if (calls > 0 && result.msgids.length === 0 && result.invalidUsers.length + result.invalidParties.length + result.invalidTags.length > 0) {
-        throw new WeComApiError('message/send', 81013, 'all recipients invalid')
-      }
+      // Every recipient invalid (81013) is a result, not an error: the caller records who could
+      // not be reached, once, instead of retrying or alerting about the message again and again.
       return result
     },
 

@@ -22,6 +22,8 @@ export type Fault =
   | { kind: 'errcode'; errcode: number; errmsg?: string }
   | { kind: 'http'; status: number }
   | { kind: 'drop' }
+  /** WeCom handles the request (the message is delivered) but the answer never arrives. */
+  | { kind: 'deliver-then-drop' }
   | { kind: 'latency'; ms: number }
   | { kind: 'expire-token' }
 
@@ -227,6 +229,12 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
       return
     }
     if (fault?.kind === 'expire-token') fake.expireTokens()
+    if (fault?.kind === 'deliver-then-drop') {
+      const handled = await handle(api, query, raw, req.headers['content-type'] ?? '')
+      record.outcome = `dropped after ${Number(handled.errcode ?? 0)}`
+      req.socket.destroy()
+      return
+    }
     const answer =
       fault?.kind === 'errcode'
         ? { errcode: fault.errcode, errmsg: fault.errmsg ?? `injected ${fault.errcode}` }

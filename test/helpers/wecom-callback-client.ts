@@ -59,7 +59,7 @@ export function sign(inner: string, options: { at?: Date; nonce?: string; receiv
 
 export async function post(url: string, request: SignedRequest, init: { method?: string; body?: string } = {}): Promise<Response> {
   const target = new URL(url)
-  for (const [key, value] of Object.entries(request.query)) target.searchParams.set(key, value)
+  for (const [key, value] of Object.entries(request.query)) target.searchParams.append(key, value)
   return fetch(target, { method: init.method ?? 'POST', body: init.body ?? request.body, headers: { 'content-type': 'text/xml' } })
 }
 

@@ -1,4 +1,10 @@
+import { createHash } from 'node:crypto'
 import { parseWeComXml, xmlText, XmlRejectedError } from './parse-xml.js'
+
+/** Keys fit the 191-character column; a longer one is hashed whole, never cut (cutting could make two events one). */
+function eventDedupeKey(key: string): string {
+  return key.length <= 191 ? key : `event#${createHash('sha256').update(key).digest('hex')}`
+}
 
 interface Common {
   /** The member's UserID (FromUserName), lower-cased as WeCom does. */
@@ -52,7 +58,7 @@ export function parseInbound(xml: string): WeComInbound {
       taskId,
       cardType: xmlText(fields, 'CardType') ?? '',
       responseCode: xmlText(fields, 'ResponseCode') ?? '',
-      dedupeKey: ['event', from, createTime, event, eventKey, taskId].join(':').slice(0, 191),
+      dedupeKey: eventDedupeKey(['event', from, createTime, event, eventKey, taskId].join(':')),
     }
   }
   if (msgId === null) throw new XmlRejectedError('MsgId is required for messages')

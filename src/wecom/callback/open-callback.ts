@@ -10,7 +10,8 @@ export interface CallbackSecrets {
   corpId: string
 }
 
-export type CallbackQuery = Readonly<Record<string, string | undefined>>
+/** As koa gives it: a parameter given twice arrives as an array, which is refused (400). */
+export type CallbackQuery = Readonly<Record<string, string | string[] | undefined>>
 
 /** Reject timestamps further than this from our clock, default 300 s. */
 const DEFAULT_WINDOW_SECONDS = 300
@@ -18,7 +19,9 @@ const DEFAULT_WINDOW_SECONDS = 300
 function requireParams(query: CallbackQuery, names: string[]): Record<string, string> {
   const missing = names.filter((name) => !query[name])
   if (missing.length > 0) throw new CallbackVerificationError(400, 'missing_parameter', `missing query parameter(s): ${missing.join(', ')}`)
-  return Object.fromEntries(names.map((name) => [name, query[name]!]))
+  const repeated = names.filter((name) => Array.isArray(query[name]))
+  if (repeated.length > 0) throw new CallbackVerificationError(400, 'repeated_parameter', `query parameter(s) given more than once: ${repeated.join(', ')}`)
+  return Object.fromEntries(names.map((name) => [name, query[name] as string]))
 }
 
 function checkTimestamp(timestamp: string, now: Date, windowSeconds: number): void {
