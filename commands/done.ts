@@ -12,8 +12,7 @@ export const done = defineCommand<{ id: number; note: string }>({
   example: '完成 12 已建立首问负责制并公示',
   roles: 'everyone',
   parse(args) {
-    const [number, ...rest] = args.split(' ')
-    const parsed = { id: parseItemNumber(number), note: rest.join(' ').trim() }
+    const parsed = { id: parseItemNumber(args.tokens[0]), note: args.rest(1) }
     if (!parsed.note) throw new UserFacingError('no_note', '请写明整改情况，供组织部核实。')
     return parsed
   },

@@ -1,3 +1,4 @@
+import type { CommandArgs } from '../src/bot/command-args.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { parseDate, parseItemNumber } from '../src/bot/parse-args.js'
 import { decideExtension, requestExtension } from '../src/domain/ledger/extension.js'
@@ -13,11 +14,12 @@ export const extend = defineCommand<{ id: number; date: string; reason: string }
   example: '延期 12 9月30日 需等待省厅批复',
   roles: 'everyone',
   parse(args) {
-    const [number, date, ...rest] = args.split(' ')
-    const reason = rest.join(' ').trim()
+    const id = parseItemNumber(args.tokens[0])
+    const date = args.tokens[1]
+    const reason = args.rest(2)
     if (!date) throw new UserFacingError('no_date', '缺少新的完成日期。')
     if (!reason) throw new UserFacingError('no_reason', '请写明延期理由。')
-    return { id: parseItemNumber(number), date, reason }
+    return { id, date, reason }
   },
   async run(context, { id, date, reason }) {
     const today = beijingDate(context.now())
@@ -30,9 +32,8 @@ export const extend = defineCommand<{ id: number; date: string; reason: string }
 })
 
 const decision = (verdict: 'approved' | 'denied') => ({
-  parse(args: string) {
-    const [number, ...rest] = args.split(' ')
-    return { id: parseItemNumber(number, '延期申请编号'), note: rest.join(' ').trim() }
+  parse(args: CommandArgs) {
+    return { id: parseItemNumber(args.tokens[0], '延期申请编号'), note: args.rest(1) }
   },
   async run(context: Parameters<typeof extend.run>[0], { id, note }: { id: number; note: string }) {
     const today = beijingDate(context.now())

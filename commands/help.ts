@@ -10,7 +10,7 @@ export const help = defineCommand<{ topic: string }>({
   example: '帮助 帮助',
   roles: 'everyone',
   featured: 99,
-  parse: (args) => ({ topic: args.split(' ')[0] ?? '' }),
+  parse: (args) => ({ topic: args.tokens[0] ?? '' }),
   async run(context, { topic }) {
     const { registry, roles } = context
     if (topic) {

@@ -3,6 +3,7 @@ import { defineCommand } from '../src/bot/define-command.js'
 import { LedgerItemSchema, UnitSchema } from '../src/domain/entities/index.js'
 import { byUrgency, itemLine } from '../src/domain/ledger/format-item.js'
 import { isVerifier, unitsActedFor } from '../src/domain/ledger/ledger-access.js'
+import { findUnitByName } from '../src/domain/roster/find-unit.js'
 import { UserFacingError } from '../src/errors.js'
 import { beijingDate } from '../src/time/calendar-date.js'
 import { markdown } from '../src/wecom/messages.js'
@@ -16,14 +17,14 @@ export const myItems = defineCommand<{ unit: string }>({
   example: '我的',
   roles: 'everyone',
   featured: 1,
-  parse: (args) => ({ unit: args.trim() }),
+  parse: (args) => ({ unit: args.rest(0) }),
   async run(context, { unit }) {
     const { dataSource, actor } = context
     const today = beijingDate(context.now())
     const query = dataSource.getRepository(LedgerItemSchema).createQueryBuilder('i').where("i.status <> 'closed'")
     let title = '我的台账'
     if (unit) {
-      const found = await dataSource.getRepository(UnitSchema).findOneBy({ name: unit })
+      const found = await findUnitByName(dataSource, unit)
       if (!found) throw new UserFacingError('no_unit', `没有名为「${unit}」的单位。`)
       if (!isVerifier(actor) && !unitsActedFor(actor).includes(found.id)) {
         throw new UserFacingError('denied', `只能查看本单位的台账；查看其他单位需组织部或专项检查组权限。`)

@@ -2,6 +2,7 @@ import { defineCommand } from '../src/bot/define-command.js'
 import { LedgerItemSchema, UnitSchema } from '../src/domain/entities/index.js'
 import { shorten } from '../src/domain/ledger/format-item.js'
 import { isVerifier, unitsActedFor } from '../src/domain/ledger/ledger-access.js'
+import { findUnitByName } from '../src/domain/roster/find-unit.js'
 import { UserFacingError } from '../src/errors.js'
 import { beijingDate, daysBetween, formatChineseDate } from '../src/time/calendar-date.js'
 import { markdown } from '../src/wecom/messages.js'
@@ -14,7 +15,7 @@ export const overdue = defineCommand<{ unit: string }>({
   usage: '逾期 [单位]',
   example: '逾期 城关镇',
   roles: ['unit_head', 'org_admin', 'inspector'],
-  parse: (args) => ({ unit: args.trim() }),
+  parse: (args) => ({ unit: args.rest(0) }),
   async run(context, { unit }) {
     const { dataSource, actor } = context
     const today = beijingDate(context.now())
@@ -24,7 +25,7 @@ export const overdue = defineCommand<{ unit: string }>({
       .createQueryBuilder('i')
       .where("i.status IN ('open', 'in_progress') AND i.due_date < :today", { today })
     if (unit) {
-      const found = await dataSource.getRepository(UnitSchema).findOneBy({ name: unit })
+      const found = await findUnitByName(dataSource, unit)
       if (!found) throw new UserFacingError('no_unit', `没有名为「${unit}」的单位。`)
       if (allowed && !allowed.includes(found.id)) throw new UserFacingError('denied', '第一责任人只能查看本单位的逾期事项。')
       query.andWhere('i.unit_id = :unit', { unit: found.id })

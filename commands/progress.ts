@@ -14,9 +14,8 @@ export const progress = defineCommand<{ id: number; percent: number; note: strin
   roles: 'everyone',
   featured: 2,
   parse(args) {
-    const [number, percent, ...rest] = args.split(' ')
-    const note = rest.join(' ').trim()
-    const parsed = { id: parseItemNumber(number), percent: parsePercent(percent), note }
+    const note = args.rest(2)
+    const parsed = { id: parseItemNumber(args.tokens[0]), percent: parsePercent(args.tokens[1]), note }
     if (!note) throw new UserFacingError('no_note', '请写一句进展说明，说明做了什么。')
     return parsed
   },

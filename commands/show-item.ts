@@ -27,7 +27,7 @@ export const showItem = defineCommand<{ id: number }>({
   usage: '详情 编号',
   example: '详情 12',
   roles: 'everyone',
-  parse: (args) => ({ id: parseItemNumber(args.split(' ')[0]) }),
+  parse: (args) => ({ id: parseItemNumber(args.tokens[0]) }),
   async run(context, { id }) {
     const { dataSource } = context
     const item = await itemOrFail(dataSource, id)

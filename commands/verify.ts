@@ -1,12 +1,10 @@
+import type { CommandArgs } from '../src/bot/command-args.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { parseItemNumber } from '../src/bot/parse-args.js'
 import { verifyItem } from '../src/domain/ledger/item-lifecycle.js'
 import { UserFacingError } from '../src/errors.js'
 
-const splitNote = (args: string) => {
-  const [number, ...rest] = args.split(' ')
-  return { id: parseItemNumber(number), note: rest.join(' ').trim() }
-}
+const splitNote = (args: CommandArgs) => ({ id: parseItemNumber(args.tokens[0]), note: args.rest(1) })
 
 /** 销号: the organization department or the inspection group verifies and closes an item. */
 export const close = defineCommand<{ id: number; note: string }>({

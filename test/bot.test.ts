@@ -3,7 +3,8 @@ import { commands } from '../commands/index.js'
 import { createCommandRegistry } from '../src/bot/command-registry.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { createDispatcher } from '../src/bot/dispatcher.js'
-import { normalizeCommandText, splitCommand } from '../src/bot/normalize-text.js'
+import { splitMessage } from '../src/bot/command-args.js'
+import { normalizeCommandText } from '../src/bot/normalize-text.js'
 import { UserFacingError } from '../src/errors.js'
 import { createLogger } from '../src/logger.js'
 import { seedRoster } from './helpers/roster.js'
@@ -17,8 +18,8 @@ const close = defineCommand<{ item: number }>({
   example: '核查 12 整改到位',
   roles: ['org_admin', 'inspector'],
   parse(args) {
-    const match = /^#?(\d+)/.exec(args)
-    if (!match) throw new UserFacingError('bad_item', `缺少台账编号，收到「${args}」。`)
+    const match = /^#?(\d+)/.exec(args.text)
+    if (!match) throw new UserFacingError('bad_item', `缺少台账编号，收到「${args.text}」。`)
     return { item: Number(match[1]) }
   },
   async run(context, { item }) {
@@ -39,9 +40,14 @@ describe('input normalization', () => {
     expect(normalizeCommandText(input)).toBe(expected)
   })
 
-  it('splits the command word from its arguments', () => {
-    expect(splitCommand('进度 12 60% 已完成')).toEqual(['进度', '12 60% 已完成'])
-    expect(splitCommand('帮助')).toEqual(['帮助', ''])
+  it('splits the command word from its arguments, keeping free text as the person wrote it', () => {
+    const { word, args } = splitMessage('／进度　＃１２　６０％　已完成初步整改，待验收：下周')
+    expect(word).toBe('进度')
+    expect(args.tokens.slice(0, 2)).toEqual(['#12', '60%'])
+    expect(args.rest(2)).toBe('已完成初步整改，待验收：下周')
+    expect(args.rest(5)).toBe('')
+    expect(splitMessage('帮助').args.tokens).toEqual([])
+    expect(splitMessage('登记\n类别：二\n问题：多头跑').args.rest(0)).toBe('类别：二\n问题：多头跑')
   })
 })
 

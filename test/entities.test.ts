@@ -12,6 +12,7 @@ import {
   InspectionSchema,
   LedgerItemSchema,
   MeetingSchema,
+  MonthlyReportRevisionSchema,
   MonthlyReportSchema,
   OutboxMessageSchema,
   PersonSchema,
@@ -148,7 +149,7 @@ describe(`every entity round-trips on ${dialect}`, () => {
       decidedAt: AT,
       decisionNote: TEXT,
     })
-    await roundTrip(MonthlyReportSchema, {
+    const report = await roundTrip(MonthlyReportSchema, {
       campaignId: campaign.id,
       unitId: unit.id,
       month: '2015-08',
@@ -157,6 +158,7 @@ describe(`every entity round-trips on ${dialect}`, () => {
       submittedAt: AT,
       revision: 2,
     })
+    await roundTrip(MonthlyReportRevisionSchema, { reportId: report.id, revision: 1, content: TEXT, submittedById: person.id, submittedAt: AT })
     await roundTrip(InspectionSchema, {
       campaignId: campaign.id,
       unitId: unit.id,

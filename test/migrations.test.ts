@@ -17,6 +17,7 @@ const TABLES = [
   'ledger_item',
   'meeting',
   'monthly_report',
+  'monthly_report_revision',
   'outbox_message',
   'person',
   'phase',

@@ -3,6 +3,7 @@ import type { Person, Role } from '../domain/entities/index.js'
 import type { Actor } from '../domain/ledger/ledger-access.js'
 import type { Logger } from '../logger.js'
 import type { AppMessage } from '../wecom/messages.js'
+import type { CommandArgs } from './command-args.js'
 import type { CommandRegistry } from './command-registry.js'
 
 /** The small typed context every command gets (STYLE.md §5): never raw HTTP. */
@@ -13,8 +14,8 @@ export interface CommandContext {
   roles: readonly Role[]
   /** The sender with the units their roles apply to, for permission checks on items. */
   actor: Actor
-  /** Everything after the command word, normalized. */
-  args: string
+  /** Everything after the command word. */
+  args: CommandArgs
   /** The answer to send back: text, or a markdown message. The last call wins. */
   reply(message: string | AppMessage): void
   logger: Logger
@@ -39,7 +40,7 @@ export interface CommandDefinition<Parsed = unknown> {
   /** Shown first in greetings and help (lower first); unset: not featured. */
   featured?: number
   /** Turns the arguments into what `run` needs; throws UserFacingError with what was wrong. */
-  parse(args: string): Parsed
+  parse(args: CommandArgs): Parsed
   run(context: CommandContext, parsed: Parsed): Promise<void>
 }
 

@@ -10,7 +10,7 @@ import { ROLE_NAMES, type CommandRegistry } from './command-registry.js'
 import type { CommandContext } from './define-command.js'
 import { orgAdmins } from '../domain/roster/org-admins.js'
 import { loadSender } from './load-sender.js'
-import { normalizeCommandText, splitCommand } from './normalize-text.js'
+import { splitMessage } from './command-args.js'
 
 export interface DispatchResult {
   /** The answer to the sender, if any. */
@@ -93,9 +93,8 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
         outcome: 'unregistered',
       }
     }
-    const normalized = normalizeCommandText(content)
-    if (normalized === '') return { reply: text('请发送命令，例如「帮助」。'), status: 'processed', outcome: 'empty' }
-    const [word, args] = splitCommand(normalized)
+    const { word, args } = splitMessage(content)
+    if (word === '') return { reply: text('请发送命令，例如「帮助」。'), status: 'processed', outcome: 'empty' }
     const command = registry.find(word)
     if (!command) {
       const guess = registry.suggest(word)

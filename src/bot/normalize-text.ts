@@ -11,12 +11,6 @@ export function normalizeCommandText(text: string): string {
     .replace(/^[/#](?=\D)/, '')
 }
 
-/** The command word and the rest: "进度 12 60%" → ["进度", "12 60%"]. */
-export function splitCommand(normalized: string): [word: string, args: string] {
-  const match = /^(\S+)\s*([\s\S]*)$/.exec(normalized)
-  return match ? [match[1]!, match[2]!] : ['', '']
-}
-
 /** Levenshtein distance, for "did you mean" suggestions. */
 export function editDistance(a: string, b: string): number {
   const x = [...a]

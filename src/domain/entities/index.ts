@@ -9,6 +9,7 @@ import { InboundMessageSchema } from './inbound-message.js'
 import { InspectionSchema } from './inspection.js'
 import { LedgerItemSchema } from './ledger-item.js'
 import { MeetingSchema } from './meeting.js'
+import { MonthlyReportRevisionSchema } from './monthly-report-revision.js'
 import { MonthlyReportSchema } from './monthly-report.js'
 import { OutboxMessageSchema } from './outbox-message.js'
 import { PersonSchema } from './person.js'
@@ -31,6 +32,7 @@ export * from './inbound-message.js'
 export * from './inspection.js'
 export * from './ledger-item.js'
 export * from './meeting.js'
+export * from './monthly-report-revision.js'
 export * from './monthly-report.js'
 export * from './outbox-message.js'
 export * from './person.js'
@@ -57,6 +59,7 @@ export const entities = [
   ProgressUpdateSchema,
   ExtensionRequestSchema,
   MonthlyReportSchema,
+  MonthlyReportRevisionSchema,
   InspectionSchema,
   MeetingSchema,
   AgendaItemSchema,

@@ -1,0 +1,62 @@
+import { Between, In, type DataSource } from 'typeorm'
+import { UserFacingError } from '../../errors.js'
+import { addDays, monthOf, type CalendarDate } from '../../time/calendar-date.js'
+import { LedgerItemSchema, MonthlyReportRevisionSchema, MonthlyReportSchema, ProgressUpdateSchema, type MonthlyReport } from '../entities/index.js'
+
+/** The instants a Beijing calendar month spans: [first day 00:00, next month's first day 00:00). */
+function monthSpan(month: string): [Date, Date] {
+  const start = new Date(`${month}-01T00:00:00+08:00`)
+  const next = addDays(`${month}-28`, 4).slice(0, 7)
+  return [start, new Date(new Date(`${next}-01T00:00:00+08:00`).getTime() - 1)]
+}
+
+/** A draft of the month's report from the unit's ledger: what was registered, reported, rectified, closed; what is open or overdue. */
+export async function draftMonthlyReport(ds: DataSource, campaignId: number, unitId: number, today: CalendarDate): Promise<string> {
+  const month = monthOf(today)
+  const items = await ds.getRepository(LedgerItemSchema).find({ where: { campaignId, unitId }, select: { id: true, status: true, dueDate: true } })
+  const updates =
+    items.length === 0
+      ? []
+      : await ds.getRepository(ProgressUpdateSchema).find({
+          where: { ledgerItemId: In(items.map((i) => i.id)), createdAt: Between(...monthSpan(month)) },
+          select: { kind: true },
+        })
+  const count = (kind: string) => updates.filter((u) => u.kind === kind).length
+  const open = items.filter((i) => i.status === 'open' || i.status === 'in_progress')
+  const overdue = open.filter((i) => i.dueDate < today).length
+  return (
+    `本月新登记问题 ${count('created')} 个，反馈整改进展 ${count('progress')} 次，报告整改完成 ${count('rectified')} 个，经核实销号 ${count('closed')} 个；` +
+    `目前整改中 ${open.length} 个${overdue > 0 ? `，其中逾期 ${overdue} 个` : ''}。`
+  )
+}
+
+export async function currentReport(ds: DataSource, campaignId: number, unitId: number, today: CalendarDate): Promise<MonthlyReport | null> {
+  return ds.getRepository(MonthlyReportSchema).findOneBy({ campaignId, unitId, month: monthOf(today) })
+}
+
+/**
+ * Submits this month's report for a unit. A resubmission (the deadline is the month's end, so
+ * any submission in the month is in time) replaces the content and counts the revision up;
+ * every version is kept in monthly_report_revision. One transaction.
+ */
+export async function submitMonthlyReport(
+  ds: DataSource,
+  input: { campaignId: number; unitId: number; personId: number; content: string; today: CalendarDate; now: Date },
+): Promise<MonthlyReport> {
+  if (input.content.trim().length < 10) throw new UserFacingError('too_short', '月报内容太短，请写明本月开展的工作、整改进展和下步打算。')
+  return ds.transaction(async (manager) => {
+    const month = monthOf(input.today)
+    const existing = await manager.findOneBy(MonthlyReportSchema, { campaignId: input.campaignId, unitId: input.unitId, month })
+    const revision = (existing?.revision ?? 0) + 1
+    const values = { content: input.content, submittedById: input.personId, submittedAt: input.now, revision }
+    let report: MonthlyReport
+    if (existing) {
+      await manager.update(MonthlyReportSchema, { id: existing.id }, values)
+      report = { ...existing, ...values }
+    } else {
+      report = await manager.save(MonthlyReportSchema, { campaignId: input.campaignId, unitId: input.unitId, month, ...values })
+    }
+    await manager.insert(MonthlyReportRevisionSchema, { reportId: report.id, ...values })
+    return report
+  })
+}
