@@ -1,0 +1,89 @@
+import { defineCommand } from '../src/bot/define-command.js'
+import { parseDate } from '../src/bot/parse-args.js'
+import { currentCampaign } from '../src/domain/campaign/current-campaign.js'
+import { actsForUnit, unitsActedFor } from '../src/domain/ledger/ledger-access.js'
+import { registerItem } from '../src/domain/ledger/register-item.js'
+import { findUnitByName } from '../src/domain/roster/find-unit.js'
+import { UserFacingError } from '../src/errors.js'
+import { beijingDate, formatChineseDate } from '../src/time/calendar-date.js'
+
+/** The field names people write, and their synonyms. */
+const FIELDS: Record<string, readonly string[]> = {
+  unit: ['单位'],
+  category: ['类别', '问题类别'],
+  problem: ['问题', '问题描述'],
+  measures: ['措施', '整改措施'],
+  target: ['目标', '整治目标'],
+  due: ['时限', '完成时限', '期限'],
+  department: ['责任部门'],
+  leader: ['责任领导', '分管领导'],
+  person: ['责任人', '具体责任人'],
+}
+const REQUIRED = { category: '类别', problem: '问题', measures: '措施', target: '目标', due: '时限', leader: '责任领导', person: '责任人' } as const
+
+const TEMPLATE = '登记\n类别：(二)\n问题：信访件转办后推诿扯皮\n措施：建立首办责任制\n目标：积案全部化解\n时限：9月30日\n责任领导：李娜\n责任人：赵磊'
+
+/** Reads "字段：内容" lines (either colon, full or half width) into fields by their canonical names. */
+function readFields(text: string): Record<string, string> {
+  const fields: Record<string, string> = {}
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^\s*([^:：]{1,8})\s*[:：]\s*(.*?)\s*$/.exec(line)
+    if (!match) continue
+    const key = Object.entries(FIELDS).find(([, names]) => names.includes(match[1]!.trim()))?.[0]
+    if (key && match[2]) fields[key] = match[2]
+  }
+  return fields
+}
+
+/** 登记: registers a ledger item from a multi-line message. */
+export const register = defineCommand<Record<string, string>>({
+  name: '登记',
+  aliases: ['add'],
+  summary: '登记一个台账问题（多行：类别、问题、措施、目标、时限、责任领导、责任人）',
+  usage: '登记 + 换行写 类别：… 问题：… 措施：… 目标：… 时限：… 责任领导：… 责任人：…',
+  example: TEMPLATE.replaceAll('\n', ' / '),
+  roles: ['unit_head', 'liaison', 'org_admin'],
+  parse(args) {
+    const fields = readFields(args.rest(0))
+    const missing = Object.entries(REQUIRED).filter(([key]) => !fields[key]).map(([, name]) => name)
+    if (missing.length > 0) throw new UserFacingError('missing_fields', `未登记：缺少 ${missing.join('、')}。请按下面的格式每项一行发送：\n${TEMPLATE}`)
+    return fields
+  },
+  async run(context, fields) {
+    const { dataSource, actor } = context
+    const today = beijingDate(context.now())
+    const campaign = await currentCampaign(dataSource, today)
+    if (!campaign) throw new UserFacingError('no_campaign', '当前没有进行中的专项治理，无法登记。')
+    let unitId: number | undefined
+    if (fields.unit) {
+      const unit = await findUnitByName(dataSource, fields.unit)
+      if (!unit) throw new UserFacingError('no_unit', `没有名为「${fields.unit}」的单位。`)
+      if (!actor.roles.includes('org_admin') && !actsForUnit(actor, unit.id)) throw new UserFacingError('denied', '只能为本单位登记台账。')
+      unitId = unit.id
+    } else {
+      const own = unitsActedFor(actor)
+      unitId = own.includes(actor.person.unitId ?? -1) ? actor.person.unitId! : own[0]
+      if (unitId === undefined) throw new UserFacingError('no_unit', '请加一行「单位：单位名称」，说明为哪个单位登记。')
+    }
+    const dueDate = parseDate(fields.due, today)
+    const result = await registerItem(dataSource, actor, {
+      campaignId: campaign.id,
+      unitId,
+      today,
+      now: context.now(),
+      fields: {
+        category: fields.category!,
+        problem: fields.problem!,
+        measures: fields.measures!,
+        target: fields.target!,
+        dueDate,
+        leader: fields.leader!,
+        person: fields.person!,
+        department: fields.department ?? null,
+      },
+    })
+    context.reply(
+      `已登记 #${result.item.id}：${result.item.problem}\n类别 ${result.category.label}${result.category.name} · 时限 ${formatChineseDate(dueDate, today)} · 责任领导 ${result.leader.name} · 责任人 ${result.person.name}${result.notified.length > 0 ? '\n已通知责任人。' : ''}`,
+    )
+  },
+})

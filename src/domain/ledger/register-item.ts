@@ -1,0 +1,103 @@
+import type { DataSource } from 'typeorm'
+import { editDistance } from '../../bot/normalize-text.js'
+import { UserFacingError } from '../../errors.js'
+import { formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
+import { addCampaignUnit } from '../campaign/create-campaign.js'
+import { LedgerItemSchema, PersonSchema, ProblemCategorySchema, ProgressUpdateSchema, type LedgerItem, type Person, type ProblemCategory } from '../entities/index.js'
+import type { Actor } from './ledger-access.js'
+import { notifyPeople } from './notify.js'
+
+export interface NewItemFields {
+  category: string
+  problem: string
+  measures: string
+  target: string
+  dueDate: CalendarDate
+  leader: string
+  person: string
+  department: string | null
+}
+
+const CHINESE_NUMBERS = ['一', '二', '三', '四', '五', '六', '七', '八', '九', '十']
+
+/** A category by "2", "二", "(二)", its name, or a close match of its name. */
+export function matchCategory(categories: readonly ProblemCategory[], typed: string): ProblemCategory | undefined {
+  const text = typed.normalize('NFKC').replace(/[()（）\s]/g, '')
+  const number = /^\d+$/.test(text) ? Number(text) : CHINESE_NUMBERS.indexOf(text) + 1
+  return (
+    categories.find((c) => c.number === number) ??
+    categories.find((c) => c.name === text || text.includes(c.name) || c.name.includes(text)) ??
+    categories.find((c) => editDistance(c.name, text) <= 2)
+  )
+}
+
+/** A person of the unit by name or userid; every problem is described for the reply. */
+async function resolvePerson(ds: DataSource, unitId: number, typed: string, role: string): Promise<Person | string> {
+  const people = await ds.getRepository(PersonSchema).find({ where: [{ name: typed, active: true }, { userid: typed.toLowerCase(), active: true }] })
+  const inUnit = people.filter((p) => p.unitId === unitId)
+  if (inUnit.length === 1) return inUnit[0]!
+  if (inUnit.length > 1) return `${role}「${typed}」有重名：${inUnit.map((p) => `${p.name}（${p.userid}）`).join('、')}，请改写企业微信账号`
+  if (people.length > 0) return `${role}「${typed}」不是本单位人员`
+  return `${role}「${typed}」不在花名册中`
+}
+
+/**
+ * 登记: registers a ledger item for a unit, with its history row and a notice to the
+ * responsible people, in one transaction. Every problem with the fields is listed at once.
+ */
+export async function registerItem(
+  ds: DataSource,
+  actor: Actor,
+  input: { campaignId: number; unitId: number; fields: NewItemFields; today: CalendarDate; now: Date },
+): Promise<{ item: LedgerItem; category: ProblemCategory; leader: Person; person: Person; notified: string[] }> {
+  const { fields, unitId, today } = input
+  const categories = await ds.getRepository(ProblemCategorySchema).findBy({ campaignId: input.campaignId })
+  const category = matchCategory(categories, fields.category)
+  const leader = await resolvePerson(ds, unitId, fields.leader, '责任领导')
+  const person = await resolvePerson(ds, unitId, fields.person, '责任人')
+  const problems: string[] = []
+  if (!category) problems.push(`问题类别「${fields.category}」无法识别，可写 (一)–(八) 或类别名称，如「履行职责不担当」`)
+  if (typeof leader === 'string') problems.push(leader)
+  if (typeof person === 'string') problems.push(person)
+  if (fields.dueDate < today) problems.push(`完成时限 ${formatChineseDate(fields.dueDate, today)} 已过`)
+  if (problems.length > 0) throw new UserFacingError('bad_fields', `未登记，请修改后重发：\n${problems.map((p) => `- ${p}`).join('\n')}`)
+  return ds.transaction(async (manager) => {
+    const item = await manager.save(LedgerItemSchema, {
+      campaignId: input.campaignId,
+      unitId,
+      categoryId: category!.id,
+      problem: fields.problem,
+      measures: fields.measures,
+      target: fields.target,
+      dueDate: fields.dueDate,
+      originalDueDate: fields.dueDate,
+      responsibleDepartment: fields.department,
+      responsibleLeaderId: (leader as Person).id,
+      responsiblePersonId: (person as Person).id,
+      status: 'open',
+      progress: 0,
+      isPublic: false,
+      isTypicalCase: false,
+    } as LedgerItem)
+    await manager.insert(ProgressUpdateSchema, {
+      ledgerItemId: item.id,
+      personId: actor.person.id,
+      kind: 'created',
+      oldStatus: null,
+      newStatus: 'open',
+      oldProgress: null,
+      newProgress: 0,
+      note: `${actor.person.name}登记`,
+    })
+    await addCampaignUnit(manager, input.campaignId, unitId, 'participant')
+    const notified = await notifyPeople(
+      manager,
+      [(person as Person).id, (leader as Person).id],
+      `registered:${item.id}`,
+      `**新登记台账 #${item.id}**\n${fields.problem}\n措施：${fields.measures}\n时限：${formatChineseDate(fields.dueDate, today)}；责任领导 ${(leader as Person).name}，责任人 ${(person as Person).name}\n反馈进度：进度 ${item.id} 百分比 说明`,
+      input.now,
+      actor.person.id,
+    )
+    return { item, category: category!, leader: leader as Person, person: person as Person, notified }
+  })
+}
