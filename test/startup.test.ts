@@ -19,6 +19,7 @@ function expectOperatorMessage(output: string, ...expected: (string | RegExp)[])
 
 describe(`npm start on ${dialect}`, () => {
   let database: TestDatabase
+  const devCallbackFile = join(mkdtempSync(join(tmpdir(), 'dev-callback-')), 'dev-callback.json')
 
   beforeAll(async () => {
     database = await createTestDatabase()
@@ -28,11 +29,11 @@ describe(`npm start on ${dialect}`, () => {
   })
 
   it('migrates, seeds the demo campaign, serves /healthz, and shuts down cleanly on Ctrl-C', async () => {
-    const service = spawnService({ DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1' })
+    const service = spawnService({ DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', DEV_CALLBACK_FILE: devCallbackFile })
     const [, port] = await service.waitFor(/health:\s+http:\/\/localhost:(\d+)\/healthz/)
     const out = service.output()
     expect(out).toContain('控制台模式 console mode')
-    expect(out).toMatch(/回调地址 callback:\s+未启用 —— 配置 WECOM_\* 凭据后在 \/wecom\/callback 接收消息/)
+    expect(out).toMatch(/回调地址 callback:\s+http:\/\/localhost:\d+\/wecom\/callback（本机模拟用；配置 WECOM_\* 凭据后接收企业微信消息）/)
     expect(out).toMatch(/演示数据 demo:\s+已创建演示专项治理（6 个单位、15 人、9 条台账）/)
 
     const response = await fetch(`http://127.0.0.1:${port}/healthz`)
@@ -45,7 +46,7 @@ describe(`npm start on ${dialect}`, () => {
   })
 
   it('does not seed again on the next start', async () => {
-    const service = spawnService({ DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1' })
+    const service = spawnService({ DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', DEV_CALLBACK_FILE: devCallbackFile })
     await service.waitFor(/health:\s+http:\/\/localhost:(\d+)\/healthz/)
     expect(service.output()).not.toContain('演示数据 demo')
     service.child.kill('SIGTERM')

@@ -33,6 +33,8 @@ export interface Config {
   callbackPath: string
   /** Accepted difference between a callback's timestamp and our clock, seconds. */
   callbackWindowSeconds: number
+  /** Console mode: where the local callback secrets for `npm run chat` are kept. */
+  devCallbackFile: string
   /** Non-urgent messages wait while it is quiet, in Beijing time; minutes after midnight. */
   quietHours: QuietHours
   /** Group robots by name → webhook key (secret). */
@@ -107,6 +109,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     wecomApiBase,
     callbackPath,
     callbackWindowSeconds: callbackWindowSeconds ?? 300,
+    devCallbackFile: get('DEV_CALLBACK_FILE') ?? 'data/dev-callback.json',
     quietHours: Object.freeze(quietHours ?? { startMinute: 0, endMinute: 0 }),
     robots: Object.freeze(robots ?? {}),
     demoData,

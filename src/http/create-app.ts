@@ -9,7 +9,7 @@ export interface AppDependencies {
   logger: Logger
   deliveryMode: 'wecom' | 'console'
   now?: () => Date
-  /** The WeCom callback, when credentials are configured. */
+  /** The WeCom callback (in console mode, with local secrets for the chat simulator). */
   callback?: Omit<CallbackRouteOptions, 'dataSource' | 'logger' | 'now'>
 }
 

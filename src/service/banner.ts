@@ -11,7 +11,7 @@ export function formatBanner(config: Readonly<Config>, port: number, demo: DemoS
     `  健康检查 health:     ${base}/healthz`,
     config.wecom
       ? `  回调地址 callback:   ${base}${config.callbackPath}  （在企业微信管理后台「应用管理 → 自建应用 → 接收消息 → 设置API接收」填写它的公网 HTTPS 地址）`
-      : `  回调地址 callback:   未启用 —— 配置 WECOM_* 凭据后在 ${config.callbackPath} 接收消息`,
+      : `  回调地址 callback:   ${base}${config.callbackPath}（本机模拟用；配置 WECOM_* 凭据后接收企业微信消息）`,
     `  数据库 database:     ${describeDatabase(config.database)}`,
     config.wecom
       ? `  投递 delivery:       企业微信 WeCom (corp ${config.wecom.corpId}, agent ${config.wecom.agentId}, ${config.wecomApiBase})`
@@ -22,8 +22,9 @@ export function formatBanner(config: Readonly<Config>, port: number, demo: DemoS
       `  演示数据 demo:       已创建演示专项治理（${demo.units} 个单位、${demo.people} 人、${demo.ledgerItems} 条台账），演示用户 ${demo.sampleUsers.map((u) => `${u.userid}（${u.name}，${u.role}）`).join('、')}`,
     )
   }
+  const tryAs = demo?.sampleUsers[0]?.userid ?? '<企业微信账号>'
   lines.push(
-    '  试一试 try:          npm run cli -- campaign list；npm run cli -- outbox status（另开一个终端）',
+    `  试一试 try:          另开一个终端：npm run chat -- --as ${tryAs} "我的"`,
     '  按 Ctrl-C 退出 (press Ctrl-C to stop)',
     '',
   )

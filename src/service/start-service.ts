@@ -18,7 +18,9 @@ import { createApp } from '../http/create-app.js'
 import type { Logger } from '../logger.js'
 import { createScheduler, type Scheduler } from '../scheduler/create-scheduler.js'
 import { beijingDate } from '../time/calendar-date.js'
+import type { CallbackSecrets } from '../wecom/callback/open-callback.js'
 import { createWeComClient } from '../wecom/wecom-client.js'
+import { loadOrCreateDevSecrets } from './dev-callback-secrets.js'
 
 export interface RunningService {
   port: number
@@ -54,14 +56,12 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
       logger,
       deliveryMode: config.wecom ? 'wecom' : 'console',
       now,
-      callback: config.wecom
-        ? {
-            path: config.callbackPath,
-            secrets: { token: config.wecom.token, aesKey: config.wecom.aesKey, corpId: config.wecom.corpId },
-            dispatcher: createDispatcher({ dataSource, registry: createCommandRegistry(commands), now }),
-            timestampWindowSeconds: config.callbackWindowSeconds,
-          }
-        : undefined,
+      callback: {
+        path: config.callbackPath,
+        secrets: callbackSecrets(config),
+        dispatcher: createDispatcher({ dataSource, registry: createCommandRegistry(commands), now }),
+        timestampWindowSeconds: config.callbackWindowSeconds,
+      },
     })
     const server = await listen(app.callback(), config.host, config.port)
     const worker = createDeliveryWorker({ dataSource, transport: createTransport(config, dataSource, print), logger, quietHours: config.quietHours, now })
@@ -99,6 +99,13 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
     await dataSource.destroy()
     throw error
   }
+}
+
+/** The app's callback credentials; in console mode, local ones for `npm run chat`. */
+export function callbackSecrets(config: Readonly<Config>): CallbackSecrets {
+  return config.wecom
+    ? { token: config.wecom.token, aesKey: config.wecom.aesKey, corpId: config.wecom.corpId }
+    : loadOrCreateDevSecrets(config.devCallbackFile)
 }
 
 /** WeCom when credentials are configured, otherwise console delivery mode. */

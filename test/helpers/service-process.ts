@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach } from 'vitest'
 
@@ -20,8 +23,14 @@ const BLANK_CONFIG = Object.fromEntries(
     'DEMO_DATA',
     'PLAN',
     'LOG_LEVEL',
+    'QUIET_HOURS',
+    'WECOM_ROBOTS',
+    'WECOM_CALLBACK_WINDOW',
   ].map((name) => [name, '']),
 )
+
+/** Console mode's local callback secrets go to a temporary folder, never into the repository's data/. */
+const DEV_CALLBACK_FILE = join(mkdtempSync(join(tmpdir(), 'dev-callback-')), 'dev-callback.json')
 
 export interface ServiceProcess {
   child: ChildProcess
@@ -42,7 +51,7 @@ afterEach(() => {
 export function spawnService(env: Record<string, string>, script = 'src/main.ts', args: string[] = []): ServiceProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...BLANK_CONFIG, ...env },
+    env: { ...process.env, ...BLANK_CONFIG, DEV_CALLBACK_FILE, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   running.add(child)

@@ -1,6 +1,4 @@
-import { encrypt } from '@wecom/crypto'
-import { computeSignature, decryptCallback } from '../../src/wecom/callback/callback-crypto.js'
-import { parseWeComXml, xmlText } from '../../src/wecom/callback/parse-xml.js'
+import { encodeCallback, openPassiveReply as openReply, textMessageXml } from '../../src/wecom/callback/wecom-sender.js'
 
 /** The credentials the tests configure; the AES key is the official sample's (WECOM.md §3). */
 export const SECRETS = { token: 'QDG6eK', aesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', corpId: 'ww1436e0e65a779aee' }
@@ -16,12 +14,7 @@ export function newMsgId(): string {
 const seconds = (at: Date) => Math.floor(at.getTime() / 1000)
 
 export function textXml(from: string, content: string, options: { msgId?: string; at?: Date; cdata?: boolean } = {}): string {
-  const wrap = (value: string) => (options.cdata === false ? value : `<![CDATA[${value}]]>`)
-  return (
-    `<xml><ToUserName>${wrap(SECRETS.corpId)}</ToUserName>\n<FromUserName>${wrap(from)}</FromUserName>\n` +
-    `<CreateTime>${seconds(options.at ?? new Date())}</CreateTime>\n<MsgType>${wrap('text')}</MsgType>\n` +
-    `<Content>${wrap(content)}</Content>\n<MsgId>${options.msgId ?? newMsgId()}</MsgId>\n<AgentID>1000002</AgentID>\n</xml>`
-  )
+  return textMessageXml(SECRETS.corpId, from, content, options.msgId ?? newMsgId(), options.at ?? new Date(), options.cdata !== false)
 }
 
 export function eventXml(from: string, event: string, options: { at?: Date; eventKey?: string } = {}): string {
@@ -47,14 +40,7 @@ export interface SignedRequest {
 
 /** Encrypts and signs like WeCom: the envelope, and msg_signature over token, timestamp, nonce and Encrypt. */
 export function sign(inner: string, options: { at?: Date; nonce?: string; receiveId?: string; ciphertext?: string } = {}): SignedRequest {
-  const timestamp = String(seconds(options.at ?? new Date()))
-  const nonce = options.nonce ?? Math.random().toString(36).slice(2, 12)
-  const ciphertext = options.ciphertext ?? encrypt(SECRETS.aesKey, inner, options.receiveId ?? SECRETS.corpId)
-  const signature = computeSignature(SECRETS.token, timestamp, nonce, ciphertext)
-  return {
-    query: { msg_signature: signature, timestamp, nonce },
-    body: `<xml><ToUserName><![CDATA[${SECRETS.corpId}]]></ToUserName><Encrypt><![CDATA[${ciphertext}]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>`,
-  }
+  return encodeCallback(SECRETS, inner, options)
 }
 
 export async function post(url: string, request: SignedRequest, init: { method?: string; body?: string } = {}): Promise<Response> {
@@ -65,10 +51,5 @@ export async function post(url: string, request: SignedRequest, init: { method?:
 
 /** Opens a passive reply as WeCom would: checks its signature, decrypts it, reads the text. */
 export function openPassiveReply(body: string): { toUser: string; content: string; msgType: string } {
-  const envelope = parseWeComXml(body)
-  const encrypted = xmlText(envelope, 'Encrypt')!
-  const signature = computeSignature(SECRETS.token, xmlText(envelope, 'TimeStamp')!, xmlText(envelope, 'Nonce')!, encrypted)
-  if (signature !== xmlText(envelope, 'MsgSignature')) throw new Error('passive reply signature does not match')
-  const inner = parseWeComXml(decryptCallback(SECRETS.aesKey, encrypted, SECRETS.corpId))
-  return { toUser: xmlText(inner, 'ToUserName')!, content: xmlText(inner, 'Content')!, msgType: xmlText(inner, 'MsgType')! }
+  return openReply(SECRETS, body)
 }

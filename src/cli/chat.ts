@@ -1,0 +1,93 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { MoreThan } from 'typeorm'
+import { loadConfig } from '../config/load-config.js'
+import { withEnvFile } from '../config/read-env-file.js'
+import { openDatabase } from '../db/open-database.js'
+import { InboundMessageSchema, OutboxMessageSchema, PersonSchema } from '../domain/entities/index.js'
+import { isOperatorFacing, UserFacingError } from '../errors.js'
+import { createLogger } from '../logger.js'
+import type { CallbackSecrets } from '../wecom/callback/open-callback.js'
+import { encodeCallback, openPassiveReply, randomMsgId, textMessageXml } from '../wecom/callback/wecom-sender.js'
+import { toPlainText, type AppMessage } from '../wecom/messages.js'
+
+const USAGE = '用法：npm run chat -- --as <企业微信账号> "命令"\n例：npm run chat -- --as zhaolei "进度 12 60% 已完成初步整改"'
+
+/**
+ * The local chat simulator: plays WeCom against the running service (encrypted, signed
+ * callback, exactly as WeCom sends it), then prints the answer and every message the command
+ * caused, read from the outbox.
+ */
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { as: { type: 'string' }, url: { type: 'string' }, wait: { type: 'string', default: '4000' } },
+  })
+  const text = positionals.join(' ').trim()
+  if (!values.as || !text) throw new UserFacingError('usage', `缺少 --as 或命令内容。\n${USAGE}`)
+  const config = loadConfig(withEnvFile(process.env))
+  const secrets = readSecrets(config)
+  const url = values.url ?? `http://127.0.0.1:${config.port}${config.callbackPath}`
+  const dataSource = await openDatabase(config.database, createLogger('warn'))
+  try {
+    const people = dataSource.getRepository(PersonSchema)
+    const sender = await people.findOneBy({ userid: values.as })
+    const watermark = (await dataSource.getRepository(OutboxMessageSchema).maximum('id')) ?? 0
+    const msgId = randomMsgId()
+    const signed = encodeCallback(secrets, textMessageXml(secrets.corpId, values.as, text, msgId, new Date()))
+    const target = new URL(url)
+    for (const [key, value] of Object.entries(signed.query)) target.searchParams.set(key, value)
+    process.stdout.write(`→ ${sender ? `${sender.name}（${values.as}）` : values.as}：${text}\n`)
+    let response: Response
+    try {
+      response = await fetch(target, { method: 'POST', body: signed.body, headers: { 'content-type': 'text/xml' } })
+    } catch {
+      throw new UserFacingError('unreachable', `连不上 ${url}：请先在本目录运行 npm start（或用 --url 指定回调地址）。`)
+    }
+    if (response.status !== 200) throw new UserFacingError('rejected', `服务回答 HTTP ${response.status}：检查本目录的配置是否与运行中的服务一致。`)
+    const body = await response.text()
+    if (body) process.stdout.write(`← ${openPassiveReply(secrets, body).content}\n`)
+    const key = `msg:${msgId}:${values.as.toLowerCase()}`
+    const deadline = Date.now() + Number(values.wait)
+    let inbound = await dataSource.getRepository(InboundMessageSchema).findOneBy({ dedupeKey: key })
+    while ((!inbound || inbound.status === 'received') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      inbound = await dataSource.getRepository(InboundMessageSchema).findOneBy({ dedupeKey: key })
+    }
+    const caused = await dataSource.getRepository(OutboxMessageSchema).find({ where: { id: MoreThan(watermark) }, order: { id: 'ASC' } })
+    const names = new Map((await people.find({ select: { userid: true, name: true } })).map((p) => [p.userid, p.name]))
+    for (const row of caused) {
+      const content = readable(JSON.parse(row.payload) as AppMessage)
+      const recipients = (JSON.parse(row.recipients) as { touser?: string[] }).touser ?? []
+      if (inbound && row.dedupeKey === `reply:${inbound.id}`) process.stdout.write(`← ${content}\n`)
+      else process.stdout.write(`  另发给 ${recipients.map((u) => `${names.get(u) ?? u}(${u})`).join('、')}：${content.replaceAll('\n', '\n    ')}\n`)
+    }
+    if (!body && !caused.some((row) => inbound && row.dedupeKey === `reply:${inbound.id}`)) process.stdout.write('（没有回复）\n')
+    return 0
+  } finally {
+    await dataSource.destroy()
+  }
+}
+
+function readable(message: AppMessage): string {
+  const plain = toPlainText(message)
+  return plain.msgtype === 'text' ? plain.text.content : `[${message.msgtype}]`
+}
+
+function readSecrets(config: ReturnType<typeof loadConfig>): CallbackSecrets {
+  if (config.wecom) return { token: config.wecom.token, aesKey: config.wecom.aesKey, corpId: config.wecom.corpId }
+  if (!existsSync(config.devCallbackFile)) {
+    throw new UserFacingError('no_secrets', `没有找到本机回调密钥 ${config.devCallbackFile}：请先在本目录运行 npm start（控制台模式会生成它）。`)
+  }
+  return JSON.parse(readFileSync(config.devCallbackFile, 'utf8')) as CallbackSecrets
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (isOperatorFacing(error) || error instanceof UserFacingError) process.stderr.write(`${error.message}\n`)
+    else process.stderr.write(`${String((error as Error)?.stack ?? error)}\n`)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,55 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { spawnService } from './helpers/service-process.js'
+import { createTestDatabase, dialect, type TestDatabase } from './helpers/test-database.js'
+
+describe(`npm run chat against npm start’s demo data on ${dialect}`, () => {
+  let database: TestDatabase
+  const env: Record<string, string> = {}
+
+  beforeAll(async () => {
+    database = await createTestDatabase()
+    Object.assign(env, {
+      DATABASE_URL: database.url,
+      HOST: '127.0.0.1',
+      DEV_CALLBACK_FILE: join(mkdtempSync(join(tmpdir(), 'dev-callback-')), 'dev-callback.json'),
+      QUIET_HOURS: 'off',
+    })
+  })
+  afterAll(async () => {
+    await database?.drop()
+  })
+
+  it('plays WeCom: sends signed, encrypted commands and prints the answers and the notices they caused', async () => {
+    const service = spawnService({ ...env, PORT: '0' })
+    const [, port] = await service.waitFor(/health:\s+http:\/\/localhost:(\d+)\/healthz/)
+    expect(service.output()).toContain('npm run chat -- --as zhaolei "我的"')
+    const chat = async (as: string, text: string) => {
+      const run = spawnService({ ...env, PORT: port! }, 'src/cli/chat.ts', ['--as', as, text])
+      return { code: await run.exited, output: run.output() }
+    }
+    try {
+      const mine = await chat('zhaolei', '我的')
+      expect(mine.code).toBe(0)
+      expect(mine.output).toContain('→ 赵磊（zhaolei）：我的')
+      expect(mine.output).toMatch(/← 我的台账（\d+ 项）/)
+      const id = /🔴 #(\d+)/.exec(mine.output)![1]
+      const done = await chat('zhaolei', `完成 ${id} 两个项目均已申报`)
+      expect(done.output).toContain(`← 已标记 #${id} 整改完成，进度 100%。已通知组织部核实销号。`)
+      expect(done.output).toContain(`另发给 王健(wangjian)：待核实销号 #${id}`)
+      // The notice reaches the console transport of the running service too.
+      await service.waitFor(new RegExp(`控制台投递 \\(console delivery\\) #\\d+ → 王健\\(wangjian\\) \\[markdown\\]\\n待核实销号 #${id}`))
+    } finally {
+      service.child.kill('SIGINT')
+      await service.exited
+    }
+  })
+
+  it('explains what to do when the service is not running', async () => {
+    const run = spawnService({ ...env, PORT: '1' }, 'src/cli/chat.ts', ['--as', 'zhaolei', '我的'])
+    expect(await run.exited).toBe(1)
+    expect(run.output()).toContain('请先在本目录运行 npm start')
+  })
+})
