@@ -113,6 +113,7 @@ describe(`the dispatcher on ${dialect}`, () => {
     const forAdmin = await dispatch('wangjian', 'help')
     expect(JSON.stringify(forHead.reply)).not.toContain('核查 编号')
     expect(JSON.stringify(forAdmin.reply)).toContain('核查 编号 [意见]')
+    expect((await dispatch('zhangwei', '帮助 不存在的命令')).reply).toEqual({ msgtype: 'text', text: { content: '没有「不存在的命令」这个命令。发送「帮助」查看全部可用命令。' } })
     const one = await dispatch('wangjian', '帮助 check')
     expect(one.reply).toEqual({ msgtype: 'markdown', markdown: { content: '**核查**（也可输入 check）\n核查一个事项\n用法：`核查 编号 [意见]`\n示例：`核查 12 整改到位`' } })
   })

@@ -92,6 +92,12 @@ describe(`ledger commands on ${dialect}`, () => {
       expect(notice.payload).toContain(`销号 ${items.soon}`)
     })
 
+    it('refuses 完成 to someone not responsible, and without a note', async () => {
+      expect((await chat('wufang', `完成 ${items.overdue} 越权`)).text).toContain('只有该事项的具体责任人、责任领导')
+      expect((await chat('zhaolei', `完成 ${items.overdue}`)).text).toBe(`请写明整改情况，供组织部核实。\n用法：完成 编号 整改说明\n示例：完成 12 已建立首问负责制并公示`)
+      expect((await item(items.overdue)).status).toBe('in_progress')
+    })
+
     it('refuses further progress while waiting for verification', async () => {
       expect((await chat('chenjing', `进度 ${items.soon} 90% 补充`)).text).toContain('正等待组织部核实销号')
     })
