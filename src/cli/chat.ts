@@ -5,8 +5,9 @@ import { loadConfig } from '../config/load-config.js'
 import { withEnvFile } from '../config/read-env-file.js'
 import { openDatabase } from '../db/open-database.js'
 import { InboundMessageSchema, OutboxMessageSchema, PersonSchema } from '../domain/entities/index.js'
-import { isOperatorFacing, UserFacingError } from '../errors.js'
+import { UserFacingError } from '../errors.js'
 import { createLogger } from '../logger.js'
+import { runCli } from './run-cli.js'
 import type { CallbackSecrets } from '../wecom/callback/open-callback.js'
 import { encodeCallback, openPassiveReply, randomMsgId, textMessageXml } from '../wecom/callback/wecom-sender.js'
 import { toPlainText, type AppMessage } from '../wecom/messages.js'
@@ -83,11 +84,4 @@ function readSecrets(config: ReturnType<typeof loadConfig>): CallbackSecrets {
   return JSON.parse(readFileSync(config.devCallbackFile, 'utf8')) as CallbackSecrets
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (isOperatorFacing(error) || error instanceof UserFacingError) process.stderr.write(`${error.message}\n`)
-    else process.stderr.write(`${String((error as Error)?.stack ?? error)}\n`)
-    process.exit(1)
-  },
-)
+runCli(main)

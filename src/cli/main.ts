@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/load-config.js'
 import { withEnvFile } from '../config/read-env-file.js'
-import { isOperatorFacing, UserFacingError } from '../errors.js'
 import { createLogger } from '../logger.js'
+import { runCli } from './run-cli.js'
 import { runCampaignCommand } from './campaign-command.js'
 import { runOutboxCommand } from './outbox-command.js'
 
@@ -28,11 +28,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (isOperatorFacing(error) || error instanceof UserFacingError) process.stderr.write(`${error.message}\n`)
-    else process.stderr.write(`${String((error as Error)?.stack ?? error)}\n`)
-    process.exit(1)
-  },
-)
+runCli(main)
