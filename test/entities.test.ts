@@ -20,6 +20,7 @@ import {
   PhaseTaskSchema,
   ProblemCategorySchema,
   ProgressUpdateSchema,
+  ReminderSentSchema,
   RoleAssignmentSchema,
   TaskSubmissionSchema,
   UnitSchema,
@@ -215,6 +216,7 @@ describe(`every entity round-trips on ${dialect}`, () => {
       acknowledgedAt: AT,
       remindedAt: null,
     })
+    await roundTrip(ReminderSentSchema, { subject: `item:${item.id}`, stage: 'overdue-1', sentOn: '2015-09-01' })
     await roundTrip(InboundMessageSchema, {
       dedupeKey: 'msg:4561255354251345929',
       msgId: '4561255354251345929',

@@ -24,6 +24,7 @@ const TABLES = [
   'phase_task',
   'problem_category',
   'progress_update',
+  'reminder_sent',
   'role_assignment',
   'task_submission',
   'unit',

@@ -1,6 +1,6 @@
 import { In, type EntityManager } from 'typeorm'
 import { OutboxMessageSchema, PersonSchema, type OutboxChannel } from '../domain/entities/index.js'
-import { isMysql } from './sql-instant.js'
+import { insertIgnoringDuplicate } from '../db/insert-ignoring-duplicate.js'
 import { fitToLimits, toPlainText, type AppMessage, type RobotMessage } from '../wecom/messages.js'
 
 /** Who gets a message: members (by userid), departments, tags; an app group chat; or a named group robot. */
@@ -39,7 +39,7 @@ export async function enqueue(manager: EntityManager, outgoing: OutgoingMessage,
   for (const [index, row] of rows.entries()) {
     // The first row carries the caller's key exactly and reserves it: when it is there already,
     // nothing more is written, whatever the parts or the recipients' renderings are this time.
-    const result = await insertIgnoringDuplicate(manager, {
+    const result = await insertIgnoringDuplicate(manager, OutboxMessageSchema, {
       dedupeKey: row.key,
       channel: row.channel,
       recipients: JSON.stringify(row.recipients),
@@ -49,7 +49,7 @@ export async function enqueue(manager: EntityManager, outgoing: OutgoingMessage,
       urgent: outgoing.urgent ?? false,
       attempts: 0,
       nextAttemptAt,
-    })
+    }, 'dedupe_key')
     if (index === 0 && result === 0) return 0
     inserted += result
   }
@@ -97,20 +97,4 @@ function numbered(key: string, channel: OutboxChannel, recipients: Record<string
 /** The first row keeps the caller's key; the others (parts, plain-text copies) get "#2", "#3"… */
 function renumber(key: string, rows: PlannedRow[]): PlannedRow[] {
   return rows.map((row, index) => ({ ...row, key: index === 0 ? key : `${key}#${index + 1}` }))
-}
-
-/** INSERT that does nothing when the dedupe key exists (and only then: other errors still fail). */
-async function insertIgnoringDuplicate(manager: EntityManager, values: Record<string, unknown>): Promise<number> {
-  const insert = manager.createQueryBuilder().insert().into(OutboxMessageSchema).values(values).updateEntity(false)
-  // SQLite: ON CONFLICT DO NOTHING. MySQL: a no-op ON DUPLICATE KEY UPDATE — not INSERT IGNORE,
-  // which would also turn other errors (a value too long) into silent warnings.
-  if (isMysql(manager)) {
-    const result = await insert.orUpdate(['dedupe_key'], ['dedupe_key']).execute()
-    // insertId is 0 when the row existed and nothing was inserted.
-    return Number((result.raw as { insertId?: number }).insertId) > 0 ? 1 : 0
-  }
-  await insert.orIgnore().execute()
-  // One connection (better-sqlite3): changes() is this INSERT's count.
-  const [{ n }] = (await manager.query('SELECT changes() AS n')) as [{ n: number }]
-  return Number(n)
 }

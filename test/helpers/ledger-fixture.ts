@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm'
 import { commands } from '../../commands/index.js'
 import { createCommandRegistry } from '../../src/bot/command-registry.js'
 import { createDispatcher } from '../../src/bot/dispatcher.js'
-import { createCampaign } from '../../src/domain/campaign/create-campaign.js'
+import { addCampaignUnit, createCampaign } from '../../src/domain/campaign/create-campaign.js'
 import { LedgerItemSchema, PersonSchema, ProblemCategorySchema, type LedgerItem } from '../../src/domain/entities/index.js'
 import { DEFAULT_PLAN, loadPlan } from '../../src/domain/plan/load-plan.js'
 import { createLogger } from '../../src/logger.js'
@@ -25,6 +25,11 @@ export async function seedLedger(ds: DataSource) {
     { userid: 'sunli', name: '孙丽', roles: ['unit_head'] },
     { userid: 'wufang', name: '吴芳', roles: ['staff'] },
   ])
+  // Both towns keep ledgers: they owe the phase deliverables and the monthly reports.
+  await ds.transaction(async (m) => {
+    await addCampaignUnit(m, campaign.id, chengguan, 'participant')
+    await addCampaignUnit(m, campaign.id, hougang, 'participant')
+  })
   const person = async (userid: string) => (await ds.getRepository(PersonSchema).findOneByOrFail({ userid })).id
   const category = async (number: number) => (await ds.getRepository(ProblemCategorySchema).findOneByOrFail({ campaignId: campaign.id, number })).id
   const item = (values: Partial<LedgerItem>) =>

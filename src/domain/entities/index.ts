@@ -17,6 +17,7 @@ import { PhaseTaskSchema } from './phase-task.js'
 import { PhaseSchema } from './phase.js'
 import { ProblemCategorySchema } from './problem-category.js'
 import { ProgressUpdateSchema } from './progress-update.js'
+import { ReminderSentSchema } from './reminder-sent.js'
 import { RoleAssignmentSchema } from './role-assignment.js'
 import { TaskSubmissionSchema } from './task-submission.js'
 import { UnitSchema } from './unit.js'
@@ -40,6 +41,7 @@ export * from './phase-task.js'
 export * from './phase.js'
 export * from './problem-category.js'
 export * from './progress-update.js'
+export * from './reminder-sent.js'
 export * from './role-assignment.js'
 export * from './task-submission.js'
 export * from './unit.js'
@@ -68,4 +70,5 @@ export const entities = [
   CircularReceiptSchema,
   OutboxMessageSchema,
   InboundMessageSchema,
+  ReminderSentSchema,
 ]

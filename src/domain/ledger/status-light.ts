@@ -1,18 +1,32 @@
-import { addDays, type CalendarDate } from '../../time/calendar-date.js'
+import type { CalendarDate } from '../../time/calendar-date.js'
+import { addWorkdays } from '../../time/work-calendar.js'
 import type { LedgerItem } from '../entities/index.js'
 
 export type StatusLight = '🔴' | '🟡' | '🟢'
 
 /**
  * The status light people read everywhere (DESIGN.md §2): 🔴 overdue — due date passed in
- * Beijing time and not yet rectified; 🟡 due within 3 days, or rectified and waiting to be
- * verified; 🟢 on track (or closed).
+ * Beijing time and not yet rectified; 🟡 due within 3 working days (so an item due right after
+ * the National Day week is yellow before it), or rectified and waiting to be verified; 🟢 on
+ * track (or closed).
  */
 export function statusLight(item: Pick<LedgerItem, 'status' | 'dueDate'>, today: CalendarDate): StatusLight {
   if (item.status === 'closed') return '🟢'
   if (item.status === 'rectified') return '🟡'
   if (item.dueDate < today) return '🔴'
-  return item.dueDate <= addDays(today, 3) ? '🟡' : '🟢'
+  return item.dueDate <= soonLimit(today) ? '🟡' : '🟢'
+}
+
+const limits = new Map<CalendarDate, CalendarDate>()
+
+/** The third working day after `today`, computed once per day. */
+function soonLimit(today: CalendarDate): CalendarDate {
+  let limit = limits.get(today)
+  if (limit === undefined) {
+    if (limits.size > 1000) limits.clear()
+    limits.set(today, (limit = addWorkdays(today, 3)))
+  }
+  return limit
 }
 
 export const STATUS_NAMES: Record<LedgerItem['status'], string> = {

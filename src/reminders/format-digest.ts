@@ -1,0 +1,34 @@
+import { byUrgency, itemLine } from '../domain/ledger/format-item.js'
+import { statusLight } from '../domain/ledger/status-light.js'
+import { formatChineseDate, type CalendarDate } from '../time/calendar-date.js'
+import type { Digest } from './sweep-plan.js'
+
+const MAX_LINES = 10
+
+function section(title: string, lines: string[]): string[] {
+  if (lines.length === 0) return []
+  const shown = lines.slice(0, MAX_LINES)
+  if (lines.length > MAX_LINES) shown.push(`另有 ${lines.length - MAX_LINES} 项`)
+  return [title, ...shown]
+}
+
+/**
+ * One person's reminder: their open items grouped by urgency (overdue first), then what was
+ * escalated to them, the phase deliverables and the monthly report their unit owes, and the
+ * command to answer with. Short: each group shows ten lines at most.
+ */
+export function formatDigest(digest: Digest, today: CalendarDate): string {
+  const items = [...digest.items].sort(byUrgency(today))
+  const byLight = (light: string) => items.filter((item) => statusLight(item, today) === light).map((item) => itemLine(item, today))
+  const lines = [
+    `**专项治理提醒（${formatChineseDate(today)}）**`,
+    ...section('🔴 已逾期', byLight('🔴')),
+    ...section('🟡 即将到期', byLight('🟡')),
+    ...section('🟢 进行中', byLight('🟢')),
+    ...section('⚠️ 本单位逾期事项（已升级给您）', digest.escalated),
+    ...section('📋 阶段任务待交', digest.tasks),
+    ...section('📝 月报', digest.reports),
+  ]
+  if (items.length > 0 || digest.escalated.length > 0) lines.push('反馈进度：进度 编号 百分比 说明；整改完成：完成 编号 说明')
+  return lines.join('\n')
+}

@@ -1,0 +1,291 @@
+import { In, LessThanOrEqual, MoreThan, type DataSource } from 'typeorm'
+import { currentCampaign } from '../domain/campaign/current-campaign.js'
+import {
+  CampaignUnitSchema,
+  ExtensionRequestSchema,
+  LedgerItemSchema,
+  MonthlyReportSchema,
+  PersonSchema,
+  PhaseTaskSchema,
+  ReminderSentSchema,
+  RoleAssignmentSchema,
+  TaskSubmissionSchema,
+  UnitSchema,
+  type Campaign,
+  type LedgerItem,
+  type Person,
+} from '../domain/entities/index.js'
+import { shorten } from '../domain/ledger/format-item.js'
+import { addDays, beijingDate, formatChineseDate, monthOf, type CalendarDate } from '../time/calendar-date.js'
+import { DEFAULT_RULES, type ReminderRules } from './reminder-rules.js'
+import { emptyPlan, type Digest, type Stage, type SweepPlan } from './sweep-plan.js'
+import { addWorkdays, isWorkday, lastWorkdayOfMonth, workdaysBetween } from '../time/work-calendar.js'
+
+const PAGE = 5000
+
+interface Roster {
+  people: Map<number, Person>
+  /** unit id → userids of its head(s) and liaison(s) */
+  unitContacts: Map<number, string[]>
+  /** unit id → userids of its head(s) */
+  unitHeads: Map<number, string[]>
+  unitNames: Map<number, string>
+  admins: string[]
+}
+
+async function loadRoster(ds: DataSource): Promise<Roster> {
+  const people = new Map((await ds.getRepository(PersonSchema).findBy({ active: true })).map((p) => [p.id, p]))
+  const assignments = await ds.getRepository(RoleAssignmentSchema).findBy({ role: In(['unit_head', 'liaison', 'org_admin']) })
+  const unitContacts = new Map<number, string[]>()
+  const unitHeads = new Map<number, string[]>()
+  const admins: string[] = []
+  for (const a of assignments) {
+    const person = people.get(a.personId)
+    if (!person) continue
+    if (a.role === 'org_admin') admins.push(person.userid)
+    else if (a.unitId !== null) {
+      unitContacts.set(a.unitId, [...new Set([...(unitContacts.get(a.unitId) ?? []), person.userid])])
+      if (a.role === 'unit_head') unitHeads.set(a.unitId, [...new Set([...(unitHeads.get(a.unitId) ?? []), person.userid])])
+    }
+  }
+  const unitNames = new Map((await ds.getRepository(UnitSchema).find({ select: { id: true, name: true } })).map((u) => [u.id, u.name]))
+  return { people, unitContacts, unitHeads, unitNames, admins: [...new Set(admins)].sort() }
+}
+
+/**
+ * The sweep's decisions, a function of the database and `now` (DESIGN.md §3 rule 2): who must
+ * be told what today. Reminders before a date go out on that working day only (a day missed
+ * while the service was down is not replayed); overdue alerts and escalations go out once each,
+ * whenever the sweep first sees them due (so an outage delays them, never loses them). Nothing on
+ * rest days. Items are read page by page.
+ */
+export async function planSweep(ds: DataSource, now: Date, rules: ReminderRules = DEFAULT_RULES): Promise<SweepPlan> {
+  const today = beijingDate(now)
+  if (!isWorkday(today)) return emptyPlan(today)
+  const campaign = await currentCampaign(ds, today)
+  if (!campaign) return emptyPlan(today)
+  const roster = await loadRoster(ds)
+  const digests = new Map<string, Digest>()
+  const digest = (userid: string) => {
+    let d = digests.get(userid)
+    if (!d) digests.set(userid, (d = { userid, items: [], escalated: [], tasks: [], reports: [], stages: [] }))
+    return d
+  }
+  const facts = await planItems(ds, campaign, today, rules, roster, digest)
+  const overdueTasks = await planTasks(ds, campaign, today, rules, roster, digest)
+  const missedReports = await planReports(ds, campaign, today, rules, roster, digest)
+  await attachItemLists(ds, campaign, digests)
+  const summary = await buildSummary(ds, campaign, today, roster, { ...facts, overdueTasks, missedReports })
+  return {
+    today,
+    digests: [...digests.values()],
+    summary: summary.text,
+    summaryStages: [...facts.orgStages, ...missedReports.stages],
+    admins: roster.admins,
+  }
+}
+
+interface ItemFacts {
+  newlyOverdue: LedgerItem[]
+  escalatedToOrg: LedgerItem[]
+  orgStages: Stage[]
+}
+
+async function planItems(
+  ds: DataSource,
+  campaign: Campaign,
+  today: CalendarDate,
+  rules: ReminderRules,
+  roster: Roster,
+  digest: (userid: string) => Digest,
+): Promise<ItemFacts> {
+  const horizon = addWorkdays(today, Math.max(0, ...rules.itemDaysBefore))
+  const distance = new Map<CalendarDate, number>()
+  const workdays = (due: CalendarDate) => {
+    let value = distance.get(due)
+    if (value === undefined) distance.set(due, (value = workdaysBetween(today, due)))
+    return value
+  }
+  const facts: ItemFacts = { newlyOverdue: [], escalatedToOrg: [], orgStages: [] }
+  const userid = (personId: number | null) => (personId === null ? undefined : roster.people.get(personId)?.userid)
+  let lastId = 0
+  for (;;) {
+    const page = await ds.getRepository(LedgerItemSchema).find({
+      where: { campaignId: campaign.id, status: In(['open', 'in_progress']), dueDate: LessThanOrEqual(horizon), id: MoreThan(lastId) },
+      order: { id: 'ASC' },
+      take: PAGE,
+    })
+    if (page.length === 0) break
+    lastId = page.at(-1)!.id
+    // Stages already sent are not planned again: the same sweep twice (or after a restart) adds nothing.
+    const relevant = page.filter((item) => item.dueDate < today || rules.itemDaysBefore.includes(workdays(item.dueDate)))
+    const sent = await sentStages(ds, relevant.map((item) => `item:${item.id}`))
+    for (const item of page) {
+      const subject = `item:${item.id}`
+      const responsible = userid(item.responsiblePersonId) ?? userid(item.responsibleLeaderId)
+      const done = sent.get(subject) ?? new Set<string>()
+      if (item.dueDate >= today) {
+        const left = workdays(item.dueDate)
+        if (rules.itemDaysBefore.includes(left) && responsible && !done.has(`due-${left}`)) digest(responsible).stages.push({ subject, stage: `due-${left}` })
+        continue
+      }
+      const late = -workdays(item.dueDate)
+      if (late >= 1 && !done.has('overdue-1')) {
+        facts.newlyOverdue.push(item)
+        const told = [userid(item.responsiblePersonId), userid(item.responsibleLeaderId)].filter((u): u is string => u !== undefined)
+        for (const u of new Set(told)) digest(u).stages.push({ subject, stage: 'overdue-1' })
+      }
+      if (late >= rules.escalateToUnitHeadAfter && !done.has(`escalate-${rules.escalateToUnitHeadAfter}`)) {
+        const line = `🔴 #${item.id} ${shorten(item.problem, 18)} · 逾期 ${late} 个工作日 · 责任人 ${roster.people.get(item.responsiblePersonId ?? -1)?.name ?? '—'}`
+        for (const head of roster.unitHeads.get(item.unitId) ?? []) {
+          const d = digest(head)
+          d.escalated.push(line)
+          d.stages.push({ subject, stage: `escalate-${rules.escalateToUnitHeadAfter}` })
+        }
+      }
+      if (late >= rules.escalateToOrgAfter && !done.has(`escalate-${rules.escalateToOrgAfter}`)) {
+        facts.escalatedToOrg.push(item)
+        facts.orgStages.push({ subject, stage: `escalate-${rules.escalateToOrgAfter}` })
+      }
+    }
+  }
+  return facts
+}
+
+/** Which stages each subject has had already. */
+async function sentStages(ds: DataSource, subjects: string[]): Promise<Map<string, Set<string>>> {
+  const result = new Map<string, Set<string>>()
+  for (let i = 0; i < subjects.length; i += 1000) {
+    const rows = await ds.getRepository(ReminderSentSchema).find({ where: { subject: In(subjects.slice(i, i + 1000)) }, select: { subject: true, stage: true } })
+    for (const row of rows) result.set(row.subject, new Set([...(result.get(row.subject) ?? []), row.stage]))
+  }
+  return result
+}
+
+/** Every open item of the people whose digest has an item stage: the digest lists them all. */
+async function attachItemLists(ds: DataSource, campaign: Campaign, digests: Map<string, Digest>): Promise<void> {
+  const people = await ds.getRepository(PersonSchema).findBy({ userid: In([...digests.keys()]) })
+  const wanted = people.filter((p) => digests.get(p.userid)!.stages.some((s) => s.subject.startsWith('item:') && !s.stage.startsWith('escalate')))
+  for (let i = 0; i < wanted.length; i += 500) {
+    const ids = wanted.slice(i, i + 500).map((p) => p.id)
+    const items = await ds.getRepository(LedgerItemSchema).find({
+      where: [
+        { campaignId: campaign.id, status: In(['open', 'in_progress']), responsiblePersonId: In(ids) },
+        { campaignId: campaign.id, status: In(['open', 'in_progress']), responsibleLeaderId: In(ids) },
+      ],
+      order: { dueDate: 'ASC', id: 'ASC' },
+    })
+    for (const person of wanted.slice(i, i + 500)) {
+      digests.get(person.userid)!.items = items.filter((item) => item.responsiblePersonId === person.id || item.responsibleLeaderId === person.id)
+    }
+  }
+}
+
+async function planTasks(
+  ds: DataSource,
+  campaign: Campaign,
+  today: CalendarDate,
+  rules: ReminderRules,
+  roster: Roster,
+  digest: (userid: string) => Digest,
+): Promise<{ task: string; units: number }[]> {
+  const horizon = addWorkdays(today, Math.max(0, ...rules.taskDaysBefore))
+  const tasks = await ds.getRepository(PhaseTaskSchema).find({ where: { campaignId: campaign.id, dueDate: LessThanOrEqual(horizon) }, order: { dueDate: 'ASC' } })
+  if (tasks.length === 0) return []
+  const participants = (await ds.getRepository(CampaignUnitSchema).findBy({ campaignId: campaign.id, role: 'participant' })).map((c) => c.unitId)
+  const submissions = await ds.getRepository(TaskSubmissionSchema).find({ where: { taskId: In(tasks.map((t) => t.id)) }, select: { taskId: true, unitId: true } })
+  const handedIn = new Set(submissions.map((s) => `${s.taskId}:${s.unitId}`))
+  const overdue: { task: string; units: number }[] = []
+  for (const task of tasks) {
+    const owing = participants.filter((unitId) => !handedIn.has(`${task.id}:${unitId}`))
+    if (task.dueDate < today) {
+      if (owing.length > 0) overdue.push({ task: task.name, units: owing.length })
+      continue
+    }
+    const left = workdaysBetween(today, task.dueDate)
+    if (!rules.taskDaysBefore.includes(left)) continue
+    const when = left === 0 ? '今天截止' : `${formatChineseDate(task.dueDate, today)}截止，还有 ${left} 个工作日`
+    const sent = await sentStages(ds, owing.map((unitId) => `task:${task.id}:unit:${unitId}`))
+    for (const unitId of owing) {
+      if (sent.get(`task:${task.id}:unit:${unitId}`)?.has(`due-${left}`)) continue
+      for (const contact of roster.unitContacts.get(unitId) ?? []) {
+        const d = digest(contact)
+        d.tasks.push(`${task.name}（${when}）`)
+        d.stages.push({ subject: `task:${task.id}:unit:${unitId}`, stage: `due-${left}` })
+      }
+    }
+  }
+  return overdue
+}
+
+async function planReports(
+  ds: DataSource,
+  campaign: Campaign,
+  today: CalendarDate,
+  rules: ReminderRules,
+  roster: Roster,
+  digest: (userid: string) => Digest,
+): Promise<{ month: string | null; units: string[]; stages: Stage[] }> {
+  const participants = (await ds.getRepository(CampaignUnitSchema).findBy({ campaignId: campaign.id, role: 'participant' })).map((c) => c.unitId)
+  const month = monthOf(today)
+  const missing = async (m: string) => {
+    const submitted = new Set((await ds.getRepository(MonthlyReportSchema).find({ where: { campaignId: campaign.id, month: m }, select: { unitId: true } })).map((r) => r.unitId))
+    return participants.filter((unitId) => !submitted.has(unitId))
+  }
+  const left = workdaysBetween(today, lastWorkdayOfMonth(today))
+  if (rules.reportDaysBeforeMonthEnd.includes(left)) {
+    const owing = await missing(month)
+    const sent = await sentStages(ds, owing.map((unitId) => `report:${month}:unit:${unitId}`))
+    for (const unitId of owing) {
+      if (sent.get(`report:${month}:unit:${unitId}`)?.has(`due-${left}`)) continue
+      for (const contact of roster.unitContacts.get(unitId) ?? []) {
+        const d = digest(contact)
+        d.reports.push(`${Number(month.slice(5))}月月报尚未提交，${left === 0 ? '今天是本月最后一个工作日' : `还有 ${left} 个工作日`}：发送「月报 内容」提交`)
+        d.stages.push({ subject: `report:${month}:unit:${unitId}`, stage: `due-${left}` })
+      }
+    }
+  }
+  // After a month ends, the organization department hears once which units missed it.
+  const previous = monthOf(addDays(`${month}-01`, -1))
+  if (previous < monthOf(campaign.startDate)) return { month: null, units: [], stages: [] }
+  const subject = `report:${previous}`
+  if ((await sentStages(ds, [subject])).get(subject)?.has('missed')) return { month: null, units: [], stages: [] }
+  const units = (await missing(previous)).map((id) => roster.unitNames.get(id) ?? `#${id}`)
+  return { month: previous, units, stages: [{ subject, stage: 'missed' }] }
+}
+
+async function buildSummary(
+  ds: DataSource,
+  campaign: Campaign,
+  today: CalendarDate,
+  roster: Roster,
+  facts: ItemFacts & { overdueTasks: { task: string; units: number }[]; missedReports: { month: string | null; units: string[] } },
+): Promise<{ text: string }> {
+  const overdueByUnit = await ds
+    .getRepository(LedgerItemSchema)
+    .createQueryBuilder('i')
+    .select('i.unit_id', 'unitId')
+    .addSelect('COUNT(*)', 'n')
+    .where("i.campaign_id = :campaign AND i.status IN ('open', 'in_progress') AND i.due_date < :today", { campaign: campaign.id, today })
+    .groupBy('i.unit_id')
+    .orderBy('n', 'DESC')
+    .limit(5)
+    .getRawMany<{ unitId: number; n: string | number }>()
+  const rectified = await ds.getRepository(LedgerItemSchema).countBy({ campaignId: campaign.id, status: 'rectified' })
+  const extensions = await ds.getRepository(ExtensionRequestSchema).countBy({ status: 'pending' })
+  const lines = [`**专项治理日报（${formatChineseDate(today)}）**`]
+  const totalOverdue = overdueByUnit.reduce((sum, row) => sum + Number(row.n), 0)
+  lines.push(totalOverdue > 0 ? `逾期最多的单位：${overdueByUnit.map((r) => `${roster.unitNames.get(Number(r.unitId))} ${Number(r.n)}`).join('，')}` : '目前没有逾期未整改的事项。')
+  if (facts.newlyOverdue.length > 0) lines.push(`今日新增逾期 ${facts.newlyOverdue.length} 项：${facts.newlyOverdue.slice(0, 5).map((i) => `#${i.id}`).join(' ')}${facts.newlyOverdue.length > 5 ? ' 等' : ''}`)
+  if (facts.escalatedToOrg.length > 0) {
+    lines.push(`逾期超过 7 个工作日、升级至组织部 ${facts.escalatedToOrg.length} 项：`)
+    for (const item of facts.escalatedToOrg.slice(0, 5)) lines.push(`🔴 #${item.id} ${roster.unitNames.get(item.unitId)} ${shorten(item.problem, 16)}（${formatChineseDate(item.dueDate, today)}到期）`)
+  }
+  if (rectified > 0) lines.push(`待核实销号 ${rectified} 项（「我的」或「逾期」查看；「销号 编号」）`)
+  if (extensions > 0) lines.push(`待审批延期申请 ${extensions} 件`)
+  for (const t of facts.overdueTasks) lines.push(`阶段任务逾期：${t.task}，${t.units} 个单位未交`)
+  if (facts.missedReports.month && facts.missedReports.units.length > 0) {
+    lines.push(`${Number(facts.missedReports.month.slice(5))}月月报未报：${facts.missedReports.units.slice(0, 10).join('、')}${facts.missedReports.units.length > 10 ? ` 等 ${facts.missedReports.units.length} 个单位` : ''}`)
+  }
+  return { text: lines.join('\n') }
+}

@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto'
+import type { DataSource, EntityManager } from 'typeorm'
+import { insertIgnoringDuplicate } from '../db/insert-ignoring-duplicate.js'
+import { retryOnDeadlock } from '../db/retry-on-deadlock.js'
+import { enqueue } from '../delivery/enqueue.js'
+import { ReminderSentSchema } from '../domain/entities/index.js'
+import { markdown } from '../wecom/messages.js'
+import { formatDigest } from './format-digest.js'
+import { planSweep } from './plan-sweep.js'
+import { DEFAULT_RULES, type ReminderRules } from './reminder-rules.js'
+import type { Stage, SweepPlan } from './sweep-plan.js'
+
+export interface SweepMessage {
+  dedupeKey: string
+  to: string[]
+  content: string
+}
+
+export interface SweepResult {
+  plan: SweepPlan
+  messages: SweepMessage[]
+  /** Outbox rows written (0 for a dry run, and for a sweep that found everything sent already). */
+  written: number
+}
+
+/** A digest's key names the stages it sends: the same sweep run twice, or on two replicas, writes one message. */
+function digestKey(userid: string, today: string, stages: Stage[]): string {
+  const hash = createHash('sha1').update(stages.map((s) => `${s.subject}/${s.stage}`).sort().join('\n')).digest('hex').slice(0, 12)
+  return `digest:${userid}:${today}:${hash}`
+}
+
+/** The messages a plan makes: one digest per person, and the organization department's summary. */
+export function sweepMessages(plan: SweepPlan): SweepMessage[] {
+  const messages = plan.digests
+    .filter((d) => d.stages.length > 0)
+    .map((d) => ({ dedupeKey: digestKey(d.userid, plan.today, d.stages), to: [d.userid], content: formatDigest(d, plan.today) }))
+  if (plan.summary && plan.admins.length > 0) messages.push({ dedupeKey: `summary:${plan.today}`, to: plan.admins, content: plan.summary })
+  return messages
+}
+
+/**
+ * Runs a sweep at `now`: plans it, and — unless `dryRun` — writes its messages to the outbox
+ * and records its stages, all in one transaction, so a stage is sent once, with its message.
+ */
+export async function runSweep(ds: DataSource, now: Date, options: { rules?: ReminderRules; dryRun?: boolean } = {}): Promise<SweepResult> {
+  const plan = await planSweep(ds, now, options.rules ?? DEFAULT_RULES)
+  const messages = sweepMessages(plan)
+  if (options.dryRun || messages.length === 0) return { plan, messages, written: 0 }
+  const written = await retryOnDeadlock(() => ds.transaction(async (manager) => {
+    let count = 0
+    for (const message of messages) {
+      count += await enqueue(manager, { dedupeKey: message.dedupeKey, to: { users: message.to }, message: markdown(message.content) }, now)
+    }
+    await recordStages(manager, [...plan.digests.flatMap((d) => d.stages), ...plan.summaryStages], plan.today)
+    return count
+  }))
+  return { plan, messages, written }
+}
+
+async function recordStages(manager: EntityManager, stages: Stage[], today: string): Promise<void> {
+  const unique = new Map(stages.map((s) => [`${s.subject}/${s.stage}`, s]))
+  for (const stage of unique.values()) {
+    await insertIgnoringDuplicate(manager, ReminderSentSchema, { subject: stage.subject, stage: stage.stage, sentOn: today }, 'subject')
+  }
+}

@@ -1,0 +1,35 @@
+import type { LedgerItem } from '../domain/entities/index.js'
+import type { CalendarDate } from '../time/calendar-date.js'
+
+export interface Stage {
+  subject: string
+  stage: string
+}
+
+/** One person's reminder for one sweep: at most one message. */
+export interface Digest {
+  userid: string
+  /** All the person's open items (as responsible person or leader), when an item stage concerns them. */
+  items: LedgerItem[]
+  /** Lines about their unit's items overdue long enough to escalate to them. */
+  escalated: string[]
+  /** Phase deliverables their unit still owes. */
+  tasks: string[]
+  /** The unit's monthly report, not yet in. */
+  reports: string[]
+  /** The stages this digest sends; recorded with it, so each goes out once. */
+  stages: Stage[]
+}
+
+/** What one sweep decided: the digests, and the organization department's summary. */
+export interface SweepPlan {
+  today: CalendarDate
+  digests: Digest[]
+  /** The organization department's daily summary (markdown), or null on a rest day or with no campaign. */
+  summary: string | null
+  /** Stages recorded along with the summary (escalations to 组织部, months missed). */
+  summaryStages: Stage[]
+  admins: string[]
+}
+
+export const emptyPlan = (today: CalendarDate): SweepPlan => ({ today, digests: [], summary: null, summaryStages: [], admins: [] })

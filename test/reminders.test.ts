@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { DataSource } from 'typeorm'
+import { LedgerItemSchema, MonthlyReportSchema, OutboxMessageSchema, ReminderSentSchema, TaskSubmissionSchema } from '../src/domain/entities/index.js'
+import { runSweep } from '../src/reminders/run-sweep.js'
+import { seedLedger } from './helpers/ledger-fixture.js'
+import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
+
+/** 09:05 Beijing on a date. */
+const at = (date: string) => new Date(`${date}T09:05:00+08:00`)
+
+describe(`the reminder sweep on ${dialect}`, () => {
+  let db: MigratedDatabase
+  let ds: DataSource
+  let fixture: Awaited<ReturnType<typeof seedLedger>>
+  const messagesTo = (result: Awaited<ReturnType<typeof runSweep>>, userid: string) => result.messages.filter((m) => m.to.includes(userid)).map((m) => m.content)
+
+  beforeEach(async () => {
+    db = await createMigratedDatabase()
+    ds = db.dataSource
+    fixture = await seedLedger(ds)
+    return () => db.close()
+  })
+
+  it('on 31 August: overdue alerts and the escalation, deliverables due today, the report due today, one digest each', async () => {
+    const result = await runSweep(ds, at('2015-08-31'))
+    const zhaolei = messagesTo(result, 'zhaolei')
+    expect(zhaolei).toHaveLength(1)
+    expect(zhaolei[0]).toContain('**专项治理提醒（2015年8月31日）**\n🔴 已逾期\n🔴 #1 招商引资项目跑办不积极')
+    expect(zhaolei[0]).toContain('反馈进度：进度 编号 百分比 说明')
+    // The leader gets the overdue alert too, with all her items: the overdue one first.
+    const lina = messagesTo(result, 'lina')[0]!
+    expect(lina.indexOf('#1 ')).toBeLessThan(lina.indexOf('#2 '))
+    // The unit head: the escalation (4 working days overdue), the deliverables, the report.
+    const head = messagesTo(result, 'zhangwei')[0]!
+    expect(head).toContain('⚠️ 本单位逾期事项（已升级给您）\n🔴 #1 招商引资项目跑办不积极，两个竞争性… · 逾期 4 个工作日 · 责任人 赵磊')
+    expect(head).toContain('📋 阶段任务待交\n查摆问题、建立工作台账（今天截止）')
+    expect(head).toContain('📝 月报\n8月月报尚未提交，今天是本月最后一个工作日')
+    // 后港镇 has nothing overdue: its head hears about deliverables and the report only.
+    expect(messagesTo(result, 'sunli')[0]).not.toContain('已逾期')
+    const summary = messagesTo(result, 'wangjian')[0]!
+    expect(summary).toContain('**专项治理日报（2015年8月31日）**')
+    expect(summary).toContain('逾期最多的单位：城关镇 1')
+    expect(summary).toContain('今日新增逾期 1 项：#1')
+    expect(result.written).toBe(result.messages.length)
+  })
+
+  it('writes nothing the second time, and nothing in a dry run', async () => {
+    const dry = await runSweep(ds, at('2015-08-31'), { dryRun: true })
+    expect(dry.messages.length).toBeGreaterThan(0)
+    expect(await ds.getRepository(OutboxMessageSchema).count()).toBe(0)
+    expect(await ds.getRepository(ReminderSentSchema).count()).toBe(0)
+    const first = await runSweep(ds, at('2015-08-31'))
+    const again = await runSweep(ds, at('2015-08-31'))
+    expect(again.written).toBe(0)
+    expect(await ds.getRepository(OutboxMessageSchema).count()).toBe(first.written)
+  })
+
+  it('sends each stage once: the next day only what is new', async () => {
+    await runSweep(ds, at('2015-08-31'))
+    const next = await runSweep(ds, at('2015-09-01'))
+    // #2 is due on 2 September: one working day left.
+    expect(messagesTo(next, 'chenjing')[0]).toContain('🟡 即将到期\n🟡 #2 便民服务大厅办事群众反映多头跑 · 9月2日到期 · 70%')
+    expect(messagesTo(next, 'zhaolei')).toEqual([])
+    expect(messagesTo(next, 'zhangwei')).toEqual([])
+  })
+
+  it('stays silent on a rest day', async () => {
+    expect((await runSweep(ds, at('2015-10-03'))).messages).toEqual([])
+    expect((await runSweep(ds, at('2015-09-05'))).messages).toEqual([])
+  })
+
+  it('counts working days across the National Day holiday', async () => {
+    await ds.getRepository(LedgerItemSchema).update({ id: fixture.items.other }, { dueDate: '2015-10-08' })
+    // 30 September: the next working day is 8 October, so it is "1 working day before".
+    const result = await runSweep(ds, at('2015-09-30'))
+    expect(messagesTo(result, 'wufang')[0]).toContain('#3 农村人居环境整治推进缓慢 · 10月8日到期')
+    expect(messagesTo(result, 'wufang')[0]).toContain('🟡 即将到期')
+  })
+
+  it('silences a rectified item, and follows an extension to its new date', async () => {
+    await ds.getRepository(LedgerItemSchema).update({ id: fixture.items.soon }, { status: 'rectified' })
+    expect(messagesTo(await runSweep(ds, at('2015-09-01')), 'chenjing')).toEqual([])
+    await ds.getRepository(LedgerItemSchema).update({ id: fixture.items.overdue }, { dueDate: '2015-09-08' })
+    const moved = await runSweep(ds, at('2015-09-02'))
+    // 8 September is 3 working days after 2 September: 3–4 September were holidays, 5 a Saturday,
+    // 6 (Sunday) a make-up working day, then 7 and 8.
+    expect(messagesTo(moved, 'zhaolei')[0]).toContain('#1 招商引资项目跑办不积极，两个竞争性项目未按时申报 · 9月8日到期')
+  })
+
+  it('after three days down, sends the overdue alerts and escalations once, never the missed pre-due reminders', async () => {
+    await ds.getRepository(LedgerItemSchema).update({ id: fixture.items.soon }, { dueDate: '2015-09-08' })
+    // No sweep ran 7–9 September; on the 10th #1 is well overdue, #2's "3 days before" is gone.
+    const result = await runSweep(ds, at('2015-09-10'))
+    expect(messagesTo(result, 'zhaolei')[0]).toContain('🔴 已逾期')
+    expect(messagesTo(result, 'wangjian')[0]).toContain('逾期超过 7 个工作日、升级至组织部 1 项')
+    const stages = (await ds.getRepository(ReminderSentSchema).find()).map((s) => `${s.subject}/${s.stage}`).sort()
+    expect(stages).toContain('item:1/overdue-1')
+    expect(stages).toContain('item:1/escalate-7')
+    expect(stages.filter((s) => s.startsWith('item:2'))).toEqual(['item:2/overdue-1'])
+    expect((await runSweep(ds, at('2015-09-11'))).messages.filter((m) => m.content.includes('升级至组织部'))).toEqual([])
+  })
+
+  it('leaves out what was handed in, and tells 组织部 once which units missed last month’s report', async () => {
+    const tasks = await ds.query('SELECT id FROM phase_task WHERE code = ?', ['ledger'])
+    await ds.getRepository(TaskSubmissionSchema).insert({ taskId: tasks[0].id, unitId: fixture.chengguan, content: '已报', submittedAt: new Date() })
+    await ds.getRepository(MonthlyReportSchema).insert({ campaignId: fixture.campaign.id, unitId: fixture.chengguan, month: '2015-08', content: '八月月报内容', submittedAt: new Date() })
+    const august = await runSweep(ds, at('2015-08-31'))
+    const head = messagesTo(august, 'zhangwei')[0]!
+    expect(head).not.toContain('查摆问题、建立工作台账')
+    expect(head).not.toContain('8月月报尚未提交')
+    const september = await runSweep(ds, at('2015-09-01'))
+    expect(messagesTo(september, 'wangjian')[0]).toContain('8月月报未报：后港镇')
+    expect(messagesTo(await runSweep(ds, at('2015-09-02')), 'wangjian')[0]).not.toContain('月报未报')
+  })
+})
+
+describe.runIf(dialect === 'mysql')('two sweeps at once on MariaDB', () => {
+  let db: MigratedDatabase
+  beforeAll(async () => {
+    db = await createMigratedDatabase()
+    await seedLedger(db.dataSource)
+  })
+  afterAll(async () => {
+    await db?.close()
+  })
+
+  it('send every message once', async () => {
+    const { createDataSource } = await import('../src/db/create-data-source.js')
+    const other = await createDataSource(db.target)
+    await other.initialize()
+    try {
+      const [a, b] = await Promise.all([runSweep(db.dataSource, at('2015-08-31')), runSweep(other, at('2015-08-31'))])
+      const rows = await db.dataSource.getRepository(OutboxMessageSchema).count()
+      expect(a.messages.length).toBe(b.messages.length)
+      expect(a.written + b.written).toBe(rows)
+      expect(new Set((await db.dataSource.getRepository(OutboxMessageSchema).find()).map((r) => r.dedupeKey)).size).toBe(rows)
+      expect(rows).toBeGreaterThanOrEqual(a.messages.length)
+    } finally {
+      await other.destroy()
+    }
+  })
+})
