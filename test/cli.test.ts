@@ -46,6 +46,22 @@ describe(`the command line on ${dialect}`, () => {
     expect(await ds.getRepository(PhaseTaskSchema).count()).toBe(6)
   })
 
+  it('previews the reminder sweep at a moment without writing, then runs it', async () => {
+    const { seedLedger } = await import('./helpers/ledger-fixture.js')
+    const { OutboxMessageSchema } = await import('../src/domain/entities/index.js')
+    await seedLedger(ds)
+    const preview = await run('src/cli/main.ts', 'remind', '--at', '2015-08-31 09:05', '--dry-run')
+    expect(preview.code).toBe(0)
+    expect(preview.output).toContain('→ 赵磊(zhaolei)')
+    expect(preview.output).toContain('**专项治理提醒（2015年8月31日）**')
+    expect(preview.output).toMatch(/共 \d+ 条消息；试运行，未写入发件箱。/)
+    expect(await ds.getRepository(OutboxMessageSchema).count()).toBe(0)
+    const real = await run('src/cli/main.ts', 'remind', '--at', '2015-08-31 09:05')
+    expect(real.output).toMatch(/已写入发件箱 \d+ 条/)
+    expect(await ds.getRepository(OutboxMessageSchema).count()).toBeGreaterThan(0)
+    expect((await run('src/cli/main.ts', 'remind', '--at', 'tomorrow')).output).toContain('不是有效的时间')
+  })
+
   it('answers a wrong date with the usage and an example', async () => {
     const bad = await run('src/cli/main.ts', 'campaign', 'create', '--start', '2026/12/01')
     expect(bad.code).toBe(1)

@@ -100,6 +100,19 @@ describe(`the reminder sweep on ${dialect}`, () => {
     expect((await runSweep(ds, at('2015-09-11'))).messages.filter((m) => m.content.includes('升级至组织部'))).toEqual([])
   })
 
+  it('catches up at start-up on a working day after sweep time, once; not before it, not on a rest day', async () => {
+    const { catchUpSweep } = await import('../src/reminders/reminder-jobs.js')
+    const { createLogger } = await import('../src/logger.js')
+    const log = createLogger('silent')
+    expect(await catchUpSweep(ds, log, [9, 5], new Date('2015-08-31T08:30:00+08:00'))).toBe(0)
+    expect(await catchUpSweep(ds, log, [9, 5], new Date('2015-10-03T10:00:00+08:00'))).toBe(0)
+    // Down for an hour at 09:05: started at 10:05, it sends what is due today…
+    expect(await catchUpSweep(ds, log, [9, 5], new Date('2015-08-31T10:05:00+08:00'))).toBeGreaterThan(0)
+    // …and the scheduled run, or another restart, adds nothing.
+    expect(await catchUpSweep(ds, log, [9, 5], new Date('2015-08-31T11:00:00+08:00'))).toBe(0)
+    expect((await runSweep(ds, at('2015-08-31'))).written).toBe(0)
+  })
+
   it('leaves out what was handed in, and tells 组织部 once which units missed last month’s report', async () => {
     const tasks = await ds.query('SELECT id FROM phase_task WHERE code = ?', ['ledger'])
     await ds.getRepository(TaskSubmissionSchema).insert({ taskId: tasks[0].id, unitId: fixture.chengguan, content: '已报', submittedAt: new Date() })

@@ -4,12 +4,14 @@ import { createLogger } from '../logger.js'
 import { runCli } from './run-cli.js'
 import { runCampaignCommand } from './campaign-command.js'
 import { runOutboxCommand } from './outbox-command.js'
+import { runRemindCommand } from './remind-command.js'
 
 const USAGE = `用法 (usage): npm run cli -- <命令>
   campaign create [--plan <计划名或文件>] --start YYYY-MM-DD   按计划创建专项治理（重复执行不会重复创建）
   campaign list                                                列出已有的专项治理
   outbox status                                                发件箱状态：各状态数量、最早的待发送、失败的消息
   outbox retry <编号>|--dead                                   重新投递一条消息或全部失败的消息
+  remind --at "YYYY-MM-DD HH:MM" [--dry-run]                   预览（或执行）某一时刻的提醒扫描（北京时间）
 例：npm run cli -- campaign create --start 2015-07-01`
 
 /** `npm run cli -- …`: administrative commands that run against the configured database. */
@@ -20,6 +22,8 @@ async function main(argv: string[]): Promise<number> {
   switch (group) {
     case 'campaign':
       return runCampaignCommand(rest, config, logger, (line) => process.stdout.write(`${line}\n`))
+    case 'remind':
+      return runRemindCommand(rest, config, logger, (line) => process.stdout.write(`${line}\n`))
     case 'outbox':
       return runOutboxCommand(rest, config, logger, (line) => process.stdout.write(`${line}\n`))
     default:

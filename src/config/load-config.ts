@@ -35,6 +35,8 @@ export interface Config {
   callbackWindowSeconds: number
   /** Console mode: where the local callback secrets for `npm run chat` are kept. */
   devCallbackFile: string
+  /** When the daily reminder sweep runs on working days, Beijing time: [hour, minute]. */
+  sweepTime: readonly [number, number]
   /** Non-urgent messages wait while it is quiet, in Beijing time; minutes after midnight. */
   quietHours: QuietHours
   /** Group robots by name → webhook key (secret). */
@@ -85,6 +87,10 @@ export function loadConfig(env: Env): Readonly<Config> {
   const callbackWindowSeconds = parseInteger(get('WECOM_CALLBACK_WINDOW') ?? '300', 1, 86_400)
   if (callbackWindowSeconds === undefined) problems.push(`WECOM_CALLBACK_WINDOW「${get('WECOM_CALLBACK_WINDOW')}」应为 1–86400 的秒数，默认 300`)
 
+  const sweepMatch = /^(\d{1,2}):(\d{2})$/.exec(get('REMINDER_TIME') ?? '09:05')
+  const sweepTime = sweepMatch && Number(sweepMatch[1]) < 24 && Number(sweepMatch[2]) < 60 ? ([Number(sweepMatch[1]), Number(sweepMatch[2])] as const) : undefined
+  if (!sweepTime) problems.push(`REMINDER_TIME「${get('REMINDER_TIME')}」应为 HH:MM（北京时间），例：09:05（企业微信建议避开整点和半点）`)
+
   const quietHours = parseQuietHours(get('QUIET_HOURS') ?? '21:00-08:00')
   if (!quietHours) problems.push(`QUIET_HOURS「${get('QUIET_HOURS')}」应为 HH:MM-HH:MM（北京时间），例：21:00-08:00；不需要免打扰时设为 off`)
 
@@ -110,6 +116,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     callbackPath,
     callbackWindowSeconds: callbackWindowSeconds ?? 300,
     devCallbackFile: get('DEV_CALLBACK_FILE') ?? 'data/dev-callback.json',
+    sweepTime: Object.freeze(sweepTime ?? ([9, 5] as const)),
     quietHours: Object.freeze(quietHours ?? { startMinute: 0, endMinute: 0 }),
     robots: Object.freeze(robots ?? {}),
     demoData,

@@ -5,6 +5,9 @@ import { commands } from '../../commands/index.js'
 import { createCommandRegistry } from '../bot/command-registry.js'
 import { createDispatcher } from '../bot/dispatcher.js'
 import { recoverStuckInbound } from '../bot/recover-inbound.js'
+import { currentCampaign } from '../domain/campaign/current-campaign.js'
+import { catchUpSweep, dailySweepJob } from '../reminders/reminder-jobs.js'
+import { lastCoveredYear } from '../time/work-calendar.js'
 import type { Config } from '../config/load-config.js'
 import { openDatabase } from '../db/open-database.js'
 import { StartupError } from '../errors.js'
@@ -69,6 +72,7 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
     // The reminder sweeps register their jobs here as they are built.
     const scheduler = createScheduler(
       [
+        dailySweepJob(dataSource, logger, config.sweepTime),
         {
           name: 'inbound-recovery',
           cron: '17 * * * * *',
@@ -80,6 +84,8 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
       ],
       logger,
     )
+    await catchUpSweep(dataSource, logger, config.sweepTime, now()).catch((error: unknown) => logger.error({ err: error }, 'catch-up sweep failed'))
+    warnIfCalendarRunsOut(dataSource, logger, now())
     const port = (server.address() as AddressInfo).port
     return {
       port,
@@ -99,6 +105,18 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
     await dataSource.destroy()
     throw error
   }
+}
+
+/** Working days are known only as far as the holiday calendar goes: say so when a campaign runs past it. */
+function warnIfCalendarRunsOut(dataSource: DataSource, logger: Logger, now: Date): void {
+  void currentCampaign(dataSource, beijingDate(now)).then((campaign) => {
+    if (campaign && Number(campaign.endDate.slice(0, 4)) > lastCoveredYear()) {
+      logger.warn(
+        { campaignEnd: campaign.endDate, calendarUntil: lastCoveredYear() },
+        `节假日数据只到 ${lastCoveredYear()} 年：之后按周一至周五计算工作日，请升级 chinese-days（npm update chinese-days）`,
+      )
+    }
+  }, (error: unknown) => logger.warn({ err: error }, 'could not check the holiday calendar against the campaign'))
 }
 
 /** The app's callback credentials; in console mode, local ones for `npm run chat`. */

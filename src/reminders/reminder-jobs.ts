@@ -1,0 +1,34 @@
+import type { DataSource } from 'typeorm'
+import type { Logger } from '../logger.js'
+import type { ScheduledJob } from '../scheduler/create-scheduler.js'
+import { beijingDate } from '../time/calendar-date.js'
+import { isWorkday } from '../time/work-calendar.js'
+import { beijingMinuteOfDay } from '../delivery/quiet-hours.js'
+import { runSweep } from './run-sweep.js'
+
+/** The daily sweep as a scheduled job, at `time` (Beijing) on working days. */
+export function dailySweepJob(dataSource: DataSource, logger: Logger, time: readonly [number, number]): ScheduledJob {
+  const [hour, minute] = time
+  return {
+    name: 'daily-sweep',
+    cron: `${minute} ${hour} * * *`,
+    run: async (now) => {
+      if (!isWorkday(beijingDate(now))) return
+      const result = await runSweep(dataSource, now)
+      logger.info({ messages: result.messages.length, written: result.written }, 'daily sweep')
+    },
+  }
+}
+
+/**
+ * Catch-up at start-up: if the service was down at sweep time today (a working day), the sweep
+ * runs now, for what is still due today. Earlier days are not replayed (the sweep plans only
+ * today's pre-due reminders); overdue alerts and escalations that fell due meanwhile go out once.
+ * Running it when the day's sweep already ran writes nothing.
+ */
+export async function catchUpSweep(dataSource: DataSource, logger: Logger, time: readonly [number, number], now: Date): Promise<number> {
+  if (!isWorkday(beijingDate(now)) || beijingMinuteOfDay(now) < time[0] * 60 + time[1]) return 0
+  const result = await runSweep(dataSource, now)
+  if (result.written > 0) logger.info({ written: result.written }, 'catch-up sweep at start-up')
+  return result.written
+}
