@@ -25,13 +25,13 @@ describe(`the command line on ${dialect}`, () => {
   it('runs and reverts migrations through ormconfig.ts with the typeorm CLI', async () => {
     const up = await run('node_modules/typeorm/cli.js', 'migration:run', '-d', 'ormconfig.ts')
     expect(up.code).toBe(0)
-    expect(up.output).toContain('Migration ReminderSent1764579600000 has been executed successfully')
+    expect(up.output).toContain('Migration PersonLeave1764666000000 has been executed successfully')
     ds = await createDataSource(database.target)
     await ds.initialize()
-    expect(await applied()).toBe(6)
+    expect(await applied()).toBe(7)
     const down = await run('node_modules/typeorm/cli.js', 'migration:revert', '-d', 'ormconfig.ts')
     expect(down.code).toBe(0)
-    expect(await applied()).toBe(5)
+    expect(await applied()).toBe(6)
   })
 
   it('creates a campaign from the built-in plan once, however often it is run', async () => {

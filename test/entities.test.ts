@@ -15,6 +15,7 @@ import {
   MonthlyReportRevisionSchema,
   MonthlyReportSchema,
   OutboxMessageSchema,
+  PersonLeaveSchema,
   PersonSchema,
   PhaseSchema,
   PhaseTaskSchema,
@@ -65,6 +66,7 @@ describe(`every entity round-trips on ${dialect}`, () => {
       viaWechat: true,
       active: true,
     })
+    await roundTrip(PersonLeaveSchema, { personId: person.id, until: '2015-09-30', deputyId: null, endedAt: AT })
     await roundTrip(RoleAssignmentSchema, { personId: person.id, role: 'unit_head', unitId: child.id })
     const campaign = await roundTrip(CampaignSchema, {
       name: TEXT,

@@ -20,6 +20,7 @@ const TABLES = [
   'monthly_report_revision',
   'outbox_message',
   'person',
+  'person_leave',
   'phase',
   'phase_task',
   'problem_category',

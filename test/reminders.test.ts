@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
 import { LedgerItemSchema, MonthlyReportSchema, OutboxMessageSchema, ReminderSentSchema, TaskSubmissionSchema } from '../src/domain/entities/index.js'
 import { runSweep } from '../src/reminders/run-sweep.js'
-import { seedLedger } from './helpers/ledger-fixture.js'
+import { chatAs, seedLedger } from './helpers/ledger-fixture.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 
 /** 09:05 Beijing on a date. */
@@ -111,6 +111,29 @@ describe(`the reminder sweep on ${dialect}`, () => {
     // …and the scheduled run, or another restart, adds nothing.
     expect(await catchUpSweep(ds, log, [9, 5], new Date('2015-08-31T11:00:00+08:00'))).toBe(0)
     expect((await runSweep(ds, at('2015-08-31'))).written).toBe(0)
+  })
+
+  it('sends an absent person’s reminders to the deputy they named, on their behalf; 销假 brings them back', async () => {
+    const chat = chatAs(ds, at('2015-08-28'))
+    expect((await chat('zhaolei', '请假 至 9月4日 李娜')).text).toBe('已登记请假至 9月4日：期间您的提醒和升级通知转给代理人 李娜。提前返回请发送「销假」。')
+    const result = await runSweep(ds, at('2015-08-31'))
+    expect(messagesTo(result, 'zhaolei')).toEqual([])
+    const lina = messagesTo(result, 'lina')
+    expect(lina).toHaveLength(1)
+    expect(lina[0]).toContain('**代 赵磊 接收（请假中）**')
+    expect((await chat('zhaolei', '销假')).text).toBe('已销假，提醒恢复发给您本人。')
+    expect((await chat('zhaolei', '销假')).text).toBe('您目前没有请假。')
+  })
+
+  it('without a deputy, sends them to the unit’s liaison; refuses a date passed or an unknown deputy', async () => {
+    const chat = chatAs(ds, at('2015-08-28'))
+    expect((await chat('zhangwei', '请假 9月10日')).text).toContain('转给本单位联络员 陈静')
+    const result = await runSweep(ds, at('2015-08-31'))
+    expect(messagesTo(result, 'zhangwei')).toEqual([])
+    expect(messagesTo(result, 'chenjing')[0]).toContain('**代 张伟 接收（请假中）**\n⚠️ 本单位逾期事项（已升级给您）')
+    expect((await chat('zhangwei', '请假 至 8月1日')).text).toContain('已过')
+    expect((await chat('zhangwei', '请假 至 9月30日 无此人')).text).toContain('代理人「无此人」不在花名册中')
+    expect((await chat('zhangwei', '请假')).text).toContain('缺少请假截止日期')
   })
 
   it('leaves out what was handed in, and tells 组织部 once which units missed last month’s report', async () => {

@@ -18,10 +18,17 @@ function section(title: string, lines: string[]): string[] {
  * command to answer with. Short: each group shows ten lines at most.
  */
 export function formatDigest(digest: Digest, today: CalendarDate): string {
+  const lines = [`**专项治理提醒（${formatChineseDate(today)}）**`, ...sections(digest, today)]
+  for (const away of digest.behalf) lines.push(`**代 ${away.name} 接收（请假中）**`, ...sections(away.digest, today))
+  const hasItems = [digest, ...digest.behalf.map((b) => b.digest)].some((d) => d.items.length > 0 || d.escalated.length > 0)
+  if (hasItems) lines.push('反馈进度：进度 编号 百分比 说明；整改完成：完成 编号 说明')
+  return lines.join('\n')
+}
+
+function sections(digest: Digest, today: CalendarDate): string[] {
   const items = [...digest.items].sort(byUrgency(today))
   const byLight = (light: string) => items.filter((item) => statusLight(item, today) === light).map((item) => itemLine(item, today))
-  const lines = [
-    `**专项治理提醒（${formatChineseDate(today)}）**`,
+  return [
     ...section('🔴 已逾期', byLight('🔴')),
     ...section('🟡 即将到期', byLight('🟡')),
     ...section('🟢 进行中', byLight('🟢')),
@@ -29,6 +36,4 @@ export function formatDigest(digest: Digest, today: CalendarDate): string {
     ...section('📋 阶段任务待交', digest.tasks),
     ...section('📝 月报', digest.reports),
   ]
-  if (items.length > 0 || digest.escalated.length > 0) lines.push('反馈进度：进度 编号 百分比 说明；整改完成：完成 编号 说明')
-  return lines.join('\n')
 }

@@ -1,10 +1,11 @@
-import { In, LessThanOrEqual, MoreThan, type DataSource } from 'typeorm'
+import { In, IsNull, LessThanOrEqual, MoreThan, MoreThanOrEqual, type DataSource } from 'typeorm'
 import { currentCampaign } from '../domain/campaign/current-campaign.js'
 import {
   CampaignUnitSchema,
   ExtensionRequestSchema,
   LedgerItemSchema,
   MonthlyReportSchema,
+  PersonLeaveSchema,
   PersonSchema,
   PhaseTaskSchema,
   ReminderSentSchema,
@@ -14,6 +15,7 @@ import {
   type Campaign,
   type LedgerItem,
   type Person,
+  type PersonLeave,
 } from '../domain/entities/index.js'
 import { shorten } from '../domain/ledger/format-item.js'
 import { addDays, beijingDate, formatChineseDate, monthOf, type CalendarDate } from '../time/calendar-date.js'
@@ -25,6 +27,8 @@ const PAGE = 5000
 
 interface Roster {
   people: Map<number, Person>
+  /** unit id → userids of its liaison(s) */
+  unitLiaisons: Map<number, string[]>
   /** unit id → userids of its head(s) and liaison(s) */
   unitContacts: Map<number, string[]>
   /** unit id → userids of its head(s) */
@@ -38,6 +42,7 @@ async function loadRoster(ds: DataSource): Promise<Roster> {
   const assignments = await ds.getRepository(RoleAssignmentSchema).findBy({ role: In(['unit_head', 'liaison', 'org_admin']) })
   const unitContacts = new Map<number, string[]>()
   const unitHeads = new Map<number, string[]>()
+  const unitLiaisons = new Map<number, string[]>()
   const admins: string[] = []
   for (const a of assignments) {
     const person = people.get(a.personId)
@@ -46,10 +51,11 @@ async function loadRoster(ds: DataSource): Promise<Roster> {
     else if (a.unitId !== null) {
       unitContacts.set(a.unitId, [...new Set([...(unitContacts.get(a.unitId) ?? []), person.userid])])
       if (a.role === 'unit_head') unitHeads.set(a.unitId, [...new Set([...(unitHeads.get(a.unitId) ?? []), person.userid])])
+      if (a.role === 'liaison') unitLiaisons.set(a.unitId, [...new Set([...(unitLiaisons.get(a.unitId) ?? []), person.userid])])
     }
   }
   const unitNames = new Map((await ds.getRepository(UnitSchema).find({ select: { id: true, name: true } })).map((u) => [u.id, u.name]))
-  return { people, unitContacts, unitHeads, unitNames, admins: [...new Set(admins)].sort() }
+  return { people, unitContacts, unitHeads, unitLiaisons, unitNames, admins: [...new Set(admins)].sort() }
 }
 
 /**
@@ -68,13 +74,14 @@ export async function planSweep(ds: DataSource, now: Date, rules: ReminderRules 
   const digests = new Map<string, Digest>()
   const digest = (userid: string) => {
     let d = digests.get(userid)
-    if (!d) digests.set(userid, (d = { userid, items: [], escalated: [], tasks: [], reports: [], stages: [] }))
+    if (!d) digests.set(userid, (d = { userid, items: [], escalated: [], tasks: [], reports: [], stages: [], behalf: [] }))
     return d
   }
   const facts = await planItems(ds, campaign, today, rules, roster, digest)
   const overdueTasks = await planTasks(ds, campaign, today, rules, roster, digest)
   const missedReports = await planReports(ds, campaign, today, rules, roster, digest)
   await attachItemLists(ds, campaign, digests)
+  await routeAroundLeave(ds, today, roster, digests, digest)
   const summary = await buildSummary(ds, campaign, today, roster, { ...facts, overdueTasks, missedReports })
   return {
     today,
@@ -150,6 +157,39 @@ async function planItems(
     }
   }
   return facts
+}
+
+/**
+ * 请假: a person away gets nothing; their digest goes to the deputy they named, or else to their
+ * unit's liaison, marked as on their behalf. With nobody to take it, it stays theirs.
+ */
+async function routeAroundLeave(
+  ds: DataSource,
+  today: CalendarDate,
+  roster: Roster,
+  digests: Map<string, Digest>,
+  digest: (userid: string) => Digest,
+): Promise<void> {
+  const away = await ds.getRepository(PersonLeaveSchema).find({ where: { until: MoreThanOrEqual(today), endedAt: IsNull() } })
+  const byUserid = new Map<string, PersonLeave>()
+  for (const leave of away) {
+    const person = roster.people.get(leave.personId)
+    if (person) byUserid.set(person.userid, leave)
+  }
+  for (const [userid, own] of [...digests.entries()]) {
+    const leave = byUserid.get(userid)
+    if (!leave) continue
+    const person = roster.people.get(leave.personId)!
+    const deputy = leave.deputyId === null ? undefined : roster.people.get(leave.deputyId)?.userid
+    const takers = (deputy ? [deputy] : (roster.unitLiaisons.get(person.unitId ?? -1) ?? [])).filter((u) => u !== userid && !byUserid.has(u))
+    if (takers.length === 0) continue
+    digests.delete(userid)
+    for (const taker of takers) {
+      const d = digest(taker)
+      d.behalf.push({ name: person.name, digest: own })
+      d.stages.push(...own.stages)
+    }
+  }
 }
 
 /** Which stages each subject has had already. */

@@ -19,6 +19,8 @@ export interface Digest {
   reports: string[]
   /** The stages this digest sends; recorded with it, so each goes out once. */
   stages: Stage[]
+  /** Digests of people on leave who named this person as deputy (or whose liaison this is). */
+  behalf: { name: string; digest: Digest }[]
 }
 
 /** What one sweep decided: the digests, and the organization department's summary. */

@@ -12,6 +12,7 @@ import { MeetingSchema } from './meeting.js'
 import { MonthlyReportRevisionSchema } from './monthly-report-revision.js'
 import { MonthlyReportSchema } from './monthly-report.js'
 import { OutboxMessageSchema } from './outbox-message.js'
+import { PersonLeaveSchema } from './person-leave.js'
 import { PersonSchema } from './person.js'
 import { PhaseTaskSchema } from './phase-task.js'
 import { PhaseSchema } from './phase.js'
@@ -36,6 +37,7 @@ export * from './meeting.js'
 export * from './monthly-report-revision.js'
 export * from './monthly-report.js'
 export * from './outbox-message.js'
+export * from './person-leave.js'
 export * from './person.js'
 export * from './phase-task.js'
 export * from './phase.js'
@@ -71,4 +73,5 @@ export const entities = [
   OutboxMessageSchema,
   InboundMessageSchema,
   ReminderSentSchema,
+  PersonLeaveSchema,
 ]

@@ -1,0 +1,72 @@
+import { IsNull, MoreThanOrEqual } from 'typeorm'
+import { defineCommand } from '../src/bot/define-command.js'
+import { parseDate } from '../src/bot/parse-args.js'
+import { PersonLeaveSchema, PersonSchema, RoleAssignmentSchema } from '../src/domain/entities/index.js'
+import { UserFacingError } from '../src/errors.js'
+import { beijingDate, formatChineseDate } from '../src/time/calendar-date.js'
+
+/** 请假: reminders go to a deputy (or the unit's liaison) until a date. */
+export const leave = defineCommand<{ date: string; deputy: string }>({
+  name: '请假',
+  aliases: ['leave'],
+  summary: '请假期间暂停提醒，转给代理人（默认本单位联络员）',
+  usage: '请假 至 日期 [代理人]',
+  example: '请假 至 9月30日 李娜',
+  roles: 'everyone',
+  parse(args) {
+    const tokens = args.tokens[0] === '至' || args.tokens[0] === '到' ? args.tokens.slice(1) : [...args.tokens]
+    if (!tokens[0]) throw new UserFacingError('no_date', '缺少请假截止日期。')
+    return { date: tokens[0], deputy: tokens[1] ?? '' }
+  },
+  async run(context, { date, deputy }) {
+    const { dataSource, sender } = context
+    const today = beijingDate(context.now())
+    const until = parseDate(date, today)
+    if (until < today) throw new UserFacingError('past', `请假截止日期 ${formatChineseDate(until, today)} 已过。`)
+    let deputyId: number | null = null
+    let takerText: string
+    if (deputy) {
+      const found = await dataSource.getRepository(PersonSchema).find({ where: [{ name: deputy, active: true }, { userid: deputy.toLowerCase(), active: true }] })
+      const candidates = found.filter((p) => p.id !== sender.id)
+      const sameUnit = candidates.filter((p) => p.unitId === sender.unitId)
+      const chosen = sameUnit.length === 1 ? sameUnit[0] : candidates.length === 1 ? candidates[0] : undefined
+      if (!chosen) {
+        throw new UserFacingError('deputy', candidates.length > 1 ? `代理人「${deputy}」有重名，请改写企业微信账号。` : `代理人「${deputy}」不在花名册中。`)
+      }
+      deputyId = chosen.id
+      takerText = `代理人 ${chosen.name}`
+    } else {
+      const liaisons = await dataSource
+        .createQueryBuilder()
+        .select('p.name', 'name')
+        .from(PersonSchema, 'p')
+        .innerJoin(RoleAssignmentSchema.options.name, 'r', 'r.person_id = p.id')
+        .where("r.role = 'liaison' AND r.unit_id = :unit AND p.id <> :me", { unit: sender.unitId ?? -1, me: sender.id })
+        .getRawMany<{ name: string }>()
+      takerText = liaisons.length > 0 ? `本单位联络员 ${liaisons.map((l) => l.name).join('、')}` : '（本单位没有联络员，提醒仍发给您）'
+    }
+    await dataSource.transaction(async (manager) => {
+      await manager.update(PersonLeaveSchema, { personId: sender.id, endedAt: IsNull() }, { endedAt: context.now() })
+      await manager.insert(PersonLeaveSchema, { personId: sender.id, until, deputyId })
+    })
+    context.reply(`已登记请假至 ${formatChineseDate(until, today)}：期间您的提醒和升级通知转给${takerText}。提前返回请发送「销假」。`)
+  },
+})
+
+/** 销假: back early; reminders come to the person again. */
+export const backFromLeave = defineCommand<Record<string, never>>({
+  name: '销假',
+  aliases: ['back'],
+  summary: '提前结束请假，恢复接收提醒',
+  usage: '销假',
+  example: '销假',
+  roles: 'everyone',
+  parse: () => ({}),
+  async run(context) {
+    const today = beijingDate(context.now())
+    const result = await context.dataSource
+      .getRepository(PersonLeaveSchema)
+      .update({ personId: context.sender.id, endedAt: IsNull(), until: MoreThanOrEqual(today) }, { endedAt: context.now() })
+    context.reply(result.affected ? '已销假，提醒恢复发给您本人。' : '您目前没有请假。')
+  },
+})
