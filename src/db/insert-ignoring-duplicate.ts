@@ -24,3 +24,15 @@ export async function insertIgnoringDuplicate<T extends ObjectLiteral>(
   const [{ n }] = (await manager.query('SELECT changes() AS n')) as [{ n: number }]
   return Number(n)
 }
+
+/** The same for many rows in one statement (rows whose key exists are skipped). */
+export async function insertManyIgnoringDuplicates<T extends ObjectLiteral>(
+  manager: EntityManager,
+  schema: EntitySchema<T>,
+  rows: Partial<T>[],
+  keyColumn: string,
+): Promise<void> {
+  if (rows.length === 0) return
+  const insert = manager.createQueryBuilder().insert().into(schema).values(rows as T[]).updateEntity(false)
+  await (isMysql(manager) ? insert.orUpdate([keyColumn], [keyColumn]) : insert.orIgnore()).execute()
+}

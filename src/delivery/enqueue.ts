@@ -1,6 +1,6 @@
 import { In, type EntityManager } from 'typeorm'
 import { OutboxMessageSchema, PersonSchema, type OutboxChannel } from '../domain/entities/index.js'
-import { insertIgnoringDuplicate } from '../db/insert-ignoring-duplicate.js'
+import { insertIgnoringDuplicate, insertManyIgnoringDuplicates } from '../db/insert-ignoring-duplicate.js'
 import { fitToLimits, toPlainText, type AppMessage, type RobotMessage } from '../wecom/messages.js'
 
 /** Who gets a message: members (by userid), departments, tags; an app group chat; or a named group robot. */
@@ -63,7 +63,7 @@ interface PlannedRow {
   message: AppMessage | RobotMessage
 }
 
-async function planRows(manager: EntityManager, outgoing: OutgoingMessage): Promise<PlannedRow[]> {
+async function planRows(manager: EntityManager, outgoing: OutgoingMessage, knownPlain?: ReadonlySet<string>): Promise<PlannedRow[]> {
   const { to, message, dedupeKey } = outgoing
   if ('chatid' in to) return renumber(dedupeKey, numbered(dedupeKey, 'appchat', { chatid: to.chatid }, fitToLimits(message)))
   if ('robot' in to) {
@@ -72,11 +72,9 @@ async function planRows(manager: EntityManager, outgoing: OutgoingMessage): Prom
   }
   const channel: OutboxChannel = outgoing.reply ? 'reply' : 'app'
   const users = [...new Set((to.users ?? []).map((u) => u.toLowerCase()))].sort()
-  const plainUsers = new Set(
-    users.length === 0
-      ? []
-      : (await manager.find(PersonSchema, { select: { userid: true }, where: { userid: In(users), viaWechat: true } })).map((p) => p.userid),
-  )
+  const plainUsers = knownPlain
+    ? new Set(users.filter((u) => knownPlain.has(u)))
+    : await wechatPluginUsers(manager, users)
   const rich = users.filter((u) => !plainUsers.has(u))
   const rows: PlannedRow[] = []
   if (rich.length > 0 || (to.parties?.length ?? 0) > 0 || (to.tags?.length ?? 0) > 0) {
@@ -88,6 +86,52 @@ async function planRows(manager: EntityManager, outgoing: OutgoingMessage): Prom
     rows.push(...numbered(dedupeKey, channel, { touser: [...plainUsers].sort(), toparty: [], totag: [] }, fitToLimits(plain)))
   }
   return renumber(dedupeKey, rows)
+}
+
+/** Which of these members use WeCom through WeChat (they get plain text). */
+async function wechatPluginUsers(manager: EntityManager, users: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>()
+  for (let i = 0; i < users.length; i += 500) {
+    const chunk = users.slice(i, i + 500)
+    for (const p of await manager.find(PersonSchema, { select: { userid: true }, where: { userid: In(chunk), viaWechat: true } })) found.add(p.userid)
+  }
+  return found
+}
+
+/**
+ * Many messages at once (a sweep's digests), with the same guarantees as enqueue(): keys already
+ * there are skipped whole, the rest inserted in multi-row statements that still ignore a key a
+ * concurrent writer inserted meanwhile. Returns the rows inserted (as far as this writer knows).
+ */
+export async function enqueueMany(manager: EntityManager, outgoing: readonly OutgoingMessage[], now: Date): Promise<number> {
+  const users = [...new Set(outgoing.flatMap((o) => ('users' in o.to ? (o.to.users ?? []).map((u) => u.toLowerCase()) : [])))]
+  const plain = await wechatPluginUsers(manager, users)
+  const keys = outgoing.map((o) => o.dedupeKey)
+  const existing = new Set<string>()
+  for (let i = 0; i < keys.length; i += 500) {
+    const rows = await manager.find(OutboxMessageSchema, { select: { dedupeKey: true }, where: { dedupeKey: In(keys.slice(i, i + 500)) } })
+    for (const row of rows) existing.add(row.dedupeKey)
+  }
+  const values: Record<string, unknown>[] = []
+  for (const message of outgoing) {
+    if (message.dedupeKey.length > MAX_KEY_LENGTH) throw new Error(`dedupe key longer than ${MAX_KEY_LENGTH}: ${message.dedupeKey}`)
+    if (existing.has(message.dedupeKey)) continue
+    for (const row of await planRows(manager, message, plain)) {
+      values.push({
+        dedupeKey: row.key,
+        channel: row.channel,
+        recipients: JSON.stringify(row.recipients),
+        msgType: row.message.msgtype,
+        payload: JSON.stringify(row.message),
+        status: 'pending',
+        urgent: message.urgent ?? false,
+        attempts: 0,
+        nextAttemptAt: message.notBefore ?? now,
+      })
+    }
+  }
+  for (let i = 0; i < values.length; i += 200) await insertManyIgnoringDuplicates(manager, OutboxMessageSchema, values.slice(i, i + 200), 'dedupe_key')
+  return values.length
 }
 
 function numbered(key: string, channel: OutboxChannel, recipients: Record<string, unknown>, parts: (AppMessage | RobotMessage)[]): PlannedRow[] {

@@ -206,17 +206,24 @@ async function sentStages(ds: DataSource, subjects: string[]): Promise<Map<strin
 async function attachItemLists(ds: DataSource, campaign: Campaign, digests: Map<string, Digest>): Promise<void> {
   const people = await ds.getRepository(PersonSchema).findBy({ userid: In([...digests.keys()]) })
   const wanted = people.filter((p) => digests.get(p.userid)!.stages.some((s) => s.subject.startsWith('item:') && !s.stage.startsWith('escalate')))
+  // Only what a digest line shows: the long texts (measures, target) stay in the database.
+  const select = { id: true, unitId: true, problem: true, dueDate: true, status: true, progress: true, responsiblePersonId: true, responsibleLeaderId: true } as const
   for (let i = 0; i < wanted.length; i += 500) {
     const ids = wanted.slice(i, i + 500).map((p) => p.id)
-    const items = await ds.getRepository(LedgerItemSchema).find({
-      where: [
-        { campaignId: campaign.id, status: In(['open', 'in_progress']), responsiblePersonId: In(ids) },
-        { campaignId: campaign.id, status: In(['open', 'in_progress']), responsibleLeaderId: In(ids) },
-      ],
-      order: { dueDate: 'ASC', id: 'ASC' },
-    })
+    const open = { campaignId: campaign.id, status: In(['open', 'in_progress']) }
+    const [asPerson, asLeader] = await Promise.all([
+      ds.getRepository(LedgerItemSchema).find({ select, where: { ...open, responsiblePersonId: In(ids) } }),
+      ds.getRepository(LedgerItemSchema).find({ select, where: { ...open, responsibleLeaderId: In(ids) } }),
+    ])
+    const byPerson = new Map<number, LedgerItem[]>()
+    for (const item of [...asPerson, ...asLeader]) {
+      for (const id of new Set([item.responsiblePersonId, item.responsibleLeaderId])) {
+        if (id !== null) byPerson.set(id, [...(byPerson.get(id) ?? []), item])
+      }
+    }
     for (const person of wanted.slice(i, i + 500)) {
-      digests.get(person.userid)!.items = items.filter((item) => item.responsiblePersonId === person.id || item.responsibleLeaderId === person.id)
+      const seen = new Set<number>()
+      digests.get(person.userid)!.items = (byPerson.get(person.id) ?? []).filter((item) => !seen.has(item.id) && seen.add(item.id))
     }
   }
 }
