@@ -44,6 +44,26 @@ describe(`the reminder sweep on ${dialect}`, () => {
     expect(result.written).toBe(result.messages.length)
   })
 
+  it('groups a busy person’s many items by urgency in one message, ten lines a group at most', async () => {
+    const base = await ds.getRepository(LedgerItemSchema).findOneByOrFail({ id: fixture.items.overdue })
+    const copies = Array.from({ length: 14 }, (_, i) => ({
+      ...base,
+      id: undefined,
+      problem: `问题${i + 1}`,
+      dueDate: i < 12 ? '2015-08-20' : i === 12 ? '2015-09-01' : '2015-12-01',
+      originalDueDate: '2015-08-20',
+    }))
+    await ds.getRepository(LedgerItemSchema).save(copies as never[])
+    const digest = messagesTo(await runSweep(ds, at('2015-08-31')), 'zhaolei')
+    expect(digest).toHaveLength(1)
+    const lines = digest[0]!.split('\n')
+    expect(lines[1]).toBe('🔴 已逾期')
+    expect(lines.filter((l) => l.startsWith('🔴 #'))).toHaveLength(10)
+    expect(lines).toContain('另有 3 项')
+    expect(lines.indexOf('🟡 即将到期')).toBeGreaterThan(lines.indexOf('另有 3 项'))
+    expect(lines.indexOf('🟢 进行中')).toBeGreaterThan(lines.indexOf('🟡 即将到期'))
+  })
+
   it('writes nothing the second time, and nothing in a dry run', async () => {
     const dry = await runSweep(ds, at('2015-08-31'), { dryRun: true })
     expect(dry.messages.length).toBeGreaterThan(0)
