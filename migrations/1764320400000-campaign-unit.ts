@@ -1,4 +1,5 @@
-import { Table, type MigrationInterface, type QueryRunner } from 'typeorm'
+import type { MigrationInterface, QueryRunner } from 'typeorm'
+import { dialect } from './lib/portable-table.js'
 
 /**
  * Which units take part in a campaign and how (participant, joint-meeting member, convener):
@@ -9,31 +10,17 @@ export class CampaignUnit1764320400000 implements MigrationInterface {
   name = 'CampaignUnit1764320400000'
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const type = queryRunner.connection.driver.options.type
-    const mysql = type === 'mysql' || type === 'mariadb'
-    const int = mysql ? 'int' : 'integer'
-    await queryRunner.createTable(
-      new Table({
-        name: 'campaign_unit',
-        columns: [
-          { name: 'id', type: int, isPrimary: true, isGenerated: true, generationStrategy: 'increment' },
-          { name: 'campaign_id', type: int },
-          { name: 'unit_id', type: int },
-          { name: 'role', type: 'varchar', length: '16', ...(mysql ? { charset: 'utf8mb4', collation: 'utf8mb4_unicode_ci' } : {}) },
-          { name: 'created_at', type: 'datetime', precision: 6, default: mysql ? 'CURRENT_TIMESTAMP(6)' : "datetime('now')" },
-        ],
-        uniques: [{ name: 'uq_campaign_unit_role', columnNames: ['campaign_id', 'unit_id', 'role'] }],
-        indices: [{ name: 'idx_campaign_unit_role', columnNames: ['campaign_id', 'role'] }],
-        foreignKeys: [
-          { name: 'fk_campaign_unit_campaign', columnNames: ['campaign_id'], referencedTableName: 'campaign', referencedColumnNames: ['id'], onDelete: 'CASCADE', onUpdate: 'NO ACTION' },
-          { name: 'fk_campaign_unit_unit', columnNames: ['unit_id'], referencedTableName: 'unit', referencedColumnNames: ['id'], onDelete: 'CASCADE', onUpdate: 'NO ACTION' },
-        ],
-      }),
-      false,
-      true,
-      true,
-    )
-    if (mysql) await queryRunner.query('ALTER TABLE `campaign_unit` DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci')
+    const d = dialect(queryRunner)
+    await d.createTable({
+      name: 'campaign_unit',
+      columns: [d.id(), d.int('campaign_id'), d.int('unit_id'), d.varchar('role', 16), d.createdAt()],
+      uniques: [{ name: 'uq_campaign_unit_role', columnNames: ['campaign_id', 'unit_id', 'role'] }],
+      indices: [{ name: 'idx_campaign_unit_role', columnNames: ['campaign_id', 'role'] }],
+      foreignKeys: [
+        d.references('fk_campaign_unit_campaign', 'campaign_id', 'campaign', 'CASCADE'),
+        d.references('fk_campaign_unit_unit', 'unit_id', 'unit', 'CASCADE'),
+      ],
+    })
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

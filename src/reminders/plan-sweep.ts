@@ -25,6 +25,16 @@ import { addWorkdays, isWorkday, lastWorkdayOfMonth, workdaysBetween } from '../
 
 const PAGE = 5000
 
+/** What every rule reads: the database, the campaign, the day, the rules, the roster, and the digests being built. */
+interface SweepContext {
+  ds: DataSource
+  campaign: Campaign
+  today: CalendarDate
+  rules: ReminderRules
+  roster: Roster
+  digest: (userid: string) => Digest
+}
+
 interface Roster {
   people: Map<number, Person>
   /** unit id → userids of its liaison(s) */
@@ -77,9 +87,10 @@ export async function planSweep(ds: DataSource, now: Date, rules: ReminderRules 
     if (!d) digests.set(userid, (d = { userid, items: [], escalated: [], tasks: [], reports: [], stages: [], behalf: [] }))
     return d
   }
-  const facts = await planItems(ds, campaign, today, rules, roster, digest)
-  const overdueTasks = await planTasks(ds, campaign, today, rules, roster, digest)
-  const missedReports = await planReports(ds, campaign, today, rules, roster, digest)
+  const context: SweepContext = { ds, campaign, today, rules, roster, digest }
+  const facts = await planItems(context)
+  const overdueTasks = await planTasks(context)
+  const missedReports = await planReports(context)
   await attachItemLists(ds, campaign, digests)
   await routeAroundLeave(ds, today, roster, digests, digest)
   const summary = await buildSummary(ds, campaign, today, roster, { ...facts, overdueTasks, missedReports })
@@ -99,12 +110,7 @@ interface ItemFacts {
 }
 
 async function planItems(
-  ds: DataSource,
-  campaign: Campaign,
-  today: CalendarDate,
-  rules: ReminderRules,
-  roster: Roster,
-  digest: (userid: string) => Digest,
+  { ds, campaign, today, rules, roster, digest }: SweepContext,
 ): Promise<ItemFacts> {
   const horizon = addWorkdays(today, Math.max(0, ...rules.itemDaysBefore))
   const distance = new Map<CalendarDate, number>()
@@ -229,12 +235,7 @@ async function attachItemLists(ds: DataSource, campaign: Campaign, digests: Map<
 }
 
 async function planTasks(
-  ds: DataSource,
-  campaign: Campaign,
-  today: CalendarDate,
-  rules: ReminderRules,
-  roster: Roster,
-  digest: (userid: string) => Digest,
+  { ds, campaign, today, rules, roster, digest }: SweepContext,
 ): Promise<{ task: string; units: number }[]> {
   const horizon = addWorkdays(today, Math.max(0, ...rules.taskDaysBefore))
   const tasks = await ds.getRepository(PhaseTaskSchema).find({ where: { campaignId: campaign.id, dueDate: LessThanOrEqual(horizon) }, order: { dueDate: 'ASC' } })
@@ -266,12 +267,7 @@ async function planTasks(
 }
 
 async function planReports(
-  ds: DataSource,
-  campaign: Campaign,
-  today: CalendarDate,
-  rules: ReminderRules,
-  roster: Roster,
-  digest: (userid: string) => Digest,
+  { ds, campaign, today, rules, roster, digest }: SweepContext,
 ): Promise<{ month: string | null; units: string[]; stages: Stage[] }> {
   const participants = (await ds.getRepository(CampaignUnitSchema).findBy({ campaignId: campaign.id, role: 'participant' })).map((c) => c.unitId)
   const month = monthOf(today)
