@@ -13,7 +13,7 @@ function section(title: string, lines: string[]): string[] {
 }
 
 /**
- * One person's reminder: their open items grouped by urgency (overdue first), then what was
+ * One person's reminder: their overdue and due-soon items (overdue first), a count of the rest, then what was
  * escalated to them, the phase deliverables and the monthly report their unit owes, and the
  * command to answer with. Short: each group shows ten lines at most.
  */
@@ -31,7 +31,7 @@ function sections(digest: Digest, today: CalendarDate): string[] {
   return [
     ...section('🔴 已逾期', byLight('🔴')),
     ...section('🟡 即将到期', byLight('🟡')),
-    ...section('🟢 进行中', byLight('🟢')),
+    ...(digest.laterCount > 0 ? [`🟢 另有 ${digest.laterCount} 项进行中（发送「我的」查看）`] : []),
     ...section('⚠️ 本单位逾期事项（已升级给您）', digest.escalated),
     ...section('📋 阶段任务待交', digest.tasks),
     ...section('📝 月报', digest.reports),

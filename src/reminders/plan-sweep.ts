@@ -25,6 +25,18 @@ import { addWorkdays, isWorkday, lastWorkdayOfMonth, workdaysBetween } from '../
 
 const PAGE = 5000
 
+/** Only what the rules and a digest line read: the long texts (measures, target) stay in the database. */
+const ITEM_COLUMNS = {
+  id: true,
+  unitId: true,
+  problem: true,
+  dueDate: true,
+  status: true,
+  progress: true,
+  responsiblePersonId: true,
+  responsibleLeaderId: true,
+} as const
+
 /** What every rule reads: the database, the campaign, the day, the rules, the roster, and the digests being built. */
 interface SweepContext {
   ds: DataSource
@@ -84,14 +96,14 @@ export async function planSweep(ds: DataSource, now: Date, rules: ReminderRules 
   const digests = new Map<string, Digest>()
   const digest = (userid: string) => {
     let d = digests.get(userid)
-    if (!d) digests.set(userid, (d = { userid, items: [], escalated: [], tasks: [], reports: [], stages: [], behalf: [] }))
+    if (!d) digests.set(userid, (d = { userid, items: [], laterCount: 0, escalated: [], tasks: [], reports: [], stages: [], behalf: [] }))
     return d
   }
   const context: SweepContext = { ds, campaign, today, rules, roster, digest }
   const facts = await planItems(context)
   const overdueTasks = await planTasks(context)
   const missedReports = await planReports(context)
-  await attachItemLists(ds, campaign, digests)
+  await attachItemLists(ds, campaign, facts, digests)
   await routeAroundLeave(ds, today, roster, digests, digest)
   const summary = await buildSummary(ds, campaign, today, roster, { ...facts, overdueTasks, missedReports })
   return {
@@ -107,6 +119,9 @@ interface ItemFacts {
   newlyOverdue: LedgerItem[]
   escalatedToOrg: LedgerItem[]
   orgStages: Stage[]
+  /** person id → their open items due within the horizon or overdue (as responsible person or leader). */
+  near: Map<number, LedgerItem[]>
+  horizon: CalendarDate
 }
 
 async function planItems(
@@ -119,11 +134,12 @@ async function planItems(
     if (value === undefined) distance.set(due, (value = workdaysBetween(today, due)))
     return value
   }
-  const facts: ItemFacts = { newlyOverdue: [], escalatedToOrg: [], orgStages: [] }
+  const facts: ItemFacts = { newlyOverdue: [], escalatedToOrg: [], orgStages: [], near: new Map(), horizon }
   const userid = (personId: number | null) => (personId === null ? undefined : roster.people.get(personId)?.userid)
   let lastId = 0
   for (;;) {
     const page = await ds.getRepository(LedgerItemSchema).find({
+      select: ITEM_COLUMNS,
       where: { campaignId: campaign.id, status: In(['open', 'in_progress']), dueDate: LessThanOrEqual(horizon), id: MoreThan(lastId) },
       order: { id: 'ASC' },
       take: PAGE,
@@ -134,6 +150,9 @@ async function planItems(
     const relevant = page.filter((item) => item.dueDate < today || rules.itemDaysBefore.includes(workdays(item.dueDate)))
     const sent = await sentStages(ds, relevant.map((item) => `item:${item.id}`))
     for (const item of page) {
+      for (const id of new Set([item.responsiblePersonId, item.responsibleLeaderId])) {
+        if (id !== null) facts.near.set(id, [...(facts.near.get(id) ?? []), item])
+      }
       const subject = `item:${item.id}`
       const responsible = userid(item.responsiblePersonId) ?? userid(item.responsibleLeaderId)
       const done = sent.get(subject) ?? new Set<string>()
@@ -208,29 +227,34 @@ async function sentStages(ds: DataSource, subjects: string[]): Promise<Map<strin
   return result
 }
 
-/** Every open item of the people whose digest has an item stage: the digest lists them all. */
-async function attachItemLists(ds: DataSource, campaign: Campaign, digests: Map<string, Digest>): Promise<void> {
-  const people = await ds.getRepository(PersonSchema).findBy({ userid: In([...digests.keys()]) })
+/**
+ * The people whose digest has an item stage see their overdue and due-soon items (read once,
+ * while planning) and a count of the rest: two grouped counts, not every item of every person.
+ */
+async function attachItemLists(ds: DataSource, campaign: Campaign, facts: ItemFacts, digests: Map<string, Digest>): Promise<void> {
+  const people = await ds.getRepository(PersonSchema).find({ select: { id: true, userid: true }, where: { userid: In([...digests.keys()]) } })
   const wanted = people.filter((p) => digests.get(p.userid)!.stages.some((s) => s.subject.startsWith('item:') && !s.stage.startsWith('escalate')))
-  // Only what a digest line shows: the long texts (measures, target) stay in the database.
-  const select = { id: true, unitId: true, problem: true, dueDate: true, status: true, progress: true, responsiblePersonId: true, responsibleLeaderId: true } as const
+  const later = new Map<number, number>()
   for (let i = 0; i < wanted.length; i += 500) {
     const ids = wanted.slice(i, i + 500).map((p) => p.id)
-    const open = { campaignId: campaign.id, status: In(['open', 'in_progress']) }
-    const [asPerson, asLeader] = await Promise.all([
-      ds.getRepository(LedgerItemSchema).find({ select, where: { ...open, responsiblePersonId: In(ids) } }),
-      ds.getRepository(LedgerItemSchema).find({ select, where: { ...open, responsibleLeaderId: In(ids) } }),
-    ])
-    const byPerson = new Map<number, LedgerItem[]>()
-    for (const item of [...asPerson, ...asLeader]) {
-      for (const id of new Set([item.responsiblePersonId, item.responsibleLeaderId])) {
-        if (id !== null) byPerson.set(id, [...(byPerson.get(id) ?? []), item])
-      }
+    for (const column of ['responsible_person_id', 'responsible_leader_id']) {
+      const rows = await ds
+        .getRepository(LedgerItemSchema)
+        .createQueryBuilder('i')
+        .select(`i.${column}`, 'personId')
+        .addSelect('COUNT(*)', 'n')
+        .where(`i.campaign_id = :campaign AND i.status IN ('open', 'in_progress') AND i.due_date > :horizon AND i.${column} IN (:...ids)`, { campaign: campaign.id, horizon: facts.horizon, ids })
+        // An item whose responsible person is also its leader is counted once.
+        .andWhere(column === 'responsible_leader_id' ? '(i.responsible_person_id IS NULL OR i.responsible_person_id <> i.responsible_leader_id)' : '1 = 1')
+        .groupBy(`i.${column}`)
+        .getRawMany<{ personId: number; n: string | number }>()
+      for (const row of rows) later.set(Number(row.personId), (later.get(Number(row.personId)) ?? 0) + Number(row.n))
     }
-    for (const person of wanted.slice(i, i + 500)) {
-      const seen = new Set<number>()
-      digests.get(person.userid)!.items = (byPerson.get(person.id) ?? []).filter((item) => !seen.has(item.id) && seen.add(item.id))
-    }
+  }
+  for (const person of wanted) {
+    const d = digests.get(person.userid)!
+    d.items = facts.near.get(person.id) ?? []
+    d.laterCount = later.get(person.id) ?? 0
   }
 }
 

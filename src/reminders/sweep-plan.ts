@@ -9,8 +9,10 @@ export interface Stage {
 /** One person's reminder for one sweep: at most one message. */
 export interface Digest {
   userid: string
-  /** All the person's open items (as responsible person or leader), when an item stage concerns them. */
+  /** The person's open items due within the reminder horizon or overdue (as responsible person or leader), when an item stage concerns them. */
   items: LedgerItem[]
+  /** How many more of their open items are due later (🟢): counted, not listed. */
+  laterCount: number
   /** Lines about their unit's items overdue long enough to escalate to them. */
   escalated: string[]
   /** Phase deliverables their unit still owes. */
