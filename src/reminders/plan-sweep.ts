@@ -60,8 +60,13 @@ interface Roster {
 }
 
 async function loadRoster(ds: DataSource): Promise<Roster> {
-  const people = new Map((await ds.getRepository(PersonSchema).findBy({ active: true })).map((p) => [p.id, p]))
-  const assignments = await ds.getRepository(RoleAssignmentSchema).findBy({ role: In(['unit_head', 'liaison', 'org_admin']) })
+  const people = new Map(
+    (await ds.getRepository(PersonSchema).find({ select: { id: true, userid: true, name: true, unitId: true }, where: { active: true } })).map((p) => [p.id, p as Person]),
+  )
+  const assignments = await ds.getRepository(RoleAssignmentSchema).find({
+    select: { personId: true, role: true, unitId: true },
+    where: { role: In(['unit_head', 'liaison', 'org_admin']) },
+  })
   const unitContacts = new Map<number, string[]>()
   const unitHeads = new Map<number, string[]>()
   const unitLiaisons = new Map<number, string[]>()

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import type { DataSource, EntityManager } from 'typeorm'
-import { insertManyIgnoringDuplicates } from '../db/insert-ignoring-duplicate.js'
 import { retryOnDeadlock } from '../db/retry-on-deadlock.js'
 import { enqueueMany } from '../delivery/enqueue.js'
-import { ReminderSentSchema } from '../domain/entities/index.js'
+import { isMysql } from '../delivery/sql-instant.js'
 import { markdown } from '../wecom/messages.js'
 import { formatDigest } from './format-digest.js'
 import { planSweep } from './plan-sweep.js'
@@ -20,7 +19,10 @@ export interface SweepMessage {
 export interface SweepResult {
   plan: SweepPlan
   messages: SweepMessage[]
-  /** Outbox rows written (0 for a dry run, and for a sweep that found everything sent already). */
+  /**
+   * Outbox rows written (0 for a dry run, and for a sweep that found everything sent already).
+   * Two sweeps at once may both count a row only one of them inserted; the table holds it once.
+   */
   written: number
   /** Milliseconds spent deciding and writing, for the log and the benchmark. */
   timings: { planMs: number; writeMs: number }
@@ -63,7 +65,19 @@ export async function runSweep(ds: DataSource, now: Date, options: { rules?: Rem
   return { plan, messages, written, timings: { planMs, writeMs: performance.now() - started - planMs } }
 }
 
+/**
+ * Records the stages in plain multi-row SQL: the first sweep after an import records one row per
+ * overdue item and stage (a hundred thousand in a province), which TypeORM's builder would
+ * spend seconds preparing. A stage another writer recorded meanwhile is left as it is.
+ */
 async function recordStages(manager: EntityManager, stages: Stage[], today: string): Promise<void> {
-  const unique = [...new Map(stages.map((s) => [`${s.subject}/${s.stage}`, { subject: s.subject, stage: s.stage, sentOn: today }])).values()]
-  for (let i = 0; i < unique.length; i += 500) await insertManyIgnoringDuplicates(manager, ReminderSentSchema, unique.slice(i, i + 500), 'subject')
+  const unique = [...new Map(stages.map((s) => [`${s.subject}/${s.stage}`, s])).values()]
+  const conflict = isMysql(manager) ? ' ON DUPLICATE KEY UPDATE subject = subject' : ' ON CONFLICT DO NOTHING'
+  for (let i = 0; i < unique.length; i += 500) {
+    const chunk = unique.slice(i, i + 500)
+    await manager.query(
+      `INSERT INTO reminder_sent (subject, stage, sent_on) VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')}${conflict}`,
+      chunk.flatMap((s) => [s.subject, s.stage, today]),
+    )
+  }
 }

@@ -1,13 +1,25 @@
-import chineseDays from 'chinese-days'
+import { createRequire } from 'node:module'
 import { addDays, parts, type CalendarDate } from './calendar-date.js'
 
 /**
- * Working days by the official Chinese calendar, holidays and make-up working days included
- * (chinese-days, updated each year when the State Council publishes the next year). For a year
- * it does not know yet, Monday–Friday are taken as working days: see lastCoveredYear().
+ * The official Chinese calendar's holidays and make-up working days, from chinese-days' data
+ * file (updated each year when the State Council publishes the next year's). Only its data is
+ * used: its functions read dates in the process's time zone and answer for the wrong day west
+ * of UTC (a test runs the suite in America/New_York). Here a date is a Beijing calendar date,
+ * and its weekday is computed from the date alone.
  */
+const calendar = createRequire(import.meta.url)('chinese-days/dist/chinese-days.json') as {
+  holidays: Record<string, string>
+  workdays: Record<string, string>
+}
+
+/** A working day: a make-up working day, or Monday–Friday that is not a holiday. */
 export function isWorkday(date: CalendarDate): boolean {
-  return chineseDays.isWorkday(date)
+  if (date in calendar.workdays) return true
+  if (date in calendar.holidays) return false
+  const { year, month, day } = parts(date)
+  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay()
+  return weekday !== 0 && weekday !== 6
 }
 
 /** The working day `count` working days after `date` (before it for a negative count). */
@@ -37,23 +49,17 @@ export function workdaysBetween(from: CalendarDate, to: CalendarDate): number {
 /** The last working day of the month `date` falls in. */
 export function lastWorkdayOfMonth(date: CalendarDate): CalendarDate {
   const { year, month } = parts(date)
-  let day = addDays(`${year}-${String(month).padStart(2, '0')}-01`, 40).slice(0, 7) + '-01'
+  let day = `${addDays(`${year}-${String(month).padStart(2, '0')}-28`, 4).slice(0, 7)}-01`
   do day = addDays(day, -1)
   while (!isWorkday(day))
   return day
 }
 
-let covered: number | undefined
-
 /** The last year whose holidays the calendar knows (it lists a Spring Festival for it). */
-export function lastCoveredYear(): number {
-  if (covered !== undefined) return covered
-  let year = new Date().getUTCFullYear() + 2
-  while (year > 2004) {
-    const days = chineseDays.getHolidaysInRange(`${year}-01-01`, `${year}-03-31`, false) as string[]
-    if (days.some((day) => String(chineseDays.getDayDetail(day).name).includes('Spring Festival'))) break
-    year -= 1
-  }
-  covered = year
-  return year
-}
+export const lastCoveredYear = (() => {
+  const years = Object.entries(calendar.holidays)
+    .filter(([, name]) => name.includes('Spring Festival'))
+    .map(([date]) => Number(date.slice(0, 4)))
+  const last = Math.max(...years)
+  return () => last
+})()
