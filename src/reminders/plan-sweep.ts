@@ -1,4 +1,4 @@
-import { In, IsNull, LessThanOrEqual, MoreThan, MoreThanOrEqual, type DataSource } from 'typeorm'
+import { In, IsNull, LessThanOrEqual, MoreThanOrEqual, type DataSource } from 'typeorm'
 import { currentCampaign } from '../domain/campaign/current-campaign.js'
 import {
   CampaignUnitSchema,
@@ -8,10 +8,8 @@ import {
   PersonLeaveSchema,
   PersonSchema,
   PhaseTaskSchema,
-  ReminderSentSchema,
   RoleAssignmentSchema,
   TaskSubmissionSchema,
-  UnitSchema,
   type Campaign,
   type LedgerItem,
   type Person,
@@ -24,18 +22,6 @@ import { emptyPlan, type Digest, type Stage, type SweepPlan } from './sweep-plan
 import { addWorkdays, isWorkday, lastWorkdayOfMonth, workdaysBetween } from '../time/work-calendar.js'
 
 const PAGE = 5000
-
-/** Only what the rules and a digest line read: the long texts (measures, target) stay in the database. */
-const ITEM_COLUMNS = {
-  id: true,
-  unitId: true,
-  problem: true,
-  dueDate: true,
-  status: true,
-  progress: true,
-  responsiblePersonId: true,
-  responsibleLeaderId: true,
-} as const
 
 /** What every rule reads: the database, the campaign, the day, the rules, the roster, and the digests being built. */
 interface SweepContext {
@@ -60,13 +46,12 @@ interface Roster {
 }
 
 async function loadRoster(ds: DataSource): Promise<Roster> {
-  const people = new Map(
-    (await ds.getRepository(PersonSchema).find({ select: { id: true, userid: true, name: true, unitId: true }, where: { active: true } })).map((p) => [p.id, p as Person]),
-  )
-  const assignments = await ds.getRepository(RoleAssignmentSchema).find({
-    select: { personId: true, role: true, unitId: true },
-    where: { role: In(['unit_head', 'liaison', 'org_admin']) },
-  })
+  // Plain SQL: twenty thousand people and their roles, read on every sweep.
+  const rows = (await ds.query('SELECT id, userid, name, unit_id FROM person WHERE active = ?', [true])) as { id: number; userid: string; name: string; unit_id: number | null }[]
+  const people = new Map(rows.map((r) => [Number(r.id), { id: Number(r.id), userid: r.userid, name: r.name, unitId: r.unit_id === null ? null : Number(r.unit_id) } as Person]))
+  const assignments = (
+    (await ds.query("SELECT person_id, role, unit_id FROM role_assignment WHERE role IN ('unit_head', 'liaison', 'org_admin')")) as { person_id: number; role: string; unit_id: number | null }[]
+  ).map((r) => ({ personId: Number(r.person_id), role: r.role, unitId: r.unit_id === null ? null : Number(r.unit_id) }))
   const unitContacts = new Map<number, string[]>()
   const unitHeads = new Map<number, string[]>()
   const unitLiaisons = new Map<number, string[]>()
@@ -81,7 +66,7 @@ async function loadRoster(ds: DataSource): Promise<Roster> {
       if (a.role === 'liaison') unitLiaisons.set(a.unitId, [...new Set([...(unitLiaisons.get(a.unitId) ?? []), person.userid])])
     }
   }
-  const unitNames = new Map((await ds.getRepository(UnitSchema).find({ select: { id: true, name: true } })).map((u) => [u.id, u.name]))
+  const unitNames = new Map(((await ds.query('SELECT id, name FROM unit')) as { id: number; name: string }[]).map((u) => [Number(u.id), u.name]))
   return { people, unitContacts, unitHeads, unitLiaisons, unitNames, admins: [...new Set(admins)].sort() }
 }
 
@@ -143,12 +128,7 @@ async function planItems(
   const userid = (personId: number | null) => (personId === null ? undefined : roster.people.get(personId)?.userid)
   let lastId = 0
   for (;;) {
-    const page = await ds.getRepository(LedgerItemSchema).find({
-      select: ITEM_COLUMNS,
-      where: { campaignId: campaign.id, status: In(['open', 'in_progress']), dueDate: LessThanOrEqual(horizon), id: MoreThan(lastId) },
-      order: { id: 'ASC' },
-      take: PAGE,
-    })
+    const page = await openItemsPage(ds, campaign.id, horizon, lastId)
     if (page.length === 0) break
     lastId = page.at(-1)!.id
     // Stages already sent are not planned again: the same sweep twice (or after a restart) adds nothing.
@@ -156,7 +136,10 @@ async function planItems(
     const sent = await sentStages(ds, relevant.map((item) => `item:${item.id}`))
     for (const item of page) {
       for (const id of new Set([item.responsiblePersonId, item.responsibleLeaderId])) {
-        if (id !== null) facts.near.set(id, [...(facts.near.get(id) ?? []), item])
+        if (id === null) continue
+        const list = facts.near.get(id)
+        if (list) list.push(item)
+        else facts.near.set(id, [item])
       }
       const subject = `item:${item.id}`
       const responsible = userid(item.responsiblePersonId) ?? userid(item.responsibleLeaderId)
@@ -222,12 +205,43 @@ async function routeAroundLeave(
   }
 }
 
+/**
+ * One page of a campaign's open items due by `horizon`, in plain SQL (the sweep reads every
+ * overdue item of a province, page after page); only what the rules and a digest line need.
+ */
+async function openItemsPage(ds: DataSource, campaignId: number, horizon: CalendarDate, afterId: number): Promise<LedgerItem[]> {
+  const rows = (await ds.query(
+    `SELECT id, unit_id, problem, due_date, status, progress, responsible_person_id, responsible_leader_id FROM ledger_item
+     WHERE campaign_id = ? AND status IN ('open', 'in_progress') AND due_date <= ? AND id > ? ORDER BY id LIMIT ${PAGE}`,
+    [campaignId, horizon, afterId],
+  )) as Record<string, unknown>[]
+  const id = (value: unknown) => (value === null ? null : Number(value))
+  return rows.map(
+    (r) =>
+      ({
+        id: Number(r.id),
+        unitId: Number(r.unit_id),
+        problem: String(r.problem),
+        dueDate: String(r.due_date).slice(0, 10),
+        status: r.status,
+        progress: Number(r.progress),
+        responsiblePersonId: id(r.responsible_person_id),
+        responsibleLeaderId: id(r.responsible_leader_id),
+      }) as LedgerItem,
+  )
+}
+
 /** Which stages each subject has had already. */
 async function sentStages(ds: DataSource, subjects: string[]): Promise<Map<string, Set<string>>> {
   const result = new Map<string, Set<string>>()
   for (let i = 0; i < subjects.length; i += 1000) {
-    const rows = await ds.getRepository(ReminderSentSchema).find({ where: { subject: In(subjects.slice(i, i + 1000)) }, select: { subject: true, stage: true } })
-    for (const row of rows) result.set(row.subject, new Set([...(result.get(row.subject) ?? []), row.stage]))
+    const chunk = subjects.slice(i, i + 1000)
+    const rows = (await ds.query(`SELECT subject, stage FROM reminder_sent WHERE subject IN (${chunk.map(() => '?').join(', ')})`, chunk)) as { subject: string; stage: string }[]
+    for (const row of rows) {
+      let stages = result.get(row.subject)
+      if (!stages) result.set(row.subject, (stages = new Set()))
+      stages.add(row.stage)
+    }
   }
   return result
 }
