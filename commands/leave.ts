@@ -27,11 +27,14 @@ export const leave = defineCommand<{ date: string; deputy: string }>({
     let takerText: string
     if (deputy) {
       const found = await dataSource.getRepository(PersonSchema).find({ where: [{ name: deputy, active: true }, { userid: deputy.toLowerCase(), active: true }] })
-      const candidates = found.filter((p) => p.id !== sender.id)
-      const sameUnit = candidates.filter((p) => p.unitId === sender.unitId)
-      const chosen = sameUnit.length === 1 ? sameUnit[0] : candidates.length === 1 ? candidates[0] : undefined
+      // The deputy reads the unit's items and escalations: only someone of the same unit.
+      const sameUnit = found.filter((p) => p.id !== sender.id && p.unitId === sender.unitId)
+      const chosen = sameUnit.length === 1 ? sameUnit[0] : undefined
       if (!chosen) {
-        throw new UserFacingError('deputy', candidates.length > 1 ? `代理人「${deputy}」有重名，请改写企业微信账号。` : `代理人「${deputy}」不在花名册中。`)
+        throw new UserFacingError(
+          'deputy',
+          sameUnit.length > 1 ? `代理人「${deputy}」有重名，请改写企业微信账号。` : found.length > 0 ? `代理人「${deputy}」不是本单位人员，请选本单位的人。` : `代理人「${deputy}」不在花名册中。`,
+        )
       }
       deputyId = chosen.id
       takerText = `代理人 ${chosen.name}`

@@ -157,6 +157,16 @@ describe(`ledger commands on ${dialect}`, () => {
       expect((await chat('zhaolei', '我的')).text).toContain(`🟢 #${items.overdue}`)
     })
 
+    it('refuses to approve an extension for an item already closed', async () => {
+      // #soon was closed by the tests above; a request filed before that is still pending.
+      const soon = await item(items.soon)
+      expect(soon.status).toBe('closed')
+      await ds.getRepository(ExtensionRequestSchema).insert({ ledgerItemId: items.soon, requestedById: soon.responsiblePersonId!, oldDueDate: soon.dueDate, newDueDate: '2015-12-01', reason: '测试', status: 'pending' })
+      const request = await ds.getRepository(ExtensionRequestSchema).findOneByOrFail({ ledgerItemId: items.soon, status: 'pending' })
+      expect((await chat('wangjian', `批准 ${request.id}`)).text).toContain('不需要延期')
+      expect((await item(items.soon)).dueDate).toBe(soon.dueDate)
+    })
+
     it('denies, leaving the due date', async () => {
       await chat('wufang', `延期 ${items.other} 10月30日 人手不足`)
       const request = await ds.getRepository(ExtensionRequestSchema).findOneByOrFail({ ledgerItemId: items.other })

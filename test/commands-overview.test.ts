@@ -47,6 +47,12 @@ describe(`overview commands on ${dialect}`, () => {
       expect(text).toContain('公开整改措施和进展情况')
     })
 
+    it('does not tell 组织部 that it owes the towns’ deliverables', async () => {
+      const { text } = await chat('wangjian', '阶段')
+      expect(text).toContain('当前阶段：自查整改')
+      expect(text).not.toContain('本单位待交')
+    })
+
     it('says so when no campaign is running', async () => {
       const later = chatAs(ds, new Date('2016-03-01T02:00:00Z'))
       expect((await later('zhaolei', '阶段')).text).toBe('当前没有进行中的专项治理。')

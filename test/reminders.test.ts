@@ -85,6 +85,27 @@ describe(`the reminder sweep on ${dialect}`, () => {
     expect(messagesTo(next, 'zhangwei')).toEqual([])
   })
 
+  it('starts an item’s reminders afresh after an approved extension, even if it was already overdue', async () => {
+    await runSweep(ds, at('2015-08-31'))
+    const chat = chatAs(ds, at('2015-09-01'))
+    await chat('zhaolei', `延期 ${fixture.items.overdue} 9月15日 等待批复`)
+    const request = (await ds.query('SELECT id FROM extension_request'))[0].id
+    expect((await chat('wangjian', `批准 ${request}`)).text).toContain('时限改为 9月15日')
+    // 10 September is 3 working days before the 15th (11, 14, 15).
+    expect(messagesTo(await runSweep(ds, at('2015-09-10')), 'zhaolei')[0]).toContain('9月15日到期')
+    expect(messagesTo(await runSweep(ds, at('2015-09-16')), 'zhaolei')[0]).toContain('🔴 已逾期')
+  })
+
+  it('reminds before a Saturday due date by the working days to the Friday before it', async () => {
+    await ds.getRepository(LedgerItemSchema).update({ id: fixture.items.other }, { dueDate: '2015-10-31' })
+    const told = async (date: string) => messagesTo(await runSweep(ds, at(date)), 'wufang').length
+    expect(await told('2015-10-26')).toBe(0)
+    expect(await told('2015-10-27')).toBe(1) // 3 working days before Friday the 30th
+    expect(await told('2015-10-28')).toBe(0)
+    expect(await told('2015-10-29')).toBe(1) // 1 working day before
+    expect(await told('2015-10-30')).toBe(0)
+  })
+
   it('stays silent on a rest day', async () => {
     expect((await runSweep(ds, at('2015-10-03'))).messages).toEqual([])
     expect((await runSweep(ds, at('2015-09-05'))).messages).toEqual([])
@@ -154,6 +175,9 @@ describe(`the reminder sweep on ${dialect}`, () => {
     expect(messagesTo(result, 'chenjing')[0]).toContain('**代 张伟 接收（请假中）**\n⚠️ 本单位逾期事项（已升级给您）')
     expect((await chat('zhangwei', '请假 至 8月1日')).text).toContain('已过')
     expect((await chat('zhangwei', '请假 至 9月30日 无此人')).text).toContain('代理人「无此人」不在花名册中')
+    // The deputy reads the unit's items: someone of another unit, or of 组织部, is refused.
+    expect((await chat('zhangwei', '请假 至 9月30日 孙丽')).text).toContain('代理人「孙丽」不是本单位人员')
+    expect((await chat('zhangwei', '请假 至 9月30日 wangjian')).text).toContain('不是本单位人员')
     expect((await chat('zhangwei', '请假')).text).toContain('缺少请假截止日期')
   })
 

@@ -101,9 +101,10 @@ async function wechatPluginUsers(manager: EntityManager, users: readonly string[
 /**
  * Many messages at once (a sweep's digests), with the same guarantees as enqueue(): keys already
  * there are skipped whole, the rest inserted in multi-row statements that still ignore a key a
- * concurrent writer inserted meanwhile. Returns the rows inserted (as far as this writer knows).
+ * concurrent writer inserted meanwhile. Returns the rows inserted and the keys of the messages
+ * written (as far as this writer knows: a concurrent writer may have written the same).
  */
-export async function enqueueMany(manager: EntityManager, outgoing: readonly OutgoingMessage[], now: Date): Promise<number> {
+export async function enqueueMany(manager: EntityManager, outgoing: readonly OutgoingMessage[], now: Date): Promise<{ rows: number; keys: Set<string> }> {
   const users = [...new Set(outgoing.flatMap((o) => ('users' in o.to ? (o.to.users ?? []).map((u) => u.toLowerCase()) : [])))]
   const plain = await wechatPluginUsers(manager, users)
   const keys = outgoing.map((o) => o.dedupeKey)
@@ -113,9 +114,11 @@ export async function enqueueMany(manager: EntityManager, outgoing: readonly Out
     for (const row of rows) existing.add(row.dedupeKey)
   }
   const values: Record<string, unknown>[] = []
+  const written = new Set<string>()
   for (const message of outgoing) {
     if (message.dedupeKey.length > MAX_KEY_LENGTH) throw new Error(`dedupe key longer than ${MAX_KEY_LENGTH}: ${message.dedupeKey}`)
     if (existing.has(message.dedupeKey)) continue
+    written.add(message.dedupeKey)
     for (const row of await planRows(manager, message, plain)) {
       values.push({
         dedupeKey: row.key,
@@ -131,7 +134,7 @@ export async function enqueueMany(manager: EntityManager, outgoing: readonly Out
     }
   }
   for (let i = 0; i < values.length; i += 200) await insertManyIgnoringDuplicates(manager, OutboxMessageSchema, values.slice(i, i + 200), 'dedupe_key')
-  return values.length
+  return { rows: values.length, keys: written }
 }
 
 function numbered(key: string, channel: OutboxChannel, recipients: Record<string, unknown>, parts: (AppMessage | RobotMessage)[]): PlannedRow[] {

@@ -19,7 +19,7 @@ import { shorten } from '../domain/ledger/format-item.js'
 import { addDays, beijingDate, formatChineseDate, monthOf, type CalendarDate } from '../time/calendar-date.js'
 import { DEFAULT_RULES, type ReminderRules } from './reminder-rules.js'
 import { emptyPlan, type Digest, type Stage, type SweepPlan } from './sweep-plan.js'
-import { addWorkdays, isWorkday, lastWorkdayOfMonth, workdaysBetween } from '../time/work-calendar.js'
+import { isWorkday, lastWorkdayOfMonth, workdayHorizon, workdaysBetween, workdaysUntil } from '../time/work-calendar.js'
 
 const PAGE = 5000
 
@@ -117,11 +117,13 @@ interface ItemFacts {
 async function planItems(
   { ds, campaign, today, rules, roster, digest }: SweepContext,
 ): Promise<ItemFacts> {
-  const horizon = addWorkdays(today, Math.max(0, ...rules.itemDaysBefore))
+  const horizon = workdayHorizon(today, Math.max(0, ...rules.itemDaysBefore))
   const distance = new Map<CalendarDate, number>()
+  // Working days to a due date counted to the working day on or before it: an item due on a
+  // Saturday gets its "3 days before" on Tuesday and its "1 day before" on Thursday.
   const workdays = (due: CalendarDate) => {
     let value = distance.get(due)
-    if (value === undefined) distance.set(due, (value = workdaysBetween(today, due)))
+    if (value === undefined) distance.set(due, (value = due >= today ? workdaysUntil(today, due) : workdaysBetween(today, due)))
     return value
   }
   const facts: ItemFacts = { newlyOverdue: [], escalatedToOrg: [], orgStages: [], near: new Map(), horizon }
@@ -280,7 +282,7 @@ async function attachItemLists(ds: DataSource, campaign: Campaign, facts: ItemFa
 async function planTasks(
   { ds, campaign, today, rules, roster, digest }: SweepContext,
 ): Promise<{ task: string; units: number }[]> {
-  const horizon = addWorkdays(today, Math.max(0, ...rules.taskDaysBefore))
+  const horizon = workdayHorizon(today, Math.max(0, ...rules.taskDaysBefore))
   const tasks = await ds.getRepository(PhaseTaskSchema).find({ where: { campaignId: campaign.id, dueDate: LessThanOrEqual(horizon) }, order: { dueDate: 'ASC' } })
   if (tasks.length === 0) return []
   const participants = (await ds.getRepository(CampaignUnitSchema).findBy({ campaignId: campaign.id, role: 'participant' })).map((c) => c.unitId)
@@ -293,7 +295,7 @@ async function planTasks(
       if (owing.length > 0) overdue.push({ task: task.name, units: owing.length })
       continue
     }
-    const left = workdaysBetween(today, task.dueDate)
+    const left = workdaysUntil(today, task.dueDate)
     if (!rules.taskDaysBefore.includes(left)) continue
     const when = left === 0 ? '今天截止' : `${formatChineseDate(task.dueDate, today)}截止，还有 ${left} 个工作日`
     const sent = await sentStages(ds, owing.map((unitId) => `task:${task.id}:unit:${unitId}`))

@@ -34,12 +34,14 @@ function digestKey(userid: string, today: string, stages: Stage[]): string {
   return `digest:${userid}:${today}:${hash}`
 }
 
+const summaryKey = (today: string) => `summary:${today}`
+
 /** The messages a plan makes: one digest per person, and the organization department's summary. */
 export function sweepMessages(plan: SweepPlan): SweepMessage[] {
   const messages = plan.digests
     .filter((d) => d.stages.length > 0)
     .map((d) => ({ dedupeKey: digestKey(d.userid, plan.today, d.stages), to: [d.userid], content: formatDigest(d, plan.today) }))
-  if (plan.summary && plan.admins.length > 0) messages.push({ dedupeKey: `summary:${plan.today}`, to: plan.admins, content: plan.summary })
+  if (plan.summary && plan.admins.length > 0) messages.push({ dedupeKey: summaryKey(plan.today), to: plan.admins, content: plan.summary })
   return messages
 }
 
@@ -54,13 +56,16 @@ export async function runSweep(ds: DataSource, now: Date, options: { rules?: Rem
   const planMs = performance.now() - started
   if (options.dryRun || messages.length === 0) return { plan, messages, written: 0, timings: { planMs, writeMs: 0 } }
   const written = await retryOnDeadlock(() => ds.transaction(async (manager) => {
-    const count = await enqueueMany(
+    const { rows, keys } = await enqueueMany(
       manager,
       messages.map((message) => ({ dedupeKey: message.dedupeKey, to: { users: message.to }, message: markdown(message.content) })),
       now,
     )
-    await recordStages(manager, [...plan.digests.flatMap((d) => d.stages), ...plan.summaryStages], plan.today)
-    return count
+    // 组织部's escalations are recorded only with the day's summary that tells them; one found by
+    // a later sweep the same day waits for tomorrow's summary rather than be marked and not sent.
+    const summarySent = keys.has(summaryKey(plan.today))
+    await recordStages(manager, [...plan.digests.flatMap((d) => d.stages), ...(summarySent ? plan.summaryStages : [])], plan.today)
+    return rows
   }))
   return { plan, messages, written, timings: { planMs, writeMs: performance.now() - started - planMs } }
 }

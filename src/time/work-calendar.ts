@@ -46,6 +46,27 @@ export function workdaysBetween(from: CalendarDate, to: CalendarDate): number {
   return count * sign
 }
 
+/** `date` itself when it is a working day, else the last working day before it (a Saturday due date is "due Friday"). */
+export function workdayOnOrBefore(date: CalendarDate): CalendarDate {
+  let day = date
+  while (!isWorkday(day)) day = addDays(day, -1)
+  return day
+}
+
+/**
+ * Working days left until a due date (today or later), counted to the working day on or before
+ * it: 0 when that day is today. A Saturday due date is "1 working day away" on Thursday.
+ */
+export function workdaysUntil(today: CalendarDate, due: CalendarDate): number {
+  const last = workdayOnOrBefore(due)
+  return last <= today ? 0 : workdaysBetween(today, last)
+}
+
+/** The last calendar day whose due dates are within `count` working days, rest days right after it included. */
+export function workdayHorizon(today: CalendarDate, count: number): CalendarDate {
+  return addDays(addWorkdays(addWorkdays(today, count), 1), -1)
+}
+
 /** The last working day of the month `date` falls in. */
 export function lastWorkdayOfMonth(date: CalendarDate): CalendarDate {
   const { year, month } = parts(date)

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm'
 import { UserFacingError } from '../../errors.js'
 import { formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
-import { ExtensionRequestSchema, LedgerItemSchema, ProgressUpdateSchema, type ExtensionRequest } from '../entities/index.js'
+import { ExtensionRequestSchema, LedgerItemSchema, ProgressUpdateSchema, ReminderSentSchema, type ExtensionRequest } from '../entities/index.js'
 import { itemOrFail } from './item-lifecycle.js'
 import { canUpdateItem, UPDATE_DENIED, type Actor } from './ledger-access.js'
 import { notifyAdmins, notifyPeople } from './notify.js'
@@ -63,10 +63,15 @@ export async function decideExtension(
       throw new UserFacingError('decided', `延期申请 #${requestId} 已${request.status === 'approved' ? '批准' : '驳回'}。`)
     }
     const item = await itemOrFail(manager, request.ledgerItemId)
+    if (decision === 'approved' && (item.status === 'rectified' || item.status === 'closed')) {
+      throw new UserFacingError('finished', `#${item.id} 已${item.status === 'closed' ? '销号' : '整改完成'}，不需要延期；可发送「驳回 ${requestId}」结束这件申请。`)
+    }
     const decided = { ...request, status: decision, decidedById: actor.person.id, decidedAt: now, decisionNote: note || null }
     await manager.update(ExtensionRequestSchema, { id: requestId }, { status: decision, decidedById: actor.person.id, decidedAt: now, decisionNote: note || null })
     if (decision === 'approved') {
       await manager.update(LedgerItemSchema, { id: item.id }, { dueDate: request.newDueDate })
+      // A new due date starts the reminders afresh: 3 and 1 days before it, overdue after it.
+      await manager.delete(ReminderSentSchema, { subject: `item:${item.id}` })
       await manager.insert(ProgressUpdateSchema, {
         ledgerItemId: item.id,
         personId: actor.person.id,

@@ -1,5 +1,5 @@
 import type { CalendarDate } from '../../time/calendar-date.js'
-import { addWorkdays } from '../../time/work-calendar.js'
+import { workdayHorizon } from '../../time/work-calendar.js'
 import type { LedgerItem } from '../entities/index.js'
 
 export type StatusLight = '🔴' | '🟡' | '🟢'
@@ -19,12 +19,12 @@ export function statusLight(item: Pick<LedgerItem, 'status' | 'dueDate'>, today:
 
 const limits = new Map<CalendarDate, CalendarDate>()
 
-/** The third working day after `today`, computed once per day. */
+/** The last day within 3 working days of `today` (rest days right after included), computed once per day. */
 function soonLimit(today: CalendarDate): CalendarDate {
   let limit = limits.get(today)
   if (limit === undefined) {
     if (limits.size > 1000) limits.clear()
-    limits.set(today, (limit = addWorkdays(today, 3)))
+    limits.set(today, (limit = workdayHorizon(today, 3)))
   }
   return limit
 }
