@@ -148,6 +148,8 @@ describe(`the reminder sweep on ${dialect}`, () => {
     const log = createLogger('silent')
     expect(await catchUpSweep(ds, log, [9, 5], new Date('2015-08-31T08:30:00+08:00'))).toBe(0)
     expect(await catchUpSweep(ds, log, [9, 5], new Date('2015-10-03T10:00:00+08:00'))).toBe(0)
+    // Restarted at 22:00, after quiet hours began: nothing is written to leave stale tomorrow.
+    expect(await catchUpSweep(ds, log, [9, 5], new Date('2015-08-31T22:00:00+08:00'), { startMinute: 21 * 60, endMinute: 8 * 60 })).toBe(0)
     // Down for an hour at 09:05: started at 10:05, it sends what is due today…
     expect(await catchUpSweep(ds, log, [9, 5], new Date('2015-08-31T10:05:00+08:00'))).toBeGreaterThan(0)
     // …and the scheduled run, or another restart, adds nothing.

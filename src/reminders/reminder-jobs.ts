@@ -3,7 +3,8 @@ import type { Logger } from '../logger.js'
 import type { ScheduledJob } from '../scheduler/create-scheduler.js'
 import { beijingDate } from '../time/calendar-date.js'
 import { isWorkday } from '../time/work-calendar.js'
-import { beijingMinuteOfDay } from '../delivery/quiet-hours.js'
+import type { QuietHours } from '../config/load-config.js'
+import { beijingMinuteOfDay, isQuietTime } from '../delivery/quiet-hours.js'
 import { runSweep } from './run-sweep.js'
 
 /** The daily sweep as a scheduled job, at `time` (Beijing) on working days. */
@@ -24,10 +25,19 @@ export function dailySweepJob(dataSource: DataSource, logger: Logger, time: read
  * Catch-up at start-up: if the service was down at sweep time today (a working day), the sweep
  * runs now, for what is still due today. Earlier days are not replayed (the sweep plans only
  * today's pre-due reminders); overdue alerts and escalations that fell due meanwhile go out once.
- * Running it when the day's sweep already ran writes nothing.
+ * Running it when the day's sweep already ran writes nothing. Not in quiet hours: what it wrote
+ * would only leave the next morning, a day late.
  */
-export async function catchUpSweep(dataSource: DataSource, logger: Logger, time: readonly [number, number], now: Date): Promise<number> {
+export async function catchUpSweep(
+  dataSource: DataSource,
+  logger: Logger,
+  time: readonly [number, number],
+  now: Date,
+  quietHours: QuietHours = { startMinute: 0, endMinute: 0 },
+): Promise<number> {
   if (!isWorkday(beijingDate(now)) || beijingMinuteOfDay(now) < time[0] * 60 + time[1]) return 0
+  // Once quiet hours have begun, today's reminders would only leave tomorrow morning, stale.
+  if (isQuietTime(now, quietHours)) return 0
   const result = await runSweep(dataSource, now)
   if (result.written > 0) logger.info({ written: result.written }, 'catch-up sweep at start-up')
   return result.written

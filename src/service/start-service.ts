@@ -84,7 +84,7 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
       ],
       logger,
     )
-    await catchUpSweep(dataSource, logger, config.sweepTime, now()).catch((error: unknown) => logger.error({ err: error }, 'catch-up sweep failed'))
+    await catchUpSweep(dataSource, logger, config.sweepTime, now(), config.quietHours).catch((error: unknown) => logger.error({ err: error }, 'catch-up sweep failed'))
     warnIfCalendarRunsOut(dataSource, logger, now())
     const port = (server.address() as AddressInfo).port
     return {
