@@ -13,10 +13,9 @@
  */
 import { spawn } from 'node:child_process'
 import autocannon from 'autocannon'
-import { createDataSource } from '../src/db/create-data-source.js'
 import { InboundMessageSchema } from '../src/domain/entities/index.js'
 import { seedRoster } from '../test/helpers/roster.js'
-import { createTestDatabase } from '../test/helpers/test-database.js'
+import { createMigratedDatabase } from '../test/helpers/test-database.js'
 import { newMsgId, sign, textXml } from '../test/helpers/wecom-callback-client.js'
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50)
@@ -40,10 +39,8 @@ function load(url: string, path: string) {
 }
 
 async function bench(label: string, mysqlUrl?: string) {
-  const database = await createTestDatabase(mysqlUrl)
-  const ds = await createDataSource(database.target)
-  await ds.initialize()
-  await ds.runMigrations()
+  const database = await createMigratedDatabase(mysqlUrl)
+  const ds = database.dataSource
   await seedRoster(ds, '城关镇', [{ userid: 'zhangwei', name: '张伟', roles: ['unit_head'] }])
   const server = spawn(process.execPath, ['--import', 'tsx', 'bench/callback-server.ts'], {
     env: { ...process.env, DATABASE_URL: database.url, LOG_LEVEL: 'silent' },
@@ -64,8 +61,7 @@ async function bench(label: string, mysqlUrl?: string) {
   } finally {
     server.kill('SIGTERM')
     await new Promise((resolve) => server.once('exit', resolve))
-    await ds.destroy()
-    await database.drop()
+    await database.close()
   }
 }
 

@@ -10,12 +10,11 @@
  * Prints figures; asserts nothing.
  */
 import { performance } from 'node:perf_hooks'
-import { createDataSource } from '../src/db/create-data-source.js'
 import { createCampaign } from '../src/domain/campaign/create-campaign.js'
 import { LedgerItemSchema, ProblemCategorySchema, UnitSchema } from '../src/domain/entities/index.js'
 import { DEFAULT_PLAN, loadPlan } from '../src/domain/plan/load-plan.js'
 import { addDays } from '../src/time/calendar-date.js'
-import { createTestDatabase } from '../test/helpers/test-database.js'
+import { createMigratedDatabase } from '../test/helpers/test-database.js'
 
 const ITEMS = Number(process.env.ITEMS ?? 200_000)
 const UNITS = 5_000
@@ -24,11 +23,9 @@ const TODAY = '2015-10-15'
 const STATUSES = ['open', 'in_progress', 'in_progress', 'rectified', 'closed', 'closed'] as const
 
 async function bench(label: string, mysqlUrl?: string) {
-  const database = await createTestDatabase(mysqlUrl)
-  const ds = await createDataSource(database.target)
-  await ds.initialize()
+  const database = await createMigratedDatabase(mysqlUrl)
+  const ds = database.dataSource
   try {
-    await ds.runMigrations()
     const seedStart = performance.now()
     const { campaign } = await ds.transaction((m) => createCampaign(m, loadPlan(DEFAULT_PLAN), '2015-07-01'))
     const category = (await ds.getRepository(ProblemCategorySchema).findOneByOrFail({ campaignId: campaign.id })).id
@@ -101,8 +98,7 @@ async function bench(label: string, mysqlUrl?: string) {
       )
     }
   } finally {
-    await ds.destroy()
-    await database.drop()
+    await database.close()
   }
 }
 

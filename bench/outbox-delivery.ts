@@ -10,7 +10,6 @@
  * Prints figures; asserts nothing.
  */
 import { performance } from 'node:perf_hooks'
-import { createDataSource } from '../src/db/create-data-source.js'
 import { createDeliveryWorker } from '../src/delivery/delivery-worker.js'
 import { enqueue } from '../src/delivery/enqueue.js'
 import { createWeComTransport } from '../src/delivery/wecom-transport.js'
@@ -18,7 +17,7 @@ import { createLogger } from '../src/logger.js'
 import { text } from '../src/wecom/messages.js'
 import { createWeComClient } from '../src/wecom/wecom-client.js'
 import { startFakeWeCom } from '../test/fakes/fake-wecom-server.js'
-import { createTestDatabase } from '../test/helpers/test-database.js'
+import { createMigratedDatabase } from '../test/helpers/test-database.js'
 
 const MESSAGES = Number(process.env.MESSAGES ?? 10_000)
 const CONCURRENCY = 4
@@ -42,12 +41,10 @@ async function baseline(): Promise<number> {
 }
 
 async function outbox(label: string, bare: number, mysqlUrl?: string) {
-  const database = await createTestDatabase(mysqlUrl)
-  const ds = await createDataSource(database.target)
-  await ds.initialize()
+  const database = await createMigratedDatabase(mysqlUrl)
+  const ds = database.dataSource
   const fake = await startFakeWeCom()
   try {
-    await ds.runMigrations()
     const enqueueStart = performance.now()
     for (let i = 0; i < MESSAGES; i += 1000) {
       await ds.transaction(async (manager) => {
@@ -79,8 +76,7 @@ async function outbox(label: string, bare: number, mysqlUrl?: string) {
     )
   } finally {
     await fake.close()
-    await ds.destroy()
-    await database.drop()
+    await database.close()
   }
 }
 

@@ -12,13 +12,12 @@
  */
 import { performance } from 'node:perf_hooks'
 import type { DataSource } from 'typeorm'
-import { createDataSource } from '../src/db/create-data-source.js'
 import { createCampaign } from '../src/domain/campaign/create-campaign.js'
 import { CampaignUnitSchema, LedgerItemSchema, OutboxMessageSchema, PersonSchema, ProblemCategorySchema, RoleAssignmentSchema, UnitSchema } from '../src/domain/entities/index.js'
 import { DEFAULT_PLAN, loadPlan } from '../src/domain/plan/load-plan.js'
 import { runSweep } from '../src/reminders/run-sweep.js'
 import { addDays } from '../src/time/calendar-date.js'
-import { createTestDatabase } from '../test/helpers/test-database.js'
+import { createMigratedDatabase } from '../test/helpers/test-database.js'
 
 const UNITS = Number(process.env.UNITS ?? 5000)
 const ITEMS = Number(process.env.ITEMS ?? 200_000)
@@ -71,11 +70,9 @@ async function seed(ds: DataSource) {
 }
 
 async function bench(label: string, mysqlUrl?: string) {
-  const database = await createTestDatabase(mysqlUrl)
-  const ds = await createDataSource(database.target)
-  await ds.initialize()
+  const database = await createMigratedDatabase(mysqlUrl)
+  const ds = database.dataSource
   try {
-    await ds.runMigrations()
     const seedStart = performance.now()
     await seed(ds)
     const seedSeconds = (performance.now() - seedStart) / 1000
@@ -115,8 +112,7 @@ async function bench(label: string, mysqlUrl?: string) {
         `floor ${floorSeconds.toFixed(2)} s; ratio to the floor ${(sweepSeconds / floorSeconds).toFixed(1)}`,
     )
   } finally {
-    await ds.destroy()
-    await database.drop()
+    await database.close()
   }
 }
 

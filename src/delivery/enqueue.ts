@@ -1,5 +1,5 @@
 import { In, type EntityManager } from 'typeorm'
-import { OutboxMessageSchema, PersonSchema, type OutboxChannel } from '../domain/entities/index.js'
+import { OutboxMessageSchema, PersonSchema, type OutboxChannel, type OutboxMessage } from '../domain/entities/index.js'
 import { insertIgnoringDuplicate, insertManyIgnoringDuplicates } from '../db/insert-ignoring-duplicate.js'
 import { fitToLimits, toPlainText, type AppMessage, type RobotMessage } from '../wecom/messages.js'
 
@@ -32,24 +32,13 @@ const MAX_KEY_LENGTH = 160
  * content changed in between. Returns the rows inserted.
  */
 export async function enqueue(manager: EntityManager, outgoing: OutgoingMessage, now: Date): Promise<number> {
-  if (outgoing.dedupeKey.length > MAX_KEY_LENGTH) throw new Error(`dedupe key longer than ${MAX_KEY_LENGTH}: ${outgoing.dedupeKey}`)
+  checkKey(outgoing.dedupeKey)
   const rows = await planRows(manager, outgoing)
-  const nextAttemptAt = outgoing.notBefore ?? now
   let inserted = 0
   for (const [index, row] of rows.entries()) {
     // The first row carries the caller's key exactly and reserves it: when it is there already,
     // nothing more is written, whatever the parts or the recipients' renderings are this time.
-    const result = await insertIgnoringDuplicate(manager, OutboxMessageSchema, {
-      dedupeKey: row.key,
-      channel: row.channel,
-      recipients: JSON.stringify(row.recipients),
-      msgType: row.message.msgtype,
-      payload: JSON.stringify(row.message),
-      status: 'pending',
-      urgent: outgoing.urgent ?? false,
-      attempts: 0,
-      nextAttemptAt,
-    }, 'dedupe_key')
+    const result = await insertIgnoringDuplicate(manager, OutboxMessageSchema, rowValues(row, outgoing, now), 'dedupe_key')
     if (index === 0 && result === 0) return 0
     inserted += result
   }
@@ -113,28 +102,35 @@ export async function enqueueMany(manager: EntityManager, outgoing: readonly Out
     const rows = await manager.find(OutboxMessageSchema, { select: { dedupeKey: true }, where: { dedupeKey: In(keys.slice(i, i + 500)) } })
     for (const row of rows) existing.add(row.dedupeKey)
   }
-  const values: Record<string, unknown>[] = []
+  const values: Partial<OutboxMessage>[] = []
   const written = new Set<string>()
   for (const message of outgoing) {
-    if (message.dedupeKey.length > MAX_KEY_LENGTH) throw new Error(`dedupe key longer than ${MAX_KEY_LENGTH}: ${message.dedupeKey}`)
+    checkKey(message.dedupeKey)
     if (existing.has(message.dedupeKey)) continue
     written.add(message.dedupeKey)
-    for (const row of await planRows(manager, message, plain)) {
-      values.push({
-        dedupeKey: row.key,
-        channel: row.channel,
-        recipients: JSON.stringify(row.recipients),
-        msgType: row.message.msgtype,
-        payload: JSON.stringify(row.message),
-        status: 'pending',
-        urgent: message.urgent ?? false,
-        attempts: 0,
-        nextAttemptAt: message.notBefore ?? now,
-      })
-    }
+    for (const row of await planRows(manager, message, plain)) values.push(rowValues(row, message, now))
   }
   for (let i = 0; i < values.length; i += 200) await insertManyIgnoringDuplicates(manager, OutboxMessageSchema, values.slice(i, i + 200), 'dedupe_key')
   return { rows: values.length, keys: written }
+}
+
+function checkKey(key: string): void {
+  if (key.length > MAX_KEY_LENGTH) throw new Error(`dedupe key longer than ${MAX_KEY_LENGTH}: ${key}`)
+}
+
+/** The stored form of one planned row: pending, due at `notBefore` (default now). */
+function rowValues(row: PlannedRow, message: OutgoingMessage, now: Date): Partial<OutboxMessage> {
+  return {
+    dedupeKey: row.key,
+    channel: row.channel,
+    recipients: JSON.stringify(row.recipients),
+    msgType: row.message.msgtype,
+    payload: JSON.stringify(row.message),
+    status: 'pending',
+    urgent: message.urgent ?? false,
+    attempts: 0,
+    nextAttemptAt: message.notBefore ?? now,
+  }
 }
 
 function numbered(key: string, channel: OutboxChannel, recipients: Record<string, unknown>, parts: (AppMessage | RobotMessage)[]): PlannedRow[] {

@@ -54,8 +54,8 @@ export interface MigratedDatabase extends TestDatabase {
 }
 
 /** A fresh database with every migration applied and an initialized DataSource. */
-export async function createMigratedDatabase(): Promise<MigratedDatabase> {
-  const database = await createTestDatabase()
+export async function createMigratedDatabase(mysqlUrl = TEST_MYSQL_URL): Promise<MigratedDatabase> {
+  const database = await createTestDatabase(mysqlUrl)
   const dataSource = await createDataSource(database.target)
   await dataSource.initialize()
   await dataSource.runMigrations({ transaction: 'each' })
