@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm'
 import { OutboxMessageSchema, type OutboxMessage } from '../domain/entities/index.js'
+import { retryOnDeadlock } from '../db/retry-on-deadlock.js'
 import { isMysql, sqlInstant } from './sql-instant.js'
 
 export interface ClaimOptions {
@@ -22,14 +23,14 @@ export async function claimDue(dataSource: DataSource, options: ClaimOptions): P
   const urgent = options.urgentOnly ? ' AND urgent = 1' : ''
   const due = `status = 'pending' AND next_attempt_at <= ?${urgent} ORDER BY next_attempt_at, id LIMIT ${Number(options.limit)}`
   if (isMysql(dataSource)) {
-    await dataSource.transaction(async (manager) => {
+    await retryOnDeadlock(() => dataSource.transaction(async (manager) => {
       const rows = (await manager.query(`SELECT id FROM outbox_message WHERE ${due} FOR UPDATE SKIP LOCKED`, [now])) as { id: number }[]
       if (rows.length === 0) return
       await manager.query(
         `UPDATE outbox_message SET status = 'sending', claimed_by = ?, claimed_at = ? WHERE id IN (${rows.map(() => '?').join(', ')})`,
         [options.claimToken, now, ...rows.map((r) => r.id)],
       )
-    })
+    }))
   } else {
     await dataSource.query(
       `UPDATE outbox_message SET status = 'sending', claimed_by = ?, claimed_at = ? WHERE id IN (SELECT id FROM outbox_message WHERE ${due})`,
@@ -42,10 +43,20 @@ export async function claimDue(dataSource: DataSource, options: ClaimOptions): P
   })
 }
 
-/** Rows left `sending` by a worker that died are pending again after the claim timeout. */
+/**
+ * Rows left `sending` by a worker that died are pending again after the claim timeout. The
+ * stale rows are found by a plain read and updated by id: an UPDATE over the `sending` range
+ * would lock the rows other workers hold (and the gaps between them) and deadlock with their
+ * claims (seen with two workers on MariaDB).
+ */
 export async function reclaimStale(dataSource: DataSource, claimedBefore: Date): Promise<void> {
-  await dataSource.query(
-    "UPDATE outbox_message SET status = 'pending', claimed_by = NULL, claimed_at = NULL WHERE status = 'sending' AND claimed_at < ?",
-    [sqlInstant(dataSource, claimedBefore)],
+  const before = sqlInstant(dataSource, claimedBefore)
+  const stale = (await dataSource.query("SELECT id FROM outbox_message WHERE status = 'sending' AND claimed_at < ?", [before])) as { id: number }[]
+  if (stale.length === 0) return
+  await retryOnDeadlock(() =>
+    dataSource.query(
+      `UPDATE outbox_message SET status = 'pending', claimed_by = NULL, claimed_at = NULL WHERE id IN (${stale.map(() => '?').join(', ')}) AND status = 'sending' AND claimed_at < ?`,
+      [...stale.map((r) => r.id), before],
+    ),
   )
 }
