@@ -1,29 +1,54 @@
 /**
- * One reminder sweep over a province-sized campaign — UNITS (5,000) units, four people each
- * (20,000), ITEMS (200,000) ledger items with a realistic spread of due dates and states — on
- * SQLite and (with BENCH_MYSQL_URL) MariaDB/MySQL: sweep time, peak memory (RSS), and in the same
- * run the floor: in raw SQL, the one indexed query that finds the due and overdue items plus one
- * multi-row insert of as many outbox rows as the sweep wrote.
+ * The reminder sweep over a province-sized campaign — UNITS (5,000) units, four people each
+ * (20,000), ITEMS (200,000) ledger items with a seeded random spread of due dates (August to
+ * December) and states (most past ones closed, about a third still open: overdue) — on SQLite
+ * and (with BENCH_MYSQL_URL) MariaDB/MySQL.
+ *
+ * Two sweeps are timed, each in a fresh process (so its peak RSS, read from the kernel, is the
+ * sweep's own and not the seeding's): the first after the import, which alerts every overdue
+ * item at once, and the next working day's, the steady state. For each, in the same run, the
+ * floor: in raw SQL, the one indexed query that finds the due and overdue items plus one
+ * multi-row insert of as many outbox rows as the sweep wrote; and the ratio to it.
  *
  *   npm run bench:sweep
  *   BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306/test npm run bench:sweep
  *
+ * To profile one sweep: `npx tsx bench/reminder-sweep.ts seed sqlite:/tmp/p.sqlite`, then
+ * `node --import tsx --cpu-prof bench/reminder-sweep.ts sweep sqlite:/tmp/p.sqlite 2015-10-15`.
+ *
  * Prints figures; asserts nothing.
  */
+import { fork } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
 import type { DataSource } from 'typeorm'
+import { createDataSource } from '../src/db/create-data-source.js'
+import { parseDatabaseUrl } from '../src/db/database-url.js'
 import { createCampaign } from '../src/domain/campaign/create-campaign.js'
-import { CampaignUnitSchema, LedgerItemSchema, OutboxMessageSchema, PersonSchema, ProblemCategorySchema, RoleAssignmentSchema, UnitSchema } from '../src/domain/entities/index.js'
+import { CampaignUnitSchema, LedgerItemSchema, PersonSchema, ProblemCategorySchema, RoleAssignmentSchema, UnitSchema } from '../src/domain/entities/index.js'
 import { DEFAULT_PLAN, loadPlan } from '../src/domain/plan/load-plan.js'
+import { isMysql } from '../src/delivery/sql-instant.js'
 import { runSweep } from '../src/reminders/run-sweep.js'
 import { addDays } from '../src/time/calendar-date.js'
 import { createMigratedDatabase } from '../test/helpers/test-database.js'
 
 const UNITS = Number(process.env.UNITS ?? 5000)
 const ITEMS = Number(process.env.ITEMS ?? 200_000)
-const TODAY = '2015-10-15'
-const NOW = new Date(`${TODAY}T09:05:00+08:00`)
-const STATUSES = ['open', 'in_progress', 'in_progress', 'in_progress', 'rectified', 'closed', 'closed', 'closed'] as const
+const DAYS = [
+  { label: 'first sweep after the import', today: '2015-10-15' },
+  { label: 'next working day', today: '2015-10-16' },
+]
+const at = (today: string) => new Date(`${today}T09:05:00+08:00`)
+
+/** mulberry32: the same "random" campaign on every run. */
+function random(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
 
 async function bulk<T extends object>(ds: DataSource, schema: Parameters<DataSource['getRepository']>[0], rows: T[], size = 1000) {
   for (let i = 0; i < rows.length; i += size) {
@@ -31,42 +56,128 @@ async function bulk<T extends object>(ds: DataSource, schema: Parameters<DataSou
   }
 }
 
+function itemStatus(pastDue: boolean, r: number): string {
+  // Past due: 60% closed, 10% rectified awaiting verification, 30% still open (overdue).
+  if (pastDue) return r < 0.6 ? 'closed' : r < 0.7 ? 'rectified' : r < 0.9 ? 'in_progress' : 'open'
+  return r < 0.05 ? 'closed' : r < 0.15 ? 'rectified' : r < 0.65 ? 'in_progress' : 'open'
+}
+
 async function seed(ds: DataSource) {
+  const rand = random(20150701)
   const { campaign } = await ds.transaction((m) => createCampaign(m, loadPlan(DEFAULT_PLAN), '2015-07-01'))
   const categories = (await ds.getRepository(ProblemCategorySchema).findBy({ campaignId: campaign.id })).map((c) => c.id)
-  await ds.transaction(async (m) => {
-    await bulk(m.connection, UnitSchema, Array.from({ length: UNITS }, (_, i) => ({ name: `单位${i}`, kind: 'town', parentId: null })))
-  })
+  await bulk(ds, UnitSchema, Array.from({ length: UNITS }, (_, i) => ({ name: `单位${i}`, kind: 'town', parentId: null })))
   const firstUnit = (await ds.getRepository(UnitSchema).findOneByOrFail({ name: '单位0' })).id
+  // Per unit: its head, the leader in charge, the liaison, and a member of staff.
   const roles = ['unit_head', 'leader', 'liaison', 'staff'] as const
   await bulk(ds, PersonSchema, Array.from({ length: UNITS * 4 }, (_, i) => ({ userid: `p${i}`, name: `人员${i}`, unitId: firstUnit + Math.floor(i / 4), title: null, mobile: null })))
   const firstPerson = (await ds.getRepository(PersonSchema).findOneByOrFail({ userid: 'p0' })).id
   await bulk(ds, RoleAssignmentSchema, Array.from({ length: UNITS * 4 }, (_, i) => ({ personId: firstPerson + i, role: roles[i % 4], unitId: firstUnit + Math.floor(i / 4) })))
   await bulk(ds, CampaignUnitSchema, Array.from({ length: UNITS }, (_, i) => ({ campaignId: campaign.id, unitId: firstUnit + i, role: 'participant' })))
-  await bulk(
-    ds,
-    LedgerItemSchema,
-    Array.from({ length: ITEMS }, (_, n) => {
-      const unit = n % UNITS
-      // Due dates from August to December; most of the past ones closed, as mid-campaign.
-      const due = addDays('2015-08-01', (n * 7919) % 150)
-      const status = due < TODAY && n % 3 !== 0 ? 'closed' : STATUSES[n % STATUSES.length]!
-      return {
-        campaignId: campaign.id,
-        unitId: firstUnit + unit,
-        categoryId: categories[n % categories.length]!,
-        problem: `问题${n}：工作拖延应付，重点工作推进慢`,
-        measures: '整改措施',
-        target: '整治目标',
-        dueDate: due,
-        originalDueDate: due,
-        responsibleLeaderId: firstPerson + unit * 4 + 1,
-        responsiblePersonId: firstPerson + unit * 4 + 3,
-        status,
-        progress: (n * 13) % 100,
-      }
-    }),
-  )
+  const items = Array.from({ length: ITEMS }, (_, n) => {
+    const unit = n % UNITS
+    const due = addDays('2015-08-01', Math.floor(rand() * 150))
+    return {
+      campaignId: campaign.id,
+      unitId: firstUnit + unit,
+      categoryId: categories[Math.floor(rand() * categories.length)]!,
+      problem: `问题${n}：工作拖延应付，重点工作推进慢`,
+      measures: '整改措施',
+      target: '整治目标',
+      dueDate: due,
+      originalDueDate: due,
+      responsibleLeaderId: firstPerson + unit * 4 + 1,
+      // The leader, the liaison or the member of staff.
+      responsiblePersonId: firstPerson + unit * 4 + 1 + Math.floor(rand() * 3),
+      status: itemStatus(due < DAYS[0]!.today, rand()),
+      progress: Math.floor(rand() * 100),
+    }
+  })
+  await bulk(ds, LedgerItemSchema, items)
+  const overdue = items.filter((i) => i.dueDate < DAYS[0]!.today && (i.status === 'open' || i.status === 'in_progress')).length
+  return { overdue }
+}
+
+async function analyze(ds: DataSource) {
+  await ds.query(isMysql(ds) ? 'ANALYZE TABLE ledger_item, reminder_sent, person, role_assignment, outbox_message' : 'ANALYZE')
+}
+
+interface SweepFigures {
+  seconds: number
+  planSeconds: number
+  writeSeconds: number
+  written: number
+  messages: number
+  /** Peak resident set of the sweeping process, from the kernel (MB). */
+  peakMb: number
+  /** Its resident set just before the sweep: modules loaded, database open (MB). */
+  beforeMb: number
+}
+
+/** In the child: one sweep at `today` on the database at `url`; prints its figures as JSON. */
+async function sweepInThisProcess(url: string, today: string): Promise<void> {
+  const target = parseDatabaseUrl(url)
+  if ('problem' in target) throw new Error(target.problem)
+  const ds = await createDataSource(target)
+  await ds.initialize()
+  const beforeMb = process.memoryUsage().rss / 2 ** 20
+  const start = performance.now()
+  const result = await runSweep(ds, at(today))
+  const seconds = (performance.now() - start) / 1000
+  const figures: SweepFigures = {
+    seconds,
+    planSeconds: result.timings.planMs / 1000,
+    writeSeconds: result.timings.writeMs / 1000,
+    written: result.written,
+    messages: result.messages.length,
+    peakMb: process.resourceUsage().maxRSS / 1024,
+    beforeMb,
+  }
+  await ds.destroy()
+  if (process.send) process.send(figures)
+  else console.log(JSON.stringify(figures))
+}
+
+/** Seeds an empty database at `url` (migrating it first), for profiling one sweep at a time. */
+async function seedOnly(url: string): Promise<void> {
+  const target = parseDatabaseUrl(url)
+  if ('problem' in target) throw new Error(target.problem)
+  const ds = await createDataSource(target)
+  await ds.initialize()
+  await ds.runMigrations({ transaction: 'each' })
+  console.log(await seed(ds))
+  await analyze(ds)
+  await ds.destroy()
+}
+
+function sweepInChild(url: string, today: string): Promise<SweepFigures> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['sweep', url, today], { stdio: 'inherit' })
+    let figures: SweepFigures | undefined
+    child.on('message', (m) => (figures = m as SweepFigures))
+    child.on('error', reject)
+    child.on('exit', (code) => (figures ? resolve(figures) : reject(new Error(`sweep process exited with ${code}`))))
+  })
+}
+
+/** The floor for a sweep that wrote `rows` outbox rows: the due/overdue query and one multi-row insert, then removed. */
+async function floor(ds: DataSource, today: string, rows: number): Promise<number> {
+  const start = performance.now()
+  await ds.query("SELECT id, unit_id, responsible_person_id, responsible_leader_id, due_date FROM ledger_item WHERE status IN ('open', 'in_progress') AND due_date <= ?", [addDays(today, 5)])
+  const payload = JSON.stringify({ msgtype: 'markdown', markdown: { content: '专项治理提醒'.repeat(20) } })
+  const next = isMysql(ds) ? at(today) : at(today).toISOString().replace('T', ' ').replace('Z', '')
+  await ds.transaction(async (m) => {
+    for (let i = 0; i < rows; i += 1000) {
+      const chunk = Array.from({ length: Math.min(1000, rows - i) }, (_, k) => [`floor:${i + k}`, 'app', '{"touser":["p1"]}', 'markdown', payload, 'pending', 0, 0, next])
+      await m.query(
+        `INSERT INTO outbox_message (dedupe_key, channel, recipients, msg_type, payload, status, urgent, attempts, next_attempt_at) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        chunk.flat(),
+      )
+    }
+  })
+  const seconds = (performance.now() - start) / 1000
+  await ds.query("DELETE FROM outbox_message WHERE dedupe_key LIKE 'floor:%'")
+  return seconds
 }
 
 async function bench(label: string, mysqlUrl?: string) {
@@ -74,47 +185,31 @@ async function bench(label: string, mysqlUrl?: string) {
   const ds = database.dataSource
   try {
     const seedStart = performance.now()
-    await seed(ds)
-    const seedSeconds = (performance.now() - seedStart) / 1000
-    if (mysqlUrl) await ds.query('ANALYZE TABLE ledger_item, reminder_sent, person, role_assignment')
-    else await ds.query('ANALYZE')
-    let peak = process.memoryUsage().rss
-    const heapBefore = process.memoryUsage().heapUsed
-    let heapPeak = heapBefore
-    const sampler = setInterval(() => {
-      const usage = process.memoryUsage()
-      peak = Math.max(peak, usage.rss)
-      heapPeak = Math.max(heapPeak, usage.heapUsed)
-    }, 20)
-    const start = performance.now()
-    const result = await runSweep(ds, NOW)
-    const sweepSeconds = (performance.now() - start) / 1000
-    clearInterval(sampler)
-    const rows = await ds.getRepository(OutboxMessageSchema).count()
-
-    // The floor: the indexed query for due and overdue items, and one multi-row insert of as many outbox rows.
-    const floorStart = performance.now()
-    await ds.query("SELECT id, unit_id, responsible_person_id, responsible_leader_id, due_date FROM ledger_item WHERE status IN ('open', 'in_progress') AND due_date <= ?", ['2015-10-20'])
-    const payload = JSON.stringify({ msgtype: 'markdown', markdown: { content: '专项治理提醒'.repeat(20) } })
-    const at = mysqlUrl ? NOW : NOW.toISOString().replace('T', ' ').replace('Z', '')
-    for (let i = 0; i < rows; i += 1000) {
-      const chunk = Array.from({ length: Math.min(1000, rows - i) }, (_, k) => [`floor:${i + k}`, 'app', '{"touser":["p1"]}', 'markdown', payload, 'pending', 0, 0, at])
-      await ds.query(
-        `INSERT INTO outbox_message (dedupe_key, channel, recipients, msg_type, payload, status, urgent, attempts, next_attempt_at) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-        chunk.flat(),
+    const { overdue } = await seed(ds)
+    await analyze(ds)
+    console.log(`${label}: ${UNITS} units, ${UNITS * 4} people, ${ITEMS} items (${overdue} overdue on ${DAYS[0]!.today}) seeded in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`)
+    if (!mysqlUrl) await ds.destroy() // the sweeping process opens the file itself
+    for (const day of DAYS) {
+      const sweep = await sweepInChild(database.url, day.today)
+      if (!ds.isInitialized) await ds.initialize()
+      const floorSeconds = await floor(ds, day.today, sweep.written)
+      if (!mysqlUrl) await ds.destroy()
+      console.log(
+        `  ${day.label} (${day.today}): sweep ${sweep.seconds.toFixed(2)} s (deciding ${sweep.planSeconds.toFixed(2)} s, writing ${sweep.writeSeconds.toFixed(2)} s), ` +
+          `${sweep.messages} messages in ${sweep.written} outbox rows; peak RSS ${sweep.peakMb.toFixed(0)} MB (${sweep.beforeMb.toFixed(0)} MB before the sweep); ` +
+          `floor ${floorSeconds.toFixed(2)} s; ratio to the floor ${(sweep.seconds / floorSeconds).toFixed(1)}`,
       )
     }
-    const floorSeconds = (performance.now() - floorStart) / 1000
-    console.log(
-      `${label}: ${UNITS} units, ${UNITS * 4} people, ${ITEMS} items seeded in ${seedSeconds.toFixed(1)} s; ` +
-        `sweep ${sweepSeconds.toFixed(2)} s (deciding ${(result.timings.planMs / 1000).toFixed(2)} s, writing ${(result.timings.writeMs / 1000).toFixed(2)} s) wrote ${result.written} outbox rows (${result.messages.length} messages); ` +
-        `peak RSS ${(peak / 2 ** 20).toFixed(0)} MB (the process, seeding included), peak heap growth during the sweep ${((heapPeak - heapBefore) / 2 ** 20).toFixed(0)} MB; ` +
-        `floor ${floorSeconds.toFixed(2)} s; ratio to the floor ${(sweepSeconds / floorSeconds).toFixed(1)}`,
-    )
   } finally {
     await database.close()
   }
 }
 
-await bench('SQLite')
-if (process.env.BENCH_MYSQL_URL) await bench('MariaDB/MySQL', process.env.BENCH_MYSQL_URL)
+if (process.argv[2] === 'sweep') {
+  await sweepInThisProcess(process.argv[3]!, process.argv[4]!)
+} else if (process.argv[2] === 'seed') {
+  await seedOnly(process.argv[3]!)
+} else {
+  await bench('SQLite')
+  if (process.env.BENCH_MYSQL_URL) await bench('MariaDB/MySQL', process.env.BENCH_MYSQL_URL)
+}

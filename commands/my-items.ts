@@ -1,6 +1,6 @@
 import { Brackets } from 'typeorm'
 import { defineCommand } from '../src/bot/define-command.js'
-import { LedgerItemSchema, UnitSchema } from '../src/domain/entities/index.js'
+import { LedgerItemSchema } from '../src/domain/entities/index.js'
 import { byUrgency, itemLine } from '../src/domain/ledger/format-item.js'
 import { isVerifier, unitsActedFor } from '../src/domain/ledger/ledger-access.js'
 import { findUnitByName } from '../src/domain/roster/find-unit.js'

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
 import { createDataSource } from '../src/db/create-data-source.js'
 import { CampaignSchema, PhaseTaskSchema } from '../src/domain/entities/index.js'
+import { migrations } from '../migrations/index.js'
 import { spawnService } from './helpers/service-process.js'
 import { createTestDatabase, dialect, type TestDatabase } from './helpers/test-database.js'
 
@@ -25,13 +26,13 @@ describe(`the command line on ${dialect}`, () => {
   it('runs and reverts migrations through ormconfig.ts with the typeorm CLI', async () => {
     const up = await run('node_modules/typeorm/cli.js', 'migration:run', '-d', 'ormconfig.ts')
     expect(up.code).toBe(0)
-    expect(up.output).toContain('Migration PersonLeave1764666000000 has been executed successfully')
+    expect(up.output).toContain('Migration ItemReminder1764752400000 has been executed successfully')
     ds = await createDataSource(database.target)
     await ds.initialize()
-    expect(await applied()).toBe(7)
+    expect(await applied()).toBe(migrations.length)
     const down = await run('node_modules/typeorm/cli.js', 'migration:revert', '-d', 'ormconfig.ts')
     expect(down.code).toBe(0)
-    expect(await applied()).toBe(6)
+    expect(await applied()).toBe(migrations.length - 1)
   })
 
   it('creates a campaign from the built-in plan once, however often it is run', async () => {

@@ -22,6 +22,7 @@ import {
   ProblemCategorySchema,
   ProgressUpdateSchema,
   ReminderSentSchema,
+  ItemReminderSchema,
   RoleAssignmentSchema,
   TaskSubmissionSchema,
   UnitSchema,
@@ -48,7 +49,7 @@ describe(`every entity round-trips on ${dialect}`, () => {
 
   async function roundTrip<T extends ObjectLiteral>(schema: EntitySchema<T>, values: Partial<T>): Promise<T> {
     const saved = await ds.getRepository(schema).save(values as T)
-    const loaded = await ds.getRepository(schema).findOneByOrFail({ id: (saved as unknown as { id: number }).id } as never)
+    const loaded = await ds.getRepository(schema).findOneByOrFail(ds.getRepository(schema).metadata.getEntityIdMap(saved) as never)
     expect(loaded).toMatchObject(values as object)
     covered.add(schema.options.name)
     return loaded
@@ -218,7 +219,8 @@ describe(`every entity round-trips on ${dialect}`, () => {
       acknowledgedAt: AT,
       remindedAt: null,
     })
-    await roundTrip(ReminderSentSchema, { subject: `item:${item.id}`, stage: 'overdue-1', sentOn: '2015-09-01' })
+    await roundTrip(ReminderSentSchema, { subject: `task:1:unit:${unit.id}`, stage: 'due-7', sentOn: '2015-09-01' })
+    await roundTrip(ItemReminderSchema, { ledgerItemId: item.id, dueDate: '2015-08-31', stage: -3, sentOn: '2015-08-26' })
     await roundTrip(InboundMessageSchema, {
       dedupeKey: 'msg:4561255354251345929',
       msgId: '4561255354251345929',

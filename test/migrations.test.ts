@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
 import { createDataSource } from '../src/db/create-data-source.js'
 import { entities } from '../src/domain/entities/index.js'
+import { seedLedger } from './helpers/ledger-fixture.js'
 import { createTestDatabase, dialect, type TestDatabase } from './helpers/test-database.js'
 
 const TABLES = [
@@ -14,6 +15,7 @@ const TABLES = [
   'extension_request',
   'inbound_message',
   'inspection',
+  'item_reminder',
   'ledger_item',
   'meeting',
   'monthly_report',
@@ -84,5 +86,34 @@ describe(`migrations on ${dialect}`, () => {
     expect(await tableNames(dataSource)).toEqual(TABLES)
     expect(await dataSource.showMigrations()).toBe(false)
     expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([])
+  })
+
+  it('carries the item stages already sent from reminder_sent to item_reminder, and back on revert', async () => {
+    const stagesOf = async (subject: string) =>
+      ((await dataSource.query('SELECT stage FROM reminder_sent WHERE subject = ? ORDER BY stage', [subject])) as { stage: string }[]).map((r) => r.stage)
+    await dataSource.undoLastMigration({ transaction: 'each' })
+    const { items } = await seedLedger(dataSource)
+    const sent = [
+      [`item:${items.overdue}`, 'overdue-1'],
+      [`item:${items.overdue}`, 'escalate-3'],
+      [`item:${items.soon}`, 'due-3'],
+      ['item:999999', 'overdue-1'],
+      ['task:1:unit:1', 'due-7'],
+    ]
+    for (const [subject, stage] of sent) await dataSource.query('INSERT INTO reminder_sent (subject, stage, sent_on) VALUES (?, ?, ?)', [subject, stage, '2015-09-01'])
+    await dataSource.runMigrations({ transaction: 'each' })
+    const reached = (await dataSource.query('SELECT ledger_item_id, stage, sent_on FROM item_reminder ORDER BY ledger_item_id')) as { ledger_item_id: number; stage: number; sent_on: string }[]
+    // The furthest stage of each item that still exists; the item that is gone is dropped.
+    expect(reached.map((r) => [Number(r.ledger_item_id), Number(r.stage), String(r.sent_on).slice(0, 10)])).toEqual([
+      [items.overdue, 3, '2015-09-01'],
+      [items.soon, -3, '2015-09-01'],
+    ])
+    expect(((await dataSource.query('SELECT subject FROM reminder_sent')) as { subject: string }[]).map((r) => r.subject)).toEqual(['task:1:unit:1'])
+
+    await dataSource.undoLastMigration({ transaction: 'each' })
+    expect(await stagesOf(`item:${items.overdue}`)).toEqual(expect.arrayContaining(['overdue-1', 'escalate-3']))
+    expect(await stagesOf(`item:${items.overdue}`)).not.toContain('escalate-7')
+    expect(await stagesOf(`item:${items.soon}`)).toEqual(['due-3'])
+    await dataSource.runMigrations({ transaction: 'each' })
   })
 })

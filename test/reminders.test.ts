@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
-import { LedgerItemSchema, MonthlyReportSchema, OutboxMessageSchema, ReminderSentSchema, TaskSubmissionSchema } from '../src/domain/entities/index.js'
+import { ItemReminderSchema, LedgerItemSchema, MonthlyReportSchema, OutboxMessageSchema, ReminderSentSchema, TaskSubmissionSchema } from '../src/domain/entities/index.js'
 import { runSweep } from '../src/reminders/run-sweep.js'
 import { chatAs, seedLedger } from './helpers/ledger-fixture.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
@@ -70,6 +70,7 @@ describe(`the reminder sweep on ${dialect}`, () => {
     expect(dry.messages.length).toBeGreaterThan(0)
     expect(await ds.getRepository(OutboxMessageSchema).count()).toBe(0)
     expect(await ds.getRepository(ReminderSentSchema).count()).toBe(0)
+    expect(await ds.getRepository(ItemReminderSchema).count()).toBe(0)
     const first = await runSweep(ds, at('2015-08-31'))
     const again = await runSweep(ds, at('2015-08-31'))
     expect(again.written).toBe(0)
@@ -135,10 +136,10 @@ describe(`the reminder sweep on ${dialect}`, () => {
     const result = await runSweep(ds, at('2015-09-10'))
     expect(messagesTo(result, 'zhaolei')[0]).toContain('🔴 已逾期')
     expect(messagesTo(result, 'wangjian')[0]).toContain('逾期超过 7 个工作日、升级至组织部 1 项')
-    const stages = (await ds.getRepository(ReminderSentSchema).find()).map((s) => `${s.subject}/${s.stage}`).sort()
-    expect(stages).toContain('item:1/overdue-1')
-    expect(stages).toContain('item:1/escalate-7')
-    expect(stages.filter((s) => s.startsWith('item:2'))).toEqual(['item:2/overdue-1'])
+    // Each item keeps its furthest stage, in working days from its due date: #1 reached the
+    // 组织部 escalation (7), #2 its overdue alert (1).
+    const reached = Object.fromEntries((await ds.getRepository(ItemReminderSchema).find()).map((r) => [r.ledgerItemId, r.stage]))
+    expect(reached).toEqual({ 1: 7, 2: 1 })
     expect((await runSweep(ds, at('2015-09-11'))).messages.filter((m) => m.content.includes('升级至组织部'))).toEqual([])
   })
 
@@ -212,15 +213,68 @@ describe.runIf(dialect === 'mysql')('two sweeps at once on MariaDB', () => {
     const other = await createDataSource(db.target)
     await other.initialize()
     try {
-      const [a, b] = await Promise.all([runSweep(db.dataSource, at('2015-08-31')), runSweep(other, at('2015-08-31'))])
-      const rows = await db.dataSource.getRepository(OutboxMessageSchema).count()
-      expect(a.messages.length).toBe(b.messages.length)
-      // Each counts what it meant to write; together the table holds each message once.
-      expect(rows).toBe(Math.max(a.written, b.written))
-      expect(new Set((await db.dataSource.getRepository(OutboxMessageSchema).find()).map((r) => r.dedupeKey)).size).toBe(rows)
-      expect(rows).toBeGreaterThanOrEqual(a.messages.length)
+      for (let round = 0; round < 3; round++) {
+        for (const table of ['outbox_message', 'item_reminder', 'reminder_sent']) await db.dataSource.query(`DELETE FROM ${table}`)
+        const [a, b] = await Promise.all([runSweep(db.dataSource, at('2015-08-31')), runSweep(other, at('2015-08-31'))])
+        const rows = await db.dataSource.getRepository(OutboxMessageSchema).find()
+        expect(a.messages.length + b.messages.length).toBeGreaterThan(0)
+        // Each counts what it meant to write; together the table holds each message once.
+        expect(rows.length).toBe(Math.max(a.written, b.written))
+        expect(new Set(rows.map((r) => r.dedupeKey)).size).toBe(rows.length)
+        // One digest per person, whichever sweep wrote it.
+        const people = rows.filter((r) => r.dedupeKey.startsWith('digest:') && !r.dedupeKey.includes('#')).map((r) => r.dedupeKey.split(':')[1])
+        expect(new Set(people).size, `round ${round}`).toBe(people.length)
+      }
     } finally {
       await other.destroy()
     }
   })
+
+  it('plans as of one moment: a sweep whose reads straddle the other’s commit sends nothing again', async () => {
+    // B reads the items before A commits and the phase tasks after. Planned from two moments,
+    // B once saw the items unsent and the deliverables sent, and wrote the same people a second
+    // digest under another key (1 run of the whole suite in 3).
+    for (const table of ['outbox_message', 'item_reminder', 'reminder_sent']) await db.dataSource.query(`DELETE FROM ${table}`)
+    const { createDataSource } = await import('../src/db/create-data-source.js')
+    const a = await createDataSource(db.target)
+    const b = await createDataSource(db.target)
+    await Promise.all([a.initialize(), b.initialize()])
+    let bReadItems!: () => void
+    let aCommitted!: () => void
+    const itemsRead = new Promise<void>((resolve) => (bReadItems = resolve))
+    const committed = new Promise<void>((resolve) => (aCommitted = resolve))
+    intercept(a, async (sql, run) => {
+      if (sql !== 'COMMIT') return run()
+      await itemsRead
+      const result = await run()
+      aCommitted()
+      return result
+    })
+    intercept(b, async (sql, run) => {
+      if (sql.includes('phase_task')) await committed
+      const result = await run()
+      if (sql.includes('LEFT JOIN item_reminder')) bReadItems()
+      return result
+    })
+    try {
+      const [first, second] = await Promise.all([runSweep(a, at('2015-08-31')), runSweep(b, at('2015-08-31'))])
+      const rows = await db.dataSource.getRepository(OutboxMessageSchema).find()
+      expect(first.written).toBeGreaterThan(0)
+      expect(second.messages.map((m) => m.dedupeKey).sort()).toEqual(first.messages.map((m) => m.dedupeKey).sort())
+      expect(rows.length).toBe(first.written)
+    } finally {
+      await Promise.all([a.destroy(), b.destroy()])
+    }
+  })
 })
+
+/** Lets a test hold a data source's statements back (real statements, on the real server). */
+function intercept(ds: DataSource, around: (sql: string, run: () => Promise<unknown>) => Promise<unknown>): void {
+  const create = ds.driver.createQueryRunner.bind(ds.driver)
+  ds.driver.createQueryRunner = (mode) => {
+    const runner = create(mode)
+    const query = runner.query.bind(runner)
+    runner.query = ((sql: string, parameters?: unknown[], structured?: boolean) => around(sql, () => query(sql, parameters, structured as never))) as typeof runner.query
+    return runner
+  }
+}

@@ -1,5 +1,5 @@
 import type { EntityManager, EntitySchema, ObjectLiteral } from 'typeorm'
-import { isMysql } from '../delivery/sql-instant.js'
+import { isMysql, sqlInstant } from '../delivery/sql-instant.js'
 
 /**
  * INSERT that does nothing when a unique key exists already — and only then: other errors still
@@ -25,14 +25,33 @@ export async function insertIgnoringDuplicate<T extends ObjectLiteral>(
   return Number(n)
 }
 
-/** The same for many rows in one statement (rows whose key exists are skipped). */
-export async function insertManyIgnoringDuplicates<T extends ObjectLiteral>(
+/**
+ * The same for many rows, in plain multi-row SQL: `rows` are arrays of values in the order of
+ * `columns` (a sweep writes twenty thousand digests; TypeORM's builder would spend longer
+ * preparing the statements than the database takes to run them). Rows whose key exists are
+ * skipped. Booleans and instants are bound as each database stores them.
+ */
+export async function insertManyIgnoringDuplicates(
   manager: EntityManager,
-  schema: EntitySchema<T>,
-  rows: Partial<T>[],
+  table: string,
+  columns: readonly string[],
+  rows: readonly (readonly unknown[])[],
   keyColumn: string,
 ): Promise<void> {
-  if (rows.length === 0) return
-  const insert = manager.createQueryBuilder().insert().into(schema).values(rows as T[]).updateEntity(false)
-  await (isMysql(manager) ? insert.orUpdate([keyColumn], [keyColumn]) : insert.orIgnore()).execute()
+  const mysql = isMysql(manager)
+  const instants = new Map<Date, unknown>() // the rows of one call mostly share an instant or two
+  const instant = (value: Date) => {
+    let bound = instants.get(value)
+    if (bound === undefined) instants.set(value, (bound = sqlInstant(manager, value)))
+    return bound
+  }
+  const bind = (value: unknown) => (typeof value === 'boolean' ? (value ? 1 : 0) : value instanceof Date ? instant(value) : value)
+  const row = `(${columns.map(() => '?').join(', ')})`
+  const ignore = mysql ? ` ON DUPLICATE KEY UPDATE ${keyColumn} = ${keyColumn}` : ' ON CONFLICT DO NOTHING'
+  // Under SQLite's limit of 32,766 bound values per statement.
+  const size = Math.max(1, Math.floor(10_000 / columns.length))
+  for (let i = 0; i < rows.length; i += size) {
+    const chunk = rows.slice(i, i + size)
+    await manager.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => row).join(', ')}${ignore}`, chunk.flatMap((r) => r.map(bind)))
+  }
 }

@@ -1,5 +1,5 @@
-import { In, type EntityManager } from 'typeorm'
-import { OutboxMessageSchema, PersonSchema, type OutboxChannel, type OutboxMessage } from '../domain/entities/index.js'
+import type { EntityManager } from 'typeorm'
+import { OutboxMessageSchema, type OutboxChannel, type OutboxMessage } from '../domain/entities/index.js'
 import { insertIgnoringDuplicate, insertManyIgnoringDuplicates } from '../db/insert-ignoring-duplicate.js'
 import { fitToLimits, toPlainText, type AppMessage, type RobotMessage } from '../wecom/messages.js'
 
@@ -77,14 +77,12 @@ async function planRows(manager: EntityManager, outgoing: OutgoingMessage, known
   return renumber(dedupeKey, rows)
 }
 
-/** Which of these members use WeCom through WeChat (they get plain text). */
+/** Which of these members use WeCom through WeChat (they get plain text): few, so all of them are read once. */
 async function wechatPluginUsers(manager: EntityManager, users: readonly string[]): Promise<Set<string>> {
-  const found = new Set<string>()
-  for (let i = 0; i < users.length; i += 500) {
-    const chunk = users.slice(i, i + 500)
-    for (const p of await manager.find(PersonSchema, { select: { userid: true }, where: { userid: In(chunk), viaWechat: true } })) found.add(p.userid)
-  }
-  return found
+  if (users.length === 0) return new Set()
+  const plugin = (await manager.query('SELECT userid FROM person WHERE via_wechat = ?', [true])) as { userid: string }[]
+  const wanted = new Set(users)
+  return new Set(plugin.map((p) => p.userid.toLowerCase()).filter((u) => wanted.has(u)))
 }
 
 /**
@@ -98,21 +96,28 @@ export async function enqueueMany(manager: EntityManager, outgoing: readonly Out
   const plain = await wechatPluginUsers(manager, users)
   const keys = outgoing.map((o) => o.dedupeKey)
   const existing = new Set<string>()
-  for (let i = 0; i < keys.length; i += 500) {
-    const rows = await manager.find(OutboxMessageSchema, { select: { dedupeKey: true }, where: { dedupeKey: In(keys.slice(i, i + 500)) } })
-    for (const row of rows) existing.add(row.dedupeKey)
+  for (let i = 0; i < keys.length; i += 1000) {
+    const chunk = keys.slice(i, i + 1000)
+    const rows = (await manager.query(`SELECT dedupe_key FROM outbox_message WHERE dedupe_key IN (${chunk.map(() => '?').join(', ')})`, chunk)) as { dedupe_key: string }[]
+    for (const row of rows) existing.add(row.dedupe_key)
   }
-  const values: Partial<OutboxMessage>[] = []
+  const values: unknown[][] = []
   const written = new Set<string>()
   for (const message of outgoing) {
     checkKey(message.dedupeKey)
     if (existing.has(message.dedupeKey)) continue
     written.add(message.dedupeKey)
-    for (const row of await planRows(manager, message, plain)) values.push(rowValues(row, message, now))
+    for (const row of await planRows(manager, message, plain)) {
+      const v = rowValues(row, message, now)
+      values.push([v.dedupeKey, v.channel, v.recipients, v.msgType, v.payload, v.status, v.urgent, v.attempts, v.nextAttemptAt, now])
+    }
   }
-  for (let i = 0; i < values.length; i += 200) await insertManyIgnoringDuplicates(manager, OutboxMessageSchema, values.slice(i, i + 200), 'dedupe_key')
+  await insertManyIgnoringDuplicates(manager, 'outbox_message', OUTBOX_COLUMNS, values, 'dedupe_key')
   return { rows: values.length, keys: written }
 }
+
+/** The columns of rowValues(), in order, and created_at. */
+const OUTBOX_COLUMNS = ['dedupe_key', 'channel', 'recipients', 'msg_type', 'payload', 'status', 'urgent', 'attempts', 'next_attempt_at', 'created_at'] as const
 
 function checkKey(key: string): void {
   if (key.length > MAX_KEY_LENGTH) throw new Error(`dedupe key longer than ${MAX_KEY_LENGTH}: ${key}`)

@@ -1,14 +1,11 @@
-import { In, IsNull, LessThanOrEqual, MoreThanOrEqual, type DataSource } from 'typeorm'
+import { In, IsNull, LessThanOrEqual, MoreThanOrEqual, type EntityManager } from 'typeorm'
 import { currentCampaign } from '../domain/campaign/current-campaign.js'
 import {
-  CampaignUnitSchema,
   ExtensionRequestSchema,
   LedgerItemSchema,
   MonthlyReportSchema,
   PersonLeaveSchema,
-  PersonSchema,
   PhaseTaskSchema,
-  RoleAssignmentSchema,
   TaskSubmissionSchema,
   type Campaign,
   type LedgerItem,
@@ -17,24 +14,29 @@ import {
 } from '../domain/entities/index.js'
 import { shorten } from '../domain/ledger/format-item.js'
 import { addDays, beijingDate, formatChineseDate, monthOf, type CalendarDate } from '../time/calendar-date.js'
-import { DEFAULT_RULES, type ReminderRules } from './reminder-rules.js'
+import { checkRules, DEFAULT_RULES, type ReminderRules } from './reminder-rules.js'
 import { emptyPlan, type Digest, type Stage, type SweepPlan } from './sweep-plan.js'
 import { isWorkday, lastWorkdayOfMonth, workdayHorizon, workdaysBetween, workdaysUntil } from '../time/work-calendar.js'
 
-const PAGE = 5000
+/** Ledger ids read per query by the sweep: at most this many items in memory from one read. */
+const WINDOW = 20_000
 
 /** What every rule reads: the database, the campaign, the day, the rules, the roster, and the digests being built. */
 interface SweepContext {
-  ds: DataSource
+  ds: EntityManager
   campaign: Campaign
   today: CalendarDate
   rules: ReminderRules
   roster: Roster
+  /** The campaign's participating units (they owe deliverables and reports). */
+  participants: number[]
   digest: (userid: string) => Digest
 }
 
 interface Roster {
   people: Map<number, Person>
+  /** userid → person id */
+  ids: Map<string, number>
   /** unit id → userids of its liaison(s) */
   unitLiaisons: Map<number, string[]>
   /** unit id → userids of its head(s) and liaison(s) */
@@ -45,7 +47,7 @@ interface Roster {
   admins: string[]
 }
 
-async function loadRoster(ds: DataSource): Promise<Roster> {
+async function loadRoster(ds: EntityManager): Promise<Roster> {
   // Plain SQL: twenty thousand people and their roles, read on every sweep.
   const rows = (await ds.query('SELECT id, userid, name, unit_id FROM person WHERE active = ?', [true])) as { id: number; userid: string; name: string; unit_id: number | null }[]
   const people = new Map(rows.map((r) => [Number(r.id), { id: Number(r.id), userid: r.userid, name: r.name, unitId: r.unit_id === null ? null : Number(r.unit_id) } as Person]))
@@ -56,18 +58,24 @@ async function loadRoster(ds: DataSource): Promise<Roster> {
   const unitHeads = new Map<number, string[]>()
   const unitLiaisons = new Map<number, string[]>()
   const admins: string[] = []
+  const add = (map: Map<number, string[]>, unitId: number, userid: string) => {
+    const list = map.get(unitId)
+    if (!list) map.set(unitId, [userid])
+    else if (!list.includes(userid)) list.push(userid)
+  }
   for (const a of assignments) {
     const person = people.get(a.personId)
     if (!person) continue
     if (a.role === 'org_admin') admins.push(person.userid)
     else if (a.unitId !== null) {
-      unitContacts.set(a.unitId, [...new Set([...(unitContacts.get(a.unitId) ?? []), person.userid])])
-      if (a.role === 'unit_head') unitHeads.set(a.unitId, [...new Set([...(unitHeads.get(a.unitId) ?? []), person.userid])])
-      if (a.role === 'liaison') unitLiaisons.set(a.unitId, [...new Set([...(unitLiaisons.get(a.unitId) ?? []), person.userid])])
+      add(unitContacts, a.unitId, person.userid)
+      if (a.role === 'unit_head') add(unitHeads, a.unitId, person.userid)
+      if (a.role === 'liaison') add(unitLiaisons, a.unitId, person.userid)
     }
   }
   const unitNames = new Map(((await ds.query('SELECT id, name FROM unit')) as { id: number; name: string }[]).map((u) => [Number(u.id), u.name]))
-  return { people, unitContacts, unitHeads, unitLiaisons, unitNames, admins: [...new Set(admins)].sort() }
+  const ids = new Map([...people.values()].map((p) => [p.userid, p.id]))
+  return { people, ids, unitContacts, unitHeads, unitLiaisons, unitNames, admins: [...new Set(admins)].sort() }
 }
 
 /**
@@ -77,7 +85,8 @@ async function loadRoster(ds: DataSource): Promise<Roster> {
  * whenever the sweep first sees them due (so an outage delays them, never loses them). Nothing on
  * rest days. Items are read page by page.
  */
-export async function planSweep(ds: DataSource, now: Date, rules: ReminderRules = DEFAULT_RULES): Promise<SweepPlan> {
+export async function planSweep(ds: EntityManager, now: Date, rules: ReminderRules = DEFAULT_RULES): Promise<SweepPlan> {
+  checkRules(rules)
   const today = beijingDate(now)
   if (!isWorkday(today)) return emptyPlan(today)
   const campaign = await currentCampaign(ds, today)
@@ -89,11 +98,12 @@ export async function planSweep(ds: DataSource, now: Date, rules: ReminderRules 
     if (!d) digests.set(userid, (d = { userid, items: [], laterCount: 0, escalated: [], tasks: [], reports: [], stages: [], behalf: [] }))
     return d
   }
-  const context: SweepContext = { ds, campaign, today, rules, roster, digest }
+  const participants = ((await ds.query("SELECT unit_id FROM campaign_unit WHERE campaign_id = ? AND role = 'participant'", [campaign.id])) as { unit_id: number }[]).map((r) => Number(r.unit_id))
+  const context: SweepContext = { ds, campaign, today, rules, roster, participants, digest }
   const facts = await planItems(context)
   const overdueTasks = await planTasks(context)
   const missedReports = await planReports(context)
-  await attachItemLists(ds, campaign, facts, digests)
+  await attachItemLists(ds, campaign, roster, facts, digests)
   await routeAroundLeave(ds, today, roster, digests, digest)
   const summary = await buildSummary(ds, campaign, today, roster, { ...facts, overdueTasks, missedReports })
   return {
@@ -106,6 +116,8 @@ export async function planSweep(ds: DataSource, now: Date, rules: ReminderRules 
 }
 
 interface ItemFacts {
+  /** unit id → its open items past their due date */
+  overdueByUnit: Map<number, number>
   newlyOverdue: LedgerItem[]
   escalatedToOrg: LedgerItem[]
   orgStages: Stage[]
@@ -126,48 +138,52 @@ async function planItems(
     if (value === undefined) distance.set(due, (value = due >= today ? workdaysUntil(today, due) : workdaysBetween(today, due)))
     return value
   }
-  const facts: ItemFacts = { newlyOverdue: [], escalatedToOrg: [], orgStages: [], near: new Map(), horizon }
+  const facts: ItemFacts = { overdueByUnit: new Map(), newlyOverdue: [], escalatedToOrg: [], orgStages: [], near: new Map(), horizon }
   const userid = (personId: number | null) => (personId === null ? undefined : roster.people.get(personId)?.userid)
-  let lastId = 0
-  for (;;) {
-    const page = await openItemsPage(ds, campaign.id, horizon, lastId)
-    if (page.length === 0) break
-    lastId = page.at(-1)!.id
-    // Stages already sent are not planned again: the same sweep twice (or after a restart) adds nothing.
-    const relevant = page.filter((item) => item.dueDate < today || rules.itemDaysBefore.includes(workdays(item.dueDate)))
-    const sent = await sentStages(ds, relevant.map((item) => `item:${item.id}`))
-    for (const item of page) {
-      for (const id of new Set([item.responsiblePersonId, item.responsibleLeaderId])) {
-        if (id === null) continue
-        const list = facts.near.get(id)
-        if (list) list.push(item)
-        else facts.near.set(id, [item])
-      }
-      const subject = `item:${item.id}`
-      const responsible = userid(item.responsiblePersonId) ?? userid(item.responsibleLeaderId)
-      const done = sent.get(subject) ?? new Set<string>()
+  const near = (personId: number | null, item: LedgerItem) => {
+    if (personId === null) return
+    const list = facts.near.get(personId)
+    if (list) list.push(item)
+    else facts.near.set(personId, [item])
+  }
+  const remindDays = new Set(rules.itemDaysBefore)
+  const { escalateToUnitHeadAfter: headDays, escalateToOrgAfter: orgDays } = rules
+  const [{ last }] = (await ds.query('SELECT MAX(id) AS last FROM ledger_item WHERE campaign_id = ?', [campaign.id])) as [{ last: number | null }]
+  for (let from = 0; from < Number(last ?? 0); from += WINDOW) {
+    for (const item of await openItemsPage(ds, campaign.id, horizon, from, from + WINDOW)) {
+      const { reached, responsiblePersonId: person, responsibleLeaderId: leader } = item
+      near(person, item)
+      if (leader !== person) near(leader, item)
+      // Stages up to the furthest already sent are not planned again: the same sweep twice (or after a restart) adds nothing.
+      const beyond = (days: number) => reached === null || days > reached
       if (item.dueDate >= today) {
         const left = workdays(item.dueDate)
-        if (rules.itemDaysBefore.includes(left) && responsible && !done.has(`due-${left}`)) digest(responsible).stages.push({ subject, stage: `due-${left}` })
+        const responsible = userid(person) ?? userid(leader)
+        if (remindDays.has(left) && beyond(-left) && responsible) digest(responsible).stages.push(itemStage(item, -left))
         continue
       }
+      facts.overdueByUnit.set(item.unitId, (facts.overdueByUnit.get(item.unitId) ?? 0) + 1)
       const late = -workdays(item.dueDate)
-      if (late >= 1 && !done.has('overdue-1')) {
+      if (late >= 1 && beyond(1)) {
         facts.newlyOverdue.push(item)
-        const told = [userid(item.responsiblePersonId), userid(item.responsibleLeaderId)].filter((u): u is string => u !== undefined)
-        for (const u of new Set(told)) digest(u).stages.push({ subject, stage: 'overdue-1' })
+        const stage = itemStage(item, 1)
+        const told = userid(person)
+        const also = userid(leader)
+        if (told) digest(told).stages.push(stage)
+        if (also && also !== told) digest(also).stages.push(stage)
       }
-      if (late >= rules.escalateToUnitHeadAfter && !done.has(`escalate-${rules.escalateToUnitHeadAfter}`)) {
-        const line = `🔴 #${item.id} ${shorten(item.problem, 18)} · 逾期 ${late} 个工作日 · 责任人 ${roster.people.get(item.responsiblePersonId ?? -1)?.name ?? '—'}`
+      if (late >= headDays && beyond(headDays)) {
+        const escalation = { item, late, responsible: roster.people.get(person ?? -1)?.name ?? '—' }
+        const stage = itemStage(item, headDays)
         for (const head of roster.unitHeads.get(item.unitId) ?? []) {
           const d = digest(head)
-          d.escalated.push(line)
-          d.stages.push({ subject, stage: `escalate-${rules.escalateToUnitHeadAfter}` })
+          d.escalated.push(escalation)
+          d.stages.push(stage)
         }
       }
-      if (late >= rules.escalateToOrgAfter && !done.has(`escalate-${rules.escalateToOrgAfter}`)) {
+      if (late >= orgDays && beyond(orgDays)) {
         facts.escalatedToOrg.push(item)
-        facts.orgStages.push({ subject, stage: `escalate-${rules.escalateToOrgAfter}` })
+        facts.orgStages.push(itemStage(item, orgDays))
       }
     }
   }
@@ -179,7 +195,7 @@ async function planItems(
  * unit's liaison, marked as on their behalf. With nobody to take it, it stays theirs.
  */
 async function routeAroundLeave(
-  ds: DataSource,
+  ds: EntityManager,
   today: CalendarDate,
   roster: Roster,
   digests: Map<string, Digest>,
@@ -208,33 +224,34 @@ async function routeAroundLeave(
 }
 
 /**
- * One page of a campaign's open items due by `horizon`, in plain SQL (the sweep reads every
- * overdue item of a province, page after page); only what the rules and a digest line need.
+ * The campaign's open items due by `horizon` whose ids fall in (afterId, upToId], with how far
+ * their reminders have gone, in plain SQL: the sweep reads every overdue item of a province, a
+ * window of ids at a time (each found through the index, none read twice, none sorted); only
+ * what the rules and a digest line need.
  */
-async function openItemsPage(ds: DataSource, campaignId: number, horizon: CalendarDate, afterId: number): Promise<LedgerItem[]> {
-  const rows = (await ds.query(
-    `SELECT id, unit_id, problem, due_date, status, progress, responsible_person_id, responsible_leader_id FROM ledger_item
-     WHERE campaign_id = ? AND status IN ('open', 'in_progress') AND due_date <= ? AND id > ? ORDER BY id LIMIT ${PAGE}`,
-    [campaignId, horizon, afterId],
-  )) as Record<string, unknown>[]
-  const id = (value: unknown) => (value === null ? null : Number(value))
-  return rows.map(
-    (r) =>
-      ({
-        id: Number(r.id),
-        unitId: Number(r.unit_id),
-        problem: String(r.problem),
-        dueDate: String(r.due_date).slice(0, 10),
-        status: r.status,
-        progress: Number(r.progress),
-        responsiblePersonId: id(r.responsible_person_id),
-        responsibleLeaderId: id(r.responsible_leader_id),
-      }) as LedgerItem,
-  )
+async function openItemsPage(ds: EntityManager, campaignId: number, horizon: CalendarDate, afterId: number, upToId: number): Promise<OpenItem[]> {
+  // Named as the entity's fields, so each row is used as it comes (every column is an INT, a
+  // string, or a DATE both drivers return as "YYYY-MM-DD").
+  return (await ds.query(
+    `SELECT i.id, i.unit_id AS unitId, i.problem, i.due_date AS dueDate, i.status, i.progress,
+       i.responsible_person_id AS responsiblePersonId, i.responsible_leader_id AS responsibleLeaderId, r.stage AS reached
+     FROM ledger_item i LEFT JOIN item_reminder r ON r.ledger_item_id = i.id AND r.due_date = i.due_date
+     WHERE i.campaign_id = ? AND i.status IN ('open', 'in_progress') AND i.due_date <= ? AND i.id > ? AND i.id <= ?`,
+    [campaignId, horizon, afterId, upToId],
+  )) as OpenItem[]
+}
+
+/** An open item as the sweep reads it, with the furthest reminder stage sent for its due date. */
+type OpenItem = LedgerItem & { reached: number | null }
+
+/** An item's reminder stage, named as in a digest's key ("due-3", "overdue-1", "escalate-7") and counted in working days from its due date. */
+function itemStage(item: LedgerItem, days: number): Stage {
+  const stage = days <= 0 ? `due-${-days}` : days === 1 ? 'overdue-1' : `escalate-${days}`
+  return { subject: `item:${item.id}`, stage, item: { id: item.id, dueDate: item.dueDate, days } }
 }
 
 /** Which stages each subject has had already. */
-async function sentStages(ds: DataSource, subjects: string[]): Promise<Map<string, Set<string>>> {
+async function sentStages(ds: EntityManager, subjects: string[]): Promise<Map<string, Set<string>>> {
   const result = new Map<string, Set<string>>()
   for (let i = 0; i < subjects.length; i += 1000) {
     const chunk = subjects.slice(i, i + 1000)
@@ -250,42 +267,41 @@ async function sentStages(ds: DataSource, subjects: string[]): Promise<Map<strin
 
 /**
  * The people whose digest has an item stage see their overdue and due-soon items (read once,
- * while planning) and a count of the rest: two grouped counts, not every item of every person.
+ * while planning) and a count of the rest: one grouped count over the later items, not every
+ * item of every person.
  */
-async function attachItemLists(ds: DataSource, campaign: Campaign, facts: ItemFacts, digests: Map<string, Digest>): Promise<void> {
-  const people = await ds.getRepository(PersonSchema).find({ select: { id: true, userid: true }, where: { userid: In([...digests.keys()]) } })
-  const wanted = people.filter((p) => digests.get(p.userid)!.stages.some((s) => s.subject.startsWith('item:') && !s.stage.startsWith('escalate')))
+async function attachItemLists(ds: EntityManager, campaign: Campaign, roster: Roster, facts: ItemFacts, digests: Map<string, Digest>): Promise<void> {
+  const wanted = [...digests.values()].filter((d) => d.stages.some((s) => s.subject.startsWith('item:') && !s.stage.startsWith('escalate')))
+  if (wanted.length === 0) return
+  const rows = (await ds.query(
+    `SELECT responsible_person_id, responsible_leader_id, COUNT(*) AS n FROM ledger_item
+     WHERE campaign_id = ? AND status IN ('open', 'in_progress') AND due_date > ?
+     GROUP BY responsible_person_id, responsible_leader_id`,
+    [campaign.id, facts.horizon],
+  )) as { responsible_person_id: number | null; responsible_leader_id: number | null; n: number | string }[]
   const later = new Map<number, number>()
-  for (let i = 0; i < wanted.length; i += 500) {
-    const ids = wanted.slice(i, i + 500).map((p) => p.id)
-    for (const column of ['responsible_person_id', 'responsible_leader_id']) {
-      const rows = await ds
-        .getRepository(LedgerItemSchema)
-        .createQueryBuilder('i')
-        .select(`i.${column}`, 'personId')
-        .addSelect('COUNT(*)', 'n')
-        .where(`i.campaign_id = :campaign AND i.status IN ('open', 'in_progress') AND i.due_date > :horizon AND i.${column} IN (:...ids)`, { campaign: campaign.id, horizon: facts.horizon, ids })
-        // An item whose responsible person is also its leader is counted once.
-        .andWhere(column === 'responsible_leader_id' ? '(i.responsible_person_id IS NULL OR i.responsible_person_id <> i.responsible_leader_id)' : '1 = 1')
-        .groupBy(`i.${column}`)
-        .getRawMany<{ personId: number; n: string | number }>()
-      for (const row of rows) later.set(Number(row.personId), (later.get(Number(row.personId)) ?? 0) + Number(row.n))
-    }
+  const add = (personId: number | null, n: number) => {
+    if (personId !== null) later.set(Number(personId), (later.get(Number(personId)) ?? 0) + n)
   }
-  for (const person of wanted) {
-    const d = digests.get(person.userid)!
-    d.items = facts.near.get(person.id) ?? []
-    d.laterCount = later.get(person.id) ?? 0
+  for (const row of rows) {
+    add(row.responsible_person_id, Number(row.n))
+    // An item whose responsible person is also its leader is counted once.
+    if (row.responsible_leader_id !== row.responsible_person_id) add(row.responsible_leader_id, Number(row.n))
+  }
+  for (const d of wanted) {
+    const personId = roster.ids.get(d.userid)
+    if (personId === undefined) continue
+    d.items = facts.near.get(personId) ?? []
+    d.laterCount = later.get(personId) ?? 0
   }
 }
 
 async function planTasks(
-  { ds, campaign, today, rules, roster, digest }: SweepContext,
+  { ds, campaign, today, rules, roster, digest, participants }: SweepContext,
 ): Promise<{ task: string; units: number }[]> {
   const horizon = workdayHorizon(today, Math.max(0, ...rules.taskDaysBefore))
   const tasks = await ds.getRepository(PhaseTaskSchema).find({ where: { campaignId: campaign.id, dueDate: LessThanOrEqual(horizon) }, order: { dueDate: 'ASC' } })
   if (tasks.length === 0) return []
-  const participants = (await ds.getRepository(CampaignUnitSchema).findBy({ campaignId: campaign.id, role: 'participant' })).map((c) => c.unitId)
   const submissions = await ds.getRepository(TaskSubmissionSchema).find({ where: { taskId: In(tasks.map((t) => t.id)) }, select: { taskId: true, unitId: true } })
   const handedIn = new Set(submissions.map((s) => `${s.taskId}:${s.unitId}`))
   const overdue: { task: string; units: number }[] = []
@@ -312,9 +328,8 @@ async function planTasks(
 }
 
 async function planReports(
-  { ds, campaign, today, rules, roster, digest }: SweepContext,
+  { ds, campaign, today, rules, roster, digest, participants }: SweepContext,
 ): Promise<{ month: string | null; units: string[]; stages: Stage[] }> {
-  const participants = (await ds.getRepository(CampaignUnitSchema).findBy({ campaignId: campaign.id, role: 'participant' })).map((c) => c.unitId)
   const month = monthOf(today)
   const missing = async (m: string) => {
     const submitted = new Set((await ds.getRepository(MonthlyReportSchema).find({ where: { campaignId: campaign.id, month: m }, select: { unitId: true } })).map((r) => r.unitId))
@@ -343,27 +358,17 @@ async function planReports(
 }
 
 async function buildSummary(
-  ds: DataSource,
+  ds: EntityManager,
   campaign: Campaign,
   today: CalendarDate,
   roster: Roster,
   facts: ItemFacts & { overdueTasks: { task: string; units: number }[]; missedReports: { month: string | null; units: string[] } },
 ): Promise<{ text: string }> {
-  const overdueByUnit = await ds
-    .getRepository(LedgerItemSchema)
-    .createQueryBuilder('i')
-    .select('i.unit_id', 'unitId')
-    .addSelect('COUNT(*)', 'n')
-    .where("i.campaign_id = :campaign AND i.status IN ('open', 'in_progress') AND i.due_date < :today", { campaign: campaign.id, today })
-    .groupBy('i.unit_id')
-    .orderBy('n', 'DESC')
-    .limit(5)
-    .getRawMany<{ unitId: number; n: string | number }>()
+  const overdueByUnit = [...facts.overdueByUnit.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 5)
   const rectified = await ds.getRepository(LedgerItemSchema).countBy({ campaignId: campaign.id, status: 'rectified' })
   const extensions = await ds.getRepository(ExtensionRequestSchema).countBy({ status: 'pending' })
   const lines = [`**专项治理日报（${formatChineseDate(today)}）**`]
-  const totalOverdue = overdueByUnit.reduce((sum, row) => sum + Number(row.n), 0)
-  lines.push(totalOverdue > 0 ? `逾期最多的单位：${overdueByUnit.map((r) => `${roster.unitNames.get(Number(r.unitId))} ${Number(r.n)}`).join('，')}` : '目前没有逾期未整改的事项。')
+  lines.push(overdueByUnit.length > 0 ? `逾期最多的单位：${overdueByUnit.map(([unitId, n]) => `${roster.unitNames.get(unitId)} ${n}`).join('，')}` : '目前没有逾期未整改的事项。')
   if (facts.newlyOverdue.length > 0) lines.push(`今日新增逾期 ${facts.newlyOverdue.length} 项：${facts.newlyOverdue.slice(0, 5).map((i) => `#${i.id}`).join(' ')}${facts.newlyOverdue.length > 5 ? ' 等' : ''}`)
   if (facts.escalatedToOrg.length > 0) {
     lines.push(`逾期超过 7 个工作日、升级至组织部 ${facts.escalatedToOrg.length} 项：`)

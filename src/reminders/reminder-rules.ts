@@ -19,3 +19,17 @@ export const DEFAULT_RULES: ReminderRules = Object.freeze({
   escalateToOrgAfter: 7,
   reportDaysBeforeMonthEnd: [5, 0],
 })
+
+/**
+ * Rules whose item stages fall on distinct days (an item records only its furthest stage):
+ * reminders before or on the due date, the overdue alert on day 1, the unit head after it, the
+ * organization department after the unit head.
+ */
+export function checkRules(rules: ReminderRules): void {
+  const problems = [
+    rules.itemDaysBefore.every((d) => Number.isInteger(d) && d >= 0) || 'itemDaysBefore: whole working days, 0 or more',
+    rules.escalateToUnitHeadAfter >= 2 || 'escalateToUnitHeadAfter: 2 or more (day 1 is the overdue alert)',
+    rules.escalateToOrgAfter > rules.escalateToUnitHeadAfter || 'escalateToOrgAfter: after escalateToUnitHeadAfter',
+  ].filter((p): p is string => p !== true)
+  if (problems.length > 0) throw new Error(`reminder rules: ${problems.join('; ')}`)
+}

@@ -4,6 +4,17 @@ import type { CalendarDate } from '../time/calendar-date.js'
 export interface Stage {
   subject: string
   stage: string
+  /** For an item's stage: the item, the due date and the signed working days from it (item_reminder). */
+  item?: { id: number; dueDate: CalendarDate; days: number }
+}
+
+/** An overdue item escalated to its unit head. */
+export interface Escalation {
+  item: LedgerItem
+  /** Working days overdue. */
+  late: number
+  /** The responsible person's name. */
+  responsible: string
 }
 
 /** One person's reminder for one sweep: at most one message. */
@@ -13,8 +24,8 @@ export interface Digest {
   items: LedgerItem[]
   /** How many more of their open items are due later (🟢): counted, not listed. */
   laterCount: number
-  /** Lines about their unit's items overdue long enough to escalate to them. */
-  escalated: string[]
+  /** Their unit's items overdue long enough to escalate to them (formatted only as far as the message shows them). */
+  escalated: Escalation[]
   /** Phase deliverables their unit still owes. */
   tasks: string[]
   /** The unit's monthly report, not yet in. */

@@ -105,7 +105,18 @@ export function formatBeijingDateTime(instant: Date): string {
 
 /** "8月31日" or, when the year differs from `reference`, "2015年8月31日". */
 export function formatChineseDate(date: CalendarDate, reference?: CalendarDate): string {
-  const { year, month, day } = parts(date)
-  const sameYear = reference !== undefined && parts(reference).year === year
-  return sameYear ? `${month}月${day}日` : `${year}年${month}月${day}日`
+  // Remembered: a reminder sweep writes the same few hundred dates sixty thousand times.
+  const sameYear = reference !== undefined && reference.slice(0, 4) === date.slice(0, 4)
+  const memo = sameYear ? withoutYear : withYear
+  let text = memo.get(date)
+  if (text === undefined) {
+    const { year, month, day } = parts(date)
+    text = sameYear ? `${month}月${day}日` : `${year}年${month}月${day}日`
+    if (memo.size > 10_000) memo.clear()
+    memo.set(date, text)
+  }
+  return text
 }
+
+const withYear = new Map<CalendarDate, string>()
+const withoutYear = new Map<CalendarDate, string>()

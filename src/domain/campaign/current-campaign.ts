@@ -1,9 +1,9 @@
-import { LessThanOrEqual, MoreThanOrEqual, type DataSource } from 'typeorm'
+import { LessThanOrEqual, MoreThanOrEqual, type DataSource, type EntityManager } from 'typeorm'
 import type { CalendarDate } from '../../time/calendar-date.js'
 import { CampaignSchema, type Campaign } from '../entities/index.js'
 
 /** The active campaign running on `today` (the latest started, if several overlap). */
-export async function currentCampaign(ds: DataSource, today: CalendarDate): Promise<Campaign | null> {
+export async function currentCampaign(ds: DataSource | EntityManager, today: CalendarDate): Promise<Campaign | null> {
   return ds.getRepository(CampaignSchema).findOne({
     where: { status: 'active', startDate: LessThanOrEqual(today), endDate: MoreThanOrEqual(today) },
     order: { startDate: 'DESC', id: 'DESC' },

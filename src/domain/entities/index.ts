@@ -12,6 +12,7 @@ import { MeetingSchema } from './meeting.js'
 import { MonthlyReportRevisionSchema } from './monthly-report-revision.js'
 import { MonthlyReportSchema } from './monthly-report.js'
 import { OutboxMessageSchema } from './outbox-message.js'
+import { ItemReminderSchema } from './item-reminder.js'
 import { PersonLeaveSchema } from './person-leave.js'
 import { PersonSchema } from './person.js'
 import { PhaseTaskSchema } from './phase-task.js'
@@ -32,6 +33,7 @@ export * from './circular.js'
 export * from './extension-request.js'
 export * from './inbound-message.js'
 export * from './inspection.js'
+export * from './item-reminder.js'
 export * from './ledger-item.js'
 export * from './meeting.js'
 export * from './monthly-report-revision.js'
@@ -74,4 +76,5 @@ export const entities = [
   InboundMessageSchema,
   ReminderSentSchema,
   PersonLeaveSchema,
+  ItemReminderSchema,
 ]

@@ -61,6 +61,8 @@ export const LedgerItemSchema = new EntitySchema<LedgerItem>({
   indices: [
     // The reminder sweep asks: which open items fall due or are overdue?
     { name: 'idx_ledger_item_status_due', columns: ['status', 'dueDate'] },
+    // …and, for one campaign, counts them per person without reading a row (covering).
+    { name: 'idx_ledger_item_campaign_open', columns: ['campaignId', 'status', 'dueDate', 'responsiblePersonId', 'responsibleLeaderId'] },
     // Per-unit views and digests: a unit's items by status.
     { name: 'idx_ledger_item_unit_status', columns: ['unitId', 'status'] },
     { name: 'idx_ledger_item_person', columns: ['responsiblePersonId'] },

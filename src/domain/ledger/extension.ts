@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm'
 import { UserFacingError } from '../../errors.js'
 import { formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
-import { ExtensionRequestSchema, LedgerItemSchema, ProgressUpdateSchema, ReminderSentSchema, type ExtensionRequest } from '../entities/index.js'
+import { ExtensionRequestSchema, LedgerItemSchema, ProgressUpdateSchema, type ExtensionRequest } from '../entities/index.js'
 import { itemOrFail } from './item-lifecycle.js'
 import { canUpdateItem, UPDATE_DENIED, type Actor } from './ledger-access.js'
 import { notifyAdmins, notifyPeople } from './notify.js'
@@ -70,8 +70,7 @@ export async function decideExtension(
     await manager.update(ExtensionRequestSchema, { id: requestId }, { status: decision, decidedById: actor.person.id, decidedAt: now, decisionNote: note || null })
     if (decision === 'approved') {
       await manager.update(LedgerItemSchema, { id: item.id }, { dueDate: request.newDueDate })
-      // A new due date starts the reminders afresh: 3 and 1 days before it, overdue after it.
-      await manager.delete(ReminderSentSchema, { subject: `item:${item.id}` })
+      // A new due date starts the reminders afresh (item_reminder counts from the old one): 3 and 1 days before it, overdue after it.
       await manager.insert(ProgressUpdateSchema, {
         ledgerItemId: item.id,
         personId: actor.person.id,

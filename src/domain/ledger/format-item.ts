@@ -4,10 +4,13 @@ import { statusLight } from './status-light.js'
 
 const LIGHT_ORDER = { '🔴': 0, '🟡': 1, '🟢': 2 } as const
 
-/** Short enough for one line on a phone. */
+/** Short enough for one line on a phone (counted in characters, not UTF-16 units). */
 export function shorten(text: string, max = 24): string {
-  const chars = [...text.replace(/\s+/g, ' ').trim()]
-  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('')
+  const clean = /\s/.test(text) ? text.replace(/\s+/g, ' ').trim() : text
+  if (clean.length <= max) return clean
+  // Only the head is split into characters: 2 × max units hold at least max characters.
+  const head = [...clean.slice(0, 2 * max)]
+  return head.length > max || clean.length > 2 * max ? `${head.slice(0, max - 1).join('')}…` : clean
 }
 
 /** "🔴 #12 招商引资项目跑办不积极 · 8月25日到期 · 40%" */
@@ -18,6 +21,6 @@ export function itemLine(item: LedgerItem, today: CalendarDate): string {
 
 /** Overdue first, then due soon, then the rest; earliest due date first within each. */
 export function byUrgency(today: CalendarDate) {
-  return (a: LedgerItem, b: LedgerItem) =>
-    LIGHT_ORDER[statusLight(a, today)] - LIGHT_ORDER[statusLight(b, today)] || a.dueDate.localeCompare(b.dueDate) || a.id - b.id
+  const rank = (item: LedgerItem) => LIGHT_ORDER[statusLight(item, today)]
+  return (a: LedgerItem, b: LedgerItem) => rank(a) - rank(b) || (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : 0) || a.id - b.id
 }
