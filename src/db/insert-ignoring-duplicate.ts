@@ -49,7 +49,7 @@ export async function insertManyIgnoringDuplicates(
   const row = `(${columns.map(() => '?').join(', ')})`
   const ignore = mysql ? ` ON DUPLICATE KEY UPDATE ${keyColumn} = ${keyColumn}` : ' ON CONFLICT DO NOTHING'
   // Under SQLite's limit of 32,766 bound values per statement.
-  const size = Math.max(1, Math.floor(10_000 / columns.length))
+  const size = Math.max(1, Math.floor(30_000 / columns.length))
   for (let i = 0; i < rows.length; i += size) {
     const chunk = rows.slice(i, i + size)
     await manager.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => row).join(', ')}${ignore}`, chunk.flatMap((r) => r.map(bind)))

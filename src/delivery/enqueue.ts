@@ -88,32 +88,36 @@ async function wechatPluginUsers(manager: EntityManager, users: readonly string[
 /**
  * Many messages at once (a sweep's digests), with the same guarantees as enqueue(): keys already
  * there are skipped whole, the rest inserted in multi-row statements that still ignore a key a
- * concurrent writer inserted meanwhile. Returns the rows inserted and the keys of the messages
- * written (as far as this writer knows: a concurrent writer may have written the same).
+ * concurrent writer inserted meanwhile. A thousand messages at a time, so their stored rows
+ * (JSON payloads of one to three kilobytes) are never all in memory at once. Returns the rows
+ * inserted and the keys of the messages written (as far as this writer knows: a concurrent
+ * writer may have written the same).
  */
 export async function enqueueMany(manager: EntityManager, outgoing: readonly OutgoingMessage[], now: Date): Promise<{ rows: number; keys: Set<string> }> {
   const users = [...new Set(outgoing.flatMap((o) => ('users' in o.to ? (o.to.users ?? []).map((u) => u.toLowerCase()) : [])))]
   const plain = await wechatPluginUsers(manager, users)
-  const keys = outgoing.map((o) => o.dedupeKey)
-  const existing = new Set<string>()
-  for (let i = 0; i < keys.length; i += 1000) {
-    const chunk = keys.slice(i, i + 1000)
-    const rows = (await manager.query(`SELECT dedupe_key FROM outbox_message WHERE dedupe_key IN (${chunk.map(() => '?').join(', ')})`, chunk)) as { dedupe_key: string }[]
-    for (const row of rows) existing.add(row.dedupe_key)
-  }
-  const values: unknown[][] = []
+  let rows = 0
   const written = new Set<string>()
-  for (const message of outgoing) {
-    checkKey(message.dedupeKey)
-    if (existing.has(message.dedupeKey)) continue
-    written.add(message.dedupeKey)
-    for (const row of await planRows(manager, message, plain)) {
-      const v = rowValues(row, message, now)
-      values.push([v.dedupeKey, v.channel, v.recipients, v.msgType, v.payload, v.status, v.urgent, v.attempts, v.nextAttemptAt, now])
+  for (let i = 0; i < outgoing.length; i += 1000) {
+    const chunk = outgoing.slice(i, i + 1000)
+    for (const message of chunk) checkKey(message.dedupeKey)
+    const keys = chunk.map((o) => o.dedupeKey)
+    const existing = new Set(
+      ((await manager.query(`SELECT dedupe_key FROM outbox_message WHERE dedupe_key IN (${keys.map(() => '?').join(', ')})`, keys)) as { dedupe_key: string }[]).map((r) => r.dedupe_key),
+    )
+    const values: unknown[][] = []
+    for (const message of chunk) {
+      if (existing.has(message.dedupeKey)) continue
+      written.add(message.dedupeKey)
+      for (const row of await planRows(manager, message, plain)) {
+        const v = rowValues(row, message, now)
+        values.push([v.dedupeKey, v.channel, v.recipients, v.msgType, v.payload, v.status, v.urgent, v.attempts, v.nextAttemptAt, now])
+      }
     }
+    await insertManyIgnoringDuplicates(manager, 'outbox_message', OUTBOX_COLUMNS, values, 'dedupe_key')
+    rows += values.length
   }
-  await insertManyIgnoringDuplicates(manager, 'outbox_message', OUTBOX_COLUMNS, values, 'dedupe_key')
-  return { rows: values.length, keys: written }
+  return { rows, keys: written }
 }
 
 /** The columns of rowValues(), in order, and created_at. */

@@ -83,16 +83,11 @@ export async function runSweep(ds: DataSource, now: Date, options: { rules?: Rem
       const messages = sweepMessages(plan)
       const planMs = performance.now() - started
       if (messages.length === 0) return { plan, messages, written: 0, timings: { planMs, writeMs: 0 } }
-      // A thousand messages at a time: their stored rows (JSON payloads, each one to three
-      // kilobytes) are never all in memory at once.
-      let written = 0
-      const keys = new Set<string>()
-      for (let i = 0; i < messages.length; i += 1000) {
-        const chunk = messages.slice(i, i + 1000)
-        const done = await enqueueMany(manager, chunk.map((message) => ({ dedupeKey: message.dedupeKey, to: { users: message.to }, message: markdown(message.content) })), now)
-        written += done.rows
-        for (const key of done.keys) keys.add(key)
-      }
+      const { rows: written, keys } = await enqueueMany(
+        manager,
+        messages.map((message) => ({ dedupeKey: message.dedupeKey, to: { users: message.to }, message: markdown(message.content) })),
+        now,
+      )
       // 组织部's escalations are recorded only with the day's summary that tells them; one found by
       // a later sweep the same day waits for tomorrow's summary rather than be marked and not sent.
       const summarySent = keys.has(summaryKey(plan.today))
@@ -125,8 +120,10 @@ async function recordStages(manager: EntityManager, stages: Stage[], today: stri
       ' stage = IF(VALUES(due_date) <> due_date OR VALUES(stage) > stage, VALUES(stage), stage), due_date = VALUES(due_date)'
     : ' ON CONFLICT (ledger_item_id) DO UPDATE SET due_date = excluded.due_date, stage = excluded.stage, sent_on = excluded.sent_on' +
       ' WHERE excluded.due_date <> item_reminder.due_date OR excluded.stage > item_reminder.stage'
-  for (let i = 0; i < items.length; i += 1000) {
-    const chunk = items.slice(i, i + 1000)
+  // 5,000 rows (20,000 values) a statement: under SQLite's limit of 32,766; on MariaDB each
+  // statement costs a round trip and a foreign-key check batch.
+  for (let i = 0; i < items.length; i += 5000) {
+    const chunk = items.slice(i, i + 5000)
     await manager.query(
       `INSERT INTO item_reminder (ledger_item_id, due_date, stage, sent_on) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}${raise}`,
       chunk.flatMap(([id, r]) => [id, r.dueDate, r.days, today]),
