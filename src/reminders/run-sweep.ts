@@ -64,7 +64,7 @@ export function sweepMessages(plan: SweepPlan): SweepMessage[] {
 /**
  * Runs a sweep at `now`: plans it, and — unless `dryRun` — writes its messages to the outbox
  * and records its stages, all in one transaction, so a stage is sent once, with its message.
- * The plan is read in that transaction too: on MariaDB its reads share one snapshot, so a
+ * On MariaDB the plan is read in that transaction too, so its reads share one snapshot and a
  * replica sweeping at the same moment plans either exactly what this one plans (the same
  * keys: nothing written twice) or after it committed (nothing left to send) — never half of
  * each, which would give a digest a different key and send it again.
@@ -72,16 +72,17 @@ export function sweepMessages(plan: SweepPlan): SweepMessage[] {
 export async function runSweep(ds: DataSource, now: Date, options: { rules?: ReminderRules; dryRun?: boolean } = {}): Promise<SweepResult> {
   const rules = options.rules ?? DEFAULT_RULES
   if (options.dryRun) {
-    const started = performance.now()
-    const plan = await planSweep(ds.manager, now, rules)
-    return { plan, messages: sweepMessages(plan), written: 0, timings: { planMs: performance.now() - started, writeMs: 0 } }
+    const { value: plan, ms: planMs } = await timed(() => planSweep(ds.manager, now, rules))
+    return { plan, messages: sweepMessages(plan), written: 0, timings: { planMs, writeMs: 0 } }
   }
+  // SQLite has one writer and one connection: the plan is read first, and the transaction —
+  // which every other statement of the process waits behind — only writes.
+  const planned = isMysql(ds) ? undefined : await timed(() => planSweep(ds.manager, now, rules))
   return retryOnDeadlock(() =>
     ds.transaction(async (manager) => {
       const started = performance.now()
-      const plan = await planSweep(manager, now, rules)
+      const { value: plan, ms: planMs } = planned ?? (await timed(() => planSweep(manager, now, rules)))
       const messages = sweepMessages(plan)
-      const planMs = performance.now() - started
       if (messages.length === 0) return { plan, messages, written: 0, timings: { planMs, writeMs: 0 } }
       const { rows: written, keys } = await enqueueMany(
         manager,
@@ -92,9 +93,15 @@ export async function runSweep(ds: DataSource, now: Date, options: { rules?: Rem
       // a later sweep the same day waits for tomorrow's summary rather than be marked and not sent.
       const summarySent = keys.has(summaryKey(plan.today))
       await recordStages(manager, [...plan.digests.flatMap((d) => d.stages), ...(summarySent ? plan.summaryStages : [])], plan.today)
-      return { plan, messages, written, timings: { planMs, writeMs: performance.now() - started - planMs } }
+      return { plan, messages, written, timings: { planMs, writeMs: performance.now() - started - (planned ? 0 : planMs) } }
     }),
   )
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now()
+  const value = await work()
+  return { value, ms: performance.now() - started }
 }
 
 /**
