@@ -2,6 +2,7 @@ import type { AnyCommand } from '../src/bot/define-command.js'
 import { done } from './done.js'
 import { approve, deny, extend } from './extend.js'
 import { help } from './help.js'
+import { meeting, rsvp } from './meeting.js'
 import { backFromLeave, leave } from './leave.js'
 import { myItems } from './my-items.js'
 import { overdue } from './overdue.js'
@@ -14,4 +15,4 @@ import { stats } from './stats.js'
 import { close, reopen } from './verify.js'
 
 /** Every chat command, listed explicitly. The registry refuses duplicate words at start-up. */
-export const commands: readonly AnyCommand[] = [help, myItems, showItem, progress, done, close, reopen, extend, approve, deny, phase, overdue, stats, report, register, leave, backFromLeave]
+export const commands: readonly AnyCommand[] = [help, myItems, showItem, progress, done, close, reopen, extend, approve, deny, phase, overdue, stats, report, register, leave, backFromLeave, meeting, rsvp]

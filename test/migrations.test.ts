@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
 import { createDataSource } from '../src/db/create-data-source.js'
 import { entities } from '../src/domain/entities/index.js'
+import { migrations } from '../migrations/index.js'
 import { seedLedger } from './helpers/ledger-fixture.js'
 import { createTestDatabase, dialect, type TestDatabase } from './helpers/test-database.js'
 
@@ -91,7 +92,11 @@ describe(`migrations on ${dialect}`, () => {
   it('carries the item stages already sent from reminder_sent to item_reminder, and back on revert', async () => {
     const stagesOf = async (subject: string) =>
       ((await dataSource.query('SELECT stage FROM reminder_sent WHERE subject = ? ORDER BY stage', [subject])) as { stage: string }[]).map((r) => r.stage)
-    await dataSource.undoLastMigration({ transaction: 'each' })
+    // Back to just before item_reminder (the migrations after it undone first).
+    const undo = async () => {
+      for (let i = migrations.findIndex((m) => m.name === 'ItemReminder1764752400000'); i < migrations.length; i++) await dataSource.undoLastMigration({ transaction: 'each' })
+    }
+    await undo()
     const { items } = await seedLedger(dataSource)
     const sent = [
       [`item:${items.overdue}`, 'overdue-1'],
@@ -110,7 +115,7 @@ describe(`migrations on ${dialect}`, () => {
     ])
     expect(((await dataSource.query('SELECT subject FROM reminder_sent')) as { subject: string }[]).map((r) => r.subject)).toEqual(['task:1:unit:1'])
 
-    await dataSource.undoLastMigration({ transaction: 'each' })
+    await undo()
     expect(await stagesOf(`item:${items.overdue}`)).toEqual(expect.arrayContaining(['overdue-1', 'escalate-3']))
     expect(await stagesOf(`item:${items.overdue}`)).not.toContain('escalate-7')
     expect(await stagesOf(`item:${items.soon}`)).toEqual(['due-3'])

@@ -37,6 +37,8 @@ export interface Config {
   devCallbackFile: string
   /** When the daily reminder sweep runs on working days, Beijing time: [hour, minute]. */
   sweepTime: readonly [number, number]
+  /** When joint-meeting participants are reminded, the working day before the meeting (Beijing). */
+  meetingReminderTime: readonly [number, number]
   /** Non-urgent messages wait while it is quiet, in Beijing time; minutes after midnight. */
   quietHours: QuietHours
   /** Group robots by name → webhook key (secret). */
@@ -90,6 +92,9 @@ export function loadConfig(env: Env): Readonly<Config> {
   const sweepMatch = /^(\d{1,2}):(\d{2})$/.exec(get('REMINDER_TIME') ?? '09:05')
   const sweepTime = sweepMatch && Number(sweepMatch[1]) < 24 && Number(sweepMatch[2]) < 60 ? ([Number(sweepMatch[1]), Number(sweepMatch[2])] as const) : undefined
   if (!sweepTime) problems.push(`REMINDER_TIME「${get('REMINDER_TIME')}」应为 HH:MM（北京时间），例：09:05（企业微信建议避开整点和半点）`)
+  const meetingMatch = /^(\d{1,2}):(\d{2})$/.exec(get('MEETING_REMINDER_TIME') ?? '16:05')
+  const meetingReminderTime = meetingMatch && Number(meetingMatch[1]) < 24 && Number(meetingMatch[2]) < 60 ? ([Number(meetingMatch[1]), Number(meetingMatch[2])] as const) : undefined
+  if (!meetingReminderTime) problems.push(`MEETING_REMINDER_TIME「${get('MEETING_REMINDER_TIME')}」应为 HH:MM（北京时间），例：16:05`)
 
   const quietHours = parseQuietHours(get('QUIET_HOURS') ?? '21:00-08:00')
   if (!quietHours) problems.push(`QUIET_HOURS「${get('QUIET_HOURS')}」应为 HH:MM-HH:MM（北京时间），例：21:00-08:00；不需要免打扰时设为 off`)
@@ -117,6 +122,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     callbackWindowSeconds: callbackWindowSeconds ?? 300,
     devCallbackFile: get('DEV_CALLBACK_FILE') ?? 'data/dev-callback.json',
     sweepTime: Object.freeze(sweepTime ?? ([9, 5] as const)),
+    meetingReminderTime: Object.freeze(meetingReminderTime ?? ([16, 5] as const)),
     quietHours: Object.freeze(quietHours ?? { startMinute: 0, endMinute: 0 }),
     robots: Object.freeze(robots ?? {}),
     demoData,

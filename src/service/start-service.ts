@@ -7,6 +7,7 @@ import { createDispatcher } from '../bot/dispatcher.js'
 import { recoverStuckInbound } from '../bot/recover-inbound.js'
 import { currentCampaign } from '../domain/campaign/current-campaign.js'
 import { catchUpSweep, dailySweepJob } from '../reminders/reminder-jobs.js'
+import { meetingReminderJob } from '../meetings/meeting-reminders.js'
 import { lastCoveredYear } from '../time/work-calendar.js'
 import type { Config } from '../config/load-config.js'
 import { openDatabase } from '../db/open-database.js'
@@ -73,6 +74,7 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
     const scheduler = createScheduler(
       [
         dailySweepJob(dataSource, logger, config.sweepTime),
+        meetingReminderJob(dataSource, logger, config.meetingReminderTime),
         {
           name: 'inbound-recovery',
           cron: '17 * * * * *',

@@ -14,6 +14,8 @@ export interface Meeting {
   status: MeetingStatus
   /** 纪要, recorded after the meeting. */
   minutes: string | null
+  /** The campaign's figures when the meeting was called (JSON), for the next meeting's "since the last". */
+  statusSnapshot: string | null
   createdAt: Date
   updatedAt: Date
 }
@@ -30,6 +32,7 @@ export const MeetingSchema = new EntitySchema<Meeting>({
     convenerId: reference('Person', 'fk_meeting_convener', { nullable: true, onDelete: 'SET NULL' }),
     status: shortText(16, { default: 'scheduled' }),
     minutes: longText({ nullable: true }),
+    statusSnapshot: longText({ nullable: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm'
+import type { DataSource, EntityManager } from 'typeorm'
 import { editDistance } from '../../bot/normalize-text.js'
 import { UserFacingError } from '../../errors.js'
 import { formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
@@ -62,7 +62,7 @@ export async function registerItem(
   if (fields.dueDate < today) problems.push(`完成时限 ${formatChineseDate(fields.dueDate, today)} 已过`)
   if (problems.length > 0) throw new UserFacingError('bad_fields', `未登记，请修改后重发：\n${problems.map((p) => `- ${p}`).join('\n')}`)
   return ds.transaction(async (manager) => {
-    const item = await manager.save(LedgerItemSchema, {
+    const { item, notified } = await insertLedgerItem(manager, actor, {
       campaignId: input.campaignId,
       unitId,
       categoryId: category!.id,
@@ -70,34 +70,74 @@ export async function registerItem(
       measures: fields.measures,
       target: fields.target,
       dueDate: fields.dueDate,
-      originalDueDate: fields.dueDate,
-      responsibleDepartment: fields.department,
-      responsibleLeaderId: (leader as Person).id,
-      responsiblePersonId: (person as Person).id,
-      status: 'open',
-      progress: 0,
-      isPublic: false,
-      isTypicalCase: false,
-    } as LedgerItem)
-    await manager.insert(ProgressUpdateSchema, {
-      ledgerItemId: item.id,
-      personId: actor.person.id,
-      kind: 'created',
-      oldStatus: null,
-      newStatus: 'open',
-      oldProgress: null,
-      newProgress: 0,
-      note: `${actor.person.name}登记`,
+      department: fields.department,
+      leader: leader as Person,
+      person: person as Person,
+      today,
+      now: input.now,
     })
-    await addCampaignUnit(manager, input.campaignId, unitId, 'participant')
-    const notified = await notifyPeople(
-      manager,
-      [(person as Person).id, (leader as Person).id],
-      `registered:${item.id}`,
-      `**新登记台账 #${item.id}**\n${fields.problem}\n措施：${fields.measures}\n时限：${formatChineseDate(fields.dueDate, today)}；责任领导 ${(leader as Person).name}，责任人 ${(person as Person).name}\n反馈进度：进度 ${item.id} 百分比 说明`,
-      input.now,
-      actor.person.id,
-    )
     return { item, category: category!, leader: leader as Person, person: person as Person, notified }
   })
+}
+
+/**
+ * Writes a checked ledger item inside the caller's transaction: the item, its history row, the
+ * unit's place in the campaign, and the notice to its responsible people.
+ */
+export async function insertLedgerItem(
+  manager: EntityManager,
+  actor: Actor,
+  input: {
+    campaignId: number
+    unitId: number
+    categoryId: number
+    problem: string
+    measures: string
+    target: string
+    dueDate: CalendarDate
+    department: string | null
+    leader: Person
+    person: Person
+    today: CalendarDate
+    now: Date
+  },
+): Promise<{ item: LedgerItem; notified: string[] }> {
+  const { leader, person, today } = input
+  const item = await manager.save(LedgerItemSchema, {
+    campaignId: input.campaignId,
+    unitId: input.unitId,
+    categoryId: input.categoryId,
+    problem: input.problem,
+    measures: input.measures,
+    target: input.target,
+    dueDate: input.dueDate,
+    originalDueDate: input.dueDate,
+    responsibleDepartment: input.department,
+    responsibleLeaderId: leader.id,
+    responsiblePersonId: person.id,
+    status: 'open',
+    progress: 0,
+    isPublic: false,
+    isTypicalCase: false,
+  } as LedgerItem)
+  await manager.insert(ProgressUpdateSchema, {
+    ledgerItemId: item.id,
+    personId: actor.person.id,
+    kind: 'created',
+    oldStatus: null,
+    newStatus: 'open',
+    oldProgress: null,
+    newProgress: 0,
+    note: `${actor.person.name}登记`,
+  })
+  await addCampaignUnit(manager, input.campaignId, input.unitId, 'participant')
+  const notified = await notifyPeople(
+    manager,
+    [person.id, leader.id],
+    `registered:${item.id}`,
+    `**新登记台账 #${item.id}**\n${input.problem}\n措施：${input.measures}\n时限：${formatChineseDate(input.dueDate, today)}；责任领导 ${leader.name}，责任人 ${person.name}\n反馈进度：进度 ${item.id} 百分比 说明`,
+    input.now,
+    actor.person.id,
+  )
+  return { item, notified }
 }

@@ -1,0 +1,81 @@
+import { In, MoreThanOrEqual, type DataSource } from 'typeorm'
+import { CampaignUnitSchema, ExtensionRequestSchema, InspectionSchema, LedgerItemSchema, MonthlyReportSchema, PhaseSchema, UnitSchema, type Campaign } from '../domain/entities/index.js'
+import { shorten } from '../domain/ledger/format-item.js'
+import { unitLedgerStats } from '../domain/ledger/unit-ledger-stats.js'
+import { addDays, monthOf, type CalendarDate } from '../time/calendar-date.js'
+
+/** The ledger's four counts; a meeting keeps them, so the next notice can say what changed. */
+export interface LedgerCounts {
+  total: number
+  closed: number
+  /** Open or being rectified, not yet overdue. */
+  inProgress: number
+  overdue: number
+}
+
+/** Where the campaign stands, for a meeting notice: every figure from the data. */
+export interface CampaignStatus {
+  today: CalendarDate
+  phase: { name: string; endDate: CalendarDate } | null
+  counts: LedgerCounts
+  /** Rectified, waiting for 销号. */
+  awaitingVerification: number
+  pendingExtensions: number
+  /** Units with overdue items, most first (all of them; the notice shows five). */
+  overdueUnits: { unit: string; count: number }[]
+  /** Last month's reports: how many units reported of how many owe one, and who did not. */
+  reports: { month: string; submitted: number; expected: number; missing: string[] }
+  /** Typical cases flagged since `since` (the previous meeting), items and inspections. */
+  typicalCases: string[]
+}
+
+export async function campaignStatus(ds: DataSource, campaign: Campaign, today: CalendarDate, since: Date | null): Promise<CampaignStatus> {
+  const units = await unitLedgerStats(ds, campaign.id, today)
+  const sum = (pick: (u: (typeof units)[number]) => number) => units.reduce((n, u) => n + pick(u), 0)
+  const overdue = sum((u) => u.overdue)
+  const phases = await ds.getRepository(PhaseSchema).find({ where: { campaignId: campaign.id }, order: { seq: 'ASC' } })
+  const phase = phases.find((p) => p.startDate <= today && today <= p.endDate) ?? phases.find((p) => p.startDate > today) ?? null
+  const month = monthOf(addDays(`${monthOf(today)}-01`, -1))
+  const participants = (await ds.getRepository(CampaignUnitSchema).findBy({ campaignId: campaign.id, role: 'participant' })).map((c) => c.unitId)
+  const reported = new Set((await ds.getRepository(MonthlyReportSchema).find({ where: { campaignId: campaign.id, month }, select: { unitId: true } })).map((r) => r.unitId))
+  const missingIds = participants.filter((id) => !reported.has(id))
+  const names = new Map((await ds.getRepository(UnitSchema).findBy({ id: In([...missingIds]) })).map((u) => [u.id, u.name]))
+  return {
+    today,
+    phase: phase && { name: phase.name, endDate: phase.endDate },
+    counts: { total: sum((u) => u.total), closed: sum((u) => u.closed), inProgress: sum((u) => u.inProgress) - overdue, overdue },
+    awaitingVerification: sum((u) => u.rectified),
+    pendingExtensions: await ds
+      .getRepository(ExtensionRequestSchema)
+      .createQueryBuilder('e')
+      .innerJoin(LedgerItemSchema.options.name, 'i', 'i.id = e.ledger_item_id')
+      .where("e.status = 'pending' AND i.campaign_id = :campaign", { campaign: campaign.id })
+      .getCount(),
+    overdueUnits: units.filter((u) => u.overdue > 0).map((u) => ({ unit: u.unitName, count: u.overdue })),
+    reports: { month, submitted: participants.length - missingIds.length, expected: participants.length, missing: missingIds.map((id) => names.get(id) ?? `#${id}`).sort((a, b) => a.localeCompare(b, 'zh-CN')) },
+    typicalCases: await typicalCases(ds, campaign.id, since),
+  }
+}
+
+async function typicalCases(ds: DataSource, campaignId: number, since: Date | null): Promise<string[]> {
+  const after = since ?? new Date(0)
+  const items = await ds.getRepository(LedgerItemSchema).find({ where: { campaignId, isTypicalCase: true, updatedAt: MoreThanOrEqual(after) }, order: { id: 'ASC' } })
+  const inspections = await ds.getRepository(InspectionSchema).find({ where: { campaignId, isTypicalCase: true, createdAt: MoreThanOrEqual(after) }, order: { id: 'ASC' } })
+  const unitIds = [...new Set([...items.map((i) => i.unitId), ...inspections.map((i) => i.unitId)])]
+  const names = new Map((await ds.getRepository(UnitSchema).findBy({ id: In(unitIds) })).map((u) => [u.id, u.name]))
+  return [
+    ...items.map((i) => `#${i.id} ${names.get(i.unitId) ?? ''} ${shorten(i.problem, 20)}`),
+    ...inspections.filter((i) => !items.some((item) => item.id === i.ledgerItemId)).map((i) => `督查 ${names.get(i.unitId) ?? ''} ${shorten(i.findings, 20)}`),
+  ]
+}
+
+/** The counts a meeting keeps (JSON in meeting.status_snapshot). */
+export function readCounts(snapshot: string | null): LedgerCounts | null {
+  if (!snapshot) return null
+  try {
+    const value = JSON.parse(snapshot) as Partial<LedgerCounts>
+    return typeof value.total === 'number' ? (value as LedgerCounts) : null
+  } catch {
+    return null
+  }
+}

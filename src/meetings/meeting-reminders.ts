@@ -1,0 +1,71 @@
+import { Between, In, type DataSource } from 'typeorm'
+import { enqueueMany, type OutgoingMessage } from '../delivery/enqueue.js'
+import { AgendaItemSchema, AttendanceSchema, MeetingSchema, PersonSchema, type Meeting } from '../domain/entities/index.js'
+import type { Logger } from '../logger.js'
+import type { ScheduledJob } from '../scheduler/create-scheduler.js'
+import { addDays, beijingDate } from '../time/calendar-date.js'
+import { workdayOnOrBefore } from '../time/work-calendar.js'
+import { markdown } from '../wecom/messages.js'
+import { meetingTime } from './agenda-message.js'
+
+const HOUR = 3600_000
+
+/**
+ * When a meeting's reminders are due: the day before at `dayBefore` (Beijing), on the working day
+ * before the meeting's day; and two hours before it starts. A reminder whose moment passed while
+ * the service was down still goes out while it is useful (the day-before one until the
+ * two-hour one takes over); one whose moment came before the meeting was called is not sent
+ * (the notice was). Keyed by the meeting's time, so a rescheduled meeting is reminded afresh.
+ */
+export function reminderMoments(meeting: Pick<Meeting, 'startsAt'>, dayBefore: readonly [number, number]): { dayBefore: Date; twoHours: Date } {
+  const day = workdayOnOrBefore(addDays(beijingDate(meeting.startsAt), -1))
+  const [hour, minute] = dayBefore
+  return {
+    dayBefore: new Date(`${day}T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:00+08:00`),
+    twoHours: new Date(meeting.startsAt.getTime() - 2 * HOUR),
+  }
+}
+
+/**
+ * The meeting reminders due at `now`, written to the outbox (each once: its key names the
+ * meeting, its time and the stage). The day before, those who have not answered get a nudge to
+ * answer with the reminder; those on leave are not reminded.
+ */
+export async function meetingReminderSweep(ds: DataSource, now: Date, dayBefore: readonly [number, number]): Promise<number> {
+  const meetings = await ds.getRepository(MeetingSchema).find({ where: { status: 'scheduled', startsAt: Between(now, new Date(now.getTime() + 5 * 24 * HOUR)) } })
+  const outgoing: OutgoingMessage[] = []
+  for (const meeting of meetings) {
+    const moments = reminderMoments(meeting, dayBefore)
+    const stage =
+      now >= moments.twoHours ? 'two-hours' : now >= moments.dayBefore && moments.dayBefore > meeting.createdAt ? 'day-before' : null
+    if (!stage || (stage === 'two-hours' && moments.twoHours <= meeting.createdAt)) continue
+    const rows = await ds.getRepository(AttendanceSchema).find({ where: { meetingId: meeting.id } })
+    const people = new Map((await ds.getRepository(PersonSchema).findBy({ id: In(rows.map((r) => r.personId)), active: true })).map((p) => [p.id, p.userid]))
+    const topics = (await ds.getRepository(AgendaItemSchema).find({ where: { meetingId: meeting.id, kind: 'topic' }, order: { seq: 'ASC' } })).map((t) => t.topic)
+    const when = meetingTime(meeting.startsAt, beijingDate(now))
+    const head = `**联席会议提醒（#${meeting.id}）**\n${stage === 'two-hours' ? '两小时后开会' : '会议将于'}：${when}\n地点：${meeting.place}\n议题：${topics.join('；')}`
+    const key = `meeting:${meeting.id}:${meeting.startsAt.toISOString()}:${stage}`
+    const users = (response: string) => rows.filter((r) => r.response === response).map((r) => people.get(r.personId)).filter((u): u is string => u !== undefined)
+    const attending = users('attend')
+    const pending = users('pending')
+    if (attending.length > 0) outgoing.push({ dedupeKey: key, to: { users: attending }, message: markdown(head) })
+    if (pending.length > 0) {
+      const nudge = `您尚未回复是否参会：请发送「参会 ${meeting.id} 参加」或「参会 ${meeting.id} 请假 理由」。`
+      outgoing.push({ dedupeKey: `${key}:unanswered`, to: { users: pending }, message: markdown(`${head}\n${nudge}`) })
+    }
+  }
+  if (outgoing.length === 0) return 0
+  return ds.transaction(async (manager) => (await enqueueMany(manager, outgoing, now)).rows)
+}
+
+/** Every five minutes (off the hour and half hour, as WeCom asks): meeting reminders. */
+export function meetingReminderJob(ds: DataSource, logger: Logger, dayBefore: readonly [number, number]): ScheduledJob {
+  return {
+    name: 'meeting-reminders',
+    cron: '2-59/5 * * * *',
+    run: async (now) => {
+      const written = await meetingReminderSweep(ds, now, dayBefore)
+      if (written > 0) logger.info({ written }, 'meeting reminders')
+    },
+  }
+}
