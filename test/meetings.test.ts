@@ -173,4 +173,30 @@ describe(`joint meetings on ${dialect}`, () => {
     expect((await chatAs(ds, at('2015-09-08T17:00:00'))('wangjian', '会议 纪要 1\n决定 @不存在的单位 9月30日')).text).toContain('「不存在的单位」不是花名册中的单位')
     expect(await ds.getRepository(AgendaItemSchema).countBy({ kind: 'decision' })).toBe(0)
   })
+
+  it('calls a meeting from the command line, topics from a text file, and lists it with the roll call', async () => {
+    const { spawnService } = await import('./helpers/service-process.js')
+    const { mkdtempSync, writeFileSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { CampaignSchema } = await import('../src/domain/entities/index.js')
+    const { addDays, beijingDate } = await import('../src/time/calendar-date.js')
+    // The command line runs on the real clock: the campaign runs today, the meeting is next week.
+    const today = beijingDate(new Date())
+    await ds.getRepository(CampaignSchema).update({ id: fixture.campaign.id }, { startDate: addDays(today, -30), endDate: addDays(today, 150) })
+    const file = join(mkdtempSync(join(tmpdir(), 'topics-')), 'topics.txt')
+    writeFileSync(file, '\uFEFF1. 通报自查整改进展\n2. 研究典型案例通报名单\n\n')
+    const run = async (...args: string[]) => {
+      const child = spawnService({ DATABASE_URL: db.url }, 'src/cli/main.ts', args)
+      return { code: await child.exited, output: child.output() }
+    }
+    const created = await run('meeting', 'create', '--at', `${addDays(today, 7)} 15:00`, '--place', '县委第三会议室', '--topics', file)
+    expect(created.output).toMatch(/已召集联席会议 #1：.+15:00，县委第三会议室；议题 2 项，已通知 3 人（已写入发件箱）。/)
+    expect(created.code).toBe(0)
+    expect((await outbox()).find((m) => m.key === 'meeting:1:notice')!.content).toContain('1. 通报自查整改进展\n2. 研究典型案例通报名单')
+    const listed = await run('meeting', 'list')
+    expect(listed.output).toContain('已确认参加 0 人；请假 0 人；未回复 3 人：王健、徐敏、周强')
+    const bad = await run('meeting', 'create', '--at', 'next week', '--place', 'x', '--topics', file)
+    expect([bad.code, bad.output.trim().split('\n')[0]]).toEqual([1, '--at「next week」不是有效的时间。'])
+  })
 })

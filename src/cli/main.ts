@@ -3,6 +3,7 @@ import { withEnvFile } from '../config/read-env-file.js'
 import { createLogger } from '../logger.js'
 import { runCli } from './run-cli.js'
 import { runCampaignCommand } from './campaign-command.js'
+import { runMeetingCommand } from './meeting-command.js'
 import { runOutboxCommand } from './outbox-command.js'
 import { runRemindCommand } from './remind-command.js'
 
@@ -12,6 +13,8 @@ const USAGE = `用法 (usage): npm run cli -- <命令>
   outbox status                                                发件箱状态：各状态数量、最早的待发送、失败的消息
   outbox retry <编号>|--dead                                   重新投递一条消息或全部失败的消息
   remind --at "YYYY-MM-DD HH:MM" [--dry-run]                   预览（或执行）某一时刻的提醒扫描（北京时间）
+  meeting create --at "YYYY-MM-DD HH:MM" --place 地点 --topics 文件   召集联席会议（议题文件每行一个）
+  meeting list                                                 列出联席会议及回复情况
 例：npm run cli -- campaign create --start 2015-07-01`
 
 /** `npm run cli -- …`: administrative commands that run against the configured database. */
@@ -24,6 +27,8 @@ async function main(argv: string[]): Promise<number> {
       return runCampaignCommand(rest, config, logger, (line) => process.stdout.write(`${line}\n`))
     case 'remind':
       return runRemindCommand(rest, config, logger, (line) => process.stdout.write(`${line}\n`))
+    case 'meeting':
+      return runMeetingCommand(rest, config, logger, (line) => process.stdout.write(`${line}\n`))
     case 'outbox':
       return runOutboxCommand(rest, config, logger, (line) => process.stdout.write(`${line}\n`))
     default:
