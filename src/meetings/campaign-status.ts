@@ -1,4 +1,4 @@
-import { In, MoreThanOrEqual, type DataSource } from 'typeorm'
+import { In, MoreThanOrEqual, type DataSource, type EntityManager } from 'typeorm'
 import { CampaignUnitSchema, ExtensionRequestSchema, InspectionSchema, LedgerItemSchema, MonthlyReportSchema, PhaseSchema, UnitSchema, type Campaign } from '../domain/entities/index.js'
 import { shorten } from '../domain/ledger/format-item.js'
 import { unitLedgerStats } from '../domain/ledger/unit-ledger-stats.js'
@@ -29,7 +29,7 @@ export interface CampaignStatus {
   typicalCases: string[]
 }
 
-export async function campaignStatus(ds: DataSource, campaign: Campaign, today: CalendarDate, since: Date | null): Promise<CampaignStatus> {
+export async function campaignStatus(ds: DataSource | EntityManager, campaign: Campaign, today: CalendarDate, since: Date | null): Promise<CampaignStatus> {
   const units = await unitLedgerStats(ds, campaign.id, today)
   const sum = (pick: (u: (typeof units)[number]) => number) => units.reduce((n, u) => n + pick(u), 0)
   const overdue = sum((u) => u.overdue)
@@ -57,7 +57,7 @@ export async function campaignStatus(ds: DataSource, campaign: Campaign, today: 
   }
 }
 
-async function typicalCases(ds: DataSource, campaignId: number, since: Date | null): Promise<string[]> {
+async function typicalCases(ds: DataSource | EntityManager, campaignId: number, since: Date | null): Promise<string[]> {
   const after = since ?? new Date(0)
   const items = await ds.getRepository(LedgerItemSchema).find({ where: { campaignId, isTypicalCase: true, updatedAt: MoreThanOrEqual(after) }, order: { id: 'ASC' } })
   const inspections = await ds.getRepository(InspectionSchema).find({ where: { campaignId, isTypicalCase: true, createdAt: MoreThanOrEqual(after) }, order: { id: 'ASC' } })

@@ -61,7 +61,7 @@ async function defaultParticipants(manager: EntityManager, convenerId: number): 
 }
 
 /** The notice's text for a meeting as it stands. */
-export async function meetingNotice(ds: DataSource, meeting: Meeting, now: Date, options: { full?: boolean } = {}): Promise<string> {
+export async function meetingNotice(ds: DataSource | EntityManager, meeting: Meeting, now: Date, options: { full?: boolean } = {}): Promise<string> {
   const today = beijingDate(now)
   const campaign = await ds.getRepository(CampaignSchema).findOneByOrFail({ id: meeting.campaignId })
   const previous = await ds.getRepository(MeetingSchema).findOne({
@@ -98,7 +98,7 @@ export async function createMeeting(ds: DataSource, actor: Actor, input: NewMeet
   if (input.topics.length === 0) throw new UserFacingError('no_topics', '请至少写一个议题（每行一个）。')
   const campaign = await campaignOrFail(ds, today)
   const status = await campaignStatus(ds, campaign, today, null)
-  const meeting = await ds.transaction(async (manager) => {
+  return ds.transaction(async (manager) => {
     const saved = await manager.save(MeetingSchema, {
       campaignId: campaign.id,
       title: input.title ?? MEETING_TITLE,
@@ -117,10 +117,10 @@ export async function createMeeting(ds: DataSource, actor: Actor, input: NewMeet
     )
     const participants = await defaultParticipants(manager, actor.person.id)
     await manager.insert(AttendanceSchema, participants.map((personId) => ({ meetingId: saved.id, personId, response: 'pending' as const, reason: null, respondedAt: null })))
-    return saved
+    // The notice is written with the meeting: read through this transaction, which sees its rows.
+    const notified = await announce(ds, saved, `meeting:${saved.id}:notice`, await meetingNotice(manager, saved, now), now, { manager })
+    return { meeting: saved, notified }
   })
-  const notified = await announce(ds, meeting, `meeting:${meeting.id}:notice`, await meetingNotice(ds, meeting, now), now)
-  return { meeting, notified }
 }
 
 /** Sends a meeting's participants (but those who asked for leave, if `skipLeave`) one message. */

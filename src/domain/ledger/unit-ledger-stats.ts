@@ -1,4 +1,4 @@
-import { In, type DataSource } from 'typeorm'
+import { In, type DataSource, type EntityManager } from 'typeorm'
 import { beijingDate, type CalendarDate } from '../../time/calendar-date.js'
 import { LedgerItemSchema, MonthlyReportSchema, UnitSchema } from '../entities/index.js'
 
@@ -20,7 +20,7 @@ export interface UnitLedgerStats {
  * time" compares an instant with a Beijing calendar date, which each database would spell
  * differently; a county's ledger is thousands of rows, read once per request.
  */
-export async function unitLedgerStats(ds: DataSource, campaignId: number, today: CalendarDate): Promise<UnitLedgerStats[]> {
+export async function unitLedgerStats(ds: DataSource | EntityManager, campaignId: number, today: CalendarDate): Promise<UnitLedgerStats[]> {
   const items = await ds.getRepository(LedgerItemSchema).find({
     where: { campaignId },
     select: { id: true, unitId: true, status: true, dueDate: true, closedAt: true },
