@@ -39,8 +39,9 @@ export class ItemReminder1764752400000 implements MigrationInterface {
       if (!known || days > known.stage) furthest.set(id, { stage: days, sentOn })
     }
     const rows = [...furthest.entries()]
-    for (let i = 0; i < rows.length; i += 500) {
-      const chunk = rows.slice(i, i + 500)
+    // 200 SELECTs per UNION ALL: SQLite allows 500.
+    for (let i = 0; i < rows.length; i += 200) {
+      const chunk = rows.slice(i, i + 200)
       await queryRunner.query(
         // Only items that still exist (a deleted item's stages would break the foreign key), counted from their current due date.
         `INSERT INTO item_reminder (ledger_item_id, due_date, stage, sent_on) SELECT id, due_date, ?, ? FROM ledger_item WHERE id = ?${' UNION ALL SELECT id, due_date, ?, ? FROM ledger_item WHERE id = ?'.repeat(chunk.length - 1)}`,
@@ -62,7 +63,11 @@ export class ItemReminder1764752400000 implements MigrationInterface {
       if (kept.length === 0) await queryRunner.query('CREATE INDEX fk_ledger_item_campaign ON ledger_item (campaign_id)')
     }
     await queryRunner.dropIndex('ledger_item', 'idx_ledger_item_campaign_open')
-    const rows = (await queryRunner.query('SELECT ledger_item_id, stage, sent_on FROM item_reminder')) as { ledger_item_id: number; stage: number; sent_on: string | Date }[]
+    // Only stages counted from an item's current due date: a row left for the date before an
+    // approved extension would mark the new date's reminders as sent.
+    const rows = (await queryRunner.query(
+      'SELECT r.ledger_item_id, r.stage, r.sent_on FROM item_reminder r JOIN ledger_item i ON i.id = r.ledger_item_id AND i.due_date = r.due_date',
+    )) as { ledger_item_id: number; stage: number; sent_on: string | Date }[]
     for (const row of rows) {
       const sentOn = typeof row.sent_on === 'string' ? row.sent_on.slice(0, 10) : row.sent_on.toISOString().slice(0, 10)
       // The old table kept every stage: those of the default rules up to the furthest, and that one.

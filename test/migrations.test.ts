@@ -121,4 +121,17 @@ describe(`migrations on ${dialect}`, () => {
     expect(await stagesOf(`item:${items.soon}`)).toEqual(['due-3'])
     await dataSource.runMigrations({ transaction: 'each' })
   })
+
+  it('reverts only the stages counted from an item’s current due date (not those of the date before an extension)', async () => {
+    const stagesOf = async (subject: string) => ((await dataSource.query('SELECT stage FROM reminder_sent WHERE subject = ?', [subject])) as unknown[]).length
+    const [item] = (await dataSource.query('SELECT id, due_date FROM ledger_item ORDER BY id')) as { id: number; due_date: string }[]
+    await dataSource.query('DELETE FROM item_reminder')
+    // Stage 3 reached for 25 August; the item was then extended to 15 September.
+    await dataSource.query('INSERT INTO item_reminder (ledger_item_id, due_date, stage, sent_on) VALUES (?, ?, ?, ?)', [item!.id, '2015-08-25', 3, '2015-08-31'])
+    await dataSource.query('UPDATE ledger_item SET due_date = ? WHERE id = ?', ['2015-09-15', item!.id])
+    await dataSource.query('DELETE FROM reminder_sent')
+    for (let i = migrations.findIndex((m) => m.name === 'ItemReminder1764752400000'); i < migrations.length; i++) await dataSource.undoLastMigration({ transaction: 'each' })
+    expect(await stagesOf(`item:${item!.id}`)).toBe(0)
+    await dataSource.runMigrations({ transaction: 'each' })
+  })
 })

@@ -4,13 +4,20 @@
  * replicas inserting the same unique keys at once by killing one; its retry then finds the
  * other's rows and inserts nothing, which is the point.
  */
+/**
+ * 1213 deadlock, 1205 lock wait timeout, 1020 "record has changed since last read" (MariaDB
+ * 11.6+ with innodb_snapshot_isolation, its default: a transaction writing a row committed after
+ * its snapshot). SQLite: busy, or a snapshot another process wrote past.
+ */
+const TRANSIENT_ERRNOS = new Set([1213, 1205, 1020])
+
 export async function retryOnDeadlock<T>(work: () => Promise<T>, attempts = 4): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await work()
     } catch (error) {
       const driver = (error as { driverError?: { errno?: number; code?: string } }).driverError
-      const transient = driver?.errno === 1213 || driver?.errno === 1205 || driver?.code === 'SQLITE_BUSY'
+      const transient = TRANSIENT_ERRNOS.has(driver?.errno ?? 0) || driver?.code === 'SQLITE_BUSY' || driver?.code === 'SQLITE_BUSY_SNAPSHOT'
       if (!transient || attempt >= attempts) throw error
       await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 50))
     }

@@ -52,11 +52,13 @@ export async function claimDue(dataSource: DataSource, options: ClaimOptions): P
 export async function reclaimStale(dataSource: DataSource, claimedBefore: Date): Promise<void> {
   const before = sqlInstant(dataSource, claimedBefore)
   const stale = (await dataSource.query("SELECT id FROM outbox_message WHERE status = 'sending' AND claimed_at < ?", [before])) as { id: number }[]
-  if (stale.length === 0) return
-  await retryOnDeadlock(() =>
-    dataSource.query(
-      `UPDATE outbox_message SET status = 'pending', claimed_by = NULL, claimed_at = NULL WHERE id IN (${stale.map(() => '?').join(', ')}) AND status = 'sending' AND claimed_at < ?`,
-      [...stale.map((r) => r.id), before],
-    ),
-  )
+  for (let i = 0; i < stale.length; i += 1000) {
+    const ids = stale.slice(i, i + 1000).map((r) => r.id)
+    await retryOnDeadlock(() =>
+      dataSource.query(
+        `UPDATE outbox_message SET status = 'pending', claimed_by = NULL, claimed_at = NULL WHERE id IN (${ids.map(() => '?').join(', ')}) AND status = 'sending' AND claimed_at < ?`,
+        [...ids, before],
+      ),
+    )
+  }
 }

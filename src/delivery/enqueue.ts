@@ -77,10 +77,16 @@ async function planRows(manager: EntityManager, outgoing: OutgoingMessage, known
   return renumber(dedupeKey, rows)
 }
 
-/** Which of these members use WeCom through WeChat (they get plain text): few, so all of them are read once. */
+/**
+ * Which of these members use WeCom through WeChat (they get plain text). A few recipients are
+ * looked up by userid; many (a sweep's digests) by reading the plugin users, who are few.
+ */
 async function wechatPluginUsers(manager: EntityManager, users: readonly string[]): Promise<Set<string>> {
   if (users.length === 0) return new Set()
-  const plugin = (await manager.query('SELECT userid FROM person WHERE via_wechat = ?', [true])) as { userid: string }[]
+  const plugin =
+    users.length <= 100
+      ? ((await manager.query(`SELECT userid FROM person WHERE via_wechat = ? AND userid IN (${users.map(() => '?').join(', ')})`, [true, ...users])) as { userid: string }[])
+      : ((await manager.query('SELECT userid FROM person WHERE via_wechat = ?', [true])) as { userid: string }[])
   const wanted = new Set(users)
   return new Set(plugin.map((p) => p.userid.toLowerCase()).filter((u) => wanted.has(u)))
 }

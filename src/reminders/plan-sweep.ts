@@ -366,6 +366,9 @@ async function buildSummary(
   facts: ItemFacts & { overdueTasks: { task: string; units: number }[]; missedReports: { month: string | null; units: string[] } },
 ): Promise<{ text: string }> {
   const overdueByUnit = [...facts.overdueByUnit.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 5)
+  // Items come in index order; the summary names them by number.
+  facts.newlyOverdue.sort((a, b) => a.id - b.id)
+  facts.escalatedToOrg.sort((a, b) => a.id - b.id)
   const rectified = await ds.getRepository(LedgerItemSchema).countBy({ campaignId: campaign.id, status: 'rectified' })
   const extensions = await ds.getRepository(ExtensionRequestSchema).countBy({ status: 'pending' })
   const lines = [`**专项治理日报（${formatChineseDate(today)}）**`]

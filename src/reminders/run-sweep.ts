@@ -64,10 +64,12 @@ export function sweepMessages(plan: SweepPlan): SweepMessage[] {
 /**
  * Runs a sweep at `now`: plans it, and — unless `dryRun` — writes its messages to the outbox
  * and records its stages, all in one transaction, so a stage is sent once, with its message.
- * On MariaDB the plan is read in that transaction too, so its reads share one snapshot and a
- * replica sweeping at the same moment plans either exactly what this one plans (the same
- * keys: nothing written twice) or after it committed (nothing left to send) — never half of
- * each, which would give a digest a different key and send it again.
+ * The plan is read in that transaction too, so its reads share one snapshot (MariaDB's
+ * repeatable read; SQLite's WAL read snapshot) and a replica — or the CLI on the same SQLite
+ * file — sweeping at the same moment plans either exactly what this one plans (the same keys:
+ * nothing written twice) or after it committed (nothing left to send); never half of each,
+ * which would give a digest a different key and send it again. A writer whose snapshot was
+ * overtaken is retried, and plans again.
  */
 export async function runSweep(ds: DataSource, now: Date, options: { rules?: ReminderRules; dryRun?: boolean } = {}): Promise<SweepResult> {
   const rules = options.rules ?? DEFAULT_RULES
@@ -75,13 +77,10 @@ export async function runSweep(ds: DataSource, now: Date, options: { rules?: Rem
     const { value: plan, ms: planMs } = await timed(() => planSweep(ds.manager, now, rules))
     return { plan, messages: sweepMessages(plan), written: 0, timings: { planMs, writeMs: 0 } }
   }
-  // SQLite has one writer and one connection: the plan is read first, and the transaction —
-  // which every other statement of the process waits behind — only writes.
-  const planned = isMysql(ds) ? undefined : await timed(() => planSweep(ds.manager, now, rules))
   return retryOnDeadlock(() =>
     ds.transaction(async (manager) => {
       const started = performance.now()
-      const { value: plan, ms: planMs } = planned ?? (await timed(() => planSweep(manager, now, rules)))
+      const { value: plan, ms: planMs } = await timed(() => planSweep(manager, now, rules))
       const messages = sweepMessages(plan)
       if (messages.length === 0) return { plan, messages, written: 0, timings: { planMs, writeMs: 0 } }
       const { rows: written, keys } = await enqueueMany(
@@ -93,7 +92,7 @@ export async function runSweep(ds: DataSource, now: Date, options: { rules?: Rem
       // a later sweep the same day waits for tomorrow's summary rather than be marked and not sent.
       const summarySent = keys.has(summaryKey(plan.today))
       await recordStages(manager, [...plan.digests.flatMap((d) => d.stages), ...(summarySent ? plan.summaryStages : [])], plan.today)
-      return { plan, messages, written, timings: { planMs, writeMs: performance.now() - started - (planned ? 0 : planMs) } }
+      return { plan, messages, written, timings: { planMs, writeMs: performance.now() - started - planMs } }
     }),
   )
 }
