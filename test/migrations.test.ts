@@ -11,6 +11,7 @@ const TABLES = [
   'campaign',
   'campaign_unit',
   'circular',
+  'circular_link',
   'circular_receipt',
   'extension_request',
   'inbound_message',
@@ -91,7 +92,12 @@ describe(`migrations on ${dialect}`, () => {
   it('carries the item stages already sent from reminder_sent to item_reminder, and back on revert', async () => {
     const stagesOf = async (subject: string) =>
       ((await dataSource.query('SELECT stage FROM reminder_sent WHERE subject = ? ORDER BY stage', [subject])) as { stage: string }[]).map((r) => r.stage)
-    await dataSource.undoLastMigration({ transaction: 'each' })
+    // Back to just before ItemReminder (the migrations after it are undone first).
+    const undoItemReminder = async () => {
+      const later = dataSource.migrations.length - 1 - dataSource.migrations.findIndex((m) => m.name === 'ItemReminder1764752400000')
+      for (let i = 0; i <= later; i += 1) await dataSource.undoLastMigration({ transaction: 'each' })
+    }
+    await undoItemReminder()
     const { items } = await seedLedger(dataSource)
     const sent = [
       [`item:${items.overdue}`, 'overdue-1'],
@@ -110,7 +116,7 @@ describe(`migrations on ${dialect}`, () => {
     ])
     expect(((await dataSource.query('SELECT subject FROM reminder_sent')) as { subject: string }[]).map((r) => r.subject)).toEqual(['task:1:unit:1'])
 
-    await dataSource.undoLastMigration({ transaction: 'each' })
+    await undoItemReminder()
     expect(await stagesOf(`item:${items.overdue}`)).toEqual(expect.arrayContaining(['overdue-1', 'escalate-3']))
     expect(await stagesOf(`item:${items.overdue}`)).not.toContain('escalate-7')
     expect(await stagesOf(`item:${items.soon}`)).toEqual(['due-3'])
