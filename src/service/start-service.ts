@@ -7,6 +7,7 @@ import { createDispatcher } from '../bot/dispatcher.js'
 import { recoverStuckInbound } from '../bot/recover-inbound.js'
 import { currentCampaign } from '../domain/campaign/current-campaign.js'
 import { catchUpSweep, dailySweepJob } from '../reminders/reminder-jobs.js'
+import { circularReminderJob } from '../reminders/circular-reminders.js'
 import { lastCoveredYear } from '../time/work-calendar.js'
 import type { Config } from '../config/load-config.js'
 import { openDatabase } from '../db/open-database.js'
@@ -62,7 +63,7 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
       callback: {
         path: config.callbackPath,
         secrets: callbackSecrets(config),
-        dispatcher: createDispatcher({ dataSource, registry: createCommandRegistry(commands), now }),
+        dispatcher: createDispatcher({ dataSource, registry: createCommandRegistry(commands), now, robotNames: Object.keys(config.robots) }),
         timestampWindowSeconds: config.callbackWindowSeconds,
       },
     })
@@ -73,6 +74,7 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
     const scheduler = createScheduler(
       [
         dailySweepJob(dataSource, logger, config.sweepTime),
+        circularReminderJob(dataSource, logger, config.circularRemindAfterHours),
         {
           name: 'inbound-recovery',
           cron: '17 * * * * *',
