@@ -1,4 +1,6 @@
 import type { AnyCommand } from '../src/bot/define-command.js'
+import { ack } from './ack.js'
+import { circular } from './circular.js'
 import { done } from './done.js'
 import { approve, deny, extend } from './extend.js'
 import { help } from './help.js'
@@ -15,4 +17,4 @@ import { stats } from './stats.js'
 import { close, reopen } from './verify.js'
 
 /** Every chat command, listed explicitly. The registry refuses duplicate words at start-up. */
-export const commands: readonly AnyCommand[] = [help, myItems, showItem, progress, done, close, reopen, extend, approve, deny, phase, overdue, stats, report, register, leave, backFromLeave, meeting, rsvp]
+export const commands: readonly AnyCommand[] = [help, myItems, showItem, progress, done, close, reopen, extend, approve, deny, phase, overdue, stats, report, register, leave, backFromLeave, meeting, rsvp, circular, ack]

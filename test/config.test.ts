@@ -120,6 +120,16 @@ describe('loadConfig', () => {
     expect(problems[0]).toContain('例：21:00-08:00')
   })
 
+  it('reads the circular reminder delay in working hours, default 24, and refuses nonsense', () => {
+    expect(loadConfig({}).circularRemindAfterHours).toBe(24)
+    expect(loadConfig({ CIRCULAR_REMIND_AFTER: '48' }).circularRemindAfterHours).toBe(48)
+    for (const bad of ['0', '1.5', 'tomorrow', '721']) {
+      const problems = problemsOf({ CIRCULAR_REMIND_AFTER: bad })
+      expect(problems).toHaveLength(1)
+      expect(problems[0]).toContain(`CIRCULAR_REMIND_AFTER「${bad}」应为 1–720 的整数`)
+    }
+  })
+
   it('lets the environment win over a .env file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'env-'))
     const file = join(dir, '.env')

@@ -5,6 +5,7 @@ import {
   AttendanceSchema,
   CampaignSchema,
   CampaignUnitSchema,
+  CircularLinkSchema,
   CircularReceiptSchema,
   CircularSchema,
   ExtensionRequestSchema,
@@ -219,6 +220,7 @@ describe(`every entity round-trips on ${dialect}`, () => {
       acknowledgedAt: AT,
       remindedAt: null,
     })
+    await roundTrip(CircularLinkSchema, { circularId: circular.id, ledgerItemId: item.id, inspectionId: null })
     await roundTrip(ReminderSentSchema, { subject: `task:1:unit:${unit.id}`, stage: 'due-7', sentOn: '2015-09-01' })
     await roundTrip(ItemReminderSchema, { ledgerItemId: item.id, dueDate: '2015-08-31', stage: -3, sentOn: '2015-08-26' })
     await roundTrip(InboundMessageSchema, {

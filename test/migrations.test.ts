@@ -12,6 +12,7 @@ const TABLES = [
   'campaign',
   'campaign_unit',
   'circular',
+  'circular_link',
   'circular_receipt',
   'extension_request',
   'inbound_message',

@@ -21,6 +21,8 @@ export interface CommandContext {
   logger: Logger
   dataSource: DataSource
   registry: CommandRegistry
+  /** The names of the configured group robots (WECOM_ROBOTS), for audiences such as 群 lianxi. */
+  robotNames: readonly string[]
   now(): Date
 }
 

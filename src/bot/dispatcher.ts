@@ -33,6 +33,8 @@ export interface DispatcherDependencies {
    * them up, and the roster changes by import or by hand, rarely. A change applies within this.
    */
   senderCacheMs?: number
+  /** The configured group robots' names (WECOM_ROBOTS), default none. */
+  robotNames?: readonly string[]
 }
 
 const ONLY_TEXT = '目前只能识别文字命令。请发送「帮助」查看可用命令。'
@@ -43,7 +45,7 @@ const ONLY_TEXT = '目前只能识别文字命令。请发送「帮助」查看�
  * arguments, runs it with a small context, and returns the answer. Events: entering the app
  * gets a greeting with the featured commands, at most once a day per person.
  */
-export function createDispatcher({ dataSource, registry, now = () => new Date(), senderCacheMs = 10_000 }: DispatcherDependencies): Dispatcher {
+export function createDispatcher({ dataSource, registry, now = () => new Date(), senderCacheMs = 10_000, robotNames = [] }: DispatcherDependencies): Dispatcher {
   const senders = new Map<string, { value: Awaited<ReturnType<typeof loadSender>>; until: number }>()
   async function senderOf(userid: string) {
     const cached = senders.get(userid)
@@ -125,6 +127,7 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
       logger: logger.child({ command: command.name }),
       dataSource,
       registry,
+      robotNames,
       now,
     }
     try {

@@ -41,6 +41,8 @@ export interface Config {
   meetingReminderTime: readonly [number, number]
   /** Non-urgent messages wait while it is quiet, in Beijing time; minutes after midnight. */
   quietHours: QuietHours
+  /** 通报: hours, counted on working days only, after which those who have not acknowledged get one reminder (default 24). */
+  circularRemindAfterHours: number
   /** Group robots by name → webhook key (secret). */
   robots: Readonly<Record<string, string>>
   demoData: DemoDataMode
@@ -99,6 +101,11 @@ export function loadConfig(env: Env): Readonly<Config> {
   const quietHours = parseQuietHours(get('QUIET_HOURS') ?? '21:00-08:00')
   if (!quietHours) problems.push(`QUIET_HOURS「${get('QUIET_HOURS')}」应为 HH:MM-HH:MM（北京时间），例：21:00-08:00；不需要免打扰时设为 off`)
 
+  const circularRemindAfterHours = parseInteger(get('CIRCULAR_REMIND_AFTER') ?? '24', 1, 720)
+  if (circularRemindAfterHours === undefined) {
+    problems.push(`CIRCULAR_REMIND_AFTER「${get('CIRCULAR_REMIND_AFTER')}」应为 1–720 的整数（小时，只计工作日），默认 24`)
+  }
+
   const robots = parseRobots(get('WECOM_ROBOTS') ?? '')
   if (!robots) problems.push('WECOM_ROBOTS 应为 名称=key 的列表，用逗号分隔，例：lianxi=693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa')
 
@@ -124,6 +131,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     sweepTime: Object.freeze(sweepTime ?? ([9, 5] as const)),
     meetingReminderTime: Object.freeze(meetingReminderTime ?? ([16, 5] as const)),
     quietHours: Object.freeze(quietHours ?? { startMinute: 0, endMinute: 0 }),
+    circularRemindAfterHours: circularRemindAfterHours ?? 24,
     robots: Object.freeze(robots ?? {}),
     demoData,
     plan: get('PLAN') ?? DEFAULT_PLAN,

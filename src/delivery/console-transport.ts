@@ -12,6 +12,10 @@ export function createConsoleTransport(dataSource: DataSource, print: (text: str
     name: 'console',
     async send(row: OutboxMessage) {
       const recipients = JSON.parse(row.recipients) as { touser?: string[]; toparty?: string[]; totag?: string[]; chatid?: string; robot?: string }
+      if (row.channel === 'recall') {
+        print(`──── 控制台投递 (console delivery) #${row.id} 撤回消息 ${(JSON.parse(row.payload) as { msgid: string }).msgid}\n`)
+        return { msgids: [], invalidUsers: [], unlicensedUsers: [] }
+      }
       const message = JSON.parse(row.payload) as AppMessage
       const users = recipients.touser ?? []
       const people =

@@ -265,7 +265,8 @@ function describeUndelivered(receipt: DeliveryReceipt): string | null {
 }
 
 function summarizeRecipients(row: OutboxMessage): string {
-  const r = JSON.parse(row.recipients) as { touser?: string[]; chatid?: string; robot?: string }
+  const r = JSON.parse(row.recipients) as { touser?: string[]; chatid?: string; robot?: string; msgid?: string }
+  if (r.msgid) return `撤回消息 ${r.msgid}`
   if (r.chatid) return `群聊 ${r.chatid}`
   if (r.robot) return `群机器人 ${r.robot}`
   const users = r.touser ?? []

@@ -3,7 +3,7 @@ import type { AppMessage, RobotMessage } from '../wecom/messages.js'
 import type { WeComClient } from '../wecom/wecom-client.js'
 import { EMPTY_RECEIPT, PermanentDeliveryError, type Transport } from './transport.js'
 
-/** Sends outbox rows through the WeCom API: app messages, replies, app group chats and group robots. */
+/** Sends outbox rows through the WeCom API: app messages, replies, app group chats, group robots, and recalls of app messages. */
 export function createWeComTransport(client: WeComClient, robots: Readonly<Record<string, string>>): Transport {
   return {
     name: 'wecom',
@@ -18,6 +18,9 @@ export function createWeComTransport(client: WeComClient, robots: Readonly<Recor
         }
         case 'appchat':
           await client.sendAppChat(String(recipients.chatid), payload)
+          return EMPTY_RECEIPT
+        case 'recall':
+          await client.recallMessage(String((payload as unknown as { msgid: string }).msgid))
           return EMPTY_RECEIPT
         case 'webhook': {
           const key = robots[String(recipients.robot)]

@@ -8,6 +8,7 @@ import { recoverStuckInbound } from '../bot/recover-inbound.js'
 import { currentCampaign } from '../domain/campaign/current-campaign.js'
 import { catchUpSweep, dailySweepJob } from '../reminders/reminder-jobs.js'
 import { meetingReminderJob } from '../meetings/meeting-reminders.js'
+import { circularReminderJob } from '../reminders/circular-reminders.js'
 import { lastCoveredYear } from '../time/work-calendar.js'
 import type { Config } from '../config/load-config.js'
 import { openDatabase } from '../db/open-database.js'
@@ -63,7 +64,7 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
       callback: {
         path: config.callbackPath,
         secrets: callbackSecrets(config),
-        dispatcher: createDispatcher({ dataSource, registry: createCommandRegistry(commands), now }),
+        dispatcher: createDispatcher({ dataSource, registry: createCommandRegistry(commands), now, robotNames: Object.keys(config.robots) }),
         timestampWindowSeconds: config.callbackWindowSeconds,
       },
     })
@@ -75,6 +76,7 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
       [
         dailySweepJob(dataSource, logger, config.sweepTime),
         meetingReminderJob(dataSource, logger, config.meetingReminderTime),
+        circularReminderJob(dataSource, logger, config.circularRemindAfterHours),
         {
           name: 'inbound-recovery',
           cron: '17 * * * * *',

@@ -48,6 +48,11 @@ export interface WeComClient {
   createAppChat(chat: { name: string; userlist: readonly string[]; owner?: string; chatid?: string }): Promise<string>
   sendAppChat(chatid: string, message: AppMessage): Promise<void>
   sendRobot(key: string, message: RobotMessage): Promise<void>
+  /**
+   * Recalls an app message sent through message/send (WECOM.md §4.6): only within 24 hours of
+   * sending, and only the WeCom-client copy: copies delivered to the WeChat plugin stay.
+   */
+  recallMessage(msgid: string): Promise<void>
   /** When all of these members may next receive a message (null: now). */
   memberRetryAt(userids: readonly string[]): Date | null
 }
@@ -207,6 +212,10 @@ export function createWeComClient(options: WeComClientOptions): WeComClient {
       const body = await request('webhook/send', { method: 'POST', query: { key }, json: message })
       robots.record([key], now())
       if (body.errcode) throw new WeComApiError('webhook/send', body.errcode, String(body.errmsg ?? ''))
+    },
+
+    async recallMessage(msgid) {
+      await call('message/recall', { method: 'POST', json: { msgid } })
     },
 
     memberRetryAt(userids) {

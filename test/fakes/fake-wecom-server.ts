@@ -3,8 +3,8 @@ import type { AddressInfo, Socket } from 'node:net'
 
 /**
  * A fake WeCom API server on a loopback port, answering with WeCom's real shapes and error
- * codes (WECOM.md §4–5): gettoken, message/send, media/upload, appchat/create, appchat/send and
- * webhook/send. It records every request and can be told to misbehave. The real client reaches
+ * codes (WECOM.md §4–5): gettoken, message/send, message/recall, media/upload, appchat/create,
+ * appchat/send and webhook/send. It records every request and can be told to misbehave. The real client reaches
  * it by changing only its base URL.
  */
 export interface FakeWeComOptions {
@@ -56,6 +56,8 @@ export interface FakeWeCom {
   delivered: DeliveredMessage[]
   robotMessages: { key: string; body: Record<string, unknown> }[]
   appchatMessages: { chatid: string; body: Record<string, unknown> }[]
+  /** message/recall calls, with what the fake answered (0: recalled). */
+  recalls: { msgid: string; errcode: number }[]
   uploads: { type: string; filename: string; size: number; mediaId: string }[]
   tokenRequests(): number
   /** The next `times` calls to `api` (or to any API but gettoken when omitted) misbehave. */
@@ -78,6 +80,8 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
   const recentRequests = new Map<string, number>()
   const robotTimes = new Map<string, number[]>()
   const clock = options.now ?? Date.now
+  const sentAt = new Map<string, number>()
+  const recalled = new Set<string>()
   let tokenCount = 0
   let msgidCount = 0
   const sockets = new Set<Socket>()
@@ -87,6 +91,7 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
     delivered: [],
     robotMessages: [],
     appchatMessages: [],
+    recalls: [],
     uploads: [],
     tokenRequests: () => fake.requests.filter((r) => r.api === 'gettoken').length,
     inject(fault, times = 1, api) {
@@ -160,6 +165,7 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
       return { errcode: 0, errmsg: 'ok' }
     }
     if (api === 'message/send') return messageSend(body, raw.toString('utf8'))
+    if (api === 'message/recall') return messageRecall(String(body.msgid ?? ''))
     return { errcode: 40058, errmsg: `unknown api ${api}` }
   }
 
@@ -190,6 +196,7 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
     msgidCount += 1
     const msgid = `msgid-${msgidCount}`
     fake.delivered.push({ touser: reachable, toparty, totag, msgtype, body, raw, msgid, suppressed })
+    sentAt.set(msgid, now)
     return {
       errcode: 0,
       errmsg: 'ok',
@@ -199,6 +206,20 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
       unlicenseduser: unlicensed.join('|'),
       msgid,
     }
+  }
+
+  /** message/recall (WECOM.md §4.6): a message this app sent, within 24 hours, once. */
+  function messageRecall(msgid: string): Record<string, unknown> {
+    const at = sentAt.get(msgid)
+    const answer =
+      at === undefined || recalled.has(msgid)
+        ? { errcode: 40058, errmsg: 'invalid msgid' }
+        : clock() - at > 24 * 3_600_000
+          ? { errcode: 40058, errmsg: 'msg recall exceed time limit' }
+          : { errcode: 0, errmsg: 'ok' }
+    if (answer.errcode === 0) recalled.add(msgid)
+    fake.recalls.push({ msgid, errcode: answer.errcode })
+    return answer
   }
 
   const server: Server = createServer((req, res) => void route(req, res))

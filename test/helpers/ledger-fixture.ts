@@ -50,8 +50,9 @@ export async function seedLedger(ds: DataSource) {
 }
 
 /** Runs chat text as a person through the real dispatcher and commands, at a fixed Beijing time. */
-export function chatAs(ds: DataSource, now: Date) {
-  const dispatcher = createDispatcher({ dataSource: ds, registry: createCommandRegistry(commands), now: () => now, senderCacheMs: 0 })
+export function chatAs(ds: DataSource, now: Date | (() => Date), options: { robotNames?: readonly string[] } = {}) {
+  const clock = typeof now === 'function' ? now : () => now
+  const dispatcher = createDispatcher({ dataSource: ds, registry: createCommandRegistry(commands), now: clock, senderCacheMs: 0, robotNames: options.robotNames })
   const log = createLogger('silent')
   return async (from: string, content: string) => {
     const result = await dispatcher.dispatch({ kind: 'text', from, content, msgId: '1', createTime: '1', agentId: '1', dedupeKey: 'k' }, log)

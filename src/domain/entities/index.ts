@@ -2,6 +2,7 @@ import { AgendaItemSchema } from './agenda-item.js'
 import { AttendanceSchema } from './attendance.js'
 import { CampaignUnitSchema } from './campaign-unit.js'
 import { CampaignSchema } from './campaign.js'
+import { CircularLinkSchema } from './circular-link.js'
 import { CircularReceiptSchema } from './circular-receipt.js'
 import { CircularSchema } from './circular.js'
 import { ExtensionRequestSchema } from './extension-request.js'
@@ -28,6 +29,7 @@ export * from './agenda-item.js'
 export * from './attendance.js'
 export * from './campaign-unit.js'
 export * from './campaign.js'
+export * from './circular-link.js'
 export * from './circular-receipt.js'
 export * from './circular.js'
 export * from './extension-request.js'
@@ -72,6 +74,7 @@ export const entities = [
   AttendanceSchema,
   CircularSchema,
   CircularReceiptSchema,
+  CircularLinkSchema,
   OutboxMessageSchema,
   InboundMessageSchema,
   ReminderSentSchema,

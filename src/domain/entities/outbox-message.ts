@@ -2,7 +2,8 @@ import { EntitySchema } from 'typeorm'
 import { createdAt, flag, instant, integer, longText, primaryId, shortText } from '../../db/columns.js'
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'dead' | 'cancelled'
-export type OutboxChannel = 'app' | 'appchat' | 'webhook' | 'reply'
+/** 'recall': not a message but WeCom's message/recall of one sent earlier (payload {"msgid"}). */
+export type OutboxChannel = 'app' | 'appchat' | 'webhook' | 'reply' | 'recall'
 
 /**
  * 发件箱: every message the bot will send, stored before it is sent (DESIGN.md §3 rule 1).

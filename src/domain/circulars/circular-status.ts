@@ -1,0 +1,74 @@
+import type { DataSource } from 'typeorm'
+import { UserFacingError } from '../../errors.js'
+import { CircularLinkSchema, CircularSchema, type Circular } from '../entities/index.js'
+import type { Audience } from './audience.js'
+import { describeAudience } from './audience.js'
+import type { CircularLinks } from './links.js'
+
+export interface ReceiptLine {
+  personId: number
+  name: string
+  unitId: number | null
+  unitName: string
+  /** unit_head, liaison or meeting_member (the first that applies). */
+  role: string | null
+  sent: boolean
+  acknowledgedAt: Date | null
+  remindedAt: Date | null
+}
+
+export interface CircularStatus {
+  circular: Circular
+  audienceText: string
+  links: CircularLinks
+  receipts: ReceiptLine[]
+  robots: { name: string; status: string }[]
+}
+
+/** A circular with its receipts (who got it, who acknowledged) and its group-robot copies. */
+export async function circularStatus(ds: DataSource, circularId: number): Promise<CircularStatus> {
+  const circular = await ds.getRepository(CircularSchema).findOneBy({ id: circularId })
+  if (!circular) throw new UserFacingError('unknown_circular', `没有编号为 #${circularId} 的通报。`)
+  const rows = (await ds.query(
+    `SELECT r.person_id, p.name, r.unit_id, u.name AS unit_name, o.status AS outbox_status, r.acknowledged_at, r.reminded_at,
+            (SELECT MIN(a.role) FROM role_assignment a WHERE a.person_id = r.person_id AND a.role IN ('unit_head', 'liaison', 'meeting_member') AND (a.unit_id = r.unit_id OR a.unit_id IS NULL)) AS role
+       FROM circular_receipt r
+       JOIN person p ON p.id = r.person_id
+       LEFT JOIN unit u ON u.id = r.unit_id
+       LEFT JOIN outbox_message o ON o.id = r.outbox_message_id
+      WHERE r.circular_id = ?
+      ORDER BY r.unit_id, r.person_id`,
+    [circularId],
+  )) as { person_id: number; name: string; unit_id: number | null; unit_name: string | null; outbox_status: string | null; acknowledged_at: unknown; reminded_at: unknown; role: string | null }[]
+  const audience = JSON.parse(circular.audience) as Audience
+  const robotRows = (await ds.query("SELECT dedupe_key, status FROM outbox_message WHERE dedupe_key LIKE ? ORDER BY id", [`circular:${circularId}:robot:%`])) as { dedupe_key: string; status: string }[]
+  const links = await ds.getRepository(CircularLinkSchema).findBy({ circularId })
+  const units = [...new Map(rows.filter((r) => r.unit_name).map((r) => [r.unit_id, r.unit_name!])).values()]
+  return {
+    circular,
+    audienceText: describeAudience(audience, units),
+    links: {
+      ledgerItemIds: links.map((l) => l.ledgerItemId).filter((id): id is number => id !== null),
+      inspectionIds: links.map((l) => l.inspectionId).filter((id): id is number => id !== null),
+    },
+    receipts: rows.map((r) => ({
+      personId: Number(r.person_id),
+      name: r.name,
+      unitId: r.unit_id === null ? null : Number(r.unit_id),
+      unitName: r.unit_name ?? '',
+      role: r.role,
+      sent: r.outbox_status === 'sent',
+      acknowledgedAt: toDate(r.acknowledged_at),
+      remindedAt: toDate(r.reminded_at),
+    })),
+    robots: robotRows.map((r) => ({ name: r.dedupe_key.slice(`circular:${circularId}:robot:`.length), status: r.status })),
+  }
+}
+
+/** Raw query values: a Date on MySQL, an ISO-like UTC string on SQLite. */
+function toDate(value: unknown): Date | null {
+  if (value === null || value === undefined) return null
+  if (value instanceof Date) return value
+  const text = String(value)
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`)
+}

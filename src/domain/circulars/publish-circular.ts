@@ -1,0 +1,154 @@
+import { In, type EntityManager } from 'typeorm'
+import { enqueueMany, type OutgoingMessage } from '../../delivery/enqueue.js'
+import { UserFacingError } from '../../errors.js'
+import { markdown } from '../../wecom/messages.js'
+import {
+  CircularLinkSchema,
+  CircularReceiptSchema,
+  CircularSchema,
+  InspectionSchema,
+  LedgerItemSchema,
+  PersonSchema,
+  UnitSchema,
+  type Circular,
+  type CircularKind,
+} from '../entities/index.js'
+import { describeAudience, resolveAudience, resolveSelector, type Audience, type AudienceSelector, type ResolvedAudience } from './audience.js'
+import { circularContent } from './circular-message.js'
+import { checkLinks, findLinks, type CircularLinks } from './links.js'
+
+export interface CircularInput {
+  kind: CircularKind
+  title: string
+  body: string
+  selector: AudienceSelector
+}
+
+export interface Drafted {
+  circular: Circular
+  audience: ResolvedAudience
+  links: CircularLinks
+  /** The audience in a few words, e.g. "各镇". */
+  audienceText: string
+}
+
+/** Outbox keys: every copy of circular 12 starts with "circular:12:", its reminders with "circular-remind:12:". */
+export const copyKey = (circularId: number, personId: number) => `circular:${circularId}:p:${personId}`
+export const robotKey = (circularId: number, robot: string) => `circular:${circularId}:robot:${robot}`
+
+/**
+ * Stores a circular as a draft with its links (inside the caller's transaction): the audience
+ * is checked (unknown units and groups refused, an empty audience refused), and a typical-case
+ * circular must name existing ledger items or inspections.
+ */
+export async function draftCircular(
+  manager: EntityManager,
+  options: { campaignId: number; input: CircularInput; senderId: number; robotNames: readonly string[] },
+): Promise<Drafted> {
+  const { campaignId, input, senderId } = options
+  const audience = await resolveSelector(manager, input.selector, options.robotNames)
+  const links = input.kind === 'typical_case' ? findLinks(`${input.title}\n${input.body}`) : { ledgerItemIds: [], inspectionIds: [] }
+  if (input.kind === 'typical_case') {
+    if (links.ledgerItemIds.length + links.inspectionIds.length === 0) {
+      throw new UserFacingError('no_case', '典型案例通报请在标题或正文中写明所涉台账编号（如 #12）或督查编号（如 督查#3）。')
+    }
+    await checkLinks(manager, campaignId, links)
+  }
+  const resolved = await resolveAudience(manager, campaignId, audience)
+  if (resolved.recipients.length === 0 && resolved.robots.length === 0) {
+    throw new UserFacingError('empty_audience', `「${describeAudience(audience)}」中没有第一责任人、联络员或联席会议成员，请检查花名册或换一个受众。`)
+  }
+  const inserted = await manager.insert(CircularSchema, {
+    campaignId,
+    kind: input.kind,
+    title: input.title,
+    body: input.body,
+    audience: JSON.stringify(audience),
+    sentById: senderId,
+    status: 'draft',
+  })
+  const id = Number(inserted.identifiers[0]!.id)
+  const linkRows = [
+    ...links.ledgerItemIds.map((ledgerItemId) => ({ circularId: id, ledgerItemId, inspectionId: null })),
+    ...links.inspectionIds.map((inspectionId) => ({ circularId: id, ledgerItemId: null, inspectionId })),
+  ]
+  if (linkRows.length > 0) await manager.insert(CircularLinkSchema, linkRows)
+  const circular = await manager.findOneByOrFail(CircularSchema, { id })
+  return { circular, audience: resolved, links, audienceText: describeAudience(audience, resolved.units.map((u) => u.name)) }
+}
+
+/** The name a circular is signed with: the sender's unit (县委组织部). */
+export async function senderSignature(manager: EntityManager, personId: number | null): Promise<string> {
+  const person = personId === null ? null : await manager.findOneBy(PersonSchema, { id: personId })
+  const unit = person?.unitId ? await manager.findOneBy(UnitSchema, { id: person.unitId }) : null
+  return unit?.name ?? '县委组织部'
+}
+
+/**
+ * Sends a draft, in the caller's transaction: the circular becomes `sent` (only once: a second
+ * send finds it sent and is refused), each recipient gets a receipt and a copy of their own in
+ * the outbox (one row per person, keyed by circular and person), each group robot one webhook
+ * row, and the ledger items and inspections it names are marked typical cases.
+ */
+export async function sendCircular(
+  manager: EntityManager,
+  options: { circularId: number; senderId: number; robotNames: readonly string[]; now: Date },
+): Promise<{ circular: Circular; audience: ResolvedAudience }> {
+  const { circularId, now } = options
+  const claimed = await manager.update(CircularSchema, { id: circularId, status: 'draft' }, { status: 'sent', sentAt: now, sentById: options.senderId })
+  if (!claimed.affected) {
+    const existing = await manager.findOneBy(CircularSchema, { id: circularId })
+    throw new UserFacingError(
+      existing ? 'not_draft' : 'unknown_circular',
+      existing ? `通报 #${circularId} ${existing.status === 'sent' ? '已经发送过' : '已撤回'}，不能再发送。` : `没有编号为 #${circularId} 的通报草稿。`,
+    )
+  }
+  const circular = await manager.findOneByOrFail(CircularSchema, { id: circularId })
+  const audience = JSON.parse(circular.audience) as Audience
+  if (audience.type === 'robots') {
+    const gone = audience.robots.filter((r) => !options.robotNames.includes(r))
+    if (gone.length > 0) throw new UserFacingError('unknown_robot', `群「${gone.join('、')}」已不在配置中（WECOM_ROBOTS），请重新预览。`)
+  }
+  const resolved = await resolveAudience(manager, circular.campaignId, audience)
+  if (resolved.recipients.length === 0 && resolved.robots.length === 0) {
+    throw new UserFacingError('empty_audience', `通报 #${circularId} 的受众中已没有人员，请重新预览。`)
+  }
+  const from = await senderSignature(manager, options.senderId)
+  const content = circularContent(circular, from)
+  const robotContent = circularContent(circular, from, true)
+  if (resolved.recipients.length > 0) {
+    await manager.insert(
+      CircularReceiptSchema,
+      resolved.recipients.map((r) => ({ circularId, personId: r.personId, unitId: r.unitId, outboxMessageId: null, acknowledgedAt: null, remindedAt: null })),
+    )
+  }
+  const outgoing: OutgoingMessage[] = [
+    ...resolved.recipients.map((r) => ({ dedupeKey: copyKey(circularId, r.personId), to: { users: [r.userid] }, message: markdown(content) })),
+    ...resolved.robots.map((robot) => ({ dedupeKey: robotKey(circularId, robot), to: { robot }, message: markdown(robotContent) })),
+  ]
+  await enqueueMany(manager, outgoing, now)
+  await linkReceiptsToCopies(manager, circularId, resolved)
+  await markTypicalCases(manager, circularId)
+  return { circular: { ...circular }, audience: resolved }
+}
+
+/** Each receipt points at the outbox row of its copy, for 通报 状态 (sent or not). */
+async function linkReceiptsToCopies(manager: EntityManager, circularId: number, resolved: ResolvedAudience): Promise<void> {
+  const keys = resolved.recipients.map((r) => copyKey(circularId, r.personId))
+  for (let i = 0; i < keys.length; i += 500) {
+    const chunk = keys.slice(i, i + 500)
+    const rows = (await manager.query(`SELECT id, dedupe_key FROM outbox_message WHERE dedupe_key IN (${chunk.map(() => '?').join(', ')})`, chunk)) as { id: number; dedupe_key: string }[]
+    for (const row of rows) {
+      const personId = Number(row.dedupe_key.slice(`circular:${circularId}:p:`.length))
+      await manager.update(CircularReceiptSchema, { circularId, personId }, { outboxMessageId: Number(row.id) })
+    }
+  }
+}
+
+async function markTypicalCases(manager: EntityManager, circularId: number): Promise<void> {
+  const links = await manager.findBy(CircularLinkSchema, { circularId })
+  const items = links.map((l) => l.ledgerItemId).filter((id): id is number => id !== null)
+  const inspections = links.map((l) => l.inspectionId).filter((id): id is number => id !== null)
+  if (items.length > 0) await manager.update(LedgerItemSchema, { id: In(items) }, { isTypicalCase: true })
+  if (inspections.length > 0) await manager.update(InspectionSchema, { id: In(inspections) }, { isTypicalCase: true })
+}
