@@ -11,6 +11,7 @@ import {
   createMeeting,
   editParticipants,
   formatRoll,
+  ADMIN_ONLY,
   listMeetings,
   meetingNotice,
   meetingOrFail,
@@ -110,7 +111,8 @@ function parse(args: CommandArgs): Parsed {
       return { action, id, date: args.tokens[2], clock: args.tokens[3] }
     case 'move': {
       const place = args.rest(2)
-      if (!place) throw new UserFacingError('no_place', '缺少新的地点。')
+      if (!place) throw new UserFacingError('no_place', '缺少新的地点，例：会议 改地点 3 县委第二会议室。')
+      if (place.length > 100) throw new UserFacingError('too_long', '地点请写在100字以内。')
       return { action, id, place }
     }
     case 'cancel':
@@ -138,7 +140,7 @@ async function run(context: CommandContext, parsed: Parsed): Promise<void> {
       const meetings = await listMeetings(ds, now)
       const mine = new Set((await ds.getRepository(AttendanceSchema).findBy({ personId: context.sender.id })).map((a) => a.meetingId))
       const visible = actor.roles.includes('org_admin') ? meetings : meetings.filter((m) => mine.has(m.id))
-      if (visible.length === 0) return context.reply('目前没有联席会议。组织部可发送：\n' + CREATE_EXAMPLE)
+      if (visible.length === 0) return context.reply(actor.roles.includes('org_admin') ? `目前没有联席会议。召集会议请发送：\n${CREATE_EXAMPLE}` : '您没有要参加的联席会议。')
       const status = { scheduled: '', cancelled: '（已取消）', held: '（已召开）' }
       return context.reply(
         ['**联席会议**', ...visible.map((m) => `#${m.id} ${meetingTime(m.startsAt, today)} ${m.place}${status[m.status]}`), '查看：会议 详情 编号'].join('\n'),
@@ -150,7 +152,7 @@ async function run(context: CommandContext, parsed: Parsed): Promise<void> {
       if (missing.length > 0) throw new UserFacingError('missing', `缺少${missing.join('、')}。格式：\n${CREATE_EXAMPLE}`)
       const [date, clock] = fields.time.split(/\s+/)
       const startsAt = parseMeetingTime(date, clock, today)
-      if (fields.place.length > 100 || fields.topics.some((t) => t.length > 100)) throw new UserFacingError('too_long', '地点和每个议题请各写在100字以内。')
+      if (fields.title.length > 100 || fields.place.length > 100 || fields.topics.some((t) => t.length > 100)) throw new UserFacingError('too_long', '名称、地点和每个议题请各写在100字以内。')
       const { meeting, notified } = await createMeeting(ds, actor, { startsAt, place: fields.place, topics: fields.topics, title: fields.title || undefined }, now)
       return context.reply(`已召集联席会议 #${meeting.id}：${meetingTime(meeting.startsAt, today)}，${meeting.place}；已通知 ${notified.length} 人。查看回复情况：会议 详情 ${meeting.id}`)
     }
@@ -177,6 +179,7 @@ async function run(context: CommandContext, parsed: Parsed): Promise<void> {
     }
     case 'participants': {
       if (parsed.add.length + parsed.remove.length === 0) {
+        if (!actor.roles.includes('org_admin')) throw new UserFacingError('denied', ADMIN_ONLY)
         const meeting = await meetingOrFail(ds, parsed.id)
         return context.reply(`会议 #${meeting.id} 参会情况：\n${formatRoll(await rollCall(ds, meeting.id))}\n增减参会人：会议 参会人 ${meeting.id} +张三 -李四`)
       }
@@ -200,7 +203,7 @@ export const meeting = defineCommand<Parsed>({
   aliases: ['meeting'],
   summary: '联席会议：列表、详情；组织部可新建、改期、改地点、取消、参会人、纪要',
   usage: '会议 [列表|详情 编号|新建|改期 编号 日期 时刻|改地点 编号 地点|取消 编号 [原因]|参会人 编号 +姓名 -姓名|纪要 编号]',
-  example: CREATE_EXAMPLE,
+  example: '会议 详情 3',
   roles: 'everyone',
   parse,
   run,

@@ -59,11 +59,15 @@ describe(`joint meetings on ${dialect}`, () => {
     const chat = chatAs(ds, at('2015-09-01T10:00:00'))
     await chat('wangjian', CALL)
     await ds.getRepository(LedgerItemSchema).update({ id: fixture.items.soon }, { status: 'closed', closedAt: at('2015-09-02T10:00:00') })
-    await ds.getRepository(LedgerItemSchema).update({ id: fixture.items.overdue }, { isTypicalCase: true })
+    // Flagged before the first meeting: told then, not again.
+    await ds.getRepository(LedgerItemSchema).update({ id: fixture.items.other }, { isTypicalCase: true })
+    // Exposed by a typical-case circular after the first meeting was held.
+    const exposed = await chatAs(ds, at('2015-09-09T10:00:00'))('wangjian', `通报 典型 全体 关于招商引资工作不作为的典型案例通报\n#${fixture.items.overdue} 两个竞争性项目未按时申报。`)
+    expect(exposed.text).toContain('已发布典型案例通报')
     await chatAs(ds, at('2015-09-10T10:00:00'))('wangjian', CALL.replace('9月8日', '9月15日'))
     const [notice] = (await outbox()).filter((m) => m.key === 'meeting:2:notice')
     expect(notice!.content).toContain('台账 3 项：已销号 1（+1），整改中 1（-1），逾期 1')
-    expect(notice!.content).toContain(`上次会议以来的典型案例：\n#${fixture.items.overdue} 城关镇 招商引资项目跑办不积极，两个竞争性项目…`)
+    expect(notice!.content).toContain(`上次会议以来的典型案例：\n#${fixture.items.overdue} 城关镇 招商引资项目跑办不积极，两个竞争性项目…\n回复`)
   })
 
   it('fits one WeCom markdown message (2,048 bytes) however large the campaign; 详情 has it all', () => {
@@ -98,12 +102,13 @@ describe(`joint meetings on ${dialect}`, () => {
     expect((await chat('zhangwei', '参会 1 参加')).text).toContain('您不在会议 #1 的参会名单中')
     expect((await chat('xumin', '参会 9 参加')).text).toContain('没有编号为 #9 的联席会议')
     const details = (await chat('wangjian', '会议 详情 1')).text
-    expect(details).toContain('已确认参加 1 人：徐敏\n请假 1 人：周强（赴市里参加培训）\n未回复 1 人：王健')
+    expect(details).toContain('已确认参加 2 人：王健、徐敏\n请假 1 人：周强（赴市里参加培训）\n未回复 0 人')
     expect((await chat('zhangwei', '会议 详情 1')).text).toContain('您不在会议 #1 的参会名单中')
     expect((await chatAs(ds, at('2015-09-08T15:30:00'))('xumin', '参会 1 请假 临时有事')).text).toContain('会议 #1 已开始')
   })
 
   it('reminds the working day before at the set hour and two hours before, once each; not those on leave; a new time starts afresh', async () => {
+    await seedRoster(ds, '县信访局', [{ userid: 'hujun', name: '胡军', roles: ['meeting_member'] }])
     await chatAs(ds, at('2015-09-01T10:00:00'))('wangjian', CALL)
     const chat = chatAs(ds, at('2015-09-02T10:00:00'))
     await chat('xumin', '参会 1 参加')
@@ -115,19 +120,22 @@ describe(`joint meetings on ${dialect}`, () => {
     expect(await sweep('2015-09-07T16:05:00')).toBe(2)
     expect(await sweep('2015-09-07T16:10:00')).toBe(0)
     const dayBefore = await reminders()
-    expect(dayBefore.map((r) => [r.key, r.to])).toEqual([
-      ['meeting:1:2015-09-08T07:00:00.000Z:day-before', ['xumin']],
-      ['meeting:1:2015-09-08T07:00:00.000Z:day-before:unanswered', ['wangjian']],
+    expect(dayBefore.map((r) => [r.key, r.to.sort()])).toEqual([
+      ['meeting:1:2015-09-08T07:00:00.000Z:day-before', ['wangjian', 'xumin']],
+      ['meeting:1:2015-09-08T07:00:00.000Z:day-before:unanswered', ['hujun']],
     ])
+    // Those who have not answered are asked once, the day before.
     expect(dayBefore[1]!.content).toContain('您尚未回复是否参会：请发送「参会 1 参加」或「参会 1 请假 理由」。')
     expect(await sweep('2015-09-08T12:59:00')).toBe(0)
-    expect(await sweep('2015-09-08T13:00:00')).toBe(2)
+    expect(await sweep('2015-09-08T13:00:00')).toBe(1)
     expect(await sweep('2015-09-08T13:05:00')).toBe(0)
-    expect((await reminders()).filter((r) => r.key.endsWith('two-hours')).map((r) => r.to)).toEqual([['xumin']])
+    const twoHours = (await reminders()).filter((r) => r.key.endsWith('two-hours'))
+    expect(twoHours.map((r) => r.to.sort())).toEqual([['hujun', 'wangjian', 'xumin']])
+    expect(twoHours[0]!.content).not.toContain('尚未回复')
     expect((await reminders()).some((r) => r.to.includes('zhouqiang'))).toBe(false)
     // Moved to the next morning: announced at once, then reminded for the new time.
     const moved = await chatAs(ds, at('2015-09-08T13:30:00'))('wangjian', '会议 改期 1 9月9日 10:00')
-    expect(moved.text).toBe('会议 #1 改至 9月9日（周三）10:00，已通知 3 人。')
+    expect(moved.text).toBe('会议 #1 改至 9月9日（周三）10:00，已通知 4 人。')
     expect((await outbox()).find((m) => m.key.startsWith('meeting:1:changed:'))!.content).toContain('时间改为 9月9日（周三）10:00（原 9月8日（周二）15:00）')
     expect(await sweep('2015-09-08T16:05:00')).toBe(2)
     expect((await outbox()).filter((m) => m.key.startsWith('meeting:1:2015-09-09T02:00:00.000Z:day-before'))).toHaveLength(2)
@@ -195,7 +203,7 @@ describe(`joint meetings on ${dialect}`, () => {
     expect(created.code).toBe(0)
     expect((await outbox()).find((m) => m.key === 'meeting:1:notice')!.content).toContain('1. 通报自查整改进展\n2. 研究典型案例通报名单')
     const listed = await run('meeting', 'list')
-    expect(listed.output).toContain('已确认参加 0 人；请假 0 人；未回复 3 人：王健、徐敏、周强')
+    expect(listed.output).toContain('已确认参加 1 人：王健；请假 0 人；未回复 2 人：徐敏、周强')
     const bad = await run('meeting', 'create', '--at', 'next week', '--place', 'x', '--topics', file)
     expect([bad.code, bad.output.trim().split('\n')[0]]).toEqual([1, '--at「next week」不是有效的时间。'])
   })

@@ -44,7 +44,7 @@ export function agendaMessage(input: AgendaInput, options: { full?: boolean; lim
   const lists: Shown[] = [
     { title: '**议题**', entries: input.topics.map((t, i) => `${i + 1}. ${t}`), shown: input.topics.length },
     { title: '逾期最多的单位：', entries: status.overdueUnits.map((u) => `${u.unit} ${u.count} 项`), shown: Math.min(5, status.overdueUnits.length) },
-    { title: `${Number(status.reports.month.slice(5))}月月报未报：`, entries: status.reports.missing, shown: status.reports.missing.length },
+    { title: `${Number(status.reports?.month.slice(5))}月月报未报：`, entries: status.reports?.missing ?? [], shown: status.reports?.missing.length ?? 0 },
     { title: '上次会议以来的典型案例：', entries: status.typicalCases, shown: status.typicalCases.length },
   ]
   if (options.full) for (const list of lists) list.shown = list.entries.length
@@ -82,7 +82,7 @@ function render(input: AgendaInput, [topics, overdueUnits, missing, cases]: Show
   lines.push(`待核实销号 ${status.awaitingVerification} 项；待审批延期申请 ${status.pendingExtensions} 件`)
   if (overdueUnits!.entries.length > 0) lines.push(...block(overdueUnits!, '、'))
   const r = status.reports
-  lines.push(`${Number(r.month.slice(5))}月月报：已报 ${r.submitted}/${r.expected} 个单位`)
+  if (r) lines.push(`${Number(r.month.slice(5))}月月报：已报 ${r.submitted}/${r.expected} 个单位`)
   if (missing!.entries.length > 0) lines.push(...block(missing!, '、'))
   if (cases!.entries.length > 0) lines.push(...block(cases!, '\n'))
   lines.push(`回复「参会 ${input.id} 参加」或「参会 ${input.id} 请假 理由」${full ? '' : `；完整版：会议 详情 ${input.id}`}`)

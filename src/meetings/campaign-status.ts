@@ -1,5 +1,5 @@
-import { In, MoreThanOrEqual, type DataSource, type EntityManager } from 'typeorm'
-import { CampaignUnitSchema, ExtensionRequestSchema, InspectionSchema, LedgerItemSchema, MonthlyReportSchema, PhaseSchema, UnitSchema, type Campaign } from '../domain/entities/index.js'
+import { In, MoreThanOrEqual, Not, type DataSource, type EntityManager } from 'typeorm'
+import { CampaignUnitSchema, CircularLinkSchema, CircularSchema, ExtensionRequestSchema, InspectionSchema, LedgerItemSchema, MonthlyReportSchema, PhaseSchema, UnitSchema, type Campaign } from '../domain/entities/index.js'
 import { shorten } from '../domain/ledger/format-item.js'
 import { unitLedgerStats } from '../domain/ledger/unit-ledger-stats.js'
 import { addDays, monthOf, type CalendarDate } from '../time/calendar-date.js'
@@ -23,8 +23,8 @@ export interface CampaignStatus {
   pendingExtensions: number
   /** Units with overdue items, most first (all of them; the notice shows five). */
   overdueUnits: { unit: string; count: number }[]
-  /** Last month's reports: how many units reported of how many owe one, and who did not. */
-  reports: { month: string; submitted: number; expected: number; missing: string[] }
+  /** Last month's reports: how many units reported of how many owe one, and who did not (none owed in the campaign's first month). */
+  reports: { month: string; submitted: number; expected: number; missing: string[] } | null
   /** Typical cases flagged since `since` (the previous meeting), items and inspections. */
   typicalCases: string[]
 }
@@ -52,20 +52,38 @@ export async function campaignStatus(ds: DataSource | EntityManager, campaign: C
       .where("e.status = 'pending' AND i.campaign_id = :campaign", { campaign: campaign.id })
       .getCount(),
     overdueUnits: units.filter((u) => u.overdue > 0).map((u) => ({ unit: u.unitName, count: u.overdue })),
-    reports: { month, submitted: participants.length - missingIds.length, expected: participants.length, missing: missingIds.map((id) => names.get(id) ?? `#${id}`).sort((a, b) => a.localeCompare(b, 'zh-CN')) },
+    reports:
+      month < monthOf(campaign.startDate)
+        ? null
+        : { month, submitted: participants.length - missingIds.length, expected: participants.length, missing: missingIds.map((id) => names.get(id) ?? `#${id}`).sort((a, b) => a.localeCompare(b, 'zh-CN')) },
     typicalCases: await typicalCases(ds, campaign.id, since),
   }
 }
 
+/**
+ * Typical cases flagged since `since` (the previous meeting): those a typical-case circular
+ * (通报 典型) exposed since, and inspections recorded as typical since. For the first meeting,
+ * every case flagged so far.
+ */
 async function typicalCases(ds: DataSource | EntityManager, campaignId: number, since: Date | null): Promise<string[]> {
-  const after = since ?? new Date(0)
-  const items = await ds.getRepository(LedgerItemSchema).find({ where: { campaignId, isTypicalCase: true, updatedAt: MoreThanOrEqual(after) }, order: { id: 'ASC' } })
-  const inspections = await ds.getRepository(InspectionSchema).find({ where: { campaignId, isTypicalCase: true, createdAt: MoreThanOrEqual(after) }, order: { id: 'ASC' } })
+  const circulars = await ds.getRepository(CircularSchema).find({ where: { campaignId, kind: 'typical_case', status: 'sent', ...(since ? { sentAt: MoreThanOrEqual(since) } : {}) } })
+  const links = circulars.length === 0 ? [] : await ds.getRepository(CircularLinkSchema).findBy({ circularId: In(circulars.map((c) => c.id)) })
+  const itemIds = new Set(links.map((l) => l.ledgerItemId).filter((id): id is number => id !== null))
+  const inspectionIds = new Set(links.map((l) => l.inspectionId).filter((id): id is number => id !== null))
+  const notIn = (ids: Set<number>) => (ids.size > 0 ? { id: Not(In([...ids])) } : {})
+  const items = [
+    ...(itemIds.size > 0 ? await ds.getRepository(LedgerItemSchema).findBy({ id: In([...itemIds]) }) : []),
+    ...(since ? [] : await ds.getRepository(LedgerItemSchema).findBy({ campaignId, isTypicalCase: true, ...notIn(itemIds) })),
+  ].sort((a, b) => a.id - b.id)
+  const inspections = [
+    ...(inspectionIds.size > 0 ? await ds.getRepository(InspectionSchema).findBy({ id: In([...inspectionIds]) }) : []),
+    ...(await ds.getRepository(InspectionSchema).findBy({ campaignId, isTypicalCase: true, ...notIn(inspectionIds), ...(since ? { createdAt: MoreThanOrEqual(since) } : {}) })),
+  ].sort((a, b) => a.id - b.id)
   const unitIds = [...new Set([...items.map((i) => i.unitId), ...inspections.map((i) => i.unitId)])]
   const names = new Map((await ds.getRepository(UnitSchema).findBy({ id: In(unitIds) })).map((u) => [u.id, u.name]))
   return [
     ...items.map((i) => `#${i.id} ${names.get(i.unitId) ?? ''} ${shorten(i.problem, 20)}`),
-    ...inspections.filter((i) => !items.some((item) => item.id === i.ledgerItemId)).map((i) => `督查 ${names.get(i.unitId) ?? ''} ${shorten(i.findings, 20)}`),
+    ...inspections.filter((i) => !items.some((item) => item.id === i.ledgerItemId)).map((i) => `督查#${i.id} ${names.get(i.unitId) ?? ''} ${shorten(i.findings, 20)}`),
   ]
 }
 

@@ -4,7 +4,7 @@ import { AgendaItemSchema, AttendanceSchema, MeetingSchema, PersonSchema, type M
 import type { Logger } from '../logger.js'
 import type { ScheduledJob } from '../scheduler/create-scheduler.js'
 import { addDays, beijingDate } from '../time/calendar-date.js'
-import { workdayOnOrBefore } from '../time/work-calendar.js'
+import { isWorkday, workdayOnOrBefore } from '../time/work-calendar.js'
 import { markdown } from '../wecom/messages.js'
 import { meetingTime } from './agenda-message.js'
 
@@ -32,12 +32,16 @@ export function reminderMoments(meeting: Pick<Meeting, 'startsAt'>, dayBefore: r
  * answer with the reminder; those on leave are not reminded.
  */
 export async function meetingReminderSweep(ds: DataSource, now: Date, dayBefore: readonly [number, number]): Promise<number> {
-  const meetings = await ds.getRepository(MeetingSchema).find({ where: { status: 'scheduled', startsAt: Between(now, new Date(now.getTime() + 5 * 24 * HOUR)) } })
+  // The working day before a meeting can be two weeks before it (the Spring Festival).
+  const meetings = await ds.getRepository(MeetingSchema).find({ where: { status: 'scheduled', startsAt: Between(now, new Date(now.getTime() + 15 * 24 * HOUR)) } })
+  const workday = isWorkday(beijingDate(now))
   const outgoing: OutgoingMessage[] = []
   for (const meeting of meetings) {
     const moments = reminderMoments(meeting, dayBefore)
+    // The day-before reminder only on a working day (one missed while the service was down
+    // goes out on the next, if the meeting is still ahead); the two-hour one on the day itself.
     const stage =
-      now >= moments.twoHours ? 'two-hours' : now >= moments.dayBefore && moments.dayBefore > meeting.createdAt ? 'day-before' : null
+      now >= moments.twoHours ? 'two-hours' : workday && now >= moments.dayBefore && moments.dayBefore > meeting.createdAt ? 'day-before' : null
     if (!stage || (stage === 'two-hours' && moments.twoHours <= meeting.createdAt)) continue
     const rows = await ds.getRepository(AttendanceSchema).find({ where: { meetingId: meeting.id } })
     const people = new Map((await ds.getRepository(PersonSchema).findBy({ id: In(rows.map((r) => r.personId)), active: true })).map((p) => [p.id, p.userid]))
@@ -46,8 +50,9 @@ export async function meetingReminderSweep(ds: DataSource, now: Date, dayBefore:
     const head = `**联席会议提醒（#${meeting.id}）**\n${stage === 'two-hours' ? '两小时后开会' : '会议将于'}：${when}\n地点：${meeting.place}\n议题：${topics.join('；')}`
     const key = `meeting:${meeting.id}:${meeting.startsAt.toISOString()}:${stage}`
     const users = (response: string) => rows.filter((r) => r.response === response).map((r) => people.get(r.personId)).filter((u): u is string => u !== undefined)
-    const attending = users('attend')
-    const pending = users('pending')
+    // Those who have not answered are asked to, once: with the day-before reminder.
+    const attending = stage === 'two-hours' ? [...users('attend'), ...users('pending')] : users('attend')
+    const pending = stage === 'two-hours' ? [] : users('pending')
     if (attending.length > 0) outgoing.push({ dedupeKey: key, to: { users: attending }, message: markdown(head) })
     if (pending.length > 0) {
       const nudge = `您尚未回复是否参会：请发送「参会 ${meeting.id} 参加」或「参会 ${meeting.id} 请假 理由」。`

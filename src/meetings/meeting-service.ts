@@ -5,6 +5,7 @@ import {
   AttendanceSchema,
   CampaignSchema,
   MeetingSchema,
+  OutboxMessageSchema,
   PersonSchema,
   ProblemCategorySchema,
   RoleAssignmentSchema,
@@ -116,7 +117,15 @@ export async function createMeeting(ds: DataSource, actor: Actor, input: NewMeet
       input.topics.map((topic, i) => ({ meetingId: saved.id, seq: i + 1, kind: 'topic' as const, topic, decision: null, ledgerItemId: null })),
     )
     const participants = await defaultParticipants(manager, actor.person.id)
-    await manager.insert(AttendanceSchema, participants.map((personId) => ({ meetingId: saved.id, personId, response: 'pending' as const, reason: null, respondedAt: null })))
+    // The convener attends their own meeting; the others are asked.
+    await manager.insert(
+      AttendanceSchema,
+      participants.map((personId) =>
+        personId === actor.person.id
+          ? { meetingId: saved.id, personId, response: 'attend' as const, reason: null, respondedAt: now }
+          : { meetingId: saved.id, personId, response: 'pending' as const, reason: null, respondedAt: null },
+      ),
+    )
     // The notice is written with the meeting: read through this transaction, which sees its rows.
     const notified = await announce(ds, saved, `meeting:${saved.id}:notice`, await meetingNotice(manager, saved, now), now, { manager })
     return { meeting: saved, notified }
@@ -156,7 +165,10 @@ export async function changeMeeting(
     ].filter((w): w is string => w !== null)
     if (what.length === 0) throw new UserFacingError('no_change', `会议 #${id} 的时间地点与原来相同，未作修改。`)
     const content = `**联席会议 #${id} 变更**\n${what.join('\n')}\n时间：${meetingTime(updated.startsAt, today)}\n地点：${updated.place}`
-    const notified = await announce(ds, meeting, `meeting:${id}:changed:${updated.startsAt.toISOString()}:${updated.place}`, content, now, { manager })
+    if (updated.startsAt.getTime() !== before.startsAt.getTime()) await withdrawReminders(manager, meeting)
+    // Each change is its own announcement, even back to an earlier time or place: numbered.
+    const [{ n }] = (await manager.query('SELECT COUNT(*) AS n FROM outbox_message WHERE dedupe_key LIKE ?', [`meeting:${id}:changed:%`])) as [{ n: number | string }]
+    const notified = await announce(ds, meeting, `meeting:${id}:changed:${Number(n) + 1}`, content, now, { manager })
     return { meeting: updated, notified }
   })
 }
@@ -168,10 +180,24 @@ export async function cancelMeeting(ds: DataSource, actor: Actor, id: number, re
     const meeting = await meetingOrFail(manager, id)
     if (meeting.status !== 'scheduled') throw new UserFacingError('not_scheduled', `会议 #${id} 已${meeting.status === 'cancelled' ? '取消' : '召开'}。`)
     await manager.update(MeetingSchema, { id }, { status: 'cancelled' })
+    await withdrawReminders(manager, meeting)
     const content = `**联席会议 #${id} 已取消**\n原定 ${meetingTime(meeting.startsAt, beijingDate(now))}，${meeting.place}${reason ? `\n原因：${reason}` : ''}`
     const notified = await announce(ds, meeting, `meeting:${id}:cancelled`, content, now, { manager })
     return { meeting: { ...meeting, status: 'cancelled' }, notified }
   })
+}
+
+/**
+ * Reminders for a meeting's old time still waiting in the outbox (quiet hours hold them till
+ * morning) are withdrawn: nobody reads "两小时后开会" beside "已取消", or for the time it moved from.
+ */
+async function withdrawReminders(manager: EntityManager, meeting: Meeting): Promise<void> {
+  await manager
+    .createQueryBuilder()
+    .update(OutboxMessageSchema)
+    .set({ status: 'cancelled', lastError: '会议已改期或取消' })
+    .where("status = 'pending' AND dedupe_key LIKE :key", { key: `meeting:${meeting.id}:${meeting.startsAt.toISOString()}:%` })
+    .execute()
 }
 
 /** People by name or userid; each name must be one active person. */

@@ -48,7 +48,10 @@ export async function recallCircular(manager: EntityManager, circularId: number,
   const recallable = sent.filter((r) => r.channel !== 'webhook' && r.wecomMsgid && (r.sentAt?.getTime() ?? 0) >= windowStart)
   const isCopy = (r: OutboxMessage) => r.dedupeKey.startsWith(`circular:${circularId}:p:`)
   const pastWindow = sent.filter((r) => r.channel !== 'webhook' && isCopy(r) && (r.sentAt?.getTime() ?? 0) < windowStart).length
-  if (pending.length === 0 && recallable.length === 0 && pastWindow > 0) {
+  // Only the circular's own copies count: a reminder waiting in the outbox does not make a
+  // circular whose copies are all past the window recallable.
+  const pendingCopies = pending.filter((r) => r.dedupeKey.startsWith(`circular:${circularId}:`))
+  if (pendingCopies.length === 0 && recallable.length === 0 && pastWindow > 0) {
     throw new UserFacingError('past_window', `通报 #${circularId} 发出已超过 24 小时，企业微信不允许撤回。如需更正，请发布更正通报。`)
   }
   await manager.update(CircularSchema, { id: circularId, status: 'sent' }, { status: 'recalled', recalledAt: now })
