@@ -16,7 +16,7 @@ const USAGE = `用法 (usage): npm run cli -- <命令>
   remind --at "YYYY-MM-DD HH:MM" [--dry-run]                   预览（或执行）某一时刻的提醒扫描（北京时间）
   meeting create --at "YYYY-MM-DD HH:MM" --place 地点 --topics 文件   召集联席会议（议题文件每行一个）
   meeting list                                                 列出联席会议及回复情况
-  import <units|people> <文件.xlsx|.csv> [--dry-run]            从表格导入单位或人员（有问题则全部不写入）
+  import <units|people|ledger> <文件.xlsx|.csv> [--dry-run]     从表格导入单位、人员或工作台账（有问题则全部不写入）
 例：npm run cli -- campaign create --start 2015-07-01`
 
 /** `npm run cli -- …`: administrative commands that run against the configured database. */
