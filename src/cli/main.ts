@@ -4,6 +4,7 @@ import { createLogger } from '../logger.js'
 import { runCli } from './run-cli.js'
 import { runCampaignCommand } from './campaign-command.js'
 import { runImportCommand } from './import-command.js'
+import { runTemplateCommand } from './template-command.js'
 import { runMeetingCommand } from './meeting-command.js'
 import { runOutboxCommand } from './outbox-command.js'
 import { runRemindCommand } from './remind-command.js'
@@ -17,6 +18,7 @@ const USAGE = `用法 (usage): npm run cli -- <命令>
   meeting create --at "YYYY-MM-DD HH:MM" --place 地点 --topics 文件   召集联席会议（议题文件每行一个）
   meeting list                                                 列出联席会议及回复情况
   import <units|people|ledger> <文件.xlsx|.csv> [--dry-run]     从表格导入单位、人员或工作台账（有问题则全部不写入）
+  template <units|people|ledger> -o 文件.xlsx                  写出空白导入模板（含下拉选项和填写说明）
 例：npm run cli -- campaign create --start 2015-07-01`
 
 /** `npm run cli -- …`: administrative commands that run against the configured database. */
@@ -31,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
       return runRemindCommand(rest, config, logger, (line) => process.stdout.write(`${line}\n`))
     case 'meeting':
       return runMeetingCommand(rest, config, logger, (line) => process.stdout.write(`${line}\n`))
+    case 'template':
+      return runTemplateCommand(rest, config, (line) => process.stdout.write(`${line}\n`))
     case 'import':
       return runImportCommand(rest, config, logger, (line) => process.stdout.write(`${line}\n`))
     case 'outbox':
