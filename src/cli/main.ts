@@ -3,6 +3,7 @@ import { withEnvFile } from '../config/read-env-file.js'
 import { createLogger } from '../logger.js'
 import { runCli } from './run-cli.js'
 import { runCampaignCommand } from './campaign-command.js'
+import { runExportCommand } from './export-command.js'
 import { runMeetingCommand } from './meeting-command.js'
 import { runOutboxCommand } from './outbox-command.js'
 import { runRemindCommand } from './remind-command.js'
@@ -15,6 +16,7 @@ const USAGE = `用法 (usage): npm run cli -- <命令>
   remind --at "YYYY-MM-DD HH:MM" [--dry-run]                   预览（或执行）某一时刻的提醒扫描（北京时间）
   meeting create --at "YYYY-MM-DD HH:MM" --place 地点 --topics 文件   召集联席会议（议题文件每行一个）
   meeting list                                                 列出联席会议及回复情况
+  export monthly --month YYYY-MM -o 文件.xlsx [--campaign 编号]   导出月报工作簿（汇总、逾期明细、本月进展、分类统计）
 例：npm run cli -- campaign create --start 2015-07-01`
 
 /** `npm run cli -- …`: administrative commands that run against the configured database. */
@@ -29,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
       return runRemindCommand(rest, config, logger, (line) => process.stdout.write(`${line}\n`))
     case 'meeting':
       return runMeetingCommand(rest, config, logger, (line) => process.stdout.write(`${line}\n`))
+    case 'export':
+      return runExportCommand(rest, config, logger, (line) => process.stdout.write(`${line}\n`))
     case 'outbox':
       return runOutboxCommand(rest, config, logger, (line) => process.stdout.write(`${line}\n`))
     default:
