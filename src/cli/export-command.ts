@@ -39,7 +39,8 @@ export async function runExportCommand(args: string[], config: Readonly<Config>,
       throw new UserFacingError('bad_arguments', `${month} 不在专项治理 #${campaign.id}「${campaign.name}」的时间内（${campaign.startDate} 至 ${campaign.endDate}）。`)
     }
     const figures = await monthlyFigures(dataSource, campaign, month, at)
-    const path = resolve(values.output)
+    // `npm run` runs in the package folder; a relative -o means the folder the command was typed in (INIT_CWD).
+    const path = resolve(process.env.INIT_CWD ?? process.cwd(), values.output)
     try {
       await renderMonthlyWorkbook(figures, at).xlsx.writeFile(path)
     } catch (error) {

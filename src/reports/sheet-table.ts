@@ -54,7 +54,6 @@ export function excelBeijingTime(instant: Date): Date {
 export function writeTable(sheet: ExcelJS.Worksheet, title: string, columns: ColumnSpec[], rows: CellInput[][]): ExcelJS.Row[] {
   const titleRow = sheet.addRow([title])
   titleRow.font = { bold: true, size: 14 }
-  titleRow.height = 24
   sheet.mergeCells(1, 1, 1, columns.length)
   const header = sheet.addRow(columns.map((c) => c.header))
   header.font = { bold: true }
@@ -80,6 +79,11 @@ export function writeTable(sheet: ExcelJS.Worksheet, title: string, columns: Col
     column.width = Math.min(width, max) + 2
     if (width > max) for (const row of written) row.getCell(index + 1).alignment = { wrapText: true, vertical: 'top' }
   })
+  // A title wider than the table wraps inside its merged cell rather than being cut at the print edge (14 pt ≈ 1.3 × the 11 pt width unit).
+  const tableWidth = columns.reduce((total, _, index) => total + (sheet.getColumn(index + 1).width ?? 10), 0)
+  const lines = Math.ceil((displayWidth(title) * 1.3) / tableWidth)
+  titleRow.getCell(1).alignment = { wrapText: true, vertical: 'middle' }
+  titleRow.height = 22 * lines
   sheet.views = [{ state: 'frozen', xSplit: 0, ySplit: 2, topLeftCell: 'A3', activeCell: 'A3' }]
   sheet.pageSetup = { orientation: 'landscape', paperSize: 9, fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: '1:2' }
   return written
