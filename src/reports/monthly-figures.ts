@@ -86,18 +86,26 @@ export async function monthlyFigures(ds: DataSource, campaign: Campaign, month: 
   const inMonth = (at: Date) => at.getTime() >= period.start.getTime() && at.getTime() <= period.asOf.getTime()
   const itemById = new Map(history.items.map((i) => [i.id, i]))
 
+  // One pass over items and history (a county's ledger is thousands of items, its history several times that).
+  const itemsByUnit = new Map<number, ItemAsOf[]>(unitIds.map((id) => [id, []]))
+  for (const item of items) itemsByUnit.get(item.unitId)!.push(item)
+  const updatesByUnit = new Map<number, number>()
+  for (const u of history.updates) {
+    if ((u.kind !== 'progress' && u.kind !== 'rectified') || !inMonth(u.createdAt)) continue
+    const unitId = itemById.get(u.ledgerItemId)!.unitId
+    updatesByUnit.set(unitId, (updatesByUnit.get(unitId) ?? 0) + 1)
+  }
   const units = unitIds.map((unitId): UnitFigures => {
-    const own = items.filter((i) => i.unitId === unitId)
+    const own = itemsByUnit.get(unitId)!
     const tally = emptyTally()
     for (const item of own) countItem(tally, item, period.asOfDate)
     const lights = own.map((i) => statusLight(i, period.asOfDate))
-    const ownIds = new Set(own.map((i) => i.id))
     const report = reports.find((r) => r.unitId === unitId)
     return {
       ...tally,
       unitName: unitName(unitId),
       onTimeRate: tally.due === 0 ? null : tally.onTime / tally.due,
-      updatesThisMonth: history.updates.filter((u) => ownIds.has(u.ledgerItemId) && (u.kind === 'progress' || u.kind === 'rectified') && inMonth(u.createdAt)).length,
+      updatesThisMonth: updatesByUnit.get(unitId) ?? 0,
       reportSubmittedAt: report && report.submittedAt.getTime() <= period.asOf.getTime() ? report.submittedAt : null,
       light: lights.reduce<StatusLight>((worst, l) => (LIGHT_RANK[l] < LIGHT_RANK[worst] ? l : worst), '🟢'),
     }
