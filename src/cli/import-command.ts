@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Config } from '../config/load-config.js'
 import { openDatabase } from '../db/open-database.js'
@@ -48,7 +49,8 @@ export async function runImportCommand(args: string[], config: Readonly<Config>,
           if (done % 200 === 0 || done === total) process.stderr.write(`\r${dryRun ? '检查' : '导入'} ${done}/${total} ${'█'.repeat(Math.round((done / total) * 30)).padEnd(30, '░')}${done === total ? '\n' : ''}`)
         }
       : undefined
-    const result = await importer.run(dataSource, file, { dryRun, campaignId, onProgress: bar })
+    // `npm run` runs in the package folder; a relative path means the folder the command was typed in.
+    const result = await importer.run(dataSource, resolve(process.env.INIT_CWD ?? process.cwd(), file), { dryRun, campaignId, onProgress: bar })
     print(formatImportResult(result, importer.what, dryRun))
     return result.problems.length > 0 ? 1 : 0
   } finally {

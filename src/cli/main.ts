@@ -5,6 +5,7 @@ import { runCli } from './run-cli.js'
 import { runCampaignCommand } from './campaign-command.js'
 import { runImportCommand } from './import-command.js'
 import { runTemplateCommand } from './template-command.js'
+import { runExportCommand } from './export-command.js'
 import { runMeetingCommand } from './meeting-command.js'
 import { runOutboxCommand } from './outbox-command.js'
 import { runRemindCommand } from './remind-command.js'
@@ -19,6 +20,7 @@ const USAGE = `用法 (usage): npm run cli -- <命令>
   meeting list                                                 列出联席会议及回复情况
   import <units|people|ledger> <文件.xlsx|.csv> [--dry-run]     从表格导入单位、人员或工作台账（有问题则全部不写入）
   template <units|people|ledger> -o 文件.xlsx                  写出空白导入模板（含下拉选项和填写说明）
+  export monthly --month YYYY-MM -o 文件.xlsx [--campaign 编号]   导出月报工作簿（汇总、逾期明细、本月进展、分类统计）
 例：npm run cli -- campaign create --start 2015-07-01`
 
 /** `npm run cli -- …`: administrative commands that run against the configured database. */
@@ -37,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
       return runTemplateCommand(rest, config, (line) => process.stdout.write(`${line}\n`))
     case 'import':
       return runImportCommand(rest, config, logger, (line) => process.stdout.write(`${line}\n`))
+    case 'export':
+      return runExportCommand(rest, config, logger, (line) => process.stdout.write(`${line}\n`))
     case 'outbox':
       return runOutboxCommand(rest, config, logger, (line) => process.stdout.write(`${line}\n`))
     default:

@@ -27,7 +27,8 @@ export async function runTemplateCommand(args: string[], config: Readonly<Config
   if (!parsed.values.output.toLowerCase().endsWith('.xlsx')) throw new UserFacingError('bad_arguments', `模板文件名应以 .xlsx 结尾。\n${USAGE}`)
   // The categories come from the configured plan: no database needed.
   const categories = loadPlan(config.plan).categories.map((c, i) => ({ id: i + 1, campaignId: 0, number: c.number, name: c.name, description: '' }) as unknown as ProblemCategory)
-  const path = resolve(parsed.values.output)
+  // `npm run` runs in the package folder; a relative -o means the folder the command was typed in (INIT_CWD).
+  const path = resolve(process.env.INIT_CWD ?? process.cwd(), parsed.values.output)
   try {
     await templateWorkbook(kind as TemplateKind, categories).xlsx.writeFile(path)
   } catch (error) {

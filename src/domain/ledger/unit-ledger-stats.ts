@@ -1,6 +1,6 @@
 import { In, type DataSource, type EntityManager } from 'typeorm'
 import { beijingDate, type CalendarDate } from '../../time/calendar-date.js'
-import { LedgerItemSchema, MonthlyReportSchema, UnitSchema } from '../entities/index.js'
+import { LedgerItemSchema, MonthlyReportSchema, UnitSchema, type LedgerItem } from '../entities/index.js'
 
 export interface UnitLedgerStats {
   unitId: number
@@ -44,18 +44,35 @@ export async function unitLedgerStats(ds: DataSource | EntityManager, campaignId
       onTime: 0,
     })
   }
-  for (const item of items) {
-    const s = stats.get(item.unitId)!
-    s.total += 1
-    if (item.status === 'closed') s.closed += 1
-    if (item.status === 'rectified') s.rectified += 1
-    const open = item.status === 'open' || item.status === 'in_progress'
-    if (open) s.inProgress += 1
-    if (open && item.dueDate < today) s.overdue += 1
-    if (item.dueDate < today || item.status === 'closed') s.due += 1
-    if (item.status === 'closed' && item.closedAt && beijingDate(item.closedAt) <= item.dueDate) s.onTime += 1
-  }
+  for (const item of items) countItem(stats.get(item.unitId)!, item, today)
   return [...stats.values()]
     .map(({ due, onTime, ...s }) => ({ ...s, onTimeRate: due === 0 ? null : onTime / due }))
     .sort((a, b) => b.overdue - a.overdue || a.unitName.localeCompare(b.unitName, 'zh-CN'))
+}
+
+/** The counters a tally keeps besides the figures: items already due or closed, and those closed in time. */
+export interface LedgerTally {
+  total: number
+  closed: number
+  rectified: number
+  inProgress: number
+  overdue: number
+  due: number
+  onTime: number
+}
+
+export function emptyTally(): LedgerTally {
+  return { total: 0, closed: 0, rectified: 0, inProgress: 0, overdue: 0, due: 0, onTime: 0 }
+}
+
+/** Adds one item, as it stands on `today`, to a tally: the rules every per-unit figure follows. */
+export function countItem(tally: LedgerTally, item: Pick<LedgerItem, 'status' | 'dueDate' | 'closedAt'>, today: CalendarDate): void {
+  tally.total += 1
+  if (item.status === 'closed') tally.closed += 1
+  if (item.status === 'rectified') tally.rectified += 1
+  const open = item.status === 'open' || item.status === 'in_progress'
+  if (open) tally.inProgress += 1
+  if (open && item.dueDate < today) tally.overdue += 1
+  if (item.dueDate < today || item.status === 'closed') tally.due += 1
+  if (item.status === 'closed' && item.closedAt && beijingDate(item.closedAt) <= item.dueDate) tally.onTime += 1
 }

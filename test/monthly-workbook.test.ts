@@ -1,0 +1,168 @@
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import ExcelJS from 'exceljs'
+import type { DataSource } from 'typeorm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ExtensionRequestSchema, LedgerItemSchema, MonthlyReportSchema, PersonSchema, ProblemCategorySchema, ProgressUpdateSchema, type ProgressUpdate } from '../src/domain/entities/index.js'
+import { buildMonthlyWorkbook, LIGHT_FILLS, SHEET_NAMES, SUMMARY_HEADERS } from '../src/reports/monthly-workbook.js'
+import { displayWidth } from '../src/reports/sheet-table.js'
+import { seedLedger } from './helpers/ledger-fixture.js'
+import { spawnService } from './helpers/service-process.js'
+import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
+
+const at = (text: string) => new Date(`${text}+08:00`)
+const day = (date: string) => new Date(`${date}T00:00:00Z`)
+
+/**
+ * seedLedger's three items, registered in July, plus a fourth that 后港镇 closed on time in
+ * August; progress in July (before), August (counted) and September (after the month); an
+ * extension approved and one denied in August; 城关镇's August report.
+ */
+async function seedMonth(ds: DataSource) {
+  const fixture = await seedLedger(ds)
+  const person = async (userid: string) => (await ds.getRepository(PersonSchema).findOneByOrFail({ userid })).id
+  const category2 = (await ds.getRepository(ProblemCategorySchema).findOneByOrFail({ campaignId: fixture.campaign.id, number: 2 })).id
+  const items = ds.getRepository(LedgerItemSchema)
+  const closed = await items.save({
+    campaignId: fixture.campaign.id, unitId: fixture.hougang, categoryId: category2, problem: '村级活动场所长期闲置', measures: '盘活利用', target: '按期完成',
+    dueDate: '2015-08-20', originalDueDate: '2015-08-20', responsibleDepartment: null, responsibleLeaderId: await person('sunli'), responsiblePersonId: await person('wufang'),
+    status: 'closed', progress: 100, rectifiedAt: at('2015-08-15T10:00:00'), closedAt: at('2015-08-18T16:00:00'),
+  })
+  await items.createQueryBuilder().update().set({ createdAt: at('2015-07-10T09:00:00') }).where('1 = 1').execute()
+  // 后港镇 started its item in September: as of August's end it had not begun.
+  await items.update({ id: fixture.items.other }, { status: 'in_progress', progress: 30 })
+  const ids = { ...fixture.items, closed: closed.id }
+  const update = (itemId: number, userid: string, kind: ProgressUpdate['kind'], time: string, oldStatus: string, newStatus: string, progress: number, note: string) =>
+    person(userid).then((personId) =>
+      ds.getRepository(ProgressUpdateSchema).save({ ledgerItemId: itemId, personId, kind, oldStatus, newStatus, oldProgress: 0, newProgress: progress, note, createdAt: at(time) }),
+    )
+  await update(ids.overdue, 'zhaolei', 'progress', '2015-07-20T10:00:00', 'open', 'in_progress', 20, '七月启动')
+  await update(ids.overdue, 'zhaolei', 'progress', '2015-08-10T10:00:00', 'in_progress', 'in_progress', 40, '已完成一个项目申报')
+  await update(ids.closed, 'wufang', 'rectified', '2015-08-15T10:00:00', 'in_progress', 'rectified', 100, '已改建为村史馆')
+  await update(ids.closed, 'wangjian', 'closed', '2015-08-18T16:00:00', 'rectified', 'closed', 100, '核实属实')
+  await update(ids.soon, 'chenjing', 'progress', '2015-08-20T11:00:00', 'in_progress', 'in_progress', 70, '窗口整合完成')
+  await update(ids.soon, 'wangjian', 'extended', '2015-08-22T09:00:00', 'in_progress', 'in_progress', 70, '延期')
+  await update(ids.other, 'wufang', 'progress', '2015-09-03T10:00:00', 'open', 'in_progress', 30, '九月启动')
+  const extensions = ds.getRepository(ExtensionRequestSchema)
+  await extensions.save({ ledgerItemId: ids.soon, requestedById: await person('chenjing'), oldDueDate: '2015-08-28', newDueDate: '2015-09-02', reason: '设备未到', status: 'approved', decidedById: await person('wangjian'), decidedAt: at('2015-08-22T09:00:00'), decisionNote: null })
+  await extensions.save({ ledgerItemId: ids.overdue, requestedById: await person('zhaolei'), oldDueDate: '2015-08-25', newDueDate: '2015-09-15', reason: '项目方未回复', status: 'denied', decidedById: await person('wangjian'), decidedAt: at('2015-08-26T15:00:00'), decisionNote: '理由不充分' })
+  await ds.getRepository(MonthlyReportSchema).save({ campaignId: fixture.campaign.id, unitId: fixture.chengguan, month: '2015-08', content: '八月份工作情况……', submittedById: await person('chenjing'), submittedAt: at('2015-08-28T10:00:00'), revision: 1 })
+  return { ...fixture, items: ids }
+}
+
+const values = (row: ExcelJS.Row) => (row.values as ExcelJS.CellValue[]).slice(1)
+
+describe(`the monthly report workbook on ${dialect}`, () => {
+  let db: MigratedDatabase
+  let fixture: Awaited<ReturnType<typeof seedMonth>>
+  let book: ExcelJS.Workbook
+
+  beforeAll(async () => {
+    db = await createMigratedDatabase()
+    fixture = await seedMonth(db.dataSource)
+    const built = await buildMonthlyWorkbook(db.dataSource, fixture.campaign, '2015-08', at('2015-09-10T09:00:00'))
+    // Written and read back, as Excel would read it.
+    book = new ExcelJS.Workbook()
+    await book.xlsx.load((await built.xlsx.writeBuffer()) as ArrayBuffer)
+  })
+  afterAll(async () => {
+    await db?.close()
+  })
+
+  const sheet = (name: string) => book.getWorksheet(name)!
+
+  it('has the four sheets, titled headers, frozen above the data', () => {
+    expect(book.worksheets.map((s) => s.name)).toEqual([...SHEET_NAMES])
+    expect(values(sheet('汇总').getRow(2))).toEqual([...SUMMARY_HEADERS])
+    expect(sheet('汇总').getCell('A1').value).toContain('2015年8月工作月报汇总（截至8月31日）')
+    expect(values(sheet('逾期明细').getRow(2))).toEqual(['编号', '单位', '问题类别', '问题描述', '完成时限', '逾期天数', '责任领导', '具体责任人', '最近反馈时间', '最近反馈内容'])
+    expect(values(sheet('分类统计').getRow(2))).toEqual(['问题类别', '未开始', '整改中', '已整改待销号', '已销号', '其中逾期', '合计'])
+    for (const s of book.worksheets) expect(s.views[0]).toMatchObject({ state: 'frozen', ySplit: 2 })
+  })
+
+  it('汇总: one row per unit, worst first, figures as of 31 August, a totals row', () => {
+    const s = sheet('汇总')
+    expect(s.rowCount).toBe(5)
+    // 城关镇: #1 overdue since 25 Aug (red), #2 extended to 2 Sep; two progress reports; report on 28 Aug.
+    expect(values(s.getRow(3))).toEqual(['城关镇', 2, 0, 0, 2, 1, 0, 2, day('2015-08-28'), '红'])
+    // 后港镇: one closed on 18 Aug (due 20 Aug: on time), the other not begun until September.
+    expect(values(s.getRow(4))).toEqual(['后港镇', 2, 1, 0, 1, 0, 1, 1, '未报', '绿'])
+    expect(values(s.getRow(5)).slice(0, 9)).toEqual(['合计', 4, 1, 0, 3, 1, 0.5, 3, '已报 1/2'])
+    expect(s.getCell('G3').numFmt).toBe('0.0%')
+    expect(s.getCell('I3').numFmt).toBe('yyyy-mm-dd')
+    expect(s.getCell('J3').fill).toMatchObject({ type: 'pattern', pattern: 'solid', fgColor: { argb: LIGHT_FILLS['🔴'] } })
+    expect(s.getCell('J4').fill).toMatchObject({ fgColor: { argb: LIGHT_FILLS['🟢'] } })
+  })
+
+  it('逾期明细: the overdue item with its people, days overdue and last update', () => {
+    const s = sheet('逾期明细')
+    expect(s.rowCount).toBe(3)
+    const row = values(s.getRow(3))
+    expect(row).toEqual([fixture.items.overdue, '城关镇', '(一)促进发展不敢为', '招商引资项目跑办不积极，两个竞争性项目未按时申报', day('2015-08-25'), 6, '李娜', '赵磊', new Date('2015-08-10T10:00:00Z'), '已完成一个项目申报'])
+    expect(s.getCell('E3').value).toBeInstanceOf(Date)
+    expect(s.getCell('I3').numFmt).toBe('yyyy-mm-dd hh:mm')
+  })
+
+  it('本月进展: August’s updates, the closure and both extension decisions, in time order', () => {
+    const s = sheet('本月进展')
+    const rows = Array.from({ length: s.rowCount - 2 }, (_, i) => values(s.getRow(i + 3)))
+    expect(rows.map((r) => [r[0], r[2], r[4], r[7]])).toEqual([
+      [new Date('2015-08-10T10:00:00Z'), fixture.items.overdue, '进展反馈', '赵磊'],
+      [new Date('2015-08-15T10:00:00Z'), fixture.items.closed, '报告整改完成', '吴芳'],
+      [new Date('2015-08-18T16:00:00Z'), fixture.items.closed, '销号', '王健'],
+      [new Date('2015-08-20T11:00:00Z'), fixture.items.soon, '进展反馈', '陈静'],
+      [new Date('2015-08-22T09:00:00Z'), fixture.items.soon, '延期批准', '王健'],
+      [new Date('2015-08-26T15:00:00Z'), fixture.items.overdue, '延期驳回', '王健'],
+    ])
+    expect(rows[5]![6]).toBe('2015-08-25 → 2015-09-15；理由：项目方未回复；意见：理由不充分')
+  })
+
+  it('分类统计: the eight categories by status as of 31 August, with totals', () => {
+    const s = sheet('分类统计')
+    expect(s.rowCount).toBe(11)
+    expect(values(s.getRow(3))).toEqual(['(一)促进发展不敢为', 0, 1, 0, 0, 1, 1])
+    expect(values(s.getRow(4))).toEqual(['(二)履行职责不担当', 1, 0, 0, 1, 0, 2])
+    expect(values(s.getRow(11))).toEqual(['合计', 1, 2, 0, 1, 1, 4])
+  })
+
+  it('sizes columns for Chinese text, counting a CJK character as two', () => {
+    expect(displayWidth('城关镇ab')).toBe(8)
+    // The only 问题描述 is 24 full-width characters: 48 columns, plus 2 of padding.
+    expect(sheet('逾期明细').getColumn(4).width).toBe(50)
+    expect(sheet('汇总').getColumn(1).width).toBe(displayWidth('城关镇') + 2)
+  })
+
+  it('reports the running month as of now: September’s overdue items and the item begun', async () => {
+    const current = await buildMonthlyWorkbook(db.dataSource, fixture.campaign, '2015-09', at('2015-09-05T09:00:00'))
+    const s = current.getWorksheet('汇总')!
+    expect(values(s.getRow(3)).slice(0, 6)).toEqual(['城关镇', 2, 0, 0, 2, 2])
+    expect(values(s.getRow(4)).slice(0, 6)).toEqual(['后港镇', 2, 1, 0, 1, 0])
+    expect(current.getWorksheet('逾期明细')!.rowCount).toBe(4)
+    await expect(buildMonthlyWorkbook(db.dataSource, fixture.campaign, '2015-10', at('2015-09-05T09:00:00'))).rejects.toThrow('2015-10 还没有到')
+  })
+
+  it('npm run cli -- export monthly writes the file and refuses a bad month', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'monthly-'))
+    const cli = async (...args: string[]) => {
+      const run = spawnService({ DATABASE_URL: db.url }, 'src/cli/main.ts', args)
+      return { code: await run.exited, output: run.output() }
+    }
+    const file = join(dir, '2015年8月月报.xlsx')
+    const ok = await cli('export', 'monthly', '--month', '2015-08', '-o', file)
+    expect(ok.output).toContain(file)
+    expect(ok.output).toContain('2015年8月月报（截至 2015-08-31）：2 个单位，台账 4 项，已销号 1，待销号 0，整改中 3（逾期 1），本月进展 6 条，月报已报 1/2。')
+    expect(ok.code).toBe(0)
+    const written = new ExcelJS.Workbook()
+    await written.xlsx.readFile(file)
+    expect(written.getWorksheet('汇总')!.getCell('A3').value).toBe('城关镇')
+    const bad = await cli('export', 'monthly', '--month', '2015-13', '-o', join(dir, 'bad.xlsx'))
+    expect(bad.code).toBe(1)
+    expect(bad.output).toContain('--month「2015-13」不是有效的月份')
+    expect(bad.output).toContain('例：npm run cli -- export monthly --month 2015-08 -o')
+    expect(existsSync(join(dir, 'bad.xlsx'))).toBe(false)
+    const outside = await cli('export', 'monthly', '--month', '2015-06', '-o', join(dir, 'june.xlsx'), '--campaign', String(fixture.campaign.id))
+    expect(outside.code).toBe(1)
+    expect(outside.output).toContain('2015-06 不在专项治理')
+  })
+})
