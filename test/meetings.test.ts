@@ -207,4 +207,27 @@ describe(`joint meetings on ${dialect}`, () => {
     const bad = await run('meeting', 'create', '--at', 'next week', '--place', 'x', '--topics', file)
     expect([bad.code, bad.output.trim().split('\n')[0]]).toEqual([1, '--at「next week」不是有效的时间。'])
   })
+
+  it('shows, moves and cancels a meeting from the command line; each change announced', async () => {
+    const { spawnService } = await import('./helpers/service-process.js')
+    const { CampaignSchema } = await import('../src/domain/entities/index.js')
+    const { addDays, beijingDate } = await import('../src/time/calendar-date.js')
+    // The command line runs on the real clock: the campaign runs today, the meeting is next week.
+    const today = beijingDate(new Date())
+    await ds.getRepository(CampaignSchema).update({ id: fixture.campaign.id }, { startDate: addDays(today, -30), endDate: addDays(today, 150) })
+    await chatAs(ds, new Date())('wangjian', CALL.replace('9月8日', addDays(today, 7)))
+    const run = async (...args: string[]) => {
+      const child = spawnService({ DATABASE_URL: db.url }, 'src/cli/main.ts', args)
+      return { code: await child.exited, output: child.output().trim() }
+    }
+    const shown = await run('meeting', 'show', '1')
+    expect(shown.output).toContain('2. 研究典型案例通报名单')
+    expect(shown.output).toContain('回复情况：\n已确认参加 1 人：王健')
+    const moved = await run('meeting', 'change', '1', '--place', '县委第二会议室')
+    expect(moved.output).toMatch(/^会议 #1 已改为 .+15:00，县委第二会议室；已通知 3 人。$/)
+    expect((await outbox()).find((m) => m.key.startsWith('meeting:1:changed:'))!.content).toContain('地点改为 县委第二会议室（原 县委第三会议室）')
+    expect(await run('meeting', 'cancel', '1', '--reason', '与巡察冲突')).toEqual({ code: 0, output: '已取消会议 #1，已通知 3 人。' })
+    expect((await outbox()).find((m) => m.key === 'meeting:1:cancelled')!.content).toContain('原因：与巡察冲突')
+    expect((await run('meeting', 'change', '1')).output.split('\n')[0]).toBe('请给出新的 --at 或 --place。')
+  })
 })

@@ -17,7 +17,8 @@ const USAGE = `用法 (usage): npm run cli -- <命令>
   outbox retry <编号>|--dead                                   重新投递一条消息或全部失败的消息
   remind --at "YYYY-MM-DD HH:MM" [--dry-run]                   预览（或执行）某一时刻的提醒扫描（北京时间）
   meeting create --at "YYYY-MM-DD HH:MM" --place 地点 --topics 文件   召集联席会议（议题文件每行一个）
-  meeting list                                                 列出联席会议及回复情况
+  meeting list | show <编号>                                    列出联席会议及回复情况，或一次会议的详情
+  meeting change <编号> [--at …] [--place …] | cancel <编号>    改期、改地点或取消会议（立即通知参会人）
   import <units|people|ledger> <文件.xlsx|.csv> [--dry-run]     从表格导入单位、人员或工作台账（有问题则全部不写入）
   template <units|people|ledger> -o 文件.xlsx                  写出空白导入模板（含下拉选项和填写说明）
   export monthly --month YYYY-MM -o 文件.xlsx [--campaign 编号]   导出月报工作簿（汇总、逾期明细、本月进展、分类统计）
