@@ -19,7 +19,7 @@ import {
   rollCall,
   type Decision,
 } from '../src/meetings/meeting-service.js'
-import { beijingDate, type CalendarDate } from '../src/time/calendar-date.js'
+import { beijingDate, beijingInstant, type CalendarDate } from '../src/time/calendar-date.js'
 
 const CREATE_EXAMPLE = '会议 新建\n时间：9月10日 15:00\n地点：县委第三会议室\n议题：\n通报自查整改进展\n研究典型案例通报名单'
 
@@ -42,7 +42,7 @@ export function parseMeetingTime(date: string | undefined, clock: string | undef
   }
   const day = parseDate(date, today)
   const [hour, minute] = parseClock(clock)
-  return new Date(`${day}T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:00+08:00`)
+  return beijingInstant(day, hour, minute)
 }
 
 /** The "字段：内容" lines of 会议 新建; the lines after 议题 (and its own text) are the topics. */

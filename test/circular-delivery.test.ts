@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
 import { createDeliveryWorker } from '../src/delivery/delivery-worker.js'
 import { createWeComTransport } from '../src/delivery/wecom-transport.js'

@@ -5,7 +5,7 @@ import { meetingReminderSweep } from '../src/meetings/meeting-reminders.js'
 import { utf8Length } from '../src/wecom/utf8-limits.js'
 import { chatAs, seedLedger } from './helpers/ledger-fixture.js'
 import { seedCircularAudience } from './helpers/circular-fixture.js'
-import { seedRoster } from './helpers/roster.js'
+import { seedMeetingMembers, seedRoster } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 
 const at = (text: string) => new Date(`${text}+08:00`)
@@ -22,8 +22,7 @@ describe(`joint meetings, edge cases, on ${dialect}`, () => {
     db = await createMigratedDatabase()
     ds = db.dataSource
     fixture = await seedLedger(ds)
-    await seedRoster(ds, '县纪委(监察局)', [{ userid: 'xumin', name: '徐敏', roles: ['meeting_member'] }])
-    await seedRoster(ds, '县委宣传部', [{ userid: 'zhouqiang', name: '周强', roles: ['meeting_member'] }])
+    await seedMeetingMembers(ds)
   })
   afterAll(async () => {
     await db?.close()

@@ -10,7 +10,7 @@ import { UserFacingError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { meetingTime } from '../meetings/agenda-message.js'
 import { cancelMeeting, changeMeeting, createMeeting, formatRoll, listMeetings, meetingNotice, meetingOrFail, rollCall } from '../meetings/meeting-service.js'
-import { beijingDate } from '../time/calendar-date.js'
+import { beijingDate, beijingInstant } from '../time/calendar-date.js'
 
 const USAGE = `用法：npm run cli -- meeting create --at "YYYY-MM-DD HH:MM" --place 地点 --topics 议题文件 [--title 名称] [--as 召集人账号]
       npm run cli -- meeting list
@@ -24,7 +24,7 @@ const ACTIONS = ['create', 'list', 'show', 'change', 'cancel'] as const
 
 function parseAt(at: string | undefined): Date {
   const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}):(\d{2})$/.exec(at ?? '')
-  const startsAt = match ? new Date(`${match[1]}T${match[2]!.padStart(2, '0')}:${match[3]}:00+08:00`) : null
+  const startsAt = match ? beijingInstant(match[1]!, Number(match[2]), Number(match[3])) : null
   if (!startsAt || Number.isNaN(startsAt.getTime())) throw new UserFacingError('bad_arguments', `--at「${at ?? ''}」不是有效的时间。\n${USAGE}`)
   return startsAt
 }

@@ -6,6 +6,7 @@ import { PersonSchema } from '../domain/entities/index.js'
 import { UserFacingError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { runSweep } from '../reminders/run-sweep.js'
+import { beijingInstant } from '../time/calendar-date.js'
 
 const USAGE = '用法：npm run cli -- remind --at "YYYY-MM-DD HH:MM" [--dry-run]（北京时间）\n例：npm run cli -- remind --at "2015-08-28 09:00" --dry-run'
 
@@ -18,7 +19,7 @@ export async function runRemindCommand(args: string[], config: Readonly<Config>,
     throw new UserFacingError('bad_arguments', `参数有误：${(error as Error).message}\n${USAGE}`)
   }
   const match = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}):(\d{2}))?$/.exec(values.at ?? '')
-  const at = match ? new Date(`${match[1]}T${(match[2] ?? '09').padStart(2, '0')}:${match[3] ?? '05'}:00+08:00`) : null
+  const at = match ? beijingInstant(match[1]!, Number(match[2] ?? 9), Number(match[3] ?? 5)) : null
   if (!at || Number.isNaN(at.getTime())) throw new UserFacingError('bad_arguments', `--at「${values.at ?? ''}」不是有效的时间。\n${USAGE}`)
   const dataSource = await openDatabase(config.database, logger)
   try {

@@ -3,7 +3,7 @@ import { enqueueMany, type OutgoingMessage } from '../delivery/enqueue.js'
 import { AgendaItemSchema, AttendanceSchema, MeetingSchema, PersonSchema, type Meeting } from '../domain/entities/index.js'
 import type { Logger } from '../logger.js'
 import type { ScheduledJob } from '../scheduler/create-scheduler.js'
-import { addDays, beijingDate } from '../time/calendar-date.js'
+import { addDays, beijingDate, beijingInstant } from '../time/calendar-date.js'
 import { isWorkday, workdayOnOrBefore } from '../time/work-calendar.js'
 import { markdown } from '../wecom/messages.js'
 import { meetingTime } from './agenda-message.js'
@@ -21,7 +21,7 @@ export function reminderMoments(meeting: Pick<Meeting, 'startsAt'>, dayBefore: r
   const day = workdayOnOrBefore(addDays(beijingDate(meeting.startsAt), -1))
   const [hour, minute] = dayBefore
   return {
-    dayBefore: new Date(`${day}T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:00+08:00`),
+    dayBefore: beijingInstant(day, hour, minute),
     twoHours: new Date(meeting.startsAt.getTime() - 2 * HOUR),
   }
 }

@@ -1,5 +1,5 @@
 import { UserFacingError } from '../errors.js'
-import { beijingDate, lastDayOfMonth, monthOf, type CalendarDate } from '../time/calendar-date.js'
+import { beijingDate, beijingMonthSpan, lastDayOfMonth, monthOf, type CalendarDate } from '../time/calendar-date.js'
 
 const MONTH_PATTERN = /^(\d{4})-(0[1-9]|1[0-2])$/
 
@@ -31,8 +31,7 @@ export function reportPeriod(month: string, now: Date): ReportPeriod {
   const today = beijingDate(now)
   const current = monthOf(today)
   if (month > current) throw new UserFacingError('future_month', `${month} 还没有到（今天是 ${today}），不能导出月报。`)
-  const start = new Date(`${month}-01T00:00:00+08:00`)
+  const [start, end] = beijingMonthSpan(month)
   if (month === current) return { month, start, asOf: now, asOfDate: today, complete: false }
-  const last = lastDayOfMonth(`${month}-01`)
-  return { month, start, asOf: new Date(new Date(`${last}T23:59:59.999+08:00`).getTime()), asOfDate: last, complete: true }
+  return { month, start, asOf: end, asOfDate: lastDayOfMonth(`${month}-01`), complete: true }
 }

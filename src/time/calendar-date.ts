@@ -120,3 +120,14 @@ export function formatChineseDate(date: CalendarDate, reference?: CalendarDate):
 
 const withYear = new Map<CalendarDate, string>()
 const withoutYear = new Map<CalendarDate, string>()
+
+/** The instant a Beijing wall-clock time on `date` stands for: 2015-09-08 15:00 → 07:00Z. */
+export function beijingInstant(date: CalendarDate, hour = 0, minute = 0): Date {
+  return new Date(`${date}T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:00+08:00`)
+}
+
+/** The instants a Beijing calendar month ('YYYY-MM') spans: its first day 00:00 to its last millisecond. */
+export function beijingMonthSpan(month: string): [Date, Date] {
+  const next = addDays(`${month}-28`, 4).slice(0, 7)
+  return [beijingInstant(`${month}-01`), new Date(beijingInstant(`${next}-01`).getTime() - 1)]
+}

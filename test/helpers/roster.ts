@@ -28,3 +28,9 @@ export async function seedRoster(dataSource: DataSource, unitName: string, peopl
   }
   return unit.id
 }
+
+/** Two member units' people holding meeting_member (with seedLedger's 王健 of 组织部, a meeting's participants). */
+export async function seedMeetingMembers(dataSource: DataSource): Promise<void> {
+  await seedRoster(dataSource, '县纪委(监察局)', [{ userid: 'xumin', name: '徐敏', roles: ['meeting_member'] }])
+  await seedRoster(dataSource, '县委宣传部', [{ userid: 'zhouqiang', name: '周强', roles: ['meeting_member'] }])
+}

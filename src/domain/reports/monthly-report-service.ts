@@ -1,14 +1,9 @@
 import { Between, In, type DataSource } from 'typeorm'
 import { UserFacingError } from '../../errors.js'
-import { addDays, monthOf, type CalendarDate } from '../../time/calendar-date.js'
+import { beijingMonthSpan, monthOf, type CalendarDate } from '../../time/calendar-date.js'
 import { LedgerItemSchema, MonthlyReportRevisionSchema, MonthlyReportSchema, ProgressUpdateSchema, type MonthlyReport } from '../entities/index.js'
 
-/** The instants a Beijing calendar month spans: [first day 00:00, next month's first day 00:00). */
-function monthSpan(month: string): [Date, Date] {
-  const start = new Date(`${month}-01T00:00:00+08:00`)
-  const next = addDays(`${month}-28`, 4).slice(0, 7)
-  return [start, new Date(new Date(`${next}-01T00:00:00+08:00`).getTime() - 1)]
-}
+
 
 /** A draft of the month's report from the unit's ledger: what was registered, reported, rectified, closed; what is open or overdue. */
 export async function draftMonthlyReport(ds: DataSource, campaignId: number, unitId: number, today: CalendarDate): Promise<string> {
@@ -18,7 +13,7 @@ export async function draftMonthlyReport(ds: DataSource, campaignId: number, uni
     items.length === 0
       ? []
       : await ds.getRepository(ProgressUpdateSchema).find({
-          where: { ledgerItemId: In(items.map((i) => i.id)), createdAt: Between(...monthSpan(month)) },
+          where: { ledgerItemId: In(items.map((i) => i.id)), createdAt: Between(...beijingMonthSpan(month)) },
           select: { kind: true },
         })
   const count = (kind: string) => updates.filter((u) => u.kind === kind).length
