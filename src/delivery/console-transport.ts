@@ -1,13 +1,18 @@
+import { writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { In, type DataSource } from 'typeorm'
+import { ensureDirectory } from '../db/ensure-directory.js'
 import { PersonSchema, type OutboxMessage } from '../domain/entities/index.js'
-import { toPlainText, type AppMessage } from '../wecom/messages.js'
+import { isStoredFile, toPlainText, type AppMessage } from '../wecom/messages.js'
+import { readStoredFile } from './stored-files.js'
 import type { Transport } from './transport.js'
 
 /**
  * Console delivery mode (no WeCom credentials): the same outbox and worker, but each message is
- * printed readably — recipients by name — and marked sent. What `npm start` uses on a fresh machine.
+ * printed readably — recipients by name — and marked sent. A file is written to `fileDirectory`
+ * (named by its stored id and name) and its path printed. What `npm start` uses on a fresh machine.
  */
-export function createConsoleTransport(dataSource: DataSource, print: (text: string) => void): Transport {
+export function createConsoleTransport(dataSource: DataSource, print: (text: string) => void, fileDirectory = 'data/files'): Transport {
   return {
     name: 'console',
     async send(row: OutboxMessage) {
@@ -28,8 +33,17 @@ export function createConsoleTransport(dataSource: DataSource, print: (text: str
         ...(recipients.chatid ? [`群聊 ${recipients.chatid}`] : []),
         ...(recipients.robot ? [`群机器人 ${recipients.robot}`] : []),
       ].join('、')
-      const plain = toPlainText(message)
-      const body = plain.msgtype === 'text' ? plain.text.content : `[${message.msgtype}]`
+      let body: string
+      if (isStoredFile(message)) {
+        const file = await readStoredFile(dataSource, message.file.stored_file_id)
+        ensureDirectory(fileDirectory)
+        const path = resolve(join(fileDirectory, `${file.id}-${file.filename}`))
+        writeFileSync(path, file.content)
+        body = `[文件] ${file.filename}（${file.byteSize} 字节）已保存到 ${path}`
+      } else {
+        const plain = toPlainText(message)
+        body = plain.msgtype === 'text' ? plain.text.content : `[${message.msgtype}]`
+      }
       print(`──── 控制台投递 (console delivery) #${row.id} → ${to} [${row.msgType}]\n${body}\n`)
       return { msgids: [`console-${row.id}`], invalidUsers: [], unlicensedUsers: [] }
     },

@@ -1,15 +1,36 @@
+import type { DataSource } from 'typeorm'
 import type { OutboxMessage } from '../domain/entities/index.js'
-import type { AppMessage, RobotMessage } from '../wecom/messages.js'
+import { isStoredFile, type AppMessage, type RobotMessage } from '../wecom/messages.js'
 import type { WeComClient } from '../wecom/wecom-client.js'
+import { mediaIdFor } from './stored-files.js'
 import { EMPTY_RECEIPT, PermanentDeliveryError, type Transport } from './transport.js'
 
-/** Sends outbox rows through the WeCom API: app messages, replies, app group chats, group robots, and recalls of app messages. */
-export function createWeComTransport(client: WeComClient, robots: Readonly<Record<string, string>>): Transport {
+export interface WeComTransportOptions {
+  /** Where stored files (file messages) are read from; needed only to send files. */
+  dataSource?: DataSource
+  now?: () => Date
+}
+
+/**
+ * Sends outbox rows through the WeCom API: app messages, replies, app group chats, group robots,
+ * and recalls of app messages. A stored file is uploaded (media/upload) and sent as a file message.
+ */
+export function createWeComTransport(client: WeComClient, robots: Readonly<Record<string, string>>, options: WeComTransportOptions = {}): Transport {
+  const now = options.now ?? (() => new Date())
+
+  /** The message as WeCom takes it: a stored file becomes a file message with its media id. */
+  async function resolve(message: AppMessage): Promise<AppMessage> {
+    if (!isStoredFile(message)) return message
+    if (!options.dataSource) throw new PermanentDeliveryError('file messages need the database: the transport was created without one')
+    const mediaId = await mediaIdFor(options.dataSource, message.file.stored_file_id, (filename, content) => client.uploadMedia('file', filename, content), now())
+    return { msgtype: 'file', file: { media_id: mediaId } }
+  }
+
   return {
     name: 'wecom',
     async send(row: OutboxMessage) {
       const recipients = JSON.parse(row.recipients) as { touser?: string[]; toparty?: string[]; totag?: string[]; chatid?: string; robot?: string }
-      const payload = JSON.parse(row.payload) as AppMessage
+      const payload = row.channel === 'recall' || row.channel === 'webhook' ? (JSON.parse(row.payload) as AppMessage) : await resolve(JSON.parse(row.payload) as AppMessage)
       switch (row.channel) {
         case 'app':
         case 'reply': {

@@ -7,6 +7,18 @@ export type AppMessage =
   | { msgtype: 'textcard'; textcard: { title: string; description: string; url: string; btntxt?: string } }
   | { msgtype: 'template_card'; template_card: TemplateCard }
   | { msgtype: 'file'; file: { media_id: string } }
+  | StoredFileMessage
+
+/**
+ * A file kept in the database (stored_file) as the outbox stores it: the delivery worker
+ * uploads it (media/upload) and sends a `file` message with the media id.
+ */
+export interface StoredFileMessage {
+  msgtype: 'file'
+  file: { stored_file_id: number; filename: string }
+}
+
+export const isStoredFile = (message: AppMessage): message is StoredFileMessage => message.msgtype === 'file' && 'stored_file_id' in message.file
 
 /** The parts of a template card this bot uses; WeCom accepts more (WECOM.md §4.4). */
 export interface TemplateCard {
@@ -26,6 +38,7 @@ export type RobotMessage =
 
 export const text = (content: string): AppMessage => ({ msgtype: 'text', text: { content } })
 export const markdown = (content: string): AppMessage => ({ msgtype: 'markdown', markdown: { content } })
+export const storedFile = (id: number, filename: string): StoredFileMessage => ({ msgtype: 'file', file: { stored_file_id: id, filename } })
 
 /**
  * The plain-text rendering of a message, for members who use WeCom through WeChat (微信插件),

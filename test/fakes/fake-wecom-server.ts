@@ -58,7 +58,7 @@ export interface FakeWeCom {
   appchatMessages: { chatid: string; body: Record<string, unknown> }[]
   /** message/recall calls, with what the fake answered (0: recalled). */
   recalls: { msgid: string; errcode: number }[]
-  uploads: { type: string; filename: string; size: number; mediaId: string }[]
+  uploads: { type: string; filename: string; size: number; mediaId: string; data: Buffer }[]
   tokenRequests(): number
   /** The next `times` calls to `api` (or to any API but gettoken when omitted) misbehave. */
   inject(fault: Fault, times?: number, api?: string): void
@@ -143,7 +143,7 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
       if (!part || part.name !== 'media') return { errcode: 40058, errmsg: 'invalid parameter: media' }
       if (part.data.length <= 5) return { errcode: 40006, errmsg: 'invalid media size' }
       const mediaId = `media-${fake.uploads.length + 1}`
-      fake.uploads.push({ type: query.type ?? '', filename: part.filename, size: part.data.length, mediaId })
+      fake.uploads.push({ type: query.type ?? '', filename: part.filename, size: part.data.length, mediaId, data: Buffer.from(part.data) })
       return { errcode: 0, errmsg: 'ok', type: query.type, media_id: mediaId, created_at: String(Math.floor(Date.now() / 1000)) }
     }
     let body: Record<string, unknown>
@@ -180,6 +180,7 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
     const msgtype = String(body.msgtype)
     const content = (body[msgtype] as { content?: string } | undefined)?.content
     if ((msgtype === 'text' || msgtype === 'markdown') && !content) return { errcode: 44004, errmsg: 'empty content' }
+    if (msgtype === 'file' && !fake.uploads.some((u) => u.mediaId === (body.file as { media_id?: string } | undefined)?.media_id)) return { errcode: 40007, errmsg: 'invalid media_id' }
     const invalid = touser.filter((u) => fake.invalidUsers.has(u))
     const unlicensed = touser.filter((u) => fake.unlicensedUsers.has(u))
     const reachable = touser.filter((u) => !fake.invalidUsers.has(u) && !fake.unlicensedUsers.has(u))

@@ -22,6 +22,7 @@ import { ProblemCategorySchema } from './problem-category.js'
 import { ProgressUpdateSchema } from './progress-update.js'
 import { ReminderSentSchema } from './reminder-sent.js'
 import { RoleAssignmentSchema } from './role-assignment.js'
+import { StoredFileChunkSchema, StoredFileSchema } from './stored-file.js'
 import { TaskSubmissionSchema } from './task-submission.js'
 import { UnitSchema } from './unit.js'
 
@@ -49,6 +50,7 @@ export * from './problem-category.js'
 export * from './progress-update.js'
 export * from './reminder-sent.js'
 export * from './role-assignment.js'
+export * from './stored-file.js'
 export * from './task-submission.js'
 export * from './unit.js'
 
@@ -80,4 +82,6 @@ export const entities = [
   ReminderSentSchema,
   PersonLeaveSchema,
   ItemReminderSchema,
+  StoredFileSchema,
+  StoredFileChunkSchema,
 ]
