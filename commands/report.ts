@@ -1,29 +1,42 @@
+import type { CommandContext } from '../src/bot/define-command.js'
 import { defineCommand } from '../src/bot/define-command.js'
-import { currentCampaign } from '../src/domain/campaign/current-campaign.js'
+import { currentCampaign, currentOrLatestCampaign } from '../src/domain/campaign/current-campaign.js'
 import { PersonSchema, UnitSchema } from '../src/domain/entities/index.js'
 import { unitsActedFor } from '../src/domain/ledger/ledger-access.js'
 import { currentReport, draftMonthlyReport, submitMonthlyReport } from '../src/domain/reports/monthly-report-service.js'
 import { UserFacingError } from '../src/errors.js'
-import { beijingDate, formatBeijingDateTime, lastDayOfMonth, formatChineseDate } from '../src/time/calendar-date.js'
+import { checkMonthInCampaign, reportPeriod } from '../src/reports/month-span.js'
+import { monthlyReportFile } from '../src/reports/monthly-summary.js'
+import { beijingDate, formatBeijingDateTime, lastDayOfMonth, formatChineseDate, monthOf } from '../src/time/calendar-date.js'
 import { markdown } from '../src/wecom/messages.js'
 
-/** 月报: this month's report status and a draft, or submits the report for the unit. */
+/** 月报 汇总 [月份]: the month as YYYY-MM, YYYY年M月 or M月 (this year's, or last year's if still to come). */
+const SUMMARY = /^汇总(?:\s+(.+))?$/s
+const MONTH_WORDS = /^[\d\s年月\-/.]{1,12}$/
+
+/** 月报: this month's report status and a draft, or submits the report for the unit; 月报 汇总: the county's workbook. */
 export const report = defineCommand<{ content: string }>({
   name: '月报',
   aliases: ['report'],
-  summary: '查看本月月报状态和草稿，或提交本单位月报',
-  usage: '月报 [内容]',
+  summary: '查看本月月报状态和草稿，或提交本单位月报；组织部管理员：月报 汇总',
+  usage: '月报 [内容]｜月报 汇总 [月份]',
   example: '月报 本月召开推进会1次，查摆问题3个，已整改2个，下月完成剩余整改。',
-  roles: ['unit_head', 'liaison'],
+  roles: ['unit_head', 'liaison', 'org_admin'],
   parse: (args) => ({ content: args.rest(0) }),
   async run(context, { content }) {
     const { dataSource, actor } = context
     const today = beijingDate(context.now())
+    const summary = SUMMARY.exec(content)
+    // A unit's report that happens to start with 汇总 is still a report.
+    if (summary && (context.roles.includes('org_admin') || summary[1] === undefined || MONTH_WORDS.test(summary[1].trim()))) return sendSummary(context, summary[1]?.trim() ?? '')
     const campaign = await currentCampaign(dataSource, today)
     if (!campaign) throw new UserFacingError('no_campaign', '当前没有进行中的专项治理，不需要报送月报。')
     const units = unitsActedFor(actor)
     const unitId = units.includes(actor.person.unitId ?? -1) ? actor.person.unitId! : units[0]
-    if (unitId === undefined) throw new UserFacingError('no_unit', '您不是任何单位的第一责任人或联络员。')
+    if (unitId === undefined) {
+      const hint = context.roles.includes('org_admin') ? '组织部管理员查看全县月报汇总表：月报 汇总（或 月报 汇总 2015-08）' : ''
+      throw new UserFacingError('no_unit', `您不是任何单位的第一责任人或联络员，不能提交月报。${hint}`)
+    }
     const unit = await dataSource.getRepository(UnitSchema).findOneByOrFail({ id: unitId })
     const month = `${Number(today.slice(5, 7))}月`
     if (content) {
@@ -46,3 +59,31 @@ export const report = defineCommand<{ content: string }>({
     context.reply(markdown(`${status}\n本月台账情况（可作草稿）：\n> ${draft}\n提交：月报 内容`))
   },
 })
+
+/** 月报 汇总 [月份] (组织部管理员): the monthly workbook as a file, after a short summary of its figures. */
+async function sendSummary(context: CommandContext, monthText: string): Promise<void> {
+  if (!context.roles.includes('org_admin')) throw new UserFacingError('forbidden', '「月报 汇总」只有组织部管理员可以使用；各单位提交本单位月报：月报 内容')
+  const now = context.now()
+  const today = beijingDate(now)
+  const month = monthText === '' ? monthOf(today) : parseMonth(monthText, today)
+  const campaign = await currentOrLatestCampaign(context.dataSource, today)
+  if (!campaign) throw new UserFacingError('no_campaign', '还没有专项治理，没有月报可以汇总。')
+  checkMonthInCampaign(month, campaign)
+  reportPeriod(month, now) // refuses a month still to come
+  const { summary, attachment } = await monthlyReportFile(context.dataSource, campaign, month, now)
+  context.reply(markdown(summary), attachment)
+}
+
+/** 2015-08, 2015年8月, 8月 (the latest August up to this month). */
+function parseMonth(text: string, today: string): string {
+  const normalized = text.normalize('NFKC').replace(/\s+/g, '')
+  let match = /^(\d{4})[-/.年](\d{1,2})月?$/.exec(normalized)
+  if (match && Number(match[2]) >= 1 && Number(match[2]) <= 12) return `${match[1]}-${match[2]!.padStart(2, '0')}`
+  match = /^(\d{1,2})月$/.exec(normalized)
+  if (match && Number(match[1]) >= 1 && Number(match[1]) <= 12) {
+    const month = Number(match[1])
+    const year = Number(today.slice(0, 4)) - (month > Number(today.slice(5, 7)) ? 1 : 0)
+    return `${year}-${String(month).padStart(2, '0')}`
+  }
+  throw new UserFacingError('bad_month', `「${text.slice(0, 20)}」不是月份：写成 2015-08、2015年8月 或 8月，不写则为本月。`)
+}

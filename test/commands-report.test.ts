@@ -48,7 +48,7 @@ describe(`月报 on ${dialect}`, () => {
   })
 
   it('is for unit heads and liaisons only, and asks for real content', async () => {
-    expect((await chat('zhaolei', '月报')).text).toContain('「月报」只有第一责任人、联络员可以使用')
+    expect((await chat('zhaolei', '月报')).text).toContain('「月报」只有第一责任人、联络员、组织部（干部监督科）可以使用')
     expect((await chat('sunli', '月报 好')).text).toContain('月报内容太短')
   })
 })

@@ -130,6 +130,21 @@ describe('loadConfig', () => {
     }
   })
 
+  it('reads the times of day of the reminders and the month-end workbook, and refuses nonsense', () => {
+    const defaults = loadConfig({})
+    expect([defaults.sweepTime, defaults.meetingReminderTime, defaults.monthlyReportTime]).toEqual([[9, 5], [16, 5], [17, 0]])
+    expect(defaults.consoleFileDirectory).toBe('data/files')
+    const set = loadConfig({ REMINDER_TIME: '8:35', MEETING_REMINDER_TIME: '15:35', MONTHLY_REPORT_TIME: '16:35', CONSOLE_FILE_DIR: '/var/lib/bot/files' })
+    expect([set.sweepTime, set.meetingReminderTime, set.monthlyReportTime]).toEqual([[8, 35], [15, 35], [16, 35]])
+    expect(set.consoleFileDirectory).toBe('/var/lib/bot/files')
+    const problems = problemsOf({ REMINDER_TIME: '24:00', MEETING_REMINDER_TIME: '16.05', MONTHLY_REPORT_TIME: '17:60' })
+    expect(problems).toEqual([
+      expect.stringContaining('REMINDER_TIME「24:00」应为 HH:MM'),
+      expect.stringContaining('MEETING_REMINDER_TIME「16.05」应为 HH:MM'),
+      expect.stringContaining('MONTHLY_REPORT_TIME「17:60」应为 HH:MM'),
+    ])
+  })
+
   it('lets the environment win over a .env file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'env-'))
     const file = join(dir, '.env')

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm'
+import type { Attachment } from '../delivery/stored-files.js'
 import type { Person, Role } from '../domain/entities/index.js'
 import type { Actor } from '../domain/ledger/ledger-access.js'
 import type { Logger } from '../logger.js'
@@ -16,8 +17,11 @@ export interface CommandContext {
   actor: Actor
   /** Everything after the command word. */
   args: CommandArgs
-  /** The answer to send back: text, or a markdown message. The last call wins. */
-  reply(message: string | AppMessage): void
+  /**
+   * The answer to send back: text, or a markdown message, and optionally a file sent right
+   * after it (stored with the answer, in the same transaction). The last call wins.
+   */
+  reply(message: string | AppMessage, attachment?: Attachment): void
   logger: Logger
   dataSource: DataSource
   registry: CommandRegistry

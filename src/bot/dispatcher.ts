@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm'
 import type { InboundStatus } from '../domain/entities/index.js'
 import { enqueue } from '../delivery/enqueue.js'
+import type { Attachment } from '../delivery/stored-files.js'
 import { UserFacingError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { beijingDate } from '../time/calendar-date.js'
@@ -15,6 +16,8 @@ import { splitMessage } from './command-args.js'
 export interface DispatchResult {
   /** The answer to the sender, if any. */
   reply: AppMessage | null
+  /** A file sent right after the answer (e.g. the monthly workbook for 月报 汇总). */
+  attachment?: Attachment
   status: InboundStatus
   /** For the log line: what happened, e.g. "command:帮助", "unknown_command". */
   outcome: string
@@ -116,13 +119,15 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
       }
     }
     let answer: AppMessage | null = null
+    let attachment: Attachment | undefined
     const context: CommandContext = {
       sender: sender.person,
       roles: sender.roles,
       actor: sender,
       args,
-      reply: (message) => {
+      reply: (message, file) => {
         answer = typeof message === 'string' ? text(message) : message
+        attachment = file
       },
       logger: logger.child({ command: command.name }),
       dataSource,
@@ -142,7 +147,7 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
       }
       throw error
     }
-    return { reply: answer, status: 'processed', outcome: `command:${command.name}` }
+    return { reply: answer, ...(attachment ? { attachment } : {}), status: 'processed', outcome: `command:${command.name}` }
   }
 
   return {

@@ -10,7 +10,7 @@ import { createLogger } from '../logger.js'
 import { runCli } from './run-cli.js'
 import type { CallbackSecrets } from '../wecom/callback/open-callback.js'
 import { encodeCallback, openPassiveReply, randomMsgId, textMessageXml } from '../wecom/callback/wecom-sender.js'
-import { toPlainText, type AppMessage } from '../wecom/messages.js'
+import { isStoredFile, toPlainText, type AppMessage } from '../wecom/messages.js'
 
 const USAGE = '用法：npm run chat -- --as <企业微信账号> "命令"\n例：npm run chat -- --as zhaolei "进度 12 60% 已完成初步整改"'
 
@@ -61,7 +61,8 @@ async function main(argv: string[]): Promise<number> {
     for (const row of caused) {
       const content = readable(JSON.parse(row.payload) as AppMessage)
       const recipients = (JSON.parse(row.recipients) as { touser?: string[] }).touser ?? []
-      if (inbound && row.dedupeKey === `reply:${inbound.id}`) process.stdout.write(`← ${content}\n`)
+      // The answer, and a file sent with it (reply:<id>:file).
+      if (inbound && (row.dedupeKey === `reply:${inbound.id}` || row.dedupeKey.startsWith(`reply:${inbound.id}:`))) process.stdout.write(`← ${content}\n`)
       else process.stdout.write(`  另发给 ${recipients.map((u) => `${names.get(u) ?? u}(${u})`).join('、')}：${content.replaceAll('\n', '\n    ')}\n`)
     }
     if (!body && !caused.some((row) => inbound && row.dedupeKey === `reply:${inbound.id}`)) process.stdout.write('（没有回复）\n')
@@ -72,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function readable(message: AppMessage): string {
+  if (isStoredFile(message)) return `[文件] ${message.file.filename}（服务的控制台输出写明保存位置）`
   const plain = toPlainText(message)
   return plain.msgtype === 'text' ? plain.text.content : `[${message.msgtype}]`
 }

@@ -3,14 +3,15 @@ import { parseArgs } from 'node:util'
 import type { DataSource } from 'typeorm'
 import type { Config } from '../config/load-config.js'
 import { openDatabase } from '../db/open-database.js'
-import { currentCampaign } from '../domain/campaign/current-campaign.js'
+import { currentOrLatestCampaign } from '../domain/campaign/current-campaign.js'
 import { CampaignSchema, type Campaign } from '../domain/entities/index.js'
 import { UserFacingError } from '../errors.js'
 import type { Logger } from '../logger.js'
-import { monthlyFigures, type MonthlyFigures } from '../reports/monthly-figures.js'
-import { isMonth } from '../reports/month-span.js'
+import { monthlyFigures } from '../reports/monthly-figures.js'
+import { summaryLine } from '../reports/monthly-summary.js'
+import { checkMonthInCampaign, isMonth } from '../reports/month-span.js'
 import { renderMonthlyWorkbook } from '../reports/monthly-workbook.js'
-import { beijingDate, monthOf } from '../time/calendar-date.js'
+import { beijingDate } from '../time/calendar-date.js'
 
 const USAGE = `用法：npm run cli -- export monthly --month YYYY-MM -o 文件.xlsx [--campaign 编号]
 不写 --campaign 时导出正在进行的专项治理（没有则为最近一次）。
@@ -35,9 +36,7 @@ export async function runExportCommand(args: string[], config: Readonly<Config>,
   try {
     const campaign = await chooseCampaign(dataSource, values.campaign === undefined ? null : Number(values.campaign), at)
     const month = values.month
-    if (month < monthOf(campaign.startDate) || month > monthOf(campaign.endDate)) {
-      throw new UserFacingError('bad_arguments', `${month} 不在专项治理 #${campaign.id}「${campaign.name}」的时间内（${campaign.startDate} 至 ${campaign.endDate}）。`)
-    }
+    checkMonthInCampaign(month, campaign)
     const figures = await monthlyFigures(dataSource, campaign, month, at)
     // `npm run` runs in the package folder; a relative -o means the folder the command was typed in (INIT_CWD).
     const path = resolve(process.env.INIT_CWD ?? process.cwd(), values.output)
@@ -61,17 +60,7 @@ async function chooseCampaign(ds: DataSource, id: number | null, now: Date): Pro
     if (!campaign) throw new UserFacingError('no_campaign', `没有编号为 #${id} 的专项治理。查看已有的：npm run cli -- campaign list`)
     return campaign
   }
-  const campaign = (await currentCampaign(ds, beijingDate(now))) ?? (await repository.findOne({ where: {}, order: { startDate: 'DESC', id: 'DESC' } }))
+  const campaign = await currentOrLatestCampaign(ds, beijingDate(now))
   if (!campaign) throw new UserFacingError('no_campaign', '还没有专项治理。先创建：npm run cli -- campaign create --start YYYY-MM-DD')
   return campaign
-}
-
-/** One line with the workbook's headline figures. */
-export function summaryLine(f: MonthlyFigures): string {
-  const sum = (pick: (u: MonthlyFigures['units'][number]) => number) => f.units.reduce((t, u) => t + pick(u), 0)
-  const [year, month] = f.period.month.split('-').map(Number)
-  return (
-    `${year}年${month}月月报（截至 ${f.period.asOfDate}）：${f.units.length} 个单位，台账 ${sum((u) => u.total)} 项，已销号 ${sum((u) => u.closed)}，` +
-    `待销号 ${sum((u) => u.rectified)}，整改中 ${sum((u) => u.inProgress)}（逾期 ${sum((u) => u.overdue)}），本月进展 ${f.events.length} 条，月报已报 ${f.units.filter((u) => u.reportSubmittedAt).length}/${f.units.length}。`
-  )
 }

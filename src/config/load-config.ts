@@ -39,6 +39,10 @@ export interface Config {
   sweepTime: readonly [number, number]
   /** When joint-meeting participants are reminded, the working day before the meeting (Beijing). */
   meetingReminderTime: readonly [number, number]
+  /** On the month's last working day, from this time (Beijing), the monthly workbook goes to the org_admins. */
+  monthlyReportTime: readonly [number, number]
+  /** Console mode: where files the bot would send (the monthly workbook) are written. */
+  consoleFileDirectory: string
   /** Non-urgent messages wait while it is quiet, in Beijing time; minutes after midnight. */
   quietHours: QuietHours
   /** 通报: hours, counted on working days only, after which those who have not acknowledged get one reminder (default 24). */
@@ -91,12 +95,13 @@ export function loadConfig(env: Env): Readonly<Config> {
   const callbackWindowSeconds = parseInteger(get('WECOM_CALLBACK_WINDOW') ?? '300', 1, 86_400)
   if (callbackWindowSeconds === undefined) problems.push(`WECOM_CALLBACK_WINDOW「${get('WECOM_CALLBACK_WINDOW')}」应为 1–86400 的秒数，默认 300`)
 
-  const sweepMatch = /^(\d{1,2}):(\d{2})$/.exec(get('REMINDER_TIME') ?? '09:05')
-  const sweepTime = sweepMatch && Number(sweepMatch[1]) < 24 && Number(sweepMatch[2]) < 60 ? ([Number(sweepMatch[1]), Number(sweepMatch[2])] as const) : undefined
+  const sweepTime = parseClock(get('REMINDER_TIME') ?? '09:05')
   if (!sweepTime) problems.push(`REMINDER_TIME「${get('REMINDER_TIME')}」应为 HH:MM（北京时间），例：09:05（企业微信建议避开整点和半点）`)
-  const meetingMatch = /^(\d{1,2}):(\d{2})$/.exec(get('MEETING_REMINDER_TIME') ?? '16:05')
-  const meetingReminderTime = meetingMatch && Number(meetingMatch[1]) < 24 && Number(meetingMatch[2]) < 60 ? ([Number(meetingMatch[1]), Number(meetingMatch[2])] as const) : undefined
+  const meetingReminderTime = parseClock(get('MEETING_REMINDER_TIME') ?? '16:05')
   if (!meetingReminderTime) problems.push(`MEETING_REMINDER_TIME「${get('MEETING_REMINDER_TIME')}」应为 HH:MM（北京时间），例：16:05`)
+
+  const monthlyReportTime = parseClock(get('MONTHLY_REPORT_TIME') ?? '17:00')
+  if (!monthlyReportTime) problems.push(`MONTHLY_REPORT_TIME「${get('MONTHLY_REPORT_TIME')}」应为 HH:MM（北京时间），例：17:00`)
 
   const quietHours = parseQuietHours(get('QUIET_HOURS') ?? '21:00-08:00')
   if (!quietHours) problems.push(`QUIET_HOURS「${get('QUIET_HOURS')}」应为 HH:MM-HH:MM（北京时间），例：21:00-08:00；不需要免打扰时设为 off`)
@@ -130,6 +135,8 @@ export function loadConfig(env: Env): Readonly<Config> {
     devCallbackFile: get('DEV_CALLBACK_FILE') ?? 'data/dev-callback.json',
     sweepTime: Object.freeze(sweepTime ?? ([9, 5] as const)),
     meetingReminderTime: Object.freeze(meetingReminderTime ?? ([16, 5] as const)),
+    monthlyReportTime: Object.freeze(monthlyReportTime ?? ([17, 0] as const)),
+    consoleFileDirectory: get('CONSOLE_FILE_DIR') ?? 'data/files',
     quietHours: Object.freeze(quietHours ?? { startMinute: 0, endMinute: 0 }),
     circularRemindAfterHours: circularRemindAfterHours ?? 24,
     robots: Object.freeze(robots ?? {}),
@@ -212,4 +219,10 @@ function isHttpUrl(raw: string): boolean {
   } catch {
     return false
   }
+}
+
+/** "HH:MM" (Beijing time of day) as [hour, minute]; undefined when it is not one. */
+function parseClock(value: string): readonly [number, number] | undefined {
+  const match = /^(\d{1,2}):(\d{2})$/.exec(value)
+  return match && Number(match[1]) < 24 && Number(match[2]) < 60 ? ([Number(match[1]), Number(match[2])] as const) : undefined
 }

@@ -4,6 +4,7 @@ import type { Context } from 'koa'
 import type { DataSource } from 'typeorm'
 import type { Dispatcher, DispatchResult } from '../bot/dispatcher.js'
 import { enqueue } from '../delivery/enqueue.js'
+import { storeFile } from '../delivery/stored-files.js'
 import { InboundMessageSchema } from '../domain/entities/index.js'
 import { FAILURE_REPLY } from '../bot/failure-reply.js'
 import { finishInbound, insertInbound } from '../bot/inbound-store.js'
@@ -11,7 +12,7 @@ import type { Logger } from '../logger.js'
 import type { WeComInbound } from '../wecom/callback/inbound-message.js'
 import { openCallback, sealReply, textReplyXml, verifyCallbackUrl, type CallbackSecrets } from '../wecom/callback/open-callback.js'
 import { CallbackVerificationError } from '../wecom/errors.js'
-import type { AppMessage } from '../wecom/messages.js'
+import { storedFile, type AppMessage } from '../wecom/messages.js'
 import { BYTE_LIMITS, utf8Length } from '../wecom/utf8-limits.js'
 import { readRawBody } from './read-raw-body.js'
 
@@ -167,14 +168,20 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
       result = { reply: FAILURE_REPLY, status: 'failed', outcome: 'failed' }
       error = String((failure as Error).message ?? failure).slice(0, 2000)
     }
-    const reply = result.reply
-    if (reply && fitsPassive(reply) && claimPassive()) {
+    const { reply, attachment } = result
+    // A file follows its answer through the outbox, so the answer goes that way too, first.
+    if (reply && !attachment && fitsPassive(reply) && claimPassive()) {
       await finishInbound(dataSource, id, { status: result.status, processedAt: now(), reply: reply.text.content, replyVia: 'passive', error })
       return { passive: reply.text.content, outcome: result.outcome }
     }
     await dataSource.transaction(async (manager) => {
       if (reply) {
-        await enqueue(manager, { dedupeKey: `reply:${id}`, to: { users: [message.from] }, message: reply, reply: true, urgent: true }, now())
+        const fresh = await enqueue(manager, { dedupeKey: `reply:${id}`, to: { users: [message.from] }, message: reply, reply: true, urgent: true }, now())
+        if (fresh > 0 && attachment) {
+          const fileId = await storeFile(manager, attachment)
+          const file = storedFile(fileId, attachment.filename)
+          await enqueue(manager, { dedupeKey: `reply:${id}:file`, to: { users: [message.from] }, message: file, reply: true, urgent: true }, now())
+        }
       }
       await finishInbound(manager, id, {
         status: result.status,

@@ -1,3 +1,4 @@
+import type { Campaign } from '../domain/entities/index.js'
 import { UserFacingError } from '../errors.js'
 import { beijingDate, beijingMonthSpan, lastDayOfMonth, monthOf, type CalendarDate } from '../time/calendar-date.js'
 
@@ -34,4 +35,11 @@ export function reportPeriod(month: string, now: Date): ReportPeriod {
   const [start, end] = beijingMonthSpan(month)
   if (month === current) return { month, start, asOf: now, asOfDate: today, complete: false }
   return { month, start, asOf: end, asOfDate: lastDayOfMonth(`${month}-01`), complete: true }
+}
+
+/** Refuses a month outside the campaign's dates, saying which dates it has. */
+export function checkMonthInCampaign(month: string, campaign: Campaign): void {
+  if (month < monthOf(campaign.startDate) || month > monthOf(campaign.endDate)) {
+    throw new UserFacingError('bad_arguments', `${month} 不在专项治理 #${campaign.id}「${campaign.name}」的时间内（${campaign.startDate} 至 ${campaign.endDate}）。`)
+  }
 }

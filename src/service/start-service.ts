@@ -9,6 +9,7 @@ import { currentCampaign } from '../domain/campaign/current-campaign.js'
 import { catchUpSweep, dailySweepJob } from '../reminders/reminder-jobs.js'
 import { meetingReminderJob } from '../meetings/meeting-reminders.js'
 import { circularReminderJob } from '../reminders/circular-reminders.js'
+import { monthEndReportJob } from '../reports/month-end-report.js'
 import { lastCoveredYear } from '../time/work-calendar.js'
 import type { Config } from '../config/load-config.js'
 import { openDatabase } from '../db/open-database.js'
@@ -77,6 +78,7 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
         dailySweepJob(dataSource, logger, config.sweepTime),
         meetingReminderJob(dataSource, logger, config.meetingReminderTime),
         circularReminderJob(dataSource, logger, config.circularRemindAfterHours),
+        monthEndReportJob(dataSource, logger, config.monthlyReportTime),
         {
           name: 'inbound-recovery',
           cron: '17 * * * * *',
@@ -132,14 +134,14 @@ export function callbackSecrets(config: Readonly<Config>): CallbackSecrets {
 
 /** WeCom when credentials are configured, otherwise console delivery mode. */
 function createTransport(config: Readonly<Config>, dataSource: DataSource, print: (text: string) => void): Transport {
-  if (!config.wecom) return createConsoleTransport(dataSource, print)
+  if (!config.wecom) return createConsoleTransport(dataSource, print, config.consoleFileDirectory)
   const client = createWeComClient({
     baseUrl: config.wecomApiBase,
     corpId: config.wecom.corpId,
     agentId: config.wecom.agentId,
     secret: config.wecom.secret,
   })
-  return createWeComTransport(client, config.robots)
+  return createWeComTransport(client, config.robots, { dataSource })
 }
 
 async function shouldSeedDemo(config: Readonly<Config>, dataSource: DataSource): Promise<boolean> {

@@ -9,3 +9,8 @@ export async function currentCampaign(ds: DataSource | EntityManager, today: Cal
     order: { startDate: 'DESC', id: 'DESC' },
   })
 }
+
+/** The campaign running on `today`, otherwise the one started last; null when there is none. */
+export async function currentOrLatestCampaign(ds: DataSource | EntityManager, today: CalendarDate): Promise<Campaign | null> {
+  return (await currentCampaign(ds, today)) ?? (await ds.getRepository(CampaignSchema).findOne({ where: {}, order: { startDate: 'DESC', id: 'DESC' } }))
+}

@@ -1,0 +1,63 @@
+import type { DataSource } from 'typeorm'
+import { currentCampaign } from '../domain/campaign/current-campaign.js'
+import { OutboxMessageSchema } from '../domain/entities/index.js'
+import { orgAdmins } from '../domain/roster/org-admins.js'
+import { enqueue } from '../delivery/enqueue.js'
+import { beijingMinuteOfDay } from '../delivery/quiet-hours.js'
+import { storeFile } from '../delivery/stored-files.js'
+import type { Logger } from '../logger.js'
+import type { ScheduledJob } from '../scheduler/create-scheduler.js'
+import { beijingDate, monthOf } from '../time/calendar-date.js'
+import { lastWorkdayOfMonth } from '../time/work-calendar.js'
+import { markdown, storedFile } from '../wecom/messages.js'
+import { monthlyReportFile } from './monthly-summary.js'
+
+export type MonthEndOutcome =
+  | { sent: false; reason: 'not_yet' | 'no_campaign' | 'no_admins' | 'already_sent' }
+  | { sent: true; campaignId: number; month: string; admins: number; bytes: number }
+
+/**
+ * The monthly report workbook to the organization department (issue 8): from `time` (Beijing)
+ * on the month's last working day until the month ends, the current campaign's workbook is
+ * built, stored and queued for every org_admin — the short summary first, then the file —
+ * once per campaign and month (the summary's key reserves it, in the same transaction as the
+ * file). Runs repeatedly: a service that was down at `time` catches up when it is back.
+ */
+export async function sendMonthEndReport(dataSource: DataSource, now: Date, time: readonly [number, number]): Promise<MonthEndOutcome> {
+  const today = beijingDate(now)
+  const lastWorkday = lastWorkdayOfMonth(today)
+  if (today < lastWorkday || (today === lastWorkday && beijingMinuteOfDay(now) < time[0] * 60 + time[1])) return { sent: false, reason: 'not_yet' }
+  const campaign = await currentCampaign(dataSource, today)
+  if (!campaign) return { sent: false, reason: 'no_campaign' }
+  const month = monthOf(today)
+  const key = `monthly-workbook:${campaign.id}:${month}`
+  // Cheap check first: building the workbook reads the whole ledger.
+  if (await dataSource.getRepository(OutboxMessageSchema).existsBy({ dedupeKey: key })) return { sent: false, reason: 'already_sent' }
+  const admins = (await orgAdmins(dataSource)).map((a) => a.userid)
+  if (admins.length === 0) return { sent: false, reason: 'no_admins' }
+  const { attachment, summary } = await monthlyReportFile(dataSource, campaign, month, now)
+  return dataSource.transaction(async (manager): Promise<MonthEndOutcome> => {
+    // Another replica may have got here first: its summary holds the key, and nothing is added.
+    if ((await enqueue(manager, { dedupeKey: key, to: { users: admins }, message: markdown(summary) }, now)) === 0) return { sent: false, reason: 'already_sent' }
+    const fileId = await storeFile(manager, attachment)
+    await enqueue(manager, { dedupeKey: `${key}:file`, to: { users: admins }, message: storedFile(fileId, attachment.filename) }, now)
+    return { sent: true, campaignId: campaign.id, month, admins: admins.length, bytes: attachment.content.length }
+  })
+}
+
+/** Every 10 minutes; sends only on the month's last working day from `time` on (see sendMonthEndReport). */
+export function monthEndReportJob(dataSource: DataSource, logger: Logger, time: readonly [number, number]): ScheduledJob {
+  let warnedNoAdmins = ''
+  return {
+    name: 'month-end-report',
+    cron: '3-59/10 * * * *',
+    run: async (now) => {
+      const outcome = await sendMonthEndReport(dataSource, now, time)
+      if (outcome.sent) logger.info(outcome, 'monthly report workbook queued for the organization department')
+      else if (outcome.reason === 'no_admins' && warnedNoAdmins !== beijingDate(now)) {
+        warnedNoAdmins = beijingDate(now)
+        logger.warn('monthly report workbook not sent: nobody holds org_admin (组织部管理员)')
+      }
+    },
+  }
+}
