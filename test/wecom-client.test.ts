@@ -135,7 +135,7 @@ describe('WeComClient against the fake WeCom server', () => {
   it('uploads a file and sends it', async () => {
     const workbook = new Uint8Array(Buffer.from('PK\u0003\u0004 workbook bytes'))
     const mediaId = await client.uploadMedia('file', '2015年8月专项治理月报.xlsx', workbook)
-    expect(fake.uploads).toEqual([{ type: 'file', filename: '2015年8月专项治理月报.xlsx', size: workbook.length, mediaId }])
+    expect(fake.uploads).toEqual([{ type: 'file', filename: '2015年8月专项治理月报.xlsx', size: workbook.length, mediaId, data: Buffer.from(workbook) }])
     await client.sendMessage({ touser: ['wangjian'] }, { msgtype: 'file', file: { media_id: mediaId } })
     expect(fake.delivered[0]!.body).toMatchObject({ msgtype: 'file', file: { media_id: mediaId } })
   })
