@@ -2,7 +2,8 @@
  * Imports a ROWS-row (default 20,000) ledger .xlsx into a campaign of 500 units (four people
  * each) on SQLite and (with BENCH_MYSQL_URL) MariaDB/MySQL: the time to check and write it, and
  * a re-import of the same file (every row found again, nothing written). The baseline, in the
- * same run, is reading the same file with exceljs alone.
+ * same run, is reading the same file with exceljs alone. Then the month-end job on that ledger:
+ * the monthly workbook built, stored and queued for 组织部 (its size and time).
  *
  *   npm run bench:import
  *   BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306/test npm run bench:import
@@ -18,6 +19,7 @@ import { createCampaign } from '../src/domain/campaign/create-campaign.js'
 import { PersonSchema, RoleAssignmentSchema, UnitSchema } from '../src/domain/entities/index.js'
 import { DEFAULT_PLAN, loadPlan } from '../src/domain/plan/load-plan.js'
 import { importLedger } from '../src/spreadsheets/import-ledger.js'
+import { sendMonthEndReport } from '../src/reports/month-end-report.js'
 import { addDays } from '../src/time/calendar-date.js'
 import { createMigratedDatabase } from '../test/helpers/test-database.js'
 
@@ -67,6 +69,14 @@ async function bench(label: string, mysqlUrl?: string) {
         `re-import ${againSeconds.toFixed(1)} s (unchanged ${again.unchanged}); baseline: exceljs reading the file ${readSeconds.toFixed(1)} s; ` +
         `ratio ${(importSeconds / readSeconds).toFixed(1)}`,
     )
+    const admin = await ds.getRepository(PersonSchema).save({ userid: 'orgadmin', name: '组织部', unitId: null, title: null, mobile: null })
+    await ds.getRepository(RoleAssignmentSchema).insert({ personId: admin.id, role: 'org_admin', unitId: null })
+    // The ledger as registered in July 2015, so that it exists as of the month the workbook reports.
+    await ds.query("UPDATE ledger_item SET created_at = '2015-07-10 01:00:00'")
+    start = performance.now()
+    const monthEnd = await sendMonthEndReport(ds, new Date('2015-08-31T17:05:00+08:00'), [17, 0])
+    const monthEndSeconds = (performance.now() - start) / 1000
+    console.log(`${label}: month-end workbook for ${ROWS} items — built, stored and queued in ${monthEndSeconds.toFixed(1)} s, ${monthEnd.sent ? `${(monthEnd.bytes / 1024).toFixed(0)} KB` : `not sent (${monthEnd.reason})`}`)
   } finally {
     await database.close()
   }
