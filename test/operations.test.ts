@@ -5,12 +5,12 @@ import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config/load-config.js'
 import { enqueue } from '../src/delivery/enqueue.js'
-import { OutboxMessageSchema } from '../src/domain/entities/index.js'
 import { createLogger } from '../src/logger.js'
-import { startService, type RunningService } from '../src/service/start-service.js'
+import { startService } from '../src/service/start-service.js'
 import { markdown } from '../src/wecom/messages.js'
 import { startFakeWeCom, type FakeWeCom } from './fakes/fake-wecom-server.js'
 import { seedRoster } from './helpers/roster.js'
+import { waitForOutboxStatus } from './helpers/wait-for-outbox.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 import { openPassiveReply, post, SECRETS, sign, textXml } from './helpers/wecom-callback-client.js'
 
@@ -223,14 +223,7 @@ describe(`readiness and metrics against the fake WeCom server on ${dialect}`, ()
   const metricsText = async () => (await fetch(`${running.admin}/metrics`)).text()
   const put = (key: string, userid: string, content: string) =>
     db.dataSource.transaction((m) => enqueue(m, { dedupeKey: key, to: { users: [userid] }, message: markdown(content) }, NOW))
-  async function waitForStatus(key: string, status: string) {
-    for (let i = 0; i < 150; i += 1) {
-      const row = await db.dataSource.getRepository(OutboxMessageSchema).findOneByOrFail({ dedupeKey: key })
-      if (row.status === status) return row
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-    throw new Error(`${key} never became ${status}`)
-  }
+  const waitForStatus = (key: string, status: string) => waitForOutboxStatus(db.dataSource, key, status)
 
   it('is ready when WeCom gives a token, and asks WeCom for it once however often it is probed', async () => {
     for (let i = 0; i < 3; i += 1) {
