@@ -1,10 +1,13 @@
 import { mkdtempSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { networkInterfaces, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config/load-config.js'
 import { enqueue } from '../src/delivery/enqueue.js'
+import { StartupError } from '../src/errors.js'
 import { createLogger } from '../src/logger.js'
 import { startService } from '../src/service/start-service.js'
 import { markdown } from '../src/wecom/messages.js'
@@ -53,6 +56,14 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
     if (wanted.length === have.length && wanted.every((pair) => have.includes(pair))) return Number(match[3])
   }
   return undefined
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address() as AddressInfo
+  await new Promise((resolve) => probe.close(resolve))
+  return port
 }
 
 async function readyz(admin: string, headers: Record<string, string> = {}) {
@@ -179,6 +190,23 @@ describe(`the admin listener's address and token on ${dialect}`, () => {
       await running.service.close()
     }
     expect(running.lines.join('')).not.toContain(token)
+  })
+
+  it('refuses to start when the admin port is taken, naming ADMIN_PORT, and leaves no listener behind', async () => {
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    const publicPort = await freePort()
+    try {
+      const error = await start(db, { PORT: String(publicPort), ADMIN_PORT: String((taken.address() as AddressInfo).port) }).catch((e: unknown) => e as Error)
+      expect(error).toBeInstanceOf(StartupError)
+      expect((error as Error).message).toContain('把 ADMIN_PORT 设为其他端口')
+      // The public listener opened before the admin one failed is closed again.
+      const again = createServer()
+      await new Promise<void>((resolve, reject) => again.once('error', reject).listen(publicPort, '127.0.0.1', resolve))
+      again.close()
+    } finally {
+      taken.close()
+    }
   })
 
   it('can be switched off', async () => {
