@@ -301,6 +301,11 @@ describe(`readiness and metrics against the fake WeCom server on ${dialect}`, ()
     expect(sample(text, 'supervision_bot_outbox_messages', { status: 'dead' })).toBe(1)
     expect(sample(text, 'supervision_bot_outbox_messages', { status: 'pending' })).toBe(0)
     expect(sample(text, 'supervision_bot_outbox_oldest_due_seconds')).toBe(0)
+    // The replica cannot send until an administrator trusts its IP: /readyz says so.
+    const refused = await readyz(running.admin)
+    expect(refused.status).toBe(503)
+    expect(refused.body.checks.wecom).toMatchObject({ ok: false, mode: 'wecom', api: 'message/send', errcode: 60020 })
+    expect(String(refused.body.checks.wecom!.error)).toContain('企业可信IP')
   })
 
   it('counts a message held back by the per-member rate limit, with the delay', async () => {
@@ -318,6 +323,8 @@ describe(`readiness and metrics against the fake WeCom server on ${dialect}`, ()
     const delay = sample(text, 'supervision_bot_rate_limit_delay_seconds_sum', { target: 'member' })!
     // The service's clock stands still at NOW: the 31st may go exactly a minute after the first 30.
     expect(delay).toBeCloseTo(60, 1)
+    // Those sends went through: the 60020 of the previous test no longer holds.
+    expect((await readyz(running.admin)).status).toBe(200)
   })
 
   it('is not ready when WeCom refuses the token, says why, and does not ask again on every probe', async () => {
@@ -326,7 +333,7 @@ describe(`readiness and metrics against the fake WeCom server on ${dialect}`, ()
       const before = fake.tokenRequests()
       const first = await readyz(wrong.admin)
       expect(first.status).toBe(503)
-      expect(first.body.checks.wecom).toMatchObject({ ok: false, mode: 'wecom', errcode: 40001 })
+      expect(first.body.checks.wecom).toMatchObject({ ok: false, mode: 'wecom', api: 'gettoken', errcode: 40001 })
       expect(String(first.body.checks.wecom!.error)).toContain('WECOM_SECRET')
       expect(first.body.checks.database).toEqual({ ok: true })
       expect((await readyz(wrong.admin)).status).toBe(503)

@@ -57,8 +57,10 @@ export function createReadinessCheck({ dataSource, wecom, timeoutMs = 3000, weco
       return { ok: true, mode: 'wecom' }
     } catch (error) {
       const errcode = (error as { errcode?: number }).errcode
-      const result = { ok: false, mode: 'wecom', ...(errcode === undefined ? {} : { errcode }), error: (error as Error).message }
-      tokenFailure = { at: now(), result }
+      const api = (error as { api?: string }).api
+      const result = { ok: false, mode: 'wecom', api, ...(errcode === undefined ? {} : { errcode }), error: (error as Error).message }
+      // Only a refused gettoken is remembered: another API's refusal (60020) asks WeCom nothing again.
+      if (api === 'gettoken') tokenFailure = { at: now(), result }
       return result
     }
   }

@@ -1,5 +1,5 @@
 import { createAccessTokenCache, type AccessTokenCache } from './access-token-cache.js'
-import { RateLimitedError, TOKEN_ERRCODES, WeComApiError, WeComHttpError } from './errors.js'
+import { CONFIG_ERRCODES, RateLimitedError, TOKEN_ERRCODES, WeComApiError, WeComHttpError } from './errors.js'
 import type { AppMessage, RobotMessage } from './messages.js'
 import { MEMBER_WINDOWS, ROBOT_WINDOWS, SlidingWindowLimiter } from './rate-limiter.js'
 import { NO_METRICS, type Metrics } from '../metrics/metrics.js'
@@ -61,7 +61,8 @@ export interface WeComClient {
   /**
    * Resolves when an access token can be had: the cached one, or one fetched now when there is
    * none (readiness checks; no gettoken call while the cached token is valid). Rejects with
-   * WeCom's error, e.g. 40001 wrong secret or 60020 IP not trusted.
+   * WeCom's error (40001: wrong secret), or with the configuration error the last API call met
+   * (60020: this server's IP is not trusted), until an API call succeeds again.
    */
   checkToken(): Promise<void>
 }
@@ -92,12 +93,16 @@ export function createWeComClient(options: WeComClientOptions): WeComClient {
   const members = new SlidingWindowLimiter(MEMBER_WINDOWS)
   const robots = new SlidingWindowLimiter(ROBOT_WINDOWS)
   const metrics = options.metrics ?? NO_METRICS
+  /** The last answer saying the app's configuration is wrong; cleared by the next call that succeeds with a token. */
+  let configError: WeComApiError | undefined
 
   /** One HTTP call; every failure (errcode ≠ 0 included, token retries too) is counted here, once. */
   async function request(api: string, init: CallInit, token?: string): Promise<WeComResponse> {
     try {
       const body = await requestOnce(api, init, token)
       if (body.errcode) metrics.wecomError(api, body.errcode)
+      if (body.errcode && CONFIG_ERRCODES.has(body.errcode)) configError = new WeComApiError(api, body.errcode, String(body.errmsg ?? ''))
+      else if (!body.errcode && token !== undefined) configError = undefined
       return body
     } catch (error) {
       const { kind, status } = error as WeComHttpError
@@ -243,6 +248,7 @@ export function createWeComClient(options: WeComClientOptions): WeComClient {
 
     async checkToken() {
       await tokens.get()
+      if (configError) throw configError
     },
 
     memberRetryAt(userids) {
