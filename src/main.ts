@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'))
   process.on('SIGTERM', () => void stop('SIGTERM'))
   // Only now that Ctrl-C is handled does the banner say the service is up.
-  process.stdout.write(formatBanner(config, service.port, service.demo))
+  process.stdout.write(formatBanner(config, service.port, service.demo, service.adminPort))
   logger.info({ port: service.port, delivery: config.wecom ? 'wecom' : 'console' }, 'service started')
 }
 

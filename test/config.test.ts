@@ -145,6 +145,20 @@ describe('loadConfig', () => {
     ])
   })
 
+  it('reads the admin listener: loopback port 3001 by default, off, and a bearer token that is never echoed', () => {
+    const defaults = loadConfig({})
+    expect([defaults.adminHost, defaults.adminPort, defaults.adminToken]).toEqual(['127.0.0.1', 3001, null])
+    expect(loadConfig({ ADMIN_PORT: 'off' }).adminPort).toBeNull()
+    const config = loadConfig({ ADMIN_HOST: '10.0.0.5', ADMIN_PORT: '9464', ADMIN_TOKEN: 'f0e1d2c3b4a5968778695a4b3c2d1e0f' })
+    expect([config.adminHost, config.adminPort, config.adminToken]).toEqual(['10.0.0.5', 9464, 'f0e1d2c3b4a5968778695a4b3c2d1e0f'])
+    const problems = problemsOf({ ADMIN_PORT: '70000', ADMIN_TOKEN: 'short-secret' })
+    expect(problems).toHaveLength(2)
+    expect(problems[0]).toContain('ADMIN_PORT「70000」应为 0–65535 的整数或 off')
+    expect(problems[1]).toContain('ADMIN_TOKEN 应为至少 16 个字符')
+    expect(problems.join('\n')).not.toContain('short-secret')
+    expect(problemsOf({ ADMIN_TOKEN: 'has a space in it, long enough' })[0]).toContain('不含空格')
+  })
+
   it('lets the environment win over a .env file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'env-'))
     const file = join(dir, '.env')

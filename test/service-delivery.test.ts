@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { enqueue } from '../src/delivery/enqueue.js'
-import { OutboxMessageSchema } from '../src/domain/entities/index.js'
 import { encrypt } from '@wecom/crypto'
 import { computeSignature } from '../src/wecom/callback/callback-crypto.js'
 import { markdown } from '../src/wecom/messages.js'
@@ -8,6 +7,7 @@ import { openPassiveReply, post, SECRETS, sign, textXml } from './helpers/wecom-
 import { startFakeWeCom, type FakeWeCom } from './fakes/fake-wecom-server.js'
 import { seedRoster } from './helpers/roster.js'
 import { spawnService } from './helpers/service-process.js'
+import { waitForOutboxStatus } from './helpers/wait-for-outbox.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 
 const AES_KEY = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C'
@@ -29,14 +29,7 @@ describe(`the running service delivers the outbox on ${dialect}`, () => {
   const put = (key: string, content: string) =>
     db.dataSource.transaction((m) => enqueue(m, { dedupeKey: key, to: { users: ['zhangwei'] }, message: markdown(content) }, new Date()))
 
-  async function waitForStatus(key: string, status: string) {
-    for (let i = 0; i < 100; i += 1) {
-      const row = await db.dataSource.getRepository(OutboxMessageSchema).findOneByOrFail({ dedupeKey: key })
-      if (row.status === status) return row
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-    throw new Error(`${key} never became ${status}`)
-  }
+  const waitForStatus = (key: string, status: string) => waitForOutboxStatus(db.dataSource, key, status)
 
   it('prints the message with the recipient’s name in console mode', async () => {
     await put('console-1', '**逾期提醒**\n#12 招商引资项目 已逾期 6 天')

@@ -31,6 +31,7 @@ describe(`npm start on ${dialect}`, () => {
   it('migrates, seeds the demo campaign, serves /healthz, and shuts down cleanly on Ctrl-C', async () => {
     const service = spawnService({ DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', DEV_CALLBACK_FILE: devCallbackFile })
     const [, port] = await service.waitFor(/health:\s+http:\/\/localhost:(\d+)\/healthz/)
+    const [, adminPort] = await service.waitFor(/admin:\s+http:\/\/127\.0\.0\.1:(\d+)\/readyz  \/metrics/)
     const out = service.output()
     expect(out).toContain('控制台模式 console mode')
     expect(out).toMatch(/回调地址 callback:\s+http:\/\/localhost:\d+\/wecom\/callback（本机模拟用；配置 WECOM_\* 凭据后接收企业微信消息）/)
@@ -38,7 +39,10 @@ describe(`npm start on ${dialect}`, () => {
 
     const response = await fetch(`http://127.0.0.1:${port}/healthz`)
     expect(response.status).toBe(200)
-    expect(await response.json()).toMatchObject({ status: 'ok', database: 'ok', delivery: 'console' })
+    expect(await response.json()).toMatchObject({ status: 'ok', delivery: 'console' })
+    const ready = await fetch(`http://127.0.0.1:${adminPort}/readyz`)
+    expect(ready.status).toBe(200)
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { database: { ok: true }, migrations: { ok: true }, wecom: { ok: true, mode: 'console' } } })
 
     service.child.kill('SIGINT')
     expect(await service.exited).toBe(0)

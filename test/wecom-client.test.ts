@@ -44,6 +44,28 @@ describe('WeComClient against the fake WeCom server', () => {
     expect(fake.requests.filter((r) => r.api === 'message/send')).toHaveLength(2)
   })
 
+  it('reports every failed call once to its metrics: errcodes, token retries and answers that never came', async () => {
+    const failures: string[] = []
+    const counted = createWeComClient({
+      baseUrl: fake.url,
+      corpId: 'wwfakecorp0000001',
+      agentId: 1000002,
+      secret: SECRET,
+      now: () => clock,
+      timeoutMs: 2000,
+      metrics: { wecomError: (api, errcode) => failures.push(`${api} ${errcode}`) },
+    })
+    await counted.sendMessage({ touser: ['zhangwei'] }, text('一'))
+    expect(failures).toEqual([])
+    fake.expireTokens()
+    await counted.sendMessage({ touser: ['zhangwei'] }, text('二'))
+    fake.inject({ kind: 'http', status: 502 }, 1, 'message/send')
+    await expect(counted.sendMessage({ touser: ['zhangwei'] }, text('三'))).rejects.toBeInstanceOf(WeComHttpError)
+    fake.inject({ kind: 'errcode', errcode: 45009 }, 1, 'message/send')
+    await expect(counted.sendMessage({ touser: ['zhangwei'] }, text('四'))).rejects.toBeInstanceOf(WeComApiError)
+    expect(failures).toEqual(['message/send 42001', 'message/send http_502', 'message/send 45009'])
+  })
+
   it('sends 2,500 recipients in three calls of at most 1,000, none missing', async () => {
     const users = Array.from({ length: 2500 }, (_, i) => `member${i}`)
     const result = await client.sendMessage({ touser: users }, markdown('**阶段提醒**'))

@@ -12,6 +12,7 @@ import type { CommandContext } from './define-command.js'
 import { orgAdmins } from '../domain/roster/org-admins.js'
 import { loadSender } from './load-sender.js'
 import { splitMessage } from './command-args.js'
+import { NO_METRICS, type Metrics } from '../metrics/metrics.js'
 
 export interface DispatchResult {
   /** The answer to the sender, if any. */
@@ -38,6 +39,8 @@ export interface DispatcherDependencies {
   senderCacheMs?: number
   /** The configured group robots' names (WECOM_ROBOTS), default none. */
   robotNames?: readonly string[]
+  /** Counts commands by name and outcome, default none. */
+  metrics?: Metrics
 }
 
 const ONLY_TEXT = '目前只能识别文字命令。请发送「帮助」查看可用命令。'
@@ -48,7 +51,7 @@ const ONLY_TEXT = '目前只能识别文字命令。请发送「帮助」查看�
  * arguments, runs it with a small context, and returns the answer. Events: entering the app
  * gets a greeting with the featured commands, at most once a day per person.
  */
-export function createDispatcher({ dataSource, registry, now = () => new Date(), senderCacheMs = 10_000, robotNames = [] }: DispatcherDependencies): Dispatcher {
+export function createDispatcher({ dataSource, registry, now = () => new Date(), senderCacheMs = 10_000, robotNames = [], metrics = NO_METRICS }: DispatcherDependencies): Dispatcher {
   const senders = new Map<string, { value: Awaited<ReturnType<typeof loadSender>>; until: number }>()
   async function senderOf(userid: string) {
     const cached = senders.get(userid)
@@ -92,6 +95,7 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
     if (!sender) {
       const contacts = (await orgAdmins(dataSource)).map((admin) => admin.name)
       const who = contacts.length > 0 ? `县委组织部干部监督科（${contacts.join('、')}）` : '县委组织部干部监督科'
+      metrics.command('none', 'unregistered')
       return {
         reply: text(`您的企业微信账号（${from}）尚未登记在专项治理花名册中，暂时不能使用命令。请联系${who}登记。`),
         status: 'unregistered',
@@ -104,6 +108,7 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
     if (!command) {
       const guess = registry.suggest(word)
       const hint = guess ? `您是不是想用「${guess.name}」（${guess.usage}）？` : ''
+      metrics.command('none', 'unknown_command')
       return {
         reply: text(`没有「${word.slice(0, 20)}」这个命令。${hint}发送「帮助」查看可用命令。`),
         status: 'processed',
@@ -112,6 +117,7 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
     }
     if (!registry.isAllowed(command, sender.roles)) {
       const allowed = command.roles === 'everyone' ? [] : command.roles.map((role) => ROLE_NAMES[role])
+      metrics.command(command.name, 'denied')
       return {
         reply: text(`「${command.name}」只有${allowed.join('、')}可以使用。发送「帮助」查看您可用的命令。`),
         status: 'processed',
@@ -139,14 +145,17 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
       await command.run(context, command.parse(args))
     } catch (error) {
       if (error instanceof UserFacingError) {
+        metrics.command(command.name, 'bad_arguments')
         return {
           reply: text(`${error.message}\n用法：${command.usage}\n示例：${command.example}`),
           status: 'processed',
           outcome: `bad_arguments:${command.name}`,
         }
       }
+      metrics.command(command.name, 'failed')
       throw error
     }
+    metrics.command(command.name, 'ok')
     return { reply: answer, ...(attachment ? { attachment } : {}), status: 'processed', outcome: `command:${command.name}` }
   }
 

@@ -27,6 +27,11 @@ export interface Config {
   databaseUrl: string
   host: string
   port: number
+  /** The admin listener (/healthz, /readyz, /metrics): loopback by default; port null: off. */
+  adminHost: string
+  adminPort: number | null
+  /** When set, the admin endpoints require `Authorization: Bearer <token>`; never logged. */
+  adminToken: string | null
   /** null: console delivery mode (no WeCom credentials configured). */
   wecom: WeComCredentials | null
   wecomApiBase: string
@@ -80,6 +85,14 @@ export function loadConfig(env: Env): Readonly<Config> {
   const port = parseInteger(get('PORT') ?? '3000', 0, 65535)
   if (port === undefined) problems.push(`PORT「${get('PORT')}」应为 0–65535 的整数，例：PORT=3000`)
 
+  const adminPortRaw = get('ADMIN_PORT') ?? '3001'
+  const adminPort = adminPortRaw === 'off' ? null : parseInteger(adminPortRaw, 0, 65535)
+  if (adminPort === undefined) problems.push(`ADMIN_PORT「${adminPortRaw}」应为 0–65535 的整数或 off（不开管理端口），默认 3001`)
+  const adminToken = get('ADMIN_TOKEN') ?? null
+  if (adminToken !== null && !/^[\x21-\x7e]{16,}$/.test(adminToken)) {
+    problems.push('ADMIN_TOKEN 应为至少 16 个字符、不含空格的随机字符串，例：用 openssl rand -hex 24 生成')
+  }
+
   const wecom = readCredentials(get, problems)
 
   const wecomApiBase = (get('WECOM_API_BASE') ?? DEFAULT_WECOM_API_BASE).replace(/\/+$/, '')
@@ -128,6 +141,9 @@ export function loadConfig(env: Env): Readonly<Config> {
     databaseUrl: redactDatabaseUrl(databaseUrl),
     host: get('HOST') ?? '0.0.0.0',
     port: port ?? 3000,
+    adminHost: get('ADMIN_HOST') ?? '127.0.0.1',
+    adminPort: adminPort ?? null,
+    adminToken,
     wecom: wecom && Object.freeze(wecom),
     wecomApiBase,
     callbackPath,

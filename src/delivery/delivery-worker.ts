@@ -11,6 +11,7 @@ import { claimDue, reclaimStale } from './claim.js'
 import { enqueue } from './enqueue.js'
 import { isQuietTime } from './quiet-hours.js'
 import type { DeliveryReceipt, Transport } from './transport.js'
+import { NO_METRICS, type Metrics } from '../metrics/metrics.js'
 
 export interface DeliveryWorkerOptions {
   dataSource: DataSource
@@ -30,6 +31,8 @@ export interface DeliveryWorkerOptions {
   /** A row `sending` for longer than this is taken to belong to a dead worker, default 5 min. */
   claimTimeoutMs?: number
   backoff?: BackoffPolicy
+  /** Counts deliveries by outcome and rate-limit delays, default none. */
+  metrics?: Metrics
 }
 
 export interface BatchResult {
@@ -71,6 +74,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const pollIntervalMs = options.pollIntervalMs ?? 1000
   const claimTimeoutMs = options.claimTimeoutMs ?? 5 * 60_000
   const backoff = options.backoff ?? DEFAULT_BACKOFF
+  const metrics = options.metrics ?? NO_METRICS
   const logger = options.logger.child({ component: 'delivery', workerId, transport: transport.name })
   const outbox = dataSource.getRepository(OutboxMessageSchema)
   let claims = 0
@@ -90,6 +94,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const held = await outbox.update({ id: row.id, claimedBy: claimToken, status: 'sending' }, { claimedAt: at })
     if (!held.affected) {
       result.skipped += 1
+      metrics.delivery('skipped')
       logger.warn({ outboxId: row.id }, 'claim taken over by another worker; not sending')
       return
     }
@@ -104,12 +109,15 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         lastError: undelivered,
       })
       result.sent += 1
+      metrics.delivery('sent')
       // The message went out; failing to record who did not get it must not count as a failed send.
       if (undelivered) await recordUndeliverable(receipt, at).catch((error: unknown) => logger.error({ err: error, outboxId: row.id }, 'recording undeliverable recipients failed'))
     } catch (error) {
       if (error instanceof RateLimitedError) {
         await settle(row, claimToken, { status: 'pending', nextAttemptAt: error.retryAt })
         result.deferred += 1
+        metrics.delivery('deferred')
+        metrics.rateLimitDelay(row.channel === 'webhook' ? 'robot' : 'member', Math.max(0, (error.retryAt.getTime() - at.getTime()) / 1000))
         return
       }
       const attempts = row.attempts + 1
@@ -119,10 +127,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         const nextAttemptAt = new Date(at.getTime() + retryDelayMs(attempts, backoff, random))
         await settle(row, claimToken, { status: 'pending', attempts, nextAttemptAt, lastError: message })
         result.retried += 1
+        metrics.delivery('retried')
         logger.warn({ outboxId: row.id, attempts, nextAttemptAt, err: message }, 'delivery failed, will retry')
       } else {
         await settle(row, claimToken, { status: 'dead', attempts, lastError: message })
         result.dead += 1
+        metrics.delivery('dead')
         dead.push({ ...row, attempts, lastError: message })
         logger.error({ outboxId: row.id, attempts, err: message }, 'delivery failed for good')
       }

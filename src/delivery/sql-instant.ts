@@ -15,3 +15,11 @@ export function isMysql(db: DataSource | EntityManager): boolean {
   const type = ('connection' in db ? db.connection : db).options.type
   return type === 'mysql' || type === 'mariadb'
 }
+
+/** The converse, for raw-query results: a Date on MySQL, TypeORM's UTC text on SQLite; null stays null. */
+export function fromSqlInstant(value: unknown): Date | null {
+  if (value === null || value === undefined) return null
+  if (value instanceof Date) return value
+  const text = String(value)
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`)
+}

@@ -15,6 +15,7 @@ import { CallbackVerificationError } from '../wecom/errors.js'
 import { storedFile, type AppMessage } from '../wecom/messages.js'
 import { BYTE_LIMITS, utf8Length } from '../wecom/utf8-limits.js'
 import { readRawBody } from './read-raw-body.js'
+import { NO_METRICS, type Metrics } from '../metrics/metrics.js'
 
 export interface CallbackRouteOptions {
   path: string
@@ -29,6 +30,8 @@ export interface CallbackRouteOptions {
   bodyLimit?: number
   /** Accepted clock difference of the timestamp, default 300 s. */
   timestampWindowSeconds?: number
+  /** Counts callbacks by outcome, default none. */
+  metrics?: Metrics
 }
 
 
@@ -46,6 +49,7 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
   const bodyLimit = options.bodyLimit ?? 64 * 1024
   const window = options.timestampWindowSeconds ?? 300
   const inbound = dataSource.getRepository(InboundMessageSchema)
+  const metrics = options.metrics ?? NO_METRICS
 
   async function withLogLine(ctx: Context, work: (log: Logger, facts: Record<string, unknown>) => Promise<void>) {
     const started = Date.now()
@@ -69,6 +73,7 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
       // One line per callback; never the token, the key or the message's content.
       const level = ctx.status >= 400 ? 'warn' : 'info'
       log[level]({ ...facts, status: ctx.status, durationMs: Date.now() - started }, 'wecom callback')
+      metrics.callback(callbackOutcome(String(facts.outcome)))
     }
   }
 
@@ -213,4 +218,16 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
 /** A passive reply carries plain text only, within 2,048 bytes (WECOM.md §2.6). */
 function fitsPassive(reply: AppMessage): reply is Extract<AppMessage, { msgtype: 'text' }> {
   return reply.msgtype === 'text' && utf8Length(reply.text.content) <= BYTE_LIMITS.text
+}
+
+/**
+ * The log line's outcome, coarsened for a metric label: command names and the like stay in the
+ * log. passive: answered in the response; queued: handled, the answer (if any) in the outbox;
+ * late: the answer missed the response and follows through the outbox.
+ */
+function callbackOutcome(outcome: string): string {
+  if (outcome.endsWith('/passive')) return 'passive'
+  if (outcome === 'answering_later') return 'late'
+  if (['url_verified', 'duplicate', 'error'].includes(outcome) || outcome.startsWith('rejected:')) return outcome
+  return 'queued'
 }

@@ -5,17 +5,18 @@ import { beijingDate } from '../time/calendar-date.js'
 import { isWorkday } from '../time/work-calendar.js'
 import type { QuietHours } from '../config/load-config.js'
 import { beijingMinuteOfDay, isQuietTime } from '../delivery/quiet-hours.js'
+import { NO_METRICS, type Metrics } from '../metrics/metrics.js'
 import { runSweep } from './run-sweep.js'
 
 /** The daily sweep as a scheduled job, at `time` (Beijing) on working days. */
-export function dailySweepJob(dataSource: DataSource, logger: Logger, time: readonly [number, number]): ScheduledJob {
+export function dailySweepJob(dataSource: DataSource, logger: Logger, time: readonly [number, number], metrics: Metrics = NO_METRICS): ScheduledJob {
   const [hour, minute] = time
   return {
     name: 'daily-sweep',
     cron: `${minute} ${hour} * * *`,
     run: async (now) => {
       if (!isWorkday(beijingDate(now))) return
-      const result = await runSweep(dataSource, now)
+      const result = await timedSweep(dataSource, now, 'scheduled', metrics)
       logger.info({ messages: result.messages.length, written: result.written }, 'daily sweep')
     },
   }
@@ -34,11 +35,22 @@ export async function catchUpSweep(
   time: readonly [number, number],
   now: Date,
   quietHours: QuietHours = { startMinute: 0, endMinute: 0 },
+  metrics: Metrics = NO_METRICS,
 ): Promise<number> {
   if (!isWorkday(beijingDate(now)) || beijingMinuteOfDay(now) < time[0] * 60 + time[1]) return 0
   // Once quiet hours have begun, today's reminders would only leave tomorrow morning, stale.
   if (isQuietTime(now, quietHours)) return 0
-  const result = await runSweep(dataSource, now)
+  const result = await timedSweep(dataSource, now, 'catch_up', metrics)
   if (result.written > 0) logger.info({ written: result.written }, 'catch-up sweep at start-up')
   return result.written
+}
+
+/** A sweep, its duration counted (a failed one too: a sweep that takes minutes and fails is worth seeing). */
+async function timedSweep(dataSource: DataSource, now: Date, trigger: 'scheduled' | 'catch_up', metrics: Metrics) {
+  const started = performance.now()
+  try {
+    return await runSweep(dataSource, now)
+  } finally {
+    metrics.sweep(trigger, (performance.now() - started) / 1000)
+  }
 }

@@ -3,12 +3,15 @@ import { describeDatabase } from '../db/database-url.js'
 import type { DemoSummary } from '../domain/demo/seed-demo.js'
 
 /** The short Chinese/English start-up banner printed on the terminal. */
-export function formatBanner(config: Readonly<Config>, port: number, demo: DemoSummary | null): string {
+export function formatBanner(config: Readonly<Config>, port: number, demo: DemoSummary | null, adminPort: number | null = null): string {
   const base = `http://localhost:${port}`
   const lines = [
     '',
     '为官不为专项治理 · 企业微信督办机器人 (WeCom supervision bot) 已启动',
     `  健康检查 health:     ${base}/healthz`,
+    adminPort === null
+      ? '  管理端口 admin:      未开启 (ADMIN_PORT=off)'
+      : `  管理端口 admin:      http://${adminAddress(config.adminHost)}:${adminPort}/readyz  /metrics${config.adminToken ? '（需 Authorization: Bearer ADMIN_TOKEN）' : ''}`,
     config.wecom
       ? `  回调地址 callback:   ${base}${config.callbackPath}  （在企业微信管理后台「应用管理 → 自建应用 → 接收消息 → 设置API接收」填写它的公网 HTTPS 地址）`
       : `  回调地址 callback:   ${base}${config.callbackPath}（本机模拟用；配置 WECOM_* 凭据后接收企业微信消息）`,
@@ -29,4 +32,10 @@ export function formatBanner(config: Readonly<Config>, port: number, demo: DemoS
     '',
   )
   return lines.join('\n')
+}
+
+/** Where to reach the admin listener from this machine. */
+function adminAddress(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost'
+  return host.includes(':') ? `[${host}]` : host
 }

@@ -16,20 +16,25 @@ import { openDatabase } from '../db/open-database.js'
 import { StartupError } from '../errors.js'
 import { createConsoleTransport } from '../delivery/console-transport.js'
 import { createDeliveryWorker, type DeliveryWorker } from '../delivery/delivery-worker.js'
-import type { Transport } from '../delivery/transport.js'
 import { createWeComTransport } from '../delivery/wecom-transport.js'
 import { isDatabaseEmpty, seedDemo, type DemoSummary } from '../domain/demo/seed-demo.js'
 import { loadPlan } from '../domain/plan/load-plan.js'
 import { createApp } from '../http/create-app.js'
+import { createAdminApp } from '../http/create-admin-app.js'
+import { createReadinessCheck } from '../http/check-readiness.js'
+import { createMetrics } from '../metrics/create-metrics.js'
+import type { Metrics } from '../metrics/metrics.js'
 import type { Logger } from '../logger.js'
 import { createScheduler, type Scheduler } from '../scheduler/create-scheduler.js'
 import { beijingDate } from '../time/calendar-date.js'
 import type { CallbackSecrets } from '../wecom/callback/open-callback.js'
-import { createWeComClient } from '../wecom/wecom-client.js'
+import { createWeComClient, type WeComClient } from '../wecom/wecom-client.js'
 import { loadOrCreateDevSecrets } from './dev-callback-secrets.js'
 
 export interface RunningService {
   port: number
+  /** The admin listener's port (/healthz, /readyz, /metrics); null when ADMIN_PORT=off. */
+  adminPort: number | null
   dataSource: DataSource
   demo: DemoSummary | null
   scheduler: Scheduler
@@ -53,9 +58,12 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
   const print = options.print ?? ((text: string) => void process.stdout.write(text))
   const plan = loadPlan(config.plan)
   const dataSource = await openDatabase(config.database, logger)
+  const servers: Server[] = []
   try {
     const demo = (await shouldSeedDemo(config, dataSource)) ? await seedDemo(dataSource, plan, beijingDate(now())) : null
     if (demo) logger.info({ campaignId: demo.campaignId, people: demo.people, ledgerItems: demo.ledgerItems }, 'demo data seeded')
+    const { metrics, registry } = createMetrics({ dataSource, logger, quietHours: config.quietHours, now })
+    const client = config.wecom ? createClient(config, metrics, now) : null
 
     const app = createApp({
       dataSource,
@@ -65,17 +73,27 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
       callback: {
         path: config.callbackPath,
         secrets: callbackSecrets(config),
-        dispatcher: createDispatcher({ dataSource, registry: createCommandRegistry(commands), now, robotNames: Object.keys(config.robots) }),
+        dispatcher: createDispatcher({ dataSource, registry: createCommandRegistry(commands), now, robotNames: Object.keys(config.robots), metrics }),
         timestampWindowSeconds: config.callbackWindowSeconds,
+        metrics,
       },
     })
     const server = await listen(app.callback(), config.host, config.port)
-    const worker = createDeliveryWorker({ dataSource, transport: createTransport(config, dataSource, print), logger, quietHours: config.quietHours, now })
+    servers.push(server)
+    let adminServer: Server | null = null
+    if (config.adminPort !== null) {
+      const admin = createAdminApp({ logger, deliveryMode: client ? 'wecom' : 'console', readiness: createReadinessCheck({ dataSource, wecom: client }), registry, token: config.adminToken, now })
+      adminServer = await listen(admin.callback(), config.adminHost, config.adminPort, ADMIN_NAMES)
+      servers.push(adminServer)
+      if (!config.adminToken && !isLoopback(config.adminHost)) logger.warn({ adminHost: config.adminHost }, 'the admin endpoints listen beyond loopback without ADMIN_TOKEN: anyone who can reach them reads /metrics and /readyz')
+    }
+    const transport = client ? createWeComTransport(client, config.robots, { dataSource, now }) : createConsoleTransport(dataSource, print, config.consoleFileDirectory)
+    const worker = createDeliveryWorker({ dataSource, transport, logger, quietHours: config.quietHours, now, metrics })
     worker.start()
     // The reminder sweeps register their jobs here as they are built.
     const scheduler = createScheduler(
       [
-        dailySweepJob(dataSource, logger, config.sweepTime),
+        dailySweepJob(dataSource, logger, config.sweepTime, metrics),
         meetingReminderJob(dataSource, logger, config.meetingReminderTime),
         circularReminderJob(dataSource, logger, config.circularRemindAfterHours),
         monthEndReportJob(dataSource, logger, config.monthlyReportTime),
@@ -90,24 +108,28 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
       ],
       logger,
     )
-    await catchUpSweep(dataSource, logger, config.sweepTime, now(), config.quietHours).catch((error: unknown) => logger.error({ err: error }, 'catch-up sweep failed'))
+    await catchUpSweep(dataSource, logger, config.sweepTime, now(), config.quietHours, metrics).catch((error: unknown) => logger.error({ err: error }, 'catch-up sweep failed'))
     warnIfCalendarRunsOut(dataSource, logger, now())
     const port = (server.address() as AddressInfo).port
     return {
       port,
+      adminPort: adminServer ? (adminServer.address() as AddressInfo).port : null,
       dataSource,
       demo,
       scheduler,
       worker,
       async close() {
-        await new Promise<void>((resolve) => server.close(() => resolve()))
-        server.closeAllConnections()
+        for (const open of servers) {
+          await new Promise<void>((resolve) => open.close(() => resolve()))
+          open.closeAllConnections()
+        }
         await scheduler.stop()
         await worker.stop()
         await dataSource.destroy()
       },
     }
   } catch (error) {
+    for (const open of servers) open.close()
     await dataSource.destroy()
     throw error
   }
@@ -132,16 +154,14 @@ export function callbackSecrets(config: Readonly<Config>): CallbackSecrets {
     : loadOrCreateDevSecrets(config.devCallbackFile)
 }
 
-/** WeCom when credentials are configured, otherwise console delivery mode. */
-function createTransport(config: Readonly<Config>, dataSource: DataSource, print: (text: string) => void): Transport {
-  if (!config.wecom) return createConsoleTransport(dataSource, print, config.consoleFileDirectory)
-  const client = createWeComClient({
-    baseUrl: config.wecomApiBase,
-    corpId: config.wecom.corpId,
-    agentId: config.wecom.agentId,
-    secret: config.wecom.secret,
-  })
-  return createWeComTransport(client, config.robots, { dataSource })
+/** The app's WeCom client on the service's clock: one token cache shared by the delivery worker and /readyz. */
+function createClient(config: Readonly<Config>, metrics: Metrics, now: () => Date): WeComClient {
+  const wecom = config.wecom!
+  return createWeComClient({ baseUrl: config.wecomApiBase, corpId: wecom.corpId, agentId: wecom.agentId, secret: wecom.secret, metrics, now: () => now().getTime() })
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.')
 }
 
 async function shouldSeedDemo(config: Readonly<Config>, dataSource: DataSource): Promise<boolean> {
@@ -151,18 +171,21 @@ async function shouldSeedDemo(config: Readonly<Config>, dataSource: DataSource):
   return isDatabaseEmpty(dataSource)
 }
 
-function listen(handler: RequestListener, host: string, port: number): Promise<Server> {
+const PUBLIC_NAMES = { host: 'HOST', port: 'PORT' }
+const ADMIN_NAMES = { host: 'ADMIN_HOST', port: 'ADMIN_PORT' }
+
+function listen(handler: RequestListener, host: string, port: number, names = PUBLIC_NAMES): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer(handler)
     server.once('error', (error: NodeJS.ErrnoException) => {
       const fixes: Record<string, string> = {
-        EADDRINUSE: `端口 ${port} 已被占用：停止占用它的程序，或把 PORT 设为其他端口（0 表示任选空闲端口）`,
+        EADDRINUSE: `端口 ${port} 已被占用：停止占用它的程序，或把 ${names.port} 设为其他端口（0 表示任选空闲端口）`,
         EACCES: `没有权限监听端口 ${port}：使用 1024 以上的端口，或以有权限的用户运行`,
-        ENOTFOUND: `HOST「${host}」无法解析：设为本机地址，例：0.0.0.0 或 127.0.0.1`,
-        EADDRNOTAVAIL: `HOST「${host}」不是本机地址：设为 0.0.0.0 或 127.0.0.1`,
+        ENOTFOUND: `${names.host}「${host}」无法解析：设为本机地址，例：0.0.0.0 或 127.0.0.1`,
+        EADDRNOTAVAIL: `${names.host}「${host}」不是本机地址：设为 0.0.0.0 或 127.0.0.1`,
       }
       reject(
-        new StartupError('listen_failed', `无法在 ${host}:${port} 上启动 HTTP 服务（${error.code ?? error.message}）。${fixes[error.code ?? ''] ?? '请检查 HOST 与 PORT'}。`, { cause: error }),
+        new StartupError('listen_failed', `无法在 ${host}:${port} 上启动 HTTP 服务（${error.code ?? error.message}）。${fixes[error.code ?? ''] ?? `请检查 ${names.host} 与 ${names.port}`}。`, { cause: error }),
       )
     })
     server.listen(port, host, () => resolve(server))

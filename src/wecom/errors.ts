@@ -6,6 +6,13 @@
 /** Codes that mean "the token is bad": drop the cached token, fetch a new one, retry once (WECOM.md §4.1). */
 export const TOKEN_ERRCODES: ReadonlySet<number> = new Set([40014, 41001, 42001])
 
+/**
+ * Codes that fail every call until an administrator changes something: the secret, the CorpID,
+ * the trusted IPs (60020, reported on the calls that use the token, such as message/send),
+ * the agent. /readyz reports them.
+ */
+export const CONFIG_ERRCODES: ReadonlySet<number> = new Set([40001, 40013, 60020, 301002])
+
 /** Codes worth trying again later: system busy, frequency and concurrency limits (WECOM.md §5). */
 export const RETRYABLE_ERRCODES: ReadonlySet<number> = new Set([-1, 45009, 45033])
 

@@ -1,7 +1,8 @@
 import { createAccessTokenCache, type AccessTokenCache } from './access-token-cache.js'
-import { RateLimitedError, TOKEN_ERRCODES, WeComApiError, WeComHttpError } from './errors.js'
+import { CONFIG_ERRCODES, RateLimitedError, TOKEN_ERRCODES, WeComApiError, WeComHttpError } from './errors.js'
 import type { AppMessage, RobotMessage } from './messages.js'
 import { MEMBER_WINDOWS, ROBOT_WINDOWS, SlidingWindowLimiter } from './rate-limiter.js'
+import { NO_METRICS, type Metrics } from '../metrics/metrics.js'
 
 export interface WeComClientOptions {
   /** API host, default https://qyapi.weixin.qq.com; tests give the fake server's URL. */
@@ -15,6 +16,8 @@ export interface WeComClientOptions {
   now?: () => number
   /** WeCom's duplicate check window, default and maximum 4 hours (WECOM.md §4.2). */
   duplicateCheckIntervalSeconds?: number
+  /** Counts every failed call by API and errcode, default none. */
+  metrics?: Pick<Metrics, 'wecomError'>
 }
 
 export interface Recipients {
@@ -55,6 +58,13 @@ export interface WeComClient {
   recallMessage(msgid: string): Promise<void>
   /** When all of these members may next receive a message (null: now). */
   memberRetryAt(userids: readonly string[]): Date | null
+  /**
+   * Resolves when an access token can be had: the cached one, or one fetched now when there is
+   * none (readiness checks; no gettoken call while the cached token is valid). Rejects with
+   * WeCom's error (40001: wrong secret), or with the configuration error the last API call met
+   * (60020: this server's IP is not trusted), until an API call succeeds again.
+   */
+  checkToken(): Promise<void>
 }
 
 /** message/send takes at most 1,000 users, 100 departments and 100 tags per call (WECOM.md §4.2). */
@@ -82,8 +92,26 @@ export function createWeComClient(options: WeComClientOptions): WeComClient {
   const interval = Math.min(options.duplicateCheckIntervalSeconds ?? 14_400, 14_400)
   const members = new SlidingWindowLimiter(MEMBER_WINDOWS)
   const robots = new SlidingWindowLimiter(ROBOT_WINDOWS)
+  const metrics = options.metrics ?? NO_METRICS
+  /** The last answer saying the app's configuration is wrong; cleared by the next call that succeeds with a token. */
+  let configError: WeComApiError | undefined
 
+  /** One HTTP call; every failure (errcode ≠ 0 included, token retries too) is counted here, once. */
   async function request(api: string, init: CallInit, token?: string): Promise<WeComResponse> {
+    try {
+      const body = await requestOnce(api, init, token)
+      if (body.errcode) metrics.wecomError(api, body.errcode)
+      if (body.errcode && CONFIG_ERRCODES.has(body.errcode)) configError = new WeComApiError(api, body.errcode, String(body.errmsg ?? ''))
+      else if (!body.errcode && token !== undefined) configError = undefined
+      return body
+    } catch (error) {
+      const { kind, status } = error as WeComHttpError
+      metrics.wecomError(api, kind === 'status' ? `http_${status}` : kind)
+      throw error
+    }
+  }
+
+  async function requestOnce(api: string, init: CallInit, token?: string): Promise<WeComResponse> {
     const url = new URL(`${base}/cgi-bin/${api}`)
     for (const [key, value] of Object.entries(init.query ?? {})) url.searchParams.set(key, value)
     if (token !== undefined) url.searchParams.set('access_token', token)
@@ -216,6 +244,11 @@ export function createWeComClient(options: WeComClientOptions): WeComClient {
 
     async recallMessage(msgid) {
       await call('message/recall', { method: 'POST', json: { msgid } })
+    },
+
+    async checkToken() {
+      await tokens.get()
+      if (configError) throw configError
     },
 
     memberRetryAt(userids) {

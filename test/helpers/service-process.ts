@@ -26,6 +26,9 @@ const BLANK_CONFIG = Object.fromEntries(
     'QUIET_HOURS',
     'WECOM_ROBOTS',
     'WECOM_CALLBACK_WINDOW',
+    'ADMIN_HOST',
+    'ADMIN_PORT',
+    'ADMIN_TOKEN',
   ].map((name) => [name, '']),
 )
 
@@ -51,7 +54,8 @@ afterEach(() => {
 export function spawnService(env: Record<string, string>, script = 'src/main.ts', args: string[] = []): ServiceProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...BLANK_CONFIG, DEV_CALLBACK_FILE, ...env },
+    // The admin listener on a free port: several services start at once in parallel test files.
+    env: { ...process.env, ...BLANK_CONFIG, DEV_CALLBACK_FILE, ADMIN_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   running.add(child)

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm'
 import { UserFacingError } from '../../errors.js'
 import { CircularLinkSchema, CircularSchema, type Circular } from '../entities/index.js'
+import { fromSqlInstant } from '../../delivery/sql-instant.js'
 import type { Audience } from './audience.js'
 import { describeAudience } from './audience.js'
 import type { CircularLinks } from './links.js'
@@ -58,17 +59,9 @@ export async function circularStatus(ds: DataSource, circularId: number): Promis
       unitName: r.unit_name ?? '',
       role: r.role,
       sent: r.outbox_status === 'sent',
-      acknowledgedAt: toDate(r.acknowledged_at),
-      remindedAt: toDate(r.reminded_at),
+      acknowledgedAt: fromSqlInstant(r.acknowledged_at),
+      remindedAt: fromSqlInstant(r.reminded_at),
     })),
     robots: robotRows.map((r) => ({ name: r.dedupe_key.slice(`circular:${circularId}:robot:`.length), status: r.status })),
   }
-}
-
-/** Raw query values: a Date on MySQL, an ISO-like UTC string on SQLite. */
-function toDate(value: unknown): Date | null {
-  if (value === null || value === undefined) return null
-  if (value instanceof Date) return value
-  const text = String(value)
-  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`)
 }
