@@ -29,6 +29,11 @@ const BLANK_CONFIG = Object.fromEntries(
     'ADMIN_HOST',
     'ADMIN_PORT',
     'ADMIN_TOKEN',
+    'REMINDER_TIME',
+    'MEETING_REMINDER_TIME',
+    'MONTHLY_REPORT_TIME',
+    'CIRCULAR_REMIND_AFTER',
+    'CONSOLE_FILE_DIR',
   ].map((name) => [name, '']),
 )
 
