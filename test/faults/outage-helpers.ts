@@ -1,6 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
 import type { DataSource } from 'typeorm'
 import { commands } from '../../commands/index.js'
 import { createCommandRegistry } from '../../src/bot/command-registry.js'
@@ -11,6 +13,9 @@ import { createApp } from '../../src/http/create-app.js'
 import type { Logger } from '../../src/logger.js'
 import { createWeComClient } from '../../src/wecom/wecom-client.js'
 import { openPassiveReply, post, SECRETS, sign, textXml } from '../helpers/wecom-callback-client.js'
+
+/** The checkout, where the lock holder finds better-sqlite3. */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 /**
  * Simulated time for the outage tests: it runs `speed` times faster than the real clock from
@@ -137,4 +142,99 @@ export function maxInWindow(times: readonly number[], windowMs: number): number 
 /** A figure line the fault report quotes: `[fault] name key=value …`. */
 export function reportFigures(name: string, figures: Record<string, string | number>): void {
   console.log(`[fault] ${name} ${Object.entries(figures).map(([key, value]) => `${key}=${value}`).join(' ')}`)
+}
+
+/** A database outage a test can switch on and off. */
+export interface DatabaseOutage {
+  /** What the outage is, for the test's name and figures. */
+  kind: string
+  cut(): Promise<void>
+  restore(): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * A TCP proxy on loopback between the service and MariaDB. `cut()` is the server going down:
+ * the listener closes (new connections are refused) and every connection through the proxy is
+ * destroyed; `restore()` listens again on the same port. Only connections this proxy opened
+ * are ever closed: the MariaDB server is shared and is never stopped or told to kill anything.
+ */
+export async function startTcpProxy(target: { host: string; port: number }): Promise<DatabaseOutage & { port: number; opened(): number }> {
+  const sockets = new Set<Socket>()
+  let opened = 0
+  let server: NetServer | undefined
+  const listen = (port: number) =>
+    new Promise<NetServer>((resolve, reject) => {
+      const listener = createNetServer((client) => {
+        opened += 1
+        const upstream = connect(target.port, target.host)
+        for (const socket of [client, upstream]) {
+          sockets.add(socket)
+          socket.once('close', () => sockets.delete(socket))
+          socket.on('error', () => {
+            client.destroy()
+            upstream.destroy()
+          })
+        }
+        client.pipe(upstream).pipe(client)
+      })
+      listener.once('error', reject)
+      listener.listen(port, '127.0.0.1', () => resolve(listener))
+    })
+  const stop = async () => {
+    const closing = server
+    server = undefined
+    if (closing) await new Promise<void>((resolve) => closing.close(() => resolve()))
+  }
+  server = await listen(0)
+  const port = (server.address() as AddressInfo).port
+  return {
+    kind: 'MariaDB down (connections through a loopback proxy dropped, new ones refused)',
+    port,
+    opened: () => opened,
+    async cut() {
+      const closing = stop()
+      for (const socket of sockets) socket.destroy()
+      await closing
+    },
+    async restore() {
+      server = await listen(port)
+    },
+    async close() {
+      const closing = stop()
+      for (const socket of sockets) socket.destroy()
+      await closing
+    },
+  }
+}
+
+/**
+ * The embedded database's outage: another process (an administrator's sqlite3 shell, a backup,
+ * a long CLI import) holds SQLite's write lock on the file. Readers go on (WAL); writers wait for
+ * the busy timeout and then fail with SQLITE_BUSY. `restore()` ends that process, which frees the lock.
+ */
+export function sqliteLockHolder(path: string): DatabaseOutage {
+  let holder: ChildProcess | undefined
+  const script = `const db = require('better-sqlite3')(process.argv[1]); db.exec('BEGIN EXCLUSIVE'); console.log('locked'); setInterval(() => {}, 1000)`
+  const end = async () => {
+    const child = holder
+    holder = undefined
+    if (!child || child.exitCode !== null) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.kill('SIGKILL')
+    await exited
+  }
+  return {
+    kind: 'SQLite write lock held by another process',
+    async cut() {
+      const child = spawn(process.execPath, ['-e', script, path], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+      holder = child
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve())
+        child.once('exit', (code) => reject(new Error(`the lock holder exited (${code}) before taking the lock`)))
+      })
+    },
+    restore: end,
+    close: end,
+  }
 }
