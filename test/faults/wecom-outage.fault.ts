@@ -67,16 +67,21 @@ describe(`WeCom outage on ${dialect}: callbacks keep answering, messages queue a
   })
 
   it('answers every callback within 1 s through a 2-minute outage (-1, 502, hang), then delivers each message once, with backoff and jitter, within the per-member limits', async () => {
-    const logger = createLogger('silent')
-    // The outage covers every API, gettoken included: no token is cached yet.
+    // The worker's warnings say why each attempt failed.
+    const failures: string[] = []
+    const logger = createLogger('warn', { write: (line: string) => void failures.push(String(JSON.parse(line).err ?? '')) })
+    // The outage covers every API, gettoken included.
     const breakDown = (fault: Fault) => {
       fake.clearFaults()
       fake.inject(fault, Number.MAX_SAFE_INTEGER)
       fake.inject(fault, Number.MAX_SAFE_INTEGER, 'gettoken')
     }
     bot = await startOutageBot({ dataSource: db.dataSource, logger, clock, wecomUrl: fake.url, timeoutMs: TIMEOUT_MS, worker: { pollIntervalMs: 100 } })
-    // The service is in normal use when WeCom goes down (a first callback has loaded every module).
+    // The service is in normal use when WeCom goes down: it has answered and sent (its token is cached).
     expect((await sendText(bot.url, clock, 'lina', `进度 ${items[0]!.id} 55% 开始整改`)).reply).toMatch(/^已记录/)
+    expect((await sendText(bot.url, clock, 'sunli', '我的')).reply).toBeNull()
+    await waitUntil('the answer before the outage is delivered', () => fake.delivered.length === 1, 10_000)
+    const before = fake.delivered[0]!
     breakDown(PHASES[0]!.fault)
     const outageStart = clock.now()
     const outageEnd = outageStart + OUTAGE_MS
@@ -105,13 +110,14 @@ describe(`WeCom outage on ${dialect}: callbacks keep answering, messages queue a
       // Each phase of the outage really happened, the hang included, and nothing got through.
       const outcomes = new Set(fake.requests.map((r) => r.outcome))
       expect([...outcomes]).toEqual(expect.arrayContaining([-1, 502, 'hung']))
-      expect(fake.delivered.filter((d) => d.at < outageEnd)).toEqual([])
+      expect(failures).toEqual(expect.arrayContaining([expect.stringContaining('errcode -1'), expect.stringContaining('HTTP 502'), expect.stringContaining(`timeout: ${TIMEOUT_MS} ms`)]))
+      expect(fake.delivered.filter((d) => d.at < outageEnd)).toEqual([before])
 
       // After recovery everything is delivered.
       const outbox = db.dataSource.getRepository(OutboxMessageSchema)
-      await waitUntil('every outbox row is sent', async () => (await outbox.countBy({ status: 'sent' })) === RECTIFIED + 2, 75_000)
+      await waitUntil('every outbox row is sent', async () => (await outbox.countBy({ status: 'sent' })) === RECTIFIED + 3, 75_000)
       const rows = await outbox.find({ order: { id: 'ASC' } })
-      const deliveredAt = fake.delivered.map((d) => d.at)
+      const deliveredAt = fake.delivered.filter((d) => d !== before).map((d) => d.at)
       const toAdmin = fake.delivered.filter((d) => d.touser.includes('wangjian')).map((d) => d.at)
       const firstAfter = Math.min(...deliveredAt)
       const lastAfter = Math.max(...deliveredAt)
@@ -137,7 +143,7 @@ describe(`WeCom outage on ${dialect}: callbacks keep answering, messages queue a
       expect(rows.map((r) => r.status)).toEqual(rows.map(() => 'sent'))
       expect(rows.map((r) => `${r.channel}:${(JSON.parse(r.recipients) as { touser: string[] }).touser.join('|')}`).sort()).toEqual([
         ...Array.from({ length: RECTIFIED }, () => 'app:wangjian'),
-        ...Array.from({ length: 2 }, () => 'reply:sunli'),
+        ...Array.from({ length: 3 }, () => 'reply:sunli'),
       ])
       // Once each: one delivery per row, none suppressed by WeCom's duplicate check, none dropped over a limit.
       expect(fake.delivered.filter((d) => d.suppressed)).toEqual([])
@@ -153,8 +159,8 @@ describe(`WeCom outage on ${dialect}: callbacks keep answering, messages queue a
       expect(maxInWindow(deliveredAt, 1_000)).toBeLessThan(RECTIFIED / 2)
       // The commands' effects were all stored: nothing acknowledged was lost.
       const inbound = await db.dataSource.getRepository(InboundMessageSchema).find()
-      expect(inbound).toHaveLength(messages.length + 1)
-      expect(inbound.map((m) => `${m.status}/${m.replyVia}`).sort()).toEqual(messages.map((m) => (m.from === 'sunli' ? 'processed/outbox' : 'processed/passive')).concat('processed/passive').sort())
+      expect(inbound).toHaveLength(messages.length + 2)
+      expect(inbound.map((m) => `${m.status}/${m.replyVia}`).sort()).toEqual(messages.map((m) => (m.from === 'sunli' ? 'processed/outbox' : 'processed/passive')).concat('processed/passive', 'processed/outbox').sort())
       expect(await db.dataSource.getRepository(ProgressUpdateSchema).countBy({ note: Like('%项') })).toBe(RECTIFIED)
       expect(await db.dataSource.getRepository(ProgressUpdateSchema).countBy({ note: '正在推进' })).toBe(8)
     } finally {
