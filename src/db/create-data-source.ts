@@ -40,7 +40,12 @@ export function dataSourceOptions(target: DatabaseTarget, flavor: MysqlFlavor = 
       database: target.path,
       // WAL lets readers go on while the outbox worker writes; busy timeout waits for a writer.
       enableWAL: target.path !== ':memory:',
-      timeout: 5000,
+      // Only another process (a CLI import, a backup, an sqlite3 shell) holds the write lock for
+      // long, and better-sqlite3 waits for it synchronously, freezing the whole service. At 5 s
+      // each callback took over 5 s (WeCom's limit) to fail; at 0.5 s it answers 503 within a
+      // second, even when the outbox worker's wait came just before, and WeCom retries
+      // (test/faults/database-outage.fault.ts).
+      timeout: 500,
     }
   }
   return {

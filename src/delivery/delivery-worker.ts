@@ -54,6 +54,9 @@ export interface DeliveryWorker {
   stop(): Promise<void>
 }
 
+/** The longest pause between batches while the database keeps failing. */
+export const FAILURE_PAUSE_MAX_MS = 10_000
+
 /** Keys of the bot's own operational alerts: their failure is logged, never alerted about again. */
 export const ALERT_KEY_PREFIX = 'alert:'
 
@@ -230,17 +233,24 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   }
 
   async function loop(): Promise<void> {
+    let failures = 0
     while (!stopping) {
       let result: BatchResult | undefined
       try {
         result = await runOnce()
+        failures = 0
       } catch (error) {
-        logger.error({ err: error }, 'delivery batch failed')
+        failures += 1
+        logger.error({ err: error, failures }, 'delivery batch failed')
       }
       if (stopping) break
       if (!result || result.claimed < batchSize) {
+        // A batch fails when the database does (its rows are safe in it): ask it again ever less
+        // often, up to FAILURE_PAUSE_MAX_MS, so that a locked SQLite file, which blocks the
+        // process while it waits, leaves the callbacks the time to answer.
+        const pause = failures === 0 ? pollIntervalMs : Math.min(FAILURE_PAUSE_MAX_MS, pollIntervalMs * 2 ** failures)
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, pollIntervalMs)
+          const timer = setTimeout(resolve, pause)
           wake = () => {
             clearTimeout(timer)
             resolve()

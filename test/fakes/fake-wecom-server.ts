@@ -25,6 +25,8 @@ export type Fault =
   /** WeCom handles the request (the message is delivered) but the answer never arrives. */
   | { kind: 'deliver-then-drop' }
   | { kind: 'latency'; ms: number }
+  /** WeCom takes the request and never answers (an outage behind its load balancer): only the client's timeout ends it. */
+  | { kind: 'hang' }
   | { kind: 'expire-token' }
 
 export interface RecordedRequest {
@@ -48,6 +50,13 @@ export interface DeliveredMessage {
   msgid: string
   /** Suppressed by WeCom's duplicate check (identical request within the interval). */
   suppressed: boolean
+  /** When it arrived, on the fake's clock. */
+  at: number
+  /**
+   * Recipients whose copy WeCom drops silently: they already had 30 app messages in the last
+   * minute or 1,000 in the last hour (WECOM.md §4.2). The answer is still errcode 0.
+   */
+  overLimit: string[]
 }
 
 export interface FakeWeCom {
@@ -62,6 +71,8 @@ export interface FakeWeCom {
   tokenRequests(): number
   /** The next `times` calls to `api` (or to any API but gettoken when omitted) misbehave. */
   inject(fault: Fault, times?: number, api?: string): void
+  /** Forgets every injected fault not used up yet: WeCom is well again. */
+  clearFaults(): void
   /** Every token issued so far is now expired (42001). */
   expireTokens(): void
   invalidUsers: Set<string>
@@ -85,6 +96,8 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
   let tokenCount = 0
   let msgidCount = 0
   const sockets = new Set<Socket>()
+  /** When each member was delivered an app message (fake clock), for WeCom's per-member limits. */
+  const memberTimes = new Map<string, number[]>()
 
   const fake: Omit<FakeWeCom, 'url' | 'close'> = {
     requests: [],
@@ -96,6 +109,9 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
     tokenRequests: () => fake.requests.filter((r) => r.api === 'gettoken').length,
     inject(fault, times = 1, api) {
       faults.push({ fault, remaining: times, api })
+    },
+    clearFaults() {
+      faults.length = 0
     },
     expireTokens() {
       for (const token of tokens.keys()) tokens.set(token, 'expired')
@@ -194,9 +210,10 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
       suppressed = last !== undefined && now - last < interval
       if (!suppressed) recentRequests.set(raw, now)
     }
+    const overLimit = suppressed ? [] : reachable.filter((u) => !countMemberMessage(u, now))
     msgidCount += 1
     const msgid = `msgid-${msgidCount}`
-    fake.delivered.push({ touser: reachable, toparty, totag, msgtype, body, raw, msgid, suppressed })
+    fake.delivered.push({ touser: reachable, toparty, totag, msgtype, body, raw, msgid, suppressed, at: now, overLimit })
     sentAt.set(msgid, now)
     return {
       errcode: 0,
@@ -207,6 +224,16 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
       unlicenseduser: unlicensed.join('|'),
       msgid,
     }
+  }
+
+  /** Counts an app message to a member; false when WeCom would drop it (30 a minute, 1,000 an hour, WECOM.md §4.2). */
+  function countMemberMessage(userid: string, now: number): boolean {
+    const times = (memberTimes.get(userid) ?? []).filter((t) => t > now - 3_600_000)
+    const lastMinute = times.filter((t) => t > now - 60_000).length
+    const within = lastMinute < 30 && times.length < 1000
+    if (within) times.push(now)
+    memberTimes.set(userid, times)
+    return within
   }
 
   /** message/recall (WECOM.md §4.6): a message this app sent, within 24 hours, once. */
@@ -243,6 +270,11 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
     if (fault?.kind === 'drop') {
       record.outcome = 'dropped'
       req.socket.destroy()
+      return
+    }
+    if (fault?.kind === 'hang') {
+      record.outcome = 'hung'
+      if (!req.socket.destroyed) await new Promise((resolve) => req.socket.once('close', resolve))
       return
     }
     if (fault?.kind === 'http') {
