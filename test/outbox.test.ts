@@ -238,6 +238,37 @@ describe(`the outbox on ${dialect}`, () => {
     expect(fake.delivered.filter((d) => d.suppressed)).toHaveLength(1)
   })
 
+  it('on stop finishes the send in flight and releases the rows it claimed but had not begun', async () => {
+    for (let i = 0; i < 5; i += 1) await put({ dedupeKey: `t${i}`, to: { users: [`member${i}`] }, message: text(`第${i + 1}条`) })
+    const client = createWeComClient({ baseUrl: fake.url, corpId: 'wwfakecorp0000001', agentId: 1000002, secret: 'fake-secret', now: () => clock })
+    const real = createWeComTransport(client, {})
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    let started = 0
+    const slow = {
+      name: 'wecom' as const,
+      async send(row: OutboxMessage) {
+        started += 1
+        await gate
+        return real.send(row)
+      },
+    }
+    const running = worker({ transport: slow, concurrency: 1, pollIntervalMs: 10 })
+    running.start()
+    while (started === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+    const stopped = running.stop()
+    release()
+    await stopped
+    expect(started).toBe(1)
+    expect(fake.delivered).toHaveLength(1)
+    const after = await rows()
+    expect(after.map((r) => r.status)).toEqual(['sent', 'pending', 'pending', 'pending', 'pending'])
+    expect(after.every((r) => r.claimedBy === null && r.claimedAt === null)).toBe(true)
+    // The next worker sends the rest at once, without waiting out the claim timeout.
+    expect(await worker().runOnce()).toMatchObject({ claimed: 4, sent: 4 })
+    expect(fake.delivered.filter((d) => d.suppressed)).toHaveLength(0)
+  })
+
   it('holds non-urgent messages in quiet hours and sends urgent ones', async () => {
     clock = Date.parse('2015-08-31T14:00:00Z') // 22:00 Beijing
     await put({ dedupeKey: 'g1', to: { users: ['zhangwei'] }, message: text('明日到期') })
