@@ -13,6 +13,7 @@ import { openCallback, sealReply, textReplyXml, verifyCallbackUrl, type Callback
 import { CallbackVerificationError } from '../wecom/errors.js'
 import type { AppMessage } from '../wecom/messages.js'
 import { BYTE_LIMITS, utf8Length } from '../wecom/utf8-limits.js'
+import type { InFlight } from './in-flight.js'
 import { readRawBody } from './read-raw-body.js'
 
 export interface CallbackRouteOptions {
@@ -28,6 +29,8 @@ export interface CallbackRouteOptions {
   bodyLimit?: number
   /** Accepted clock difference of the timestamp, default 300 s. */
   timestampWindowSeconds?: number
+  /** Shutdown waits for commands still running after their request was answered (default: not tracked). */
+  inFlight?: InFlight
 }
 
 
@@ -140,14 +143,16 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
       ctx.body = ''
       facts.outcome = first === 'late' ? 'answering_later' : first.outcome
       if (first === 'late') {
-        work.then(
+        const late = work.then(
           (result) => log.info({ outcome: result.outcome }, 'late answer queued'),
           (error: unknown) => {
             log.error({ err: error }, 'late answer failed')
             // WeCom has its 200 already and will not retry: tell the person here, if the database allows.
-            answerFailure(id, message.from).catch((again: unknown) => log.error({ err: again }, 'could not tell the sender either'))
+            return answerFailure(id, message.from).catch((again: unknown) => log.error({ err: again }, 'could not tell the sender either'))
           },
         )
+        // Shutdown waits for the command to finish and its answer to be stored.
+        options.inFlight?.track(late)
       }
     }),
   )

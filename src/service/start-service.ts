@@ -13,18 +13,16 @@ import { lastCoveredYear } from '../time/work-calendar.js'
 import type { Config } from '../config/load-config.js'
 import { openDatabase } from '../db/open-database.js'
 import { StartupError } from '../errors.js'
-import { createConsoleTransport } from '../delivery/console-transport.js'
 import { createDeliveryWorker, type DeliveryWorker } from '../delivery/delivery-worker.js'
-import type { Transport } from '../delivery/transport.js'
-import { createWeComTransport } from '../delivery/wecom-transport.js'
+import { createTransport } from '../delivery/create-transport.js'
 import { isDatabaseEmpty, seedDemo, type DemoSummary } from '../domain/demo/seed-demo.js'
 import { loadPlan } from '../domain/plan/load-plan.js'
 import { createApp } from '../http/create-app.js'
+import { createInFlight } from '../http/in-flight.js'
 import type { Logger } from '../logger.js'
 import { createScheduler, type Scheduler } from '../scheduler/create-scheduler.js'
 import { beijingDate } from '../time/calendar-date.js'
 import type { CallbackSecrets } from '../wecom/callback/open-callback.js'
-import { createWeComClient } from '../wecom/wecom-client.js'
 import { loadOrCreateDevSecrets } from './dev-callback-secrets.js'
 
 export interface RunningService {
@@ -45,13 +43,15 @@ export interface ServiceOptions {
 /**
  * Starts everything in order: plan check, database (migrated), demo data when the database
  * is empty and nothing real is configured, HTTP server, scheduler. `close()` undoes it in
- * reverse: HTTP closed, scheduler stopped, database closed.
+ * reverse: HTTP closed (work in flight finished), scheduler and worker stopped, database closed.
  */
 export async function startService(config: Readonly<Config>, logger: Logger, options: ServiceOptions = {}): Promise<RunningService> {
   const now = options.now ?? (() => new Date())
   const print = options.print ?? ((text: string) => void process.stdout.write(text))
   const plan = loadPlan(config.plan)
   const dataSource = await openDatabase(config.database, logger)
+  const inFlight = createInFlight()
+  let closing = false
   try {
     const demo = (await shouldSeedDemo(config, dataSource)) ? await seedDemo(dataSource, plan, beijingDate(now())) : null
     if (demo) logger.info({ campaignId: demo.campaignId, people: demo.people, ledgerItems: demo.ledgerItems }, 'demo data seeded')
@@ -66,9 +66,16 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
         secrets: callbackSecrets(config),
         dispatcher: createDispatcher({ dataSource, registry: createCommandRegistry(commands), now, robotNames: Object.keys(config.robots) }),
         timestampWindowSeconds: config.callbackWindowSeconds,
+        inFlight,
       },
     })
-    const server = await listen(app.callback(), config.host, config.port)
+    const handler = app.callback()
+    const server = await listen((req, res) => {
+      // Shutting down: no new work. WeCom retries a callback it got no 200 for (STYLE.md §3).
+      if (closing) return void res.writeHead(503, { connection: 'close', 'retry-after': '5' }).end()
+      inFlight.track(new Promise((resolve) => res.once('close', resolve)))
+      void handler(req, res)
+    }, config.host, config.port)
     const worker = createDeliveryWorker({ dataSource, transport: createTransport(config, dataSource, print), logger, quietHours: config.quietHours, now })
     worker.start()
     // The reminder sweeps register their jobs here as they are built.
@@ -98,10 +105,15 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
       scheduler,
       worker,
       async close() {
-        await new Promise<void>((resolve) => server.close(() => resolve()))
+        // New connections and requests are refused; the requests being answered, the commands
+        // still running after theirs was answered and the sends in flight finish; rows claimed
+        // but not begun go back to the outbox at once; then the database is closed.
+        closing = true
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+        server.closeIdleConnections()
+        await Promise.all([inFlight.settled(), scheduler.stop(), worker.stop()])
         server.closeAllConnections()
-        await scheduler.stop()
-        await worker.stop()
+        await closed
         await dataSource.destroy()
       },
     }
@@ -128,18 +140,6 @@ export function callbackSecrets(config: Readonly<Config>): CallbackSecrets {
   return config.wecom
     ? { token: config.wecom.token, aesKey: config.wecom.aesKey, corpId: config.wecom.corpId }
     : loadOrCreateDevSecrets(config.devCallbackFile)
-}
-
-/** WeCom when credentials are configured, otherwise console delivery mode. */
-function createTransport(config: Readonly<Config>, dataSource: DataSource, print: (text: string) => void): Transport {
-  if (!config.wecom) return createConsoleTransport(dataSource, print)
-  const client = createWeComClient({
-    baseUrl: config.wecomApiBase,
-    corpId: config.wecom.corpId,
-    agentId: config.wecom.agentId,
-    secret: config.wecom.secret,
-  })
-  return createWeComTransport(client, config.robots)
 }
 
 async function shouldSeedDemo(config: Readonly<Config>, dataSource: DataSource): Promise<boolean> {

@@ -1,5 +1,16 @@
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Server } from 'node:net'
 import mysql2 from 'mysql2'
+
+/** The server side of a mysql2 connection (typed only partly by mysql2). */
+interface ServerConnection {
+  serverHandshake(args: Record<string, unknown>): void
+  on(event: 'query', listener: (sql: string) => void): void
+  on(event: 'error', listener: () => void): void
+  writeColumns(columns: Record<string, unknown>[]): void
+  writeTextRow(values: unknown[]): void
+  writeEof(): void
+  writeError(error: { code: number; message: string }): void
+}
 
 export interface FakeMysql {
   port: number
@@ -15,7 +26,8 @@ export interface FakeMysql {
  */
 export async function startFakeMysql(version: string): Promise<FakeMysql> {
   const queries: string[] = []
-  const server = mysql2.createServer((connection) => {
+  const server = mysql2.createServer((raw) => {
+    const connection = raw as unknown as ServerConnection
     connection.serverHandshake({ protocolVersion: 10, serverVersion: version, connectionId: 1, statusFlags: 2, characterSet: 33, capabilityFlags: 0xffffff })
     connection.on('query', (sql: string) => {
       queries.push(sql)
@@ -29,10 +41,12 @@ export async function startFakeMysql(version: string): Promise<FakeMysql> {
     })
     connection.on('error', () => {})
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  // mysql2's Server wraps a net.Server (its listen() passes the arguments on).
+  const net = (server as unknown as { _server: Server })._server
+  await new Promise<void>((resolve) => net.listen(0, '127.0.0.1', () => resolve()))
   return {
-    port: (server as unknown as { _server: { address(): AddressInfo } })._server.address().port,
+    port: (net.address() as AddressInfo).port,
     queries,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => new Promise<void>((resolve) => net.close(() => resolve())),
   }
 }
