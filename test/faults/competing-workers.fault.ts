@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { OutboxMessageSchema } from '../../src/domain/entities/index.js'
+import type { FakeWeCom } from '../fakes/fake-wecom-server.js'
+import { createMigratedDatabase, dialect, type MigratedDatabase } from '../helpers/test-database.js'
+import { deliveriesByContent, enqueueNumbered, faultEnv, reportFigures, startDeliveryWorker, startFaultWeCom, waitUntil } from './support/fault-kit.js'
+
+const MESSAGES = 10_000
+const WORKERS = 4
+
+// On MariaDB the claims compete with SELECT … FOR UPDATE SKIP LOCKED; on SQLite under its one
+// write lock, between processes.
+describe(`competing workers (${dialect})`, () => {
+  let db: MigratedDatabase
+  let fake: FakeWeCom
+
+  beforeAll(async () => {
+    db = await createMigratedDatabase()
+    fake = await startFaultWeCom()
+    await enqueueNumbered(db.dataSource, 'compete', MESSAGES, 1000)
+  })
+  afterAll(async () => {
+    await fake?.close()
+    await db?.close()
+  })
+
+  it(`${WORKERS} worker processes on one database deliver ${MESSAGES} messages, each exactly once`, async () => {
+    const env = faultEnv(db.url, fake, { FAULT_POLL_MS: '100' })
+    const started = Date.now()
+    const workers = await Promise.all(Array.from({ length: WORKERS }, () => startDeliveryWorker(env)))
+    const sent = () => db.dataSource.getRepository(OutboxMessageSchema).countBy({ status: 'sent' })
+    await waitUntil(async () => (await sent()) === MESSAGES, `all ${MESSAGES} messages sent`, 150_000, 250)
+    const elapsedMs = Date.now() - started
+    for (const worker of workers) worker.child.kill('SIGTERM')
+    for (const worker of workers) expect(await worker.exited).toBe(0)
+
+    const byContent = deliveriesByContent(fake.delivered)
+    expect(byContent.size).toBe(MESSAGES)
+    // Exactly once: no message reached WeCom twice, not even one its duplicate check would drop.
+    expect(fake.delivered).toHaveLength(MESSAGES)
+    expect([...byContent.values()].every((copies) => copies.length === 1)).toBe(true)
+    // Each process has its own access token: the sends per token are each worker's share.
+    const shares = new Map<string, number>()
+    for (const request of fake.requests.filter((r) => r.api === 'message/send')) shares.set(request.query.access_token!, (shares.get(request.query.access_token!) ?? 0) + 1)
+    expect(shares.size).toBe(WORKERS)
+    expect(Math.min(...shares.values())).toBeGreaterThan(0)
+    expect(await db.dataSource.getRepository(OutboxMessageSchema).countBy({ status: 'sent' })).toBe(MESSAGES)
+    reportFigures('competing workers', dialect, {
+      messages: MESSAGES,
+      workers: WORKERS,
+      delivered: fake.delivered.length,
+      repeats: fake.delivered.length - byContent.size,
+      shares: [...shares.values()].join('/'),
+      totalMs: elapsedMs,
+      perSecond: Math.round(MESSAGES / (elapsedMs / 1000)),
+    })
+  })
+})
