@@ -1,29 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { OutboxMessageSchema } from '../../src/domain/entities/index.js'
-import type { FakeWeCom } from '../fakes/fake-wecom-server.js'
-import { createMigratedDatabase, dialect, type MigratedDatabase } from '../helpers/test-database.js'
-import { deliveriesByContent, enqueueNumbered, faultEnv, reportFigures, startDeliveryWorker, startFaultWeCom, waitUntil } from './support/fault-kit.js'
+import { dialect } from '../helpers/test-database.js'
+import { deliveriesByContent, enqueueNumbered, faultEnv, reportFigures, startDeliveryWorker, useFaultRig, waitUntil } from './support/fault-kit.js'
 
-const MESSAGES = 10_000
+/** 10,000 on MariaDB as the issue asks; on SQLite, where the four processes take turns at one write lock, 4,000 keep the suite in its time budget. */
+const MESSAGES = dialect === 'mysql' ? 10_000 : 4_000
 const WORKERS = 4
 
 // On MariaDB the claims compete with SELECT … FOR UPDATE SKIP LOCKED; on SQLite under its one
 // write lock, between processes.
 describe(`competing workers (${dialect})`, () => {
-  let db: MigratedDatabase
-  let fake: FakeWeCom
-
-  beforeAll(async () => {
-    db = await createMigratedDatabase()
-    fake = await startFaultWeCom()
+  const rig = useFaultRig(async ({ db, fake }) => {
     await enqueueNumbered(db.dataSource, 'compete', MESSAGES, 1000)
-  })
-  afterAll(async () => {
-    await fake?.close()
-    await db?.close()
   })
 
   it(`${WORKERS} worker processes on one database deliver ${MESSAGES} messages, each exactly once`, async () => {
+    const { db, fake } = rig
     const env = faultEnv(db.url, fake, { FAULT_POLL_MS: '100' })
     const started = Date.now()
     const workers = await Promise.all(Array.from({ length: WORKERS }, () => startDeliveryWorker(env)))

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { OutboxMessageSchema } from '../../src/domain/entities/index.js'
-import type { FakeWeCom } from '../fakes/fake-wecom-server.js'
-import { createMigratedDatabase, dialect, type MigratedDatabase } from '../helpers/test-database.js'
-import { deliveriesByContent, enqueueNumbered, faultEnv, reportFigures, seededRandom, sleep, startDeliveryWorker, startFaultWeCom, waitUntil } from './support/fault-kit.js'
+import { dialect } from '../helpers/test-database.js'
+import { deliveriesByContent, enqueueNumbered, faultEnv, reportFigures, seededRandom, sleep, startDeliveryWorker, useFaultRig, waitUntil } from './support/fault-kit.js'
 
 const MESSAGES = 500
 const KILLS = 10
@@ -12,22 +11,14 @@ const IN_FLIGHT = 4
 const CLAIM_TIMEOUT_MS = 2000
 
 describe(`crash during delivery (${dialect})`, () => {
-  let db: MigratedDatabase
-  let fake: FakeWeCom
-
-  beforeAll(async () => {
-    db = await createMigratedDatabase()
-    fake = await startFaultWeCom()
+  const rig = useFaultRig(async ({ db, fake }) => {
     await enqueueNumbered(db.dataSource, 'crash', MESSAGES)
     // WeCom takes 20 ms per message: kills land while requests are in flight.
     fake.inject({ kind: 'latency', ms: 20 }, 1e9, 'message/send')
   })
-  afterAll(async () => {
-    await fake?.close()
-    await db?.close()
-  })
 
   it(`${MESSAGES} messages, the worker killed ${KILLS} times at random points: all delivered, repeats only of sends in flight, byte-identical`, async () => {
+    const { db, fake } = rig
     const random = seededRandom()
     const env = faultEnv(db.url, fake, { FAULT_CLAIM_TIMEOUT_MS: String(CLAIM_TIMEOUT_MS), FAULT_POLL_MS: '100' })
     const sends = () => fake.requests.filter((r) => r.api === 'message/send').length

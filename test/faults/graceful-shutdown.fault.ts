@@ -1,13 +1,12 @@
 import { createConnection } from 'mysql2/promise'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ProgressUpdateSchema } from '../../src/domain/entities/index.js'
 import { InboundMessageSchema, OutboxMessageSchema } from '../../src/domain/entities/index.js'
-import type { FakeWeCom } from '../fakes/fake-wecom-server.js'
 import { seedLedger } from '../helpers/ledger-fixture.js'
 import { spawnService } from '../helpers/service-process.js'
-import { createMigratedDatabase, dialect, type MigratedDatabase } from '../helpers/test-database.js'
+import { dialect } from '../helpers/test-database.js'
 import { newMsgId, post, sign, textXml } from '../helpers/wecom-callback-client.js'
-import { deliveriesByContent, enqueueNumbered, exitWithin, faultEnv, reportFigures, sleep, startFaultWeCom, waitUntil } from './support/fault-kit.js'
+import { deliveriesByContent, enqueueNumbered, exitWithin, faultEnv, reportFigures, sleep, useFaultRig, waitUntil } from './support/fault-kit.js'
 
 const MESSAGES = 400
 /** Shutdown must finish well inside main.ts's own 25 s deadline. */
@@ -16,24 +15,16 @@ const SENDERS = ['zhaolei', 'lina', 'chenjing', 'zhangwei', 'wangjian']
 const COMMANDS = ['我的', '帮助', '阶段', '详情 1']
 
 describe(`graceful shutdown (${dialect})`, () => {
-  let db: MigratedDatabase
-  let fake: FakeWeCom
   let item: number
-
-  beforeAll(async () => {
-    db = await createMigratedDatabase()
-    fake = await startFaultWeCom()
+  const rig = useFaultRig(async ({ db, fake }) => {
     item = (await seedLedger(db.dataSource)).items.overdue
     await enqueueNumbered(db.dataSource, 'shutdown', MESSAGES)
     // 30 ms per send: at SIGTERM sends are in flight and claimed rows are waiting.
     fake.inject({ kind: 'latency', ms: 30 }, 1e9, 'message/send')
   })
-  afterAll(async () => {
-    await fake?.close()
-    await db?.close()
-  })
 
   it('SIGTERM while delivering and answering: refuses new callbacks, finishes what is in flight, releases the rest; the next instance sends nothing twice', async () => {
+    const { db, fake } = rig
     const env = faultEnv(db.url, fake)
     const service = spawnService(env)
     const [, port] = await service.waitFor(/health:\s+http:\/\/localhost:(\d+)\/healthz/, 60_000)

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { OutboxMessageSchema, ProgressUpdateSchema } from '../../src/domain/entities/index.js'
-import type { FakeWeCom } from '../fakes/fake-wecom-server.js'
 import { seedLedger } from '../helpers/ledger-fixture.js'
 import { spawnService, type ServiceProcess } from '../helpers/service-process.js'
-import { createMigratedDatabase, dialect, type MigratedDatabase } from '../helpers/test-database.js'
-import { deliveriesByContent, enqueueNumbered, faultEnv, reportFigures, seededRandom, sleep, startDeliveryWorker, startFaultWeCom, waitUntil } from './support/fault-kit.js'
+import { dialect } from '../helpers/test-database.js'
+import { deliveriesByContent, enqueueNumbered, faultEnv, reportFigures, seededRandom, sleep, startDeliveryWorker, useFaultRig, waitUntil } from './support/fault-kit.js'
 
 const ROUNDS = 5
 const MESSAGES = 1000
@@ -16,23 +15,15 @@ const MESSAGES = 1000
  * SQLITE_BUSY, the file stays intact, and nothing acknowledged is lost; the same holds on MariaDB.
  */
 describe(`durability under SIGKILL mid-write (${dialect})`, () => {
-  let db: MigratedDatabase
-  let fake: FakeWeCom
   let item: number
-
-  beforeAll(async () => {
-    db = await createMigratedDatabase()
-    fake = await startFaultWeCom()
+  const rig = useFaultRig(async ({ db, fake }) => {
     item = (await seedLedger(db.dataSource)).items.overdue
     await enqueueNumbered(db.dataSource, 'durable', MESSAGES)
     fake.inject({ kind: 'latency', ms: 5 }, 1e9, 'message/send')
   })
-  afterAll(async () => {
-    await fake?.close()
-    await db?.close()
-  })
 
   it(`a progress writer and a delivery worker killed ${ROUNDS} times: integrity ok, every acknowledged update kept`, async () => {
+    const { db, fake } = rig
     const random = seededRandom()
     const env = faultEnv(db.url, fake, { FAULT_CLAIM_TIMEOUT_MS: '2000', FAULT_POLL_MS: '100' })
     const acked: number[] = []

@@ -1,10 +1,12 @@
 import { appendFileSync } from 'node:fs'
 import type { DataSource } from 'typeorm'
+import { afterAll, beforeAll } from 'vitest'
 import { enqueueMany } from '../../../src/delivery/enqueue.js'
 import { text } from '../../../src/wecom/messages.js'
 import { startFakeWeCom, type DeliveredMessage, type FakeWeCom } from '../../fakes/fake-wecom-server.js'
 import { SECRETS } from '../../helpers/wecom-callback-client.js'
 import { spawnService, type ServiceProcess } from '../../helpers/service-process.js'
+import { createMigratedDatabase, type MigratedDatabase } from '../../helpers/test-database.js'
 
 /**
  * Shared parts of the fault suite (test/faults/*.fault.ts, `npm run test:faults`): the fake
@@ -15,6 +17,30 @@ import { spawnService, type ServiceProcess } from '../../helpers/service-process
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 const WECOM = { corpId: SECRETS.corpId, secret: 'fault-suite-secret', agentId: 1000002 }
+
+export interface FaultRig {
+  db: MigratedDatabase
+  fake: FakeWeCom
+}
+
+/**
+ * A fresh database (SQLite, or MariaDB with TEST_MYSQL_URL) and the fake WeCom server for one
+ * file's tests, seeded by `prepare` and closed after them. The processes a test started are
+ * killed after it by test/helpers/service-process.ts, whether it passed or not.
+ */
+export function useFaultRig(prepare: (rig: FaultRig) => Promise<void>): FaultRig {
+  const rig = {} as FaultRig
+  beforeAll(async () => {
+    rig.db = await createMigratedDatabase()
+    rig.fake = await startFaultWeCom()
+    await prepare(rig)
+  })
+  afterAll(async () => {
+    await rig.fake?.close()
+    await rig.db?.close()
+  })
+  return rig
+}
 
 /** The fake WeCom API server, with the credentials faultEnv() gives the child processes. */
 export function startFaultWeCom(): Promise<FakeWeCom> {
