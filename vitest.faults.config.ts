@@ -1,16 +1,17 @@
 import { defineConfig } from 'vitest/config'
 
 /**
- * The fault suite (`npm run test:faults`): tests in test/faults/*.fault.ts, which `npm test`
- * does not pick up. Each file runs on its own, one after another (they start servers, proxies
- * and workers, and measure latencies that a neighbour would disturb); every test is bounded.
+ * The fault suite (`npm run test:faults`): test/faults/*.fault.ts kill, stop and restart real
+ * processes against one database and the fake WeCom server, so the files run one after another
+ * in forked processes, each test bounded in time. `npm test` does not pick them up (its files
+ * end in .test.ts).
  */
 export default defineConfig({
   test: {
     include: ['test/faults/**/*.fault.ts'],
     pool: 'forks',
     fileParallelism: false,
-    testTimeout: 120_000,
+    testTimeout: 180_000,
     hookTimeout: 60_000,
     teardownTimeout: 30_000,
   },

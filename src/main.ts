@@ -5,6 +5,9 @@ import { createLogger } from './logger.js'
 import { formatBanner } from './service/banner.js'
 import { startService } from './service/start-service.js'
 
+/** How long shutdown may take before the process exits anyway (under the usual 30 s SIGKILL grace). */
+const SHUTDOWN_DEADLINE_MS = 25_000
+
 /** Entry point of `npm start`: wires config, logger and service, and shuts down on Ctrl-C / SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfig(withEnvFile(process.env))
@@ -16,6 +19,13 @@ async function main(): Promise<void> {
     if (stopping) return
     stopping = true
     logger.info({ signal }, 'shutting down')
+    // A send or a command that hangs must not keep the process: WeCom answers within its 10 s
+    // request timeout, so this is reached only when something is stuck. Rows still claimed are
+    // taken again by the next instance after the claim timeout.
+    setTimeout(() => {
+      logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown did not finish in time; exiting')
+      process.exit(1)
+    }, SHUTDOWN_DEADLINE_MS).unref()
     try {
       await service.close()
       logger.info('shut down cleanly')

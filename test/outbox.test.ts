@@ -209,33 +209,59 @@ describe(`the outbox on ${dialect}`, () => {
     expect(all.filter((r) => r.dedupeKey.startsWith('alert:undeliverable'))).toHaveLength(1)
   })
 
-  it('does not send again a row another worker took over while this one was stalled', async () => {
-    for (let i = 0; i < 3; i += 1) await put({ dedupeKey: `s${i}`, to: { users: [`member${i}`] }, message: text(`第${i + 1}条`) })
+  /** The real transport, with the sends held until release(): only the first, or every one. */
+  function heldTransport(hold: 'first' | 'all') {
     const client = createWeComClient({ baseUrl: fake.url, corpId: 'wwfakecorp0000001', agentId: 1000002, secret: 'fake-secret', now: () => clock })
     const real = createWeComTransport(client, {})
     let release: () => void = () => {}
     const gate = new Promise<void>((resolve) => (release = resolve))
-    let stalled = false
-    const slow = {
-      name: 'wecom' as const,
-      async send(row: OutboxMessage) {
-        if (!stalled) {
-          stalled = true
-          await gate
-        }
-        return real.send(row)
+    const held = {
+      started: 0,
+      release: () => release(),
+      transport: {
+        name: 'wecom' as const,
+        async send(row: OutboxMessage) {
+          held.started += 1
+          if (hold === 'all' || held.started === 1) await gate
+          return real.send(row)
+        },
       },
     }
-    const first = worker({ transport: slow, concurrency: 1 })
+    return held
+  }
+
+  it('does not send again a row another worker took over while this one was stalled', async () => {
+    for (let i = 0; i < 3; i += 1) await put({ dedupeKey: `s${i}`, to: { users: [`member${i}`] }, message: text(`第${i + 1}条`) })
+    const held = heldTransport('first')
+    const first = worker({ transport: held.transport, concurrency: 1 })
     const firstRun = first.runOnce()
-    while (!stalled) await new Promise((resolve) => setTimeout(resolve, 10))
+    while (held.started === 0) await new Promise((resolve) => setTimeout(resolve, 10))
     clock += 6 * 60_000
     expect(await worker().runOnce()).toMatchObject({ claimed: 3, sent: 3 })
-    release()
+    held.release()
     expect(await firstRun).toMatchObject({ claimed: 3, skipped: 2 })
     // Only the send that was in flight went out twice, byte-identical, and WeCom's duplicate check dropped it.
     expect(fake.delivered.filter((d) => !d.suppressed)).toHaveLength(3)
     expect(fake.delivered.filter((d) => d.suppressed)).toHaveLength(1)
+  })
+
+  it('on stop finishes the send in flight and releases the rows it claimed but had not begun', async () => {
+    for (let i = 0; i < 5; i += 1) await put({ dedupeKey: `t${i}`, to: { users: [`member${i}`] }, message: text(`第${i + 1}条`) })
+    const held = heldTransport('all')
+    const running = worker({ transport: held.transport, concurrency: 1, pollIntervalMs: 10 })
+    running.start()
+    while (held.started === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+    const stopped = running.stop()
+    held.release()
+    await stopped
+    expect(held.started).toBe(1)
+    expect(fake.delivered).toHaveLength(1)
+    const after = await rows()
+    expect(after.map((r) => r.status)).toEqual(['sent', 'pending', 'pending', 'pending', 'pending'])
+    expect(after.every((r) => r.claimedBy === null && r.claimedAt === null)).toBe(true)
+    // The next worker sends the rest at once, without waiting out the claim timeout.
+    expect(await worker().runOnce()).toMatchObject({ claimed: 4, sent: 4 })
+    expect(fake.delivered.filter((d) => d.suppressed)).toHaveLength(0)
   })
 
   it('holds non-urgent messages in quiet hours and sends urgent ones', async () => {

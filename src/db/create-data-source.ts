@@ -5,6 +5,7 @@ import { entities } from '../domain/entities/index.js'
 import type { DatabaseTarget } from './database-url.js'
 import { ensureDirectory } from './ensure-directory.js'
 import { utcMysqlDriver } from './utc-mysql-driver.js'
+import { serializeSqliteAccess } from './serialize-sqlite.js'
 import { probeMysqlServer, type MysqlFlavor } from './probe-mysql-server.js'
 import { SnakeNamingStrategy } from './snake-naming-strategy.js'
 
@@ -14,7 +15,9 @@ import { SnakeNamingStrategy } from './snake-naming-strategy.js'
  */
 export async function createDataSource(target: DatabaseTarget): Promise<DataSource> {
   const flavor = target.kind === 'mysql' ? (await probeMysqlServer(target)).flavor : undefined
-  return new DataSource(dataSourceOptions(target, flavor))
+  const dataSource = new DataSource(dataSourceOptions(target, flavor))
+  if (target.kind === 'sqlite') serializeSqliteAccess(dataSource)
+  return dataSource
 }
 
 /**

@@ -13,7 +13,8 @@ type MysqlTarget = Extract<DatabaseTarget, { kind: 'mysql' }>
 
 /**
  * Connects once to learn which server this is (MariaDB or MySQL, and its version). A failure
- * becomes a StartupError that names the cause and the fix instead of a driver stack trace.
+ * becomes a StartupError that names the cause and the fix instead of a driver stack trace; so
+ * does a server too old for the outbox's `SELECT … FOR UPDATE SKIP LOCKED`.
  */
 export async function probeMysqlServer(target: MysqlTarget): Promise<MysqlServerInfo> {
   let connection
@@ -32,10 +33,32 @@ export async function probeMysqlServer(target: MysqlTarget): Promise<MysqlServer
   try {
     const [rows] = await connection.query('SELECT VERSION() AS version')
     const version = String((rows as { version: string }[])[0]?.version ?? '')
-    return { flavor: /mariadb/i.test(version) ? 'mariadb' : 'mysql', version }
+    const info: MysqlServerInfo = { flavor: /mariadb/i.test(version) ? 'mariadb' : 'mysql', version }
+    const problem = describeUnsupportedServer(info)
+    if (problem) throw new StartupError('database_unsupported', problem)
+    return info
   } finally {
     await connection.end()
   }
+}
+
+/**
+ * Several workers claim outbox rows with SELECT … FOR UPDATE SKIP LOCKED, which MariaDB has
+ * since 10.6 and MySQL since 8.0 (https://mariadb.com/kb/en/select/#skip-locked,
+ * https://dev.mysql.com/doc/refman/8.0/en/innodb-locking-reads.html). An older server would
+ * reject the claim at the first delivery; start-up refuses it instead. Null when supported.
+ */
+export function describeUnsupportedServer({ flavor, version }: MysqlServerInfo): string | null {
+  // MariaDB before 11 may prefix its version with "5.5.5-" for old clients.
+  const match = version.replace(/^5\.5\.5-/, '').match(/^(\d+)\.(\d+)/)
+  if (!match) return null
+  const [major, minor] = [Number(match[1]), Number(match[2])]
+  const [needMajor, needMinor, name] = flavor === 'mariadb' ? [10, 6, 'MariaDB'] : [8, 0, 'MySQL']
+  if (major > needMajor || (major === needMajor && minor >= needMinor)) return null
+  return (
+    `数据库版本过低：${name} ${version}。发件箱需要 SELECT … FOR UPDATE SKIP LOCKED，` +
+    `要求 ${name} ${needMajor}.${needMinor} 或更新版本（MariaDB 10.6+ 或 MySQL 8.0+）。请升级数据库，或改用内置 SQLite（DATABASE_URL=sqlite:data/bot.sqlite）。`
+  )
 }
 
 export function describeConnectionError(target: MysqlTarget, error: unknown): string {

@@ -16,7 +16,9 @@ export interface ClaimOptions {
  * Takes due pending rows for this worker and marks them `sending`. On MySQL/MariaDB the rows
  * are locked with SELECT … FOR UPDATE SKIP LOCKED, so competing workers take different rows
  * without waiting for each other. On SQLite one UPDATE … WHERE id IN (SELECT … LIMIT) does it
- * in a single statement, which SQLite runs under its one write lock.
+ * in a single statement: a writing statement takes the write lock before it reads (as BEGIN
+ * IMMEDIATE would) and gives it back when it ends, without waiting on anything in between —
+ * unlike a transaction, which would hold the lock across the event loop.
  */
 export async function claimDue(dataSource: DataSource, options: ClaimOptions): Promise<OutboxMessage[]> {
   const now = sqlInstant(dataSource, options.now)

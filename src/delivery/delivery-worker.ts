@@ -43,6 +43,8 @@ export interface BatchResult {
   dead: number
   /** Rows another worker took over while this one was slow: left to it. */
   skipped: number
+  /** Rows claimed but not begun when stop() came: pending again. */
+  released: number
 }
 
 export interface DeliveryWorker {
@@ -50,7 +52,7 @@ export interface DeliveryWorker {
   runOnce(): Promise<BatchResult>
   /** Polls continuously until stop(). */
   start(): void
-  /** Finishes the batch in hand, then resolves. */
+  /** Finishes the sends in flight, releases the rows claimed but not begun, then resolves. */
   stop(): Promise<void>
 }
 
@@ -214,7 +216,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       limit: batchSize,
       urgentOnly: isQuietTime(at, options.quietHours),
     })
-    const result: BatchResult = { claimed: rows.length, sent: 0, retried: 0, deferred: 0, dead: 0, skipped: 0 }
+    const result: BatchResult = { claimed: rows.length, sent: 0, retried: 0, deferred: 0, dead: 0, skipped: 0, released: 0 }
     const dead: OutboxMessage[] = []
     // Rows to the same recipients go in order (numbered parts); different recipients in parallel.
     const lanes = new Map<string, OutboxMessage[]>()
@@ -222,11 +224,17 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const queue = [...lanes.values()]
     await Promise.all(
       Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-        for (let lane = queue.shift(); lane; lane = queue.shift()) {
-          for (const row of lane) await deliver(row, claimToken, result, dead)
+        for (let lane = queue.shift(); lane && !stopping; lane = queue.shift()) {
+          for (const row of lane) {
+            if (stopping) break
+            await deliver(row, claimToken, result, dead)
+          }
         }
       }),
     )
+    // Stopping: the sends in flight have finished; the rows not begun go back for the next
+    // worker at once instead of waiting out the claim timeout.
+    if (stopping) result.released = (await outbox.update({ claimedBy: claimToken, status: 'sending' }, { status: 'pending', claimedBy: null, claimedAt: null })).affected ?? 0
     if (dead.length > 0) await alertDead(dead)
     if (rows.length > 0) logger.debug({ ...result }, 'batch delivered')
     return result

@@ -14,6 +14,7 @@ import { openCallback, sealReply, textReplyXml, verifyCallbackUrl, type Callback
 import { CallbackVerificationError } from '../wecom/errors.js'
 import { storedFile, type AppMessage } from '../wecom/messages.js'
 import { BYTE_LIMITS, utf8Length } from '../wecom/utf8-limits.js'
+import type { InFlight } from './in-flight.js'
 import { readRawBody } from './read-raw-body.js'
 import { NO_METRICS, type Metrics } from '../metrics/metrics.js'
 
@@ -32,6 +33,8 @@ export interface CallbackRouteOptions {
   timestampWindowSeconds?: number
   /** Counts callbacks by outcome, default none. */
   metrics?: Metrics
+  /** Shutdown waits for commands still running after their request was answered (default: not tracked). */
+  inFlight?: InFlight
 }
 
 
@@ -146,14 +149,16 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
       ctx.body = ''
       facts.outcome = first === 'late' ? 'answering_later' : first.outcome
       if (first === 'late') {
-        work.then(
+        const late = work.then(
           (result) => log.info({ outcome: result.outcome }, 'late answer queued'),
           (error: unknown) => {
             log.error({ err: error }, 'late answer failed')
             // WeCom has its 200 already and will not retry: tell the person here, if the database allows.
-            answerFailure(id, message.from).catch((again: unknown) => log.error({ err: again }, 'could not tell the sender either'))
+            return answerFailure(id, message.from).catch((again: unknown) => log.error({ err: again }, 'could not tell the sender either'))
           },
         )
+        // Shutdown waits for the command to finish and its answer to be stored.
+        options.inFlight?.track(late)
       }
     }),
   )

@@ -14,21 +14,19 @@ import { lastCoveredYear } from '../time/work-calendar.js'
 import type { Config } from '../config/load-config.js'
 import { openDatabase } from '../db/open-database.js'
 import { StartupError } from '../errors.js'
-import { createConsoleTransport } from '../delivery/console-transport.js'
 import { createDeliveryWorker, type DeliveryWorker } from '../delivery/delivery-worker.js'
-import { createWeComTransport } from '../delivery/wecom-transport.js'
+import { createClient, createTransport } from '../delivery/create-transport.js'
 import { isDatabaseEmpty, seedDemo, type DemoSummary } from '../domain/demo/seed-demo.js'
 import { loadPlan } from '../domain/plan/load-plan.js'
 import { createApp } from '../http/create-app.js'
 import { createAdminApp } from '../http/create-admin-app.js'
 import { createReadinessCheck } from '../http/check-readiness.js'
+import { createInFlight } from '../http/in-flight.js'
 import { createMetrics } from '../metrics/create-metrics.js'
-import type { Metrics } from '../metrics/metrics.js'
 import type { Logger } from '../logger.js'
 import { createScheduler, type Scheduler } from '../scheduler/create-scheduler.js'
 import { beijingDate } from '../time/calendar-date.js'
 import type { CallbackSecrets } from '../wecom/callback/open-callback.js'
-import { createWeComClient, type WeComClient } from '../wecom/wecom-client.js'
 import { loadOrCreateDevSecrets } from './dev-callback-secrets.js'
 
 export interface RunningService {
@@ -51,7 +49,7 @@ export interface ServiceOptions {
 /**
  * Starts everything in order: plan check, database (migrated), demo data when the database
  * is empty and nothing real is configured, HTTP server, scheduler. `close()` undoes it in
- * reverse: HTTP closed, scheduler stopped, database closed.
+ * reverse: HTTP closed (work in flight finished), scheduler and worker stopped, database closed.
  */
 export async function startService(config: Readonly<Config>, logger: Logger, options: ServiceOptions = {}): Promise<RunningService> {
   const now = options.now ?? (() => new Date())
@@ -59,11 +57,13 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
   const plan = loadPlan(config.plan)
   const dataSource = await openDatabase(config.database, logger)
   const servers: Server[] = []
+  const inFlight = createInFlight()
+  let closing = false
   try {
     const demo = (await shouldSeedDemo(config, dataSource)) ? await seedDemo(dataSource, plan, beijingDate(now())) : null
     if (demo) logger.info({ campaignId: demo.campaignId, people: demo.people, ledgerItems: demo.ledgerItems }, 'demo data seeded')
     const { metrics, registry } = createMetrics({ dataSource, logger, quietHours: config.quietHours, now })
-    const client = config.wecom ? createClient(config, metrics, now) : null
+    const client = createClient(config, metrics, now)
 
     const app = createApp({
       dataSource,
@@ -76,9 +76,16 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
         dispatcher: createDispatcher({ dataSource, registry: createCommandRegistry(commands), now, robotNames: Object.keys(config.robots), metrics }),
         timestampWindowSeconds: config.callbackWindowSeconds,
         metrics,
+        inFlight,
       },
     })
-    const server = await listen(app.callback(), config.host, config.port)
+    const handler = app.callback()
+    const server = await listen((req, res) => {
+      // Shutting down: no new work. WeCom retries a callback it got no 200 for (STYLE.md §3).
+      if (closing) return void res.writeHead(503, { connection: 'close', 'retry-after': '5' }).end()
+      inFlight.track(new Promise((resolve) => res.once('close', resolve)))
+      void handler(req, res)
+    }, config.host, config.port)
     servers.push(server)
     let adminServer: Server | null = null
     if (config.adminPort !== null) {
@@ -87,8 +94,7 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
       servers.push(adminServer)
       if (!config.adminToken && !isLoopback(config.adminHost)) logger.warn({ adminHost: config.adminHost }, 'the admin endpoints listen beyond loopback without ADMIN_TOKEN: anyone who can reach them reads /metrics and /readyz')
     }
-    const transport = client ? createWeComTransport(client, config.robots, { dataSource, now }) : createConsoleTransport(dataSource, print, config.consoleFileDirectory)
-    const worker = createDeliveryWorker({ dataSource, transport, logger, quietHours: config.quietHours, now, metrics })
+    const worker = createDeliveryWorker({ dataSource, transport: createTransport(config, dataSource, print, client, now), logger, quietHours: config.quietHours, now, metrics })
     worker.start()
     // The reminder sweeps register their jobs here as they are built.
     const scheduler = createScheduler(
@@ -119,12 +125,15 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
       scheduler,
       worker,
       async close() {
-        for (const open of servers) {
-          await new Promise<void>((resolve) => open.close(() => resolve()))
-          open.closeAllConnections()
-        }
-        await scheduler.stop()
-        await worker.stop()
+        // New connections and requests are refused; the requests being answered, the commands
+        // still running after theirs was answered and the sends in flight finish; rows claimed
+        // but not begun go back to the outbox at once; then the database is closed.
+        closing = true
+        const closed = servers.map((open) => new Promise<void>((resolve) => open.close(() => resolve())))
+        for (const open of servers) open.closeIdleConnections()
+        await Promise.all([inFlight.settled(), scheduler.stop(), worker.stop()])
+        for (const open of servers) open.closeAllConnections()
+        await Promise.all(closed)
         await dataSource.destroy()
       },
     }
@@ -152,12 +161,6 @@ export function callbackSecrets(config: Readonly<Config>): CallbackSecrets {
   return config.wecom
     ? { token: config.wecom.token, aesKey: config.wecom.aesKey, corpId: config.wecom.corpId }
     : loadOrCreateDevSecrets(config.devCallbackFile)
-}
-
-/** The app's WeCom client on the service's clock: one token cache shared by the delivery worker and /readyz. */
-function createClient(config: Readonly<Config>, metrics: Metrics, now: () => Date): WeComClient {
-  const wecom = config.wecom!
-  return createWeComClient({ baseUrl: config.wecomApiBase, corpId: wecom.corpId, agentId: wecom.agentId, secret: wecom.secret, metrics, now: () => now().getTime() })
 }
 
 function isLoopback(host: string): boolean {

@@ -250,7 +250,8 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
     return answer
   }
 
-  const server: Server = createServer((req, res) => void route(req, res))
+  // A client that dies mid-request (a worker killed by a fault test) must not break the fake.
+  const server: Server = createServer((req, res) => void route(req, res).catch(() => req.socket.destroy()))
   server.on('connection', (socket) => {
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
