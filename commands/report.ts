@@ -1,3 +1,4 @@
+import { inertText } from '../src/wecom/inert-text.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { currentCampaign } from '../src/domain/campaign/current-campaign.js'
 import { PersonSchema, UnitSchema } from '../src/domain/entities/index.js'
@@ -38,10 +39,10 @@ export const report = defineCommand<{ content: string }>({
     const existing = await currentReport(dataSource, campaign.id, unitId, today)
     const draft = await draftMonthlyReport(dataSource, campaign.id, unitId, today)
     const deadline = formatChineseDate(lastDayOfMonth(today), today)
-    let status = `**${unit.name}${month}月报：未提交**（${deadline}前报送）`
+    let status = `**${inertText(unit.name)}${month}月报：未提交**（${deadline}前报送）`
     if (existing) {
       const by = existing.submittedById ? (await dataSource.getRepository(PersonSchema).findOneBy({ id: existing.submittedById }))?.name : null
-      status = `**${unit.name}${month}月报：已提交**（第 ${existing.revision} 版，${formatBeijingDateTime(existing.submittedAt).slice(5)}${by ? `，${by}` : ''}）`
+      status = `**${inertText(unit.name)}${month}月报：已提交**（第 ${existing.revision} 版，${formatBeijingDateTime(existing.submittedAt).slice(5)}${by ? `，${inertText(by)}` : ''}）`
     }
     context.reply(markdown(`${status}\n本月台账情况（可作草稿）：\n> ${draft}\n提交：月报 内容`))
   },

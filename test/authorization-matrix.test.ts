@@ -6,16 +6,14 @@ import {
   CircularReceiptSchema,
   CircularSchema,
   ExtensionRequestSchema,
-  LedgerItemSchema,
   MeetingSchema,
   PersonLeaveSchema,
   PersonSchema,
-  ProblemCategorySchema,
   type LedgerItem,
   type LedgerStatus,
   type Role,
 } from '../src/domain/entities/index.js'
-import { chatAs, seedLedger } from './helpers/ledger-fixture.js'
+import { addLedgerItem, chatAs, seedLedger } from './helpers/ledger-fixture.js'
 import { seedMeetingMembers, seedRoster } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 
@@ -164,23 +162,10 @@ describe(`the authorization matrix on ${dialect}`, () => {
 
   const setup: Setup = {
     unique: () => ++counter,
-    async item(ownership, status = 'in_progress') {
+    item(ownership, status = 'in_progress') {
       const own = ownership === 'own'
-      return ds.getRepository(LedgerItemSchema).save({
-        campaignId: fixture.campaign.id,
-        unitId: own ? fixture.chengguan : fixture.hougang,
-        categoryId: (await ds.getRepository(ProblemCategorySchema).findOneByOrFail({ campaignId: fixture.campaign.id, number: 3 })).id,
-        problem: `授权矩阵事项${++counter}`,
-        measures: '成立专班',
-        target: '按期完成',
-        responsibleDepartment: null,
-        responsibleLeaderId: await personId(own ? 'lina' : 'sunli'),
-        responsiblePersonId: await personId(own ? 'zhaolei' : 'wufang'),
-        status,
-        progress: status === 'rectified' ? 100 : 40,
-        dueDate: '2015-09-10',
-        originalDueDate: '2015-09-10',
-      } as LedgerItem)
+      const people = own ? { leader: 'lina', person: 'zhaolei' } : { leader: 'sunli', person: 'wufang' }
+      return addLedgerItem(ds, fixture.campaign.id, own ? fixture.chengguan : fixture.hougang, people, { problem: `授权矩阵事项${++counter}`, status, progress: status === 'rectified' ? 100 : 40 })
     },
     async extensionRequest(ownership) {
       const item = await setup.item(ownership)
