@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -57,6 +57,13 @@ describe('the log scan', () => {
     expect(text).toContain('[redacted]')
     expect(text).toContain('access_token=[redacted]')
     expect(scanLogDirectory(dir)).toEqual({ hits: [], lines: 2, files: 1 })
+  })
+
+  it('knows the random secrets each console-mode service made in the capture folder', () => {
+    const { logger, dir } = capturedLogger('silent')
+    writeFileSync(join(dir, 'dev-callback-1-abc.json'), JSON.stringify({ token: 'Zq8RandomLocalToken', aesKey: 'K'.repeat(43), corpId: 'wwlocaldevelopment' }))
+    logger.info({ query: { note: 'seen Zq8RandomLocalToken' } }, 'oops')
+    expect(scanLogDirectory(dir).hits.map((h) => h.what)).toEqual(['console-mode callback Token (dev-callback-1-abc.json)'])
   })
 
   it('knows every secret the suite configures', () => {

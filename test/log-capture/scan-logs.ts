@@ -31,11 +31,24 @@ export interface LogHit {
   what: string
 }
 
+/** The random token and key each console-mode service made for itself (newDevCallbackFile puts them here). */
+function devCallbackSecrets(dir: string, names: readonly string[]): Record<string, string> {
+  const found: Record<string, string> = {}
+  for (const name of names.filter((n) => /^dev-callback-.*\.json$/.test(n))) {
+    const secrets = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { token: string; aesKey: string }
+    found[`console-mode callback Token (${name})`] = secrets.token
+    found[`console-mode EncodingAESKey (${name})`] = secrets.aesKey
+  }
+  return found
+}
+
 /** Every line of every captured log file in `dir` that holds a secret. */
-export function scanLogDirectory(dir: string, secrets: Readonly<Record<string, string>> = SUITE_SECRETS): { hits: LogHit[]; lines: number; files: number } {
+export function scanLogDirectory(dir: string, known: Readonly<Record<string, string>> = SUITE_SECRETS): { hits: LogHit[]; lines: number; files: number } {
   const hits: LogHit[] = []
   let lines = 0
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ndjson')) : []
+  const names = existsSync(dir) ? readdirSync(dir) : []
+  const secrets = { ...known, ...devCallbackSecrets(dir, names) }
+  const files = names.filter((f) => f.endsWith('.ndjson'))
   for (const file of files) {
     const text = readFileSync(join(dir, file), 'utf8')
     for (const [index, line] of text.split('\n').entries()) {
