@@ -1,3 +1,4 @@
+import { inertText } from '../src/wecom/inert-text.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { parseItemNumber } from '../src/bot/parse-args.js'
 import { acknowledgeCircular } from '../src/domain/circulars/acknowledge-circular.js'
@@ -15,7 +16,7 @@ export const ack = defineCommand<{ id: number }>({
   parse: (args) => ({ id: parseItemNumber(args.tokens[0], '通报编号') }),
   async run(context, { id }) {
     const outcome = await acknowledgeCircular(context.dataSource, id, context.sender.id, context.now())
-    const label = `${kindLabel(outcome.circular.kind)} #${id}《${outcome.circular.title}》`
+    const label = `${kindLabel(outcome.circular.kind)} #${id}《${inertText(outcome.circular.title)}》`
     context.reply(outcome.first ? `已确认收到${label}，谢谢。` : `您已于 ${formatBeijingDateTime(outcome.acknowledgedAt)} 确认收到${label}，无需重复。`)
   },
 })

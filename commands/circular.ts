@@ -1,3 +1,4 @@
+import { inertText } from '../src/wecom/inert-text.js'
 import type { CommandArgs } from '../src/bot/command-args.js'
 import { ROLE_NAMES } from '../src/bot/command-registry.js'
 import { defineCommand, type CommandContext } from '../src/bot/define-command.js'
@@ -100,7 +101,7 @@ async function campaignId(context: CommandContext): Promise<number> {
 function sentSummary(id: number, title: string, kind: CircularKind, people: number, units: number, robots: readonly string[]): string {
   const reach = [people > 0 ? `${units > 0 ? `${units} 个单位 ` : ''}${people} 人` : '', robots.length > 0 ? `群 ${robots.join('、')}` : ''].filter(Boolean).join('，')
   const ack = people > 0 ? `收件人回复「收到 ${id}」即确认；查看确认情况：通报 状态 ${id}；24 小时内可撤回：通报 撤回 ${id}` : '群机器人消息发出后无法撤回。'
-  return `已发布${kindLabel(kind)} #${id}《${title}》，发给 ${reach}。\n${ack}`
+  return `已发布${kindLabel(kind)} #${id}《${inertText(title)}》，发给 ${reach}。\n${ack}`
 }
 
 async function publish(context: CommandContext, input: CircularInput): Promise<void> {
@@ -121,7 +122,7 @@ async function preview(context: CommandContext, input: CircularInput): Promise<v
   })
   const { circular, audience, links } = drafted
   const reach = [
-    audience.recipients.length > 0 ? `${audience.recipients.length} 人（${audience.units.length} 个单位：${audience.units.map((u) => u.name).join('、') || '—'}）` : '',
+    audience.recipients.length > 0 ? `${audience.recipients.length} 人（${audience.units.length} 个单位：${audience.units.map((u) => inertText(u.name)).join('、') || '—'}）` : '',
     audience.robots.length > 0 ? `群 ${audience.robots.join('、')}` : '',
   ].filter(Boolean)
   const lines = [
@@ -149,7 +150,7 @@ async function status(context: CommandContext, id: number): Promise<void> {
   const { circular } = s
   const today = beijingDate(context.now())
   if (circular.status === 'draft') {
-    context.reply(`${kindLabel(circular.kind)} #${id}《${circular.title}》是草稿，尚未发送。发送：通报 发送 ${id}`)
+    context.reply(`${kindLabel(circular.kind)} #${id}《${inertText(circular.title)}》是草稿，尚未发送。发送：通报 发送 ${id}`)
     return
   }
   const total = s.receipts.length
@@ -157,13 +158,13 @@ async function status(context: CommandContext, id: number): Promise<void> {
   const acked = s.receipts.filter((r) => r.acknowledgedAt !== null).length
   const lines = [
     `**${kindLabel(circular.kind)} #${id} 确认情况${circular.status === 'recalled' ? '（已撤回）' : ''}**`,
-    `《${circular.title}》· ${s.audienceText} · ${circular.sentAt ? `${formatChineseDate(beijingDate(circular.sentAt), today)}发出` : ''}`,
+    `《${inertText(circular.title)}》· ${s.audienceText} · ${circular.sentAt ? `${formatChineseDate(beijingDate(circular.sentAt), today)}发出` : ''}`,
   ]
   if (total > 0) lines.push(`已送达 ${sent}/${total} 人，已确认 ${acked} 人，未确认 ${total - acked} 人`)
   const pending = new Map<string, string[]>()
   for (const r of s.receipts.filter((x) => x.acknowledgedAt === null)) {
-    const unit = r.unitName || '其他'
-    pending.set(unit, [...(pending.get(unit) ?? []), `${r.name}${r.role ? `（${ROLE_NAMES[r.role as Role]}）` : ''}`])
+    const unit = inertText(r.unitName || '其他')
+    pending.set(unit, [...(pending.get(unit) ?? []), `${inertText(r.name)}${r.role ? `（${ROLE_NAMES[r.role as Role]}）` : ''}`])
   }
   if (pending.size > 0) {
     lines.push(`未确认的单位（${pending.size} 个）：`)
@@ -182,11 +183,11 @@ async function status(context: CommandContext, id: number): Promise<void> {
 async function recall(context: CommandContext, id: number): Promise<void> {
   const now = context.now()
   const outcome = await context.dataSource.transaction((manager) => recallCircular(manager, id, now))
-  const lines = [`已撤回${kindLabel(outcome.circular.kind)} #${id}《${outcome.circular.title}》。`]
+  const lines = [`已撤回${kindLabel(outcome.circular.kind)} #${id}《${inertText(outcome.circular.title)}》。`]
   const done = [outcome.recalling > 0 ? `已发出的 ${outcome.recalling} 份正在从企业微信撤回` : '', outcome.cancelled > 0 ? `未发出的 ${outcome.cancelled} 份已取消` : ''].filter(Boolean)
   if (done.length > 0) lines.push(`${done.join('，')}。`)
   const failed = [
-    outcome.wechatPlugin.length > 0 ? `微信插件中的副本（${outcome.wechatPlugin.join('、')}），已另发撤回说明` : '',
+    outcome.wechatPlugin.length > 0 ? `微信插件中的副本（${outcome.wechatPlugin.map(inertText).join('、')}），已另发撤回说明` : '',
     outcome.robots.length > 0 ? `群机器人消息（群 ${outcome.robots.join('、')}），请在群内说明` : '',
     outcome.pastWindow > 0 ? `发出超过 24 小时的 ${outcome.pastWindow} 份` : '',
     outcome.inFlight > 0 ? `正在发送中的 ${outcome.inFlight} 份（稍后发送「通报 状态 ${id}」核对）` : '',
@@ -213,7 +214,7 @@ async function list(context: CommandContext): Promise<void> {
       c.status === 'draft'
         ? '草稿'
         : `${c.sentAt ? formatChineseDate(beijingDate(c.sentAt), today) : ''}${c.status === 'recalled' ? ' · 已撤回' : byId.has(c.id) ? ` · 确认 ${Number(byId.get(c.id)!.acked)}/${Number(byId.get(c.id)!.total)}` : ''}`
-    return `- #${c.id} ${label}${c.title} · ${state}`
+    return `- #${c.id} ${label}${inertText(c.title)} · ${state}`
   })
   context.reply(markdown(`**最近的通报**\n${lines.join('\n')}\n查看：通报 状态 编号`))
 }

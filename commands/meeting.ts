@@ -1,3 +1,4 @@
+import { inertLines, inertText } from '../src/wecom/inert-text.js'
 import type { CommandArgs } from '../src/bot/command-args.js'
 import { defineCommand, type CommandContext } from '../src/bot/define-command.js'
 import { parseDate, parseItemNumber } from '../src/bot/parse-args.js'
@@ -143,7 +144,7 @@ async function run(context: CommandContext, parsed: Parsed): Promise<void> {
       if (visible.length === 0) return context.reply(actor.roles.includes('org_admin') ? `目前没有联席会议。召集会议请发送：\n${CREATE_EXAMPLE}` : '您没有要参加的联席会议。')
       const status = { scheduled: '', cancelled: '（已取消）', held: '（已召开）' }
       return context.reply(
-        ['**联席会议**', ...visible.map((m) => `#${m.id} ${meetingTime(m.startsAt, today)} ${m.place}${status[m.status]}`), '查看：会议 详情 编号'].join('\n'),
+        ['**联席会议**', ...visible.map((m) => `#${m.id} ${meetingTime(m.startsAt, today)} ${inertText(m.place)}${status[m.status]}`), '查看：会议 详情 编号'].join('\n'),
       )
     }
     case 'create': {
@@ -154,14 +155,14 @@ async function run(context: CommandContext, parsed: Parsed): Promise<void> {
       const startsAt = parseMeetingTime(date, clock, today)
       if (fields.title.length > 100 || fields.place.length > 100 || fields.topics.some((t) => t.length > 100)) throw new UserFacingError('too_long', '名称、地点和每个议题请各写在100字以内。')
       const { meeting, notified } = await createMeeting(ds, actor, { startsAt, place: fields.place, topics: fields.topics, title: fields.title || undefined }, now)
-      return context.reply(`已召集联席会议 #${meeting.id}：${meetingTime(meeting.startsAt, today)}，${meeting.place}；已通知 ${notified.length} 人。查看回复情况：会议 详情 ${meeting.id}`)
+      return context.reply(`已召集联席会议 #${meeting.id}：${meetingTime(meeting.startsAt, today)}，${inertText(meeting.place)}；已通知 ${notified.length} 人。查看回复情况：会议 详情 ${meeting.id}`)
     }
     case 'show': {
       const meeting = await meetingOrFail(ds, parsed.id)
       const invited = await ds.getRepository(AttendanceSchema).findOneBy({ meetingId: meeting.id, personId: context.sender.id })
       if (!invited && !actor.roles.includes('org_admin')) throw new UserFacingError('not_invited', `您不在会议 #${meeting.id} 的参会名单中。`)
       const roll = formatRoll(await rollCall(ds, meeting.id))
-      const state = meeting.status === 'cancelled' ? '\n**本次会议已取消**' : meeting.status === 'held' ? `\n**已召开**${meeting.minutes ? `\n纪要：\n${meeting.minutes}` : ''}` : ''
+      const state = meeting.status === 'cancelled' ? '\n**本次会议已取消**' : meeting.status === 'held' ? `\n**已召开**${meeting.minutes ? `\n纪要：\n${inertLines(meeting.minutes)}` : ''}` : ''
       return context.reply(`${await meetingNotice(ds, meeting, now, { full: true })}${state}\n**回复情况**\n${roll}`)
     }
     case 'reschedule': {
@@ -171,7 +172,7 @@ async function run(context: CommandContext, parsed: Parsed): Promise<void> {
     }
     case 'move': {
       const { meeting, notified } = await changeMeeting(ds, actor, parsed.id, { place: parsed.place }, now)
-      return context.reply(`会议 #${meeting.id} 地点改为 ${meeting.place}，已通知 ${notified.length} 人。`)
+      return context.reply(`会议 #${meeting.id} 地点改为 ${inertText(meeting.place)}，已通知 ${notified.length} 人。`)
     }
     case 'cancel': {
       const { meeting, notified } = await cancelMeeting(ds, actor, parsed.id, parsed.reason, now)
@@ -185,7 +186,7 @@ async function run(context: CommandContext, parsed: Parsed): Promise<void> {
       }
       const { added, removed } = await editParticipants(ds, actor, parsed.id, parsed, now)
       return context.reply(
-        `会议 #${parsed.id} 参会人：${added.length ? `新增 ${added.map((p) => p.name).join('、')}（已发通知）` : '无新增'}；${removed.length ? `移除 ${removed.map((p) => p.name).join('、')}` : '无移除'}。`,
+        `会议 #${parsed.id} 参会人：${added.length ? `新增 ${added.map((p) => inertText(p.name)).join('、')}（已发通知）` : '无新增'}；${removed.length ? `移除 ${removed.map((p) => inertText(p.name)).join('、')}` : '无移除'}。`,
       )
     }
     case 'minutes': {
@@ -225,6 +226,6 @@ export const rsvp = defineCommand<{ id: number; attend: boolean; reason: string 
   },
   async run(context, { id, attend, reason }) {
     const meeting = await answerMeeting(context.dataSource, context.sender, id, { attend, reason }, context.now())
-    context.reply(attend ? `已确认参加会议 #${id}：${meetingTime(meeting.startsAt, beijingDate(context.now()))}，${meeting.place}。` : `已登记请假：会议 #${id}（${reason}）。`)
+    context.reply(attend ? `已确认参加会议 #${id}：${meetingTime(meeting.startsAt, beijingDate(context.now()))}，${inertText(meeting.place)}。` : `已登记请假：会议 #${id}（${inertText(reason)}）。`)
   },
 })

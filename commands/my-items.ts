@@ -1,3 +1,4 @@
+import { inertText } from '../src/wecom/inert-text.js'
 import { Brackets } from 'typeorm'
 import { defineCommand } from '../src/bot/define-command.js'
 import { LedgerItemSchema } from '../src/domain/entities/index.js'
@@ -30,7 +31,7 @@ export const myItems = defineCommand<{ unit: string }>({
         throw new UserFacingError('denied', `只能查看本单位的台账；查看其他单位需组织部或专项检查组权限。`)
       }
       query.andWhere('i.unit_id = :unit', { unit: found.id })
-      title = `${found.name}台账`
+      title = `${inertText(found.name)}台账`
     } else {
       const units = unitsActedFor(actor)
       query.andWhere(

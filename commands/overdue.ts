@@ -1,3 +1,4 @@
+import { inertText } from '../src/wecom/inert-text.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { LedgerItemSchema, UnitSchema } from '../src/domain/entities/index.js'
 import { shorten } from '../src/domain/ledger/format-item.js'
@@ -44,7 +45,7 @@ export const overdue = defineCommand<{ unit: string }>({
     const groups = [...byUnit.entries()].sort((a, b) => b[1].length - a[1].length)
     const lines = [`**逾期未整改 ${items.length} 项**`]
     for (const [unitId, list] of groups.slice(0, 10)) {
-      lines.push(`${names.get(unitId)}（${list.length} 项）`)
+      lines.push(`${inertText(names.get(unitId) ?? '')}（${list.length} 项）`)
       for (const item of list.slice(0, 5)) {
         lines.push(`🔴 #${item.id} ${shorten(item.problem, 18)} · 逾期 ${daysBetween(item.dueDate, today)} 天（${formatChineseDate(item.dueDate, today)}）`)
       }

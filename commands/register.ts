@@ -1,3 +1,4 @@
+import { inertText } from '../src/wecom/inert-text.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { parseDate } from '../src/bot/parse-args.js'
 import { currentCampaign } from '../src/domain/campaign/current-campaign.js'
@@ -83,7 +84,7 @@ export const register = defineCommand<Record<string, string>>({
       },
     })
     context.reply(
-      `已登记 #${result.item.id}：${result.item.problem}\n类别 ${result.category.label}${result.category.name} · 时限 ${formatChineseDate(dueDate, today)} · 责任领导 ${result.leader.name} · 责任人 ${result.person.name}${result.notified.length > 0 ? '\n已通知责任人。' : ''}`,
+      `已登记 #${result.item.id}：${inertText(result.item.problem)}\n类别 ${result.category.label}${result.category.name} · 时限 ${formatChineseDate(dueDate, today)} · 责任领导 ${inertText(result.leader.name)} · 责任人 ${inertText(result.person.name)}${result.notified.length > 0 ? '\n已通知责任人。' : ''}`,
     )
   },
 })

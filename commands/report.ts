@@ -1,4 +1,5 @@
 import type { CommandContext } from '../src/bot/define-command.js'
+import { inertText } from '../src/wecom/inert-text.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { currentCampaign, currentOrLatestCampaign } from '../src/domain/campaign/current-campaign.js'
 import { PersonSchema, UnitSchema } from '../src/domain/entities/index.js'
@@ -35,7 +36,7 @@ export const report = defineCommand<{ content: string }>({
     const unitId = units.includes(actor.person.unitId ?? -1) ? actor.person.unitId! : units[0]
     if (unitId === undefined) {
       const hint = context.roles.includes('org_admin') ? '组织部管理员查看全县月报汇总表：月报 汇总（或 月报 汇总 2015-08）' : ''
-      throw new UserFacingError('no_unit', `您不是任何单位的第一责任人或联络员，不能提交月报。${hint}`)
+      throw new UserFacingError('no_unit', `只有单位的第一责任人、联络员可以提交月报，您不是任何单位的第一责任人或联络员。${hint}`)
     }
     const unit = await dataSource.getRepository(UnitSchema).findOneByOrFail({ id: unitId })
     const month = `${Number(today.slice(5, 7))}月`
@@ -51,10 +52,10 @@ export const report = defineCommand<{ content: string }>({
     const existing = await currentReport(dataSource, campaign.id, unitId, today)
     const draft = await draftMonthlyReport(dataSource, campaign.id, unitId, today)
     const deadline = formatChineseDate(lastDayOfMonth(today), today)
-    let status = `**${unit.name}${month}月报：未提交**（${deadline}前报送）`
+    let status = `**${inertText(unit.name)}${month}月报：未提交**（${deadline}前报送）`
     if (existing) {
       const by = existing.submittedById ? (await dataSource.getRepository(PersonSchema).findOneBy({ id: existing.submittedById }))?.name : null
-      status = `**${unit.name}${month}月报：已提交**（第 ${existing.revision} 版，${formatBeijingDateTime(existing.submittedAt).slice(5)}${by ? `，${by}` : ''}）`
+      status = `**${inertText(unit.name)}${month}月报：已提交**（第 ${existing.revision} 版，${formatBeijingDateTime(existing.submittedAt).slice(5)}${by ? `，${inertText(by)}` : ''}）`
     }
     context.reply(markdown(`${status}\n本月台账情况（可作草稿）：\n> ${draft}\n提交：月报 内容`))
   },

@@ -1,3 +1,4 @@
+import { inertText } from '../src/wecom/inert-text.js'
 import { In } from 'typeorm'
 import { defineCommand } from '../src/bot/define-command.js'
 import { parseItemNumber } from '../src/bot/parse-args.js'
@@ -40,20 +41,20 @@ export const showItem = defineCommand<{ id: number }>({
     ])
     const personIds = [item.responsibleLeaderId, item.responsiblePersonId, ...updates.map((u) => u.personId)].filter((p): p is number => p !== null)
     const people = new Map((await dataSource.getRepository(PersonSchema).findBy({ id: In(personIds) })).map((p) => [p.id, p.name]))
-    const name = (personId: number | null) => (personId === null ? '—' : (people.get(personId) ?? '—'))
+    const name = (personId: number | null) => (personId === null ? '—' : inertText(people.get(personId) ?? '—'))
     const lines = [
-      `**${statusLight(item, today)} #${item.id} ${unit?.name ?? ''}**`,
-      `问题：${item.problem}`,
+      `**${statusLight(item, today)} #${item.id} ${inertText(unit?.name ?? '')}**`,
+      `问题：${inertText(item.problem)}`,
       `类别：${category ? `${category.label}${category.name}` : '—'}`,
-      `措施：${item.measures}`,
-      `目标：${item.target}`,
+      `措施：${inertText(item.measures)}`,
+      `目标：${inertText(item.target)}`,
       `时限：${formatChineseDate(item.dueDate, today)}${item.dueDate !== item.originalDueDate ? `（原定 ${formatChineseDate(item.originalDueDate, today)}）` : ''}`,
-      `责任：${item.responsibleDepartment ? `${item.responsibleDepartment} · ` : ''}领导 ${name(item.responsibleLeaderId)} · 责任人 ${name(item.responsiblePersonId)}`,
+      `责任：${item.responsibleDepartment ? `${inertText(item.responsibleDepartment)} · ` : ''}领导 ${name(item.responsibleLeaderId)} · 责任人 ${name(item.responsiblePersonId)}`,
       `状态：${STATUS_NAMES[item.status]}，进度 ${item.progress}%`,
     ]
     if (updates.length > 0) {
       lines.push('最近进展：')
-      for (const u of updates) lines.push(`- ${formatBeijingDateTime(u.createdAt).slice(5, 16)} ${name(u.personId)} ${KIND_NAMES[u.kind] ?? u.kind} ${u.newProgress}% ${u.note}`)
+      for (const u of updates) lines.push(`- ${formatBeijingDateTime(u.createdAt).slice(5, 16)} ${name(u.personId)} ${KIND_NAMES[u.kind] ?? u.kind} ${u.newProgress}% ${inertText(u.note)}`)
     }
     context.reply(markdown(lines.join('\n')))
   },

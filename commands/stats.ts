@@ -1,3 +1,4 @@
+import { inertText } from '../src/wecom/inert-text.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { currentCampaign } from '../src/domain/campaign/current-campaign.js'
 import { unitLedgerStats } from '../src/domain/ledger/unit-ledger-stats.js'
@@ -28,7 +29,7 @@ export const stats = defineCommand<Record<string, never>>({
     const percent = (rate: number | null) => (rate === null ? '—' : `${Math.round(rate * 100)}%`)
     const lines = rows
       .slice(0, 20)
-      .map((r) => `${r.overdue > 0 ? '🔴' : r.rectified > 0 ? '🟡' : '🟢'} ${r.unitName}：共${r.total} 销号${r.closed} 整改中${r.inProgress} 逾期${r.overdue} 按期${percent(r.onTimeRate)} 月报${r.reportsSubmitted}`)
+      .map((r) => `${r.overdue > 0 ? '🔴' : r.rectified > 0 ? '🟡' : '🟢'} ${inertText(r.unitName)}：共${r.total} 销号${r.closed} 整改中${r.inProgress} 逾期${r.overdue} 按期${percent(r.onTimeRate)} 月报${r.reportsSubmitted}`)
     if (rows.length > 20) lines.push(`另有 ${rows.length - 20} 个单位`)
     const total = rows.reduce((sum, r) => ({ t: sum.t + r.total, c: sum.c + r.closed, o: sum.o + r.overdue }), { t: 0, c: 0, o: 0 })
     context.reply(markdown(`**台账统计（${rows.length} 个单位）**\n合计：${total.t} 项，销号 ${total.c}，逾期 ${total.o}\n${lines.join('\n')}`))

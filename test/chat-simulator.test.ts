@@ -1,8 +1,5 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawnService } from './helpers/service-process.js'
+import { newDevCallbackFile, spawnService } from './helpers/service-process.js'
 import { createTestDatabase, dialect, type TestDatabase } from './helpers/test-database.js'
 
 describe(`npm run chat against npm start’s demo data on ${dialect}`, () => {
@@ -14,7 +11,7 @@ describe(`npm run chat against npm start’s demo data on ${dialect}`, () => {
     Object.assign(env, {
       DATABASE_URL: database.url,
       HOST: '127.0.0.1',
-      DEV_CALLBACK_FILE: join(mkdtempSync(join(tmpdir(), 'dev-callback-')), 'dev-callback.json'),
+      DEV_CALLBACK_FILE: newDevCallbackFile(),
       QUIET_HOURS: 'off',
     })
   })

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { createDataSource } from '../src/db/create-data-source.js'
 import { CampaignSchema, LedgerItemSchema } from '../src/domain/entities/index.js'
 import { DEFAULT_PLAN, loadPlan } from '../src/domain/plan/load-plan.js'
-import { spawnService } from './helpers/service-process.js'
+import { newDevCallbackFile, spawnService } from './helpers/service-process.js'
 import { createTestDatabase, dialect, type TestDatabase } from './helpers/test-database.js'
 
 /** No start-up failure may print only a stack trace: the first line names the problem. */
@@ -19,7 +19,7 @@ function expectOperatorMessage(output: string, ...expected: (string | RegExp)[])
 
 describe(`npm start on ${dialect}`, () => {
   let database: TestDatabase
-  const devCallbackFile = join(mkdtempSync(join(tmpdir(), 'dev-callback-')), 'dev-callback.json')
+  const devCallbackFile = newDevCallbackFile()
 
   beforeAll(async () => {
     database = await createTestDatabase()

@@ -1,3 +1,4 @@
+import { inertText } from '../wecom/inert-text.js'
 import type { DataSource } from 'typeorm'
 import type { InboundStatus } from '../domain/entities/index.js'
 import { enqueue } from '../delivery/enqueue.js'
@@ -78,7 +79,7 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
         {
           dedupeKey: `greeting:${sender.person.userid}:${beijingDate(at)}`,
           to: { users: [sender.person.userid] },
-          message: markdown(`${sender.person.name}，您好！我是专项治理督办助手。常用命令：\n${lines.join('\n')}`),
+          message: markdown(`${inertText(sender.person.name)}，您好！我是专项治理督办助手。常用命令：\n${lines.join('\n')}`),
           reply: true,
           // An answer to someone who just opened the app: not held back by quiet hours.
           urgent: true,

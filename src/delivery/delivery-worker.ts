@@ -1,3 +1,4 @@
+import { inertText } from '../wecom/inert-text.js'
 import { randomUUID } from 'node:crypto'
 import { IsNull, type DataSource } from 'typeorm'
 import type { QuietHours } from '../config/load-config.js'
@@ -156,7 +157,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         const person = await manager.findOneBy(PersonSchema, { userid, undeliverable: IsNull() })
         if (!person) continue
         await manager.update(PersonSchema, { id: person.id }, { undeliverable: kind, undeliverableSince: at })
-        fresh.push({ userid, kind, name: person.name })
+        fresh.push({ userid, kind, name: inertText(person.name) })
       }
       const admins = (await orgAdmins(manager)).map((admin) => admin.userid)
       if (fresh.length === 0 || admins.length === 0) return

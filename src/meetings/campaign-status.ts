@@ -1,3 +1,4 @@
+import { inertText } from '../wecom/inert-text.js'
 import { In, MoreThanOrEqual, Not, type DataSource, type EntityManager } from 'typeorm'
 import { CampaignUnitSchema, CircularLinkSchema, CircularSchema, ExtensionRequestSchema, InspectionSchema, LedgerItemSchema, MonthlyReportSchema, PhaseSchema, UnitSchema, type Campaign } from '../domain/entities/index.js'
 import { shorten } from '../domain/ledger/format-item.js'
@@ -39,7 +40,7 @@ export async function campaignStatus(ds: DataSource | EntityManager, campaign: C
   const participants = (await ds.getRepository(CampaignUnitSchema).findBy({ campaignId: campaign.id, role: 'participant' })).map((c) => c.unitId)
   const reported = new Set((await ds.getRepository(MonthlyReportSchema).find({ where: { campaignId: campaign.id, month }, select: { unitId: true } })).map((r) => r.unitId))
   const missingIds = participants.filter((id) => !reported.has(id))
-  const names = new Map((await ds.getRepository(UnitSchema).findBy({ id: In([...missingIds]) })).map((u) => [u.id, u.name]))
+  const names = new Map((await ds.getRepository(UnitSchema).findBy({ id: In([...missingIds]) })).map((u) => [u.id, inertText(u.name)]))
   return {
     today,
     phase: phase && { name: phase.name, endDate: phase.endDate },
@@ -51,7 +52,7 @@ export async function campaignStatus(ds: DataSource | EntityManager, campaign: C
       .innerJoin(LedgerItemSchema.options.name, 'i', 'i.id = e.ledger_item_id')
       .where("e.status = 'pending' AND i.campaign_id = :campaign", { campaign: campaign.id })
       .getCount(),
-    overdueUnits: units.filter((u) => u.overdue > 0).map((u) => ({ unit: u.unitName, count: u.overdue })),
+    overdueUnits: units.filter((u) => u.overdue > 0).map((u) => ({ unit: inertText(u.unitName), count: u.overdue })),
     reports:
       month < monthOf(campaign.startDate)
         ? null
@@ -80,7 +81,7 @@ async function typicalCases(ds: DataSource | EntityManager, campaignId: number, 
     ...(await ds.getRepository(InspectionSchema).findBy({ campaignId, isTypicalCase: true, ...notIn(inspectionIds), ...(since ? { createdAt: MoreThanOrEqual(since) } : {}) })),
   ].sort((a, b) => a.id - b.id)
   const unitIds = [...new Set([...items.map((i) => i.unitId), ...inspections.map((i) => i.unitId)])]
-  const names = new Map((await ds.getRepository(UnitSchema).findBy({ id: In(unitIds) })).map((u) => [u.id, u.name]))
+  const names = new Map((await ds.getRepository(UnitSchema).findBy({ id: In(unitIds) })).map((u) => [u.id, inertText(u.name)]))
   return [
     ...items.map((i) => `#${i.id} ${names.get(i.unitId) ?? ''} ${shorten(i.problem, 20)}`),
     ...inspections.filter((i) => !items.some((item) => item.id === i.ledgerItemId)).map((i) => `督查#${i.id} ${names.get(i.unitId) ?? ''} ${shorten(i.findings, 20)}`),

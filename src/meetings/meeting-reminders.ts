@@ -1,3 +1,4 @@
+import { inertText } from '../wecom/inert-text.js'
 import { Between, In, type DataSource } from 'typeorm'
 import { enqueueMany, type OutgoingMessage } from '../delivery/enqueue.js'
 import { AgendaItemSchema, AttendanceSchema, MeetingSchema, PersonSchema, type Meeting } from '../domain/entities/index.js'
@@ -47,7 +48,7 @@ export async function meetingReminderSweep(ds: DataSource, now: Date, dayBefore:
     const people = new Map((await ds.getRepository(PersonSchema).findBy({ id: In(rows.map((r) => r.personId)), active: true })).map((p) => [p.id, p.userid]))
     const topics = (await ds.getRepository(AgendaItemSchema).find({ where: { meetingId: meeting.id, kind: 'topic' }, order: { seq: 'ASC' } })).map((t) => t.topic)
     const when = meetingTime(meeting.startsAt, beijingDate(now))
-    const head = `**联席会议提醒（#${meeting.id}）**\n${stage === 'two-hours' ? '两小时后开会' : '会议将于'}：${when}\n地点：${meeting.place}\n议题：${topics.join('；')}`
+    const head = `**联席会议提醒（#${meeting.id}）**\n${stage === 'two-hours' ? '两小时后开会' : '会议将于'}：${when}\n地点：${inertText(meeting.place)}\n议题：${topics.map(inertText).join('；')}`
     const key = `meeting:${meeting.id}:${meeting.startsAt.toISOString()}:${stage}`
     const users = (response: string) => rows.filter((r) => r.response === response).map((r) => people.get(r.personId)).filter((u): u is string => u !== undefined)
     // Those who have not answered are asked to, once: with the day-before reminder.

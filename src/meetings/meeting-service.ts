@@ -1,3 +1,4 @@
+import { inertLines, inertText } from '../wecom/inert-text.js'
 import { In, LessThan, Not, type DataSource, type EntityManager } from 'typeorm'
 import { currentCampaign } from '../domain/campaign/current-campaign.js'
 import {
@@ -76,11 +77,11 @@ export async function meetingNotice(ds: DataSource | EntityManager, meeting: Mee
   return agendaMessage(
     {
       id: meeting.id,
-      title: meeting.title,
+      title: inertText(meeting.title),
       startsAt: meeting.startsAt,
-      place: meeting.place,
-      convener: convener ? `${convener.name}（组织部）` : '组织部',
-      topics: topics.map((t) => t.topic),
+      place: inertText(meeting.place),
+      convener: convener ? `${inertText(convener.name)}（组织部）` : '组织部',
+      topics: topics.map((t) => inertText(t.topic)),
       status,
       previous: readCounts(previous?.statusSnapshot ?? null),
     },
@@ -161,10 +162,10 @@ export async function changeMeeting(
     await manager.update(MeetingSchema, { id }, change)
     const what = [
       change.startsAt && change.startsAt.getTime() !== before.startsAt.getTime() ? `时间改为 ${meetingTime(change.startsAt, today)}（原 ${meetingTime(before.startsAt, today)}）` : null,
-      change.place && change.place !== before.place ? `地点改为 ${change.place}（原 ${before.place}）` : null,
+      change.place && change.place !== before.place ? `地点改为 ${inertText(change.place)}（原 ${inertText(before.place)}）` : null,
     ].filter((w): w is string => w !== null)
     if (what.length === 0) throw new UserFacingError('no_change', `会议 #${id} 的时间地点与原来相同，未作修改。`)
-    const content = `**联席会议 #${id} 变更**\n${what.join('\n')}\n时间：${meetingTime(updated.startsAt, today)}\n地点：${updated.place}`
+    const content = `**联席会议 #${id} 变更**\n${what.join('\n')}\n时间：${meetingTime(updated.startsAt, today)}\n地点：${inertText(updated.place)}`
     if (updated.startsAt.getTime() !== before.startsAt.getTime()) await withdrawReminders(manager, meeting)
     // Each change is its own announcement, even back to an earlier time or place: numbered.
     const [{ n }] = (await manager.query('SELECT COUNT(*) AS n FROM outbox_message WHERE dedupe_key LIKE ?', [`meeting:${id}:changed:%`])) as [{ n: number | string }]
@@ -181,7 +182,7 @@ export async function cancelMeeting(ds: DataSource, actor: Actor, id: number, re
     if (meeting.status !== 'scheduled') throw new UserFacingError('not_scheduled', `会议 #${id} 已${meeting.status === 'cancelled' ? '取消' : '召开'}。`)
     await manager.update(MeetingSchema, { id }, { status: 'cancelled' })
     await withdrawReminders(manager, meeting)
-    const content = `**联席会议 #${id} 已取消**\n原定 ${meetingTime(meeting.startsAt, beijingDate(now))}，${meeting.place}${reason ? `\n原因：${reason}` : ''}`
+    const content = `**联席会议 #${id} 已取消**\n原定 ${meetingTime(meeting.startsAt, beijingDate(now))}，${inertText(meeting.place)}${reason ? `\n原因：${inertText(reason)}` : ''}`
     const notified = await announce(ds, meeting, `meeting:${id}:cancelled`, content, now, { manager })
     return { meeting: { ...meeting, status: 'cancelled' }, notified }
   })
@@ -263,10 +264,10 @@ export interface Roll {
 export async function rollCall(db: DataSource | EntityManager, meetingId: number): Promise<Roll> {
   const rows = await db.getRepository(AttendanceSchema).find({ where: { meetingId }, order: { id: 'ASC' } })
   const people = new Map((await db.getRepository(PersonSchema).findBy({ id: In(rows.map((r) => r.personId)) })).map((p) => [p.id, p.name]))
-  const name = (a: Attendance) => people.get(a.personId) ?? `#${a.personId}`
+  const name = (a: Attendance) => inertText(people.get(a.personId) ?? `#${a.personId}`)
   return {
     attend: rows.filter((r) => r.response === 'attend').map(name),
-    leave: rows.filter((r) => r.response === 'leave').map((r) => ({ name: name(r), reason: r.reason })),
+    leave: rows.filter((r) => r.response === 'leave').map((r) => ({ name: name(r), reason: r.reason === null ? null : inertText(r.reason) })),
     pending: rows.filter((r) => r.response === 'pending').map(name),
   }
 }

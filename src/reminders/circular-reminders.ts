@@ -1,3 +1,4 @@
+import { inertText } from '../wecom/inert-text.js'
 import { In, IsNull, type DataSource } from 'typeorm'
 import { enqueueMany, type OutgoingMessage } from '../delivery/enqueue.js'
 import { CircularReceiptSchema, CircularSchema, PersonSchema, RoleAssignmentSchema, type Circular, type CircularReceipt } from '../domain/entities/index.js'
@@ -64,13 +65,13 @@ function liaisonNote(
 ): string {
   const liaisons = receipts.filter((r) => r.unitId === head.unitId && r.personId !== head.personId && roles.some((a) => a.personId === r.personId && a.role === 'liaison' && a.unitId === head.unitId))
   if (liaisons.length === 0 || liaisons.some((r) => r.acknowledgedAt !== null)) return ''
-  return `本单位联络员 ${liaisons.map((r) => people.get(r.personId)?.name ?? '').join('、')} 也尚未确认，请督促落实。`
+  return `本单位联络员 ${liaisons.map((r) => inertText(people.get(r.personId)?.name ?? '')).join('、')} 也尚未确认，请督促落实。`
 }
 
 function reminderContent(circular: Circular, today: string, note: string): string {
   const lines = [
     `**请确认收到${kindLabel(circular.kind)} #${circular.id}**`,
-    `《${circular.title}》已于 ${formatChineseDate(beijingDate(circular.sentAt!), today)} 发出，您尚未确认。`,
+    `《${inertText(circular.title)}》已于 ${formatChineseDate(beijingDate(circular.sentAt!), today)} 发出，您尚未确认。`,
     ...(note ? [note] : []),
     `阅后请回复「收到 ${circular.id}」`,
   ]

@@ -1,3 +1,4 @@
+import { inertText } from '../wecom/inert-text.js'
 import { In, IsNull, LessThanOrEqual, MoreThanOrEqual, type EntityManager } from 'typeorm'
 import { currentCampaign } from '../domain/campaign/current-campaign.js'
 import {
@@ -50,7 +51,7 @@ interface Roster {
 async function loadRoster(ds: EntityManager): Promise<Roster> {
   // Plain SQL: twenty thousand people and their roles, read on every sweep.
   const rows = (await ds.query('SELECT id, userid, name, unit_id FROM person WHERE active = ?', [true])) as { id: number; userid: string; name: string; unit_id: number | null }[]
-  const people = new Map(rows.map((r) => [Number(r.id), { id: Number(r.id), userid: r.userid, name: r.name, unitId: r.unit_id === null ? null : Number(r.unit_id) } as Person]))
+  const people = new Map(rows.map((r) => [Number(r.id), { id: Number(r.id), userid: r.userid, name: inertText(r.name), unitId: r.unit_id === null ? null : Number(r.unit_id) } as Person]))
   const assignments = (
     (await ds.query("SELECT person_id, role, unit_id FROM role_assignment WHERE role IN ('unit_head', 'liaison', 'org_admin')")) as { person_id: number; role: string; unit_id: number | null }[]
   ).map((r) => ({ personId: Number(r.person_id), role: r.role, unitId: r.unit_id === null ? null : Number(r.unit_id) }))
@@ -73,7 +74,7 @@ async function loadRoster(ds: EntityManager): Promise<Roster> {
       if (a.role === 'liaison') add(unitLiaisons, a.unitId, person.userid)
     }
   }
-  const unitNames = new Map(((await ds.query('SELECT id, name FROM unit')) as { id: number; name: string }[]).map((u) => [Number(u.id), u.name]))
+  const unitNames = new Map(((await ds.query('SELECT id, name FROM unit')) as { id: number; name: string }[]).map((u) => [Number(u.id), inertText(u.name)]))
   const ids = new Map([...people.values()].map((p) => [p.userid, p.id]))
   return { people, ids, unitContacts, unitHeads, unitLiaisons, unitNames, admins: [...new Set(admins)].sort() }
 }

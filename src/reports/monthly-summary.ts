@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm'
 import type { Campaign } from '../domain/entities/index.js'
 import type { Attachment } from '../delivery/stored-files.js'
+import { inertText } from '../wecom/inert-text.js'
 import { truncateUtf8, BYTE_LIMITS } from '../wecom/utf8-limits.js'
 import { monthlyFigures, type MonthlyFigures, type UnitFigures } from './monthly-figures.js'
 import { renderMonthlyWorkbook, SHEET_NAMES } from './monthly-workbook.js'
@@ -54,7 +55,7 @@ function someNames(names: readonly string[], limit = 5): string {
 export function monthlySummaryMarkdown(f: MonthlyFigures, filename: string): string {
   const t = monthlyTotals(f)
   const asOf = f.period.complete ? `${Number(f.period.month.slice(5))}月底` : `${Number(f.period.asOfDate.slice(5, 7))}月${Number(f.period.asOfDate.slice(8))}日`
-  const missing = f.units.filter((u) => !u.reportSubmittedAt).map((u) => u.unitName)
+  const missing = f.units.filter((u) => !u.reportSubmittedAt).map((u) => inertText(u.unitName))
   const worst = [...f.units].filter((u) => u.overdue > 0).sort((a, b) => b.overdue - a.overdue || a.unitName.localeCompare(b.unitName, 'zh-CN'))
   const lines = [
     `**${monthName(f)}专项治理月报汇总**（截至${asOf}）`,
@@ -63,8 +64,8 @@ export function monthlySummaryMarkdown(f: MonthlyFigures, filename: string): str
     `按期销号率：${t.onTimeRate === null ? '暂无到期项' : `${Math.round(t.onTimeRate * 100)}%`}；本月进展 ${f.events.length} 条`,
     `月报已报 ${t.reported}/${t.units} 个单位` + (missing.length > 0 ? `，未报：${someNames(missing)}` : ''),
   ]
-  if (worst.length > 0) lines.push(`逾期较多：${worst.slice(0, 3).map((u) => `${u.unitName} ${u.overdue} 项`).join('、')}`)
-  lines.push(`> 明细见附件《${filename}》（${SHEET_NAMES.join('、')}）`)
+  if (worst.length > 0) lines.push(`逾期较多：${worst.slice(0, 3).map((u) => `${inertText(u.unitName)} ${u.overdue} 项`).join('、')}`)
+  lines.push(`> 明细见附件《${inertText(filename)}》（${SHEET_NAMES.join('、')}）`)
   return truncateUtf8(lines.join('\n'), BYTE_LIMITS.markdown)
 }
 

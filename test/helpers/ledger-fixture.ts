@@ -49,6 +49,28 @@ export async function seedLedger(ds: DataSource) {
   return { campaign, chengguan, hougang, items: { overdue: overdue.id, soon: soon.id, other: other.id } }
 }
 
+/** One more in-progress item of category (三), due 2015-09-10, in a unit, with its responsible leader and person (userids). */
+export async function addLedgerItem(ds: DataSource, campaignId: number, unitId: number, people: { leader: string; person: string }, values: Partial<LedgerItem> = {}): Promise<LedgerItem> {
+  const person = async (userid: string) => (await ds.getRepository(PersonSchema).findOneByOrFail({ userid })).id
+  const category = await ds.getRepository(ProblemCategorySchema).findOneByOrFail({ campaignId, number: 3 })
+  return ds.getRepository(LedgerItemSchema).save({
+    campaignId,
+    unitId,
+    categoryId: category.id,
+    problem: '干部作风问题',
+    measures: '成立专班',
+    target: '按期完成',
+    responsibleDepartment: null,
+    responsibleLeaderId: await person(people.leader),
+    responsiblePersonId: await person(people.person),
+    status: 'in_progress',
+    progress: 40,
+    dueDate: '2015-09-10',
+    originalDueDate: '2015-09-10',
+    ...values,
+  } as LedgerItem)
+}
+
 /** Runs chat text as a person through the real dispatcher and commands, at a fixed Beijing time. */
 export function chatAs(ds: DataSource, now: Date | (() => Date), options: { robotNames?: readonly string[] } = {}) {
   const clock = typeof now === 'function' ? now : () => now

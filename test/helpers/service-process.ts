@@ -37,8 +37,17 @@ const BLANK_CONFIG = Object.fromEntries(
   ].map((name) => [name, '']),
 )
 
-/** Console mode's local callback secrets go to a temporary folder, never into the repository's data/. */
-const DEV_CALLBACK_FILE = join(mkdtempSync(join(tmpdir(), 'dev-callback-')), 'dev-callback.json')
+/**
+ * A path for console mode's local callback secrets (DEV_CALLBACK_FILE), never in the repository's
+ * data/: in the suite's log-capture folder when there is one, so that the log scan knows these
+ * random secrets too (test/log-capture/scan-logs.ts), else in a temporary folder.
+ */
+export function newDevCallbackFile(): string {
+  const dir = process.env.LOG_CAPTURE_DIR ?? mkdtempSync(join(tmpdir(), 'dev-callback-'))
+  return join(dir, `dev-callback-${process.pid}-${Math.random().toString(36).slice(2, 8)}.json`)
+}
+
+const DEV_CALLBACK_FILE = newDevCallbackFile()
 
 export interface ServiceProcess {
   child: ChildProcess

@@ -1,3 +1,4 @@
+import { inertText } from '../../wecom/inert-text.js'
 import { In, type EntityManager } from 'typeorm'
 import { enqueue } from '../../delivery/enqueue.js'
 import { insertIgnoringDuplicate } from '../../db/insert-ignoring-duplicate.js'
@@ -98,7 +99,7 @@ async function tellWeChatPluginReaders(manager: EntityManager, circular: Circula
   for (const person of readers) {
     await enqueue(
       manager,
-      { dedupeKey: `circular-recalled:${circular.id}:${person.id}`, to: { users: [person.userid] }, message: text(`通报 #${circular.id}《${circular.title}》已撤回，请勿执行，以组织部后续通知为准。`), urgent: true },
+      { dedupeKey: `circular-recalled:${circular.id}:${person.id}`, to: { users: [person.userid] }, message: text(`通报 #${circular.id}《${inertText(circular.title)}》已撤回，请勿执行，以组织部后续通知为准。`), urgent: true },
       now,
     )
   }

@@ -1,3 +1,4 @@
+import { inertText } from '../../wecom/inert-text.js'
 import type { DataSource } from 'typeorm'
 import { UserFacingError } from '../../errors.js'
 import { formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
@@ -37,7 +38,7 @@ export async function requestExtension(
     await notifyAdmins(
       manager,
       `extension:${request.id}`,
-      `**延期申请 #${request.id}**\n${actor.person.name}申请将 #${itemId}「${item.problem}」的时限从 ${formatChineseDate(item.dueDate, today)} 延至 ${formatChineseDate(newDueDate, today)}。\n理由：${reason}\n同意发送「批准 ${request.id}」，不同意发送「驳回 ${request.id} 意见」。`,
+      `**延期申请 #${request.id}**\n${inertText(actor.person.name)}申请将 #${itemId}「${inertText(item.problem)}」的时限从 ${formatChineseDate(item.dueDate, today)} 延至 ${formatChineseDate(newDueDate, today)}。\n理由：${inertText(reason)}\n同意发送「批准 ${request.id}」，不同意发送「驳回 ${request.id} 意见」。`,
       now,
       actor.person.userid,
     )
@@ -84,8 +85,8 @@ export async function decideExtension(
     }
     const message =
       decision === 'approved'
-        ? `**延期申请 #${requestId} 已批准**\n#${item.id} 的时限改为 ${formatChineseDate(request.newDueDate, today)}，提醒将按新时限发送。${note ? `\n意见：${note}` : ''}`
-        : `**延期申请 #${requestId} 未获批准**\n#${item.id} 的时限仍为 ${formatChineseDate(item.dueDate, today)}。${note ? `\n意见：${note}` : ''}`
+        ? `**延期申请 #${requestId} 已批准**\n#${item.id} 的时限改为 ${formatChineseDate(request.newDueDate, today)}，提醒将按新时限发送。${note ? `\n意见：${inertText(note)}` : ''}`
+        : `**延期申请 #${requestId} 未获批准**\n#${item.id} 的时限仍为 ${formatChineseDate(item.dueDate, today)}。${note ? `\n意见：${inertText(note)}` : ''}`
     const notified = await notifyPeople(
       manager,
       [request.requestedById, item.responsiblePersonId, item.responsibleLeaderId],

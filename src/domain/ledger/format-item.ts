@@ -1,12 +1,14 @@
+import { inertText } from '../../wecom/inert-text.js'
 import { formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
 import type { LedgerItem } from '../entities/index.js'
 import { statusLight } from './status-light.js'
 
 const LIGHT_ORDER = { '🔴': 0, '🟡': 1, '🟢': 2 } as const
 
-/** Short enough for one line on a phone (counted in characters, not UTF-16 units). */
+/** Short enough for one line on a phone (counted in characters, not UTF-16 units), and inert in a message. */
 export function shorten(text: string, max = 24): string {
-  const clean = /\s/.test(text) ? text.replace(/\s+/g, ' ').trim() : text
+  const inert = inertText(text)
+  const clean = /\s/.test(inert) ? inert.replace(/\s+/g, ' ').trim() : inert
   if (clean.length <= max) return clean
   // Only the head is split into characters: 2 × max units hold at least max characters.
   const head = [...clean.slice(0, 2 * max)]

@@ -1,3 +1,4 @@
+import { inertText } from '../../wecom/inert-text.js'
 import type { DataSource, EntityManager } from 'typeorm'
 import { UserFacingError } from '../../errors.js'
 import { formatChineseDate } from '../../time/calendar-date.js'
@@ -73,7 +74,7 @@ export async function markRectified(ds: DataSource, actor: Actor, id: number, no
     const notified = await notifyAdmins(
       manager,
       `rectified:${id}:${history}`,
-      `**待核实销号 #${id}**\n${actor.person.name}报告整改完成：${before.problem}\n整改说明：${note}\n核实后发送「销号 ${id} 意见」，或「退回 ${id} 理由」。`,
+      `**待核实销号 #${id}**\n${inertText(actor.person.name)}报告整改完成：${inertText(before.problem)}\n整改说明：${inertText(note)}\n核实后发送「销号 ${id} 意见」，或「退回 ${id} 理由」。`,
       now,
       actor.person.userid,
     )
@@ -104,8 +105,8 @@ export async function verifyItem(
         : await applyChange(manager, actor, before, { kind: 'reopened', status: 'in_progress', progress: before.progress, note, extra: { rectifiedAt: null } })
     const message =
       decision === 'close'
-        ? `**#${id} 已销号**\n${before.problem}\n核实人：${actor.person.name}${note ? `；意见：${note}` : ''}`
-        : `**#${id} 被退回，请继续整改**\n${before.problem}\n退回理由：${note}\n完成时限：${formatChineseDate(before.dueDate)}。整改后再次发送「完成 ${id} 整改说明」。`
+        ? `**#${id} 已销号**\n${inertText(before.problem)}\n核实人：${inertText(actor.person.name)}${note ? `；意见：${inertText(note)}` : ''}`
+        : `**#${id} 被退回，请继续整改**\n${inertText(before.problem)}\n退回理由：${inertText(note)}\n完成时限：${formatChineseDate(before.dueDate)}。整改后再次发送「完成 ${id} 整改说明」。`
     const notified = await notifyPeople(
       manager,
       [before.responsiblePersonId, before.responsibleLeaderId],

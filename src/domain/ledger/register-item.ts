@@ -1,3 +1,4 @@
+import { inertText } from '../../wecom/inert-text.js'
 import type { DataSource, EntityManager } from 'typeorm'
 import { editDistance } from '../../bot/normalize-text.js'
 import { UserFacingError } from '../../errors.js'
@@ -135,7 +136,7 @@ export async function insertLedgerItem(
     manager,
     [person.id, leader.id],
     `registered:${item.id}`,
-    `**新登记台账 #${item.id}**\n${input.problem}\n措施：${input.measures}\n时限：${formatChineseDate(input.dueDate, today)}；责任领导 ${leader.name}，责任人 ${person.name}\n反馈进度：进度 ${item.id} 百分比 说明`,
+    `**新登记台账 #${item.id}**\n${inertText(input.problem)}\n措施：${inertText(input.measures)}\n时限：${formatChineseDate(input.dueDate, today)}；责任领导 ${inertText(leader.name)}，责任人 ${inertText(person.name)}\n反馈进度：进度 ${item.id} 百分比 说明`,
     input.now,
     actor.person.id,
   )
