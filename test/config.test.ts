@@ -159,6 +159,12 @@ describe('loadConfig', () => {
     expect(problemsOf({ ADMIN_TOKEN: 'has a space in it, long enough' })[0]).toContain('不含空格')
   })
 
+  it('reads how many messages are sent at once, default 4, and refuses nonsense', () => {
+    expect(loadConfig({}).deliveryConcurrency).toBe(4)
+    expect(loadConfig({ DELIVERY_CONCURRENCY: '1' }).deliveryConcurrency).toBe(1)
+    for (const bad of ['0', '17', 'many']) expect(problemsOf({ DELIVERY_CONCURRENCY: bad })[0]).toContain(`DELIVERY_CONCURRENCY「${bad}」应为 1–16 的整数`)
+  })
+
   it('lets the environment win over a .env file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'env-'))
     const file = join(dir, '.env')

@@ -52,6 +52,11 @@ export interface Config {
   quietHours: QuietHours
   /** 通报: hours, counted on working days only, after which those who have not acknowledged get one reminder (default 24). */
   circularRemindAfterHours: number
+  /**
+   * Outbox sends in flight at once (default 4). A crash can leave each of them delivered but not
+   * recorded, to be sent again (WeCom's duplicate check drops app messages; replies would repeat).
+   */
+  deliveryConcurrency: number
   /** Group robots by name → webhook key (secret). */
   robots: Readonly<Record<string, string>>
   demoData: DemoDataMode
@@ -119,6 +124,9 @@ export function loadConfig(env: Env): Readonly<Config> {
   const quietHours = parseQuietHours(get('QUIET_HOURS') ?? '21:00-08:00')
   if (!quietHours) problems.push(`QUIET_HOURS「${get('QUIET_HOURS')}」应为 HH:MM-HH:MM（北京时间），例：21:00-08:00；不需要免打扰时设为 off`)
 
+  const deliveryConcurrency = parseInteger(get('DELIVERY_CONCURRENCY') ?? '4', 1, 16)
+  if (deliveryConcurrency === undefined) problems.push(`DELIVERY_CONCURRENCY「${get('DELIVERY_CONCURRENCY')}」应为 1–16 的整数（同时发送的消息数），默认 4`)
+
   const circularRemindAfterHours = parseInteger(get('CIRCULAR_REMIND_AFTER') ?? '24', 1, 720)
   if (circularRemindAfterHours === undefined) {
     problems.push(`CIRCULAR_REMIND_AFTER「${get('CIRCULAR_REMIND_AFTER')}」应为 1–720 的整数（小时，只计工作日），默认 24`)
@@ -155,6 +163,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     consoleFileDirectory: get('CONSOLE_FILE_DIR') ?? 'data/files',
     quietHours: Object.freeze(quietHours ?? { startMinute: 0, endMinute: 0 }),
     circularRemindAfterHours: circularRemindAfterHours ?? 24,
+    deliveryConcurrency: deliveryConcurrency ?? 4,
     robots: Object.freeze(robots ?? {}),
     demoData,
     plan: get('PLAN') ?? DEFAULT_PLAN,

@@ -94,7 +94,7 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
       servers.push(adminServer)
       if (!config.adminToken && !isLoopback(config.adminHost)) logger.warn({ adminHost: config.adminHost }, 'the admin endpoints listen beyond loopback without ADMIN_TOKEN: anyone who can reach them reads /metrics and /readyz')
     }
-    const worker = createDeliveryWorker({ dataSource, transport: createTransport(config, dataSource, print, client, now), logger, quietHours: config.quietHours, now, metrics })
+    const worker = createDeliveryWorker({ dataSource, transport: createTransport(config, dataSource, print, client, now), logger, quietHours: config.quietHours, now, metrics, concurrency: config.deliveryConcurrency })
     worker.start()
     // The reminder sweeps register their jobs here as they are built.
     const scheduler = createScheduler(

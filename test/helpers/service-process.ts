@@ -34,6 +34,7 @@ const BLANK_CONFIG = Object.fromEntries(
     'MONTHLY_REPORT_TIME',
     'CIRCULAR_REMIND_AFTER',
     'CONSOLE_FILE_DIR',
+    'DELIVERY_CONCURRENCY',
   ].map((name) => [name, '']),
 )
 

@@ -19,6 +19,7 @@ const worker = createDeliveryWorker({
   transport: createTransport(config, dataSource, (text) => void process.stdout.write(text)),
   logger,
   quietHours: config.quietHours,
+  concurrency: config.deliveryConcurrency,
   claimTimeoutMs: Number(process.env.FAULT_CLAIM_TIMEOUT_MS ?? 5 * 60_000),
   pollIntervalMs: Number(process.env.FAULT_POLL_MS ?? 1000),
 })
