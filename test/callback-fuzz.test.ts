@@ -134,7 +134,8 @@ function mutate(r: ReturnType<typeof seeded>, n: number): FuzzRequest {
       return same('stale genuine message', { ...sign(textXml('zhangwei', '我的'), { at: new Date(Date.now() - 3600_000 * (1 + r.int(48))) }) })
     default: {
       // A genuine envelope with characters added around or inside the Encrypt text, re-signed.
-      const noisy = r.pick([` ${cipher}`, `${cipher}\n`, cipher.replace(/[A-Z]/, '%'), cipher.replaceAll('+', ' ')])
+      // Only real changes: a ciphertext without "+" (about 1 in 70) would otherwise stay genuine.
+      const noisy = r.pick([` ${cipher}`, `${cipher}\n`, cipher.replace(/[A-Z]/, '%'), cipher.replaceAll('+', ' ')].filter((n) => n !== cipher))
       return same('noisy ciphertext, re-signed', { query: resign(genuine.query, noisy), body: envelope(noisy) })
     }
   }
