@@ -39,14 +39,23 @@ export async function storeFile(manager: EntityManager, file: Attachment): Promi
 
 /** A stored file and its content, checked against the length and digest stored with it. */
 export async function readStoredFile(db: DataSource | EntityManager, id: number): Promise<StoredFile & { content: Buffer }> {
+  const file = await findStoredFile(db, id)
+  return { ...file, content: await readContent(db, file) }
+}
+
+async function findStoredFile(db: DataSource | EntityManager, id: number): Promise<StoredFile> {
   const file = await db.getRepository(StoredFileSchema).findOneBy({ id })
   if (!file) throw new Error(`stored file #${id} is missing`)
-  const chunks = await db.getRepository(StoredFileChunkSchema).find({ where: { fileId: id }, order: { seq: 'ASC' } })
+  return file
+}
+
+async function readContent(db: DataSource | EntityManager, file: StoredFile): Promise<Buffer> {
+  const chunks = await db.getRepository(StoredFileChunkSchema).find({ where: { fileId: file.id }, order: { seq: 'ASC' } })
   const content = Buffer.concat(chunks.map((c) => Buffer.from(c.data)))
   if (content.length !== file.byteSize || createHash('sha256').update(content).digest('hex') !== file.sha256) {
-    throw new Error(`stored file #${id} (${file.filename}) is damaged: its content does not match its length and digest`)
+    throw new Error(`stored file #${file.id} (${file.filename}) is damaged: its content does not match its length and digest`)
   }
-  return { ...file, content }
+  return content
 }
 
 /**
@@ -60,10 +69,9 @@ export async function mediaIdFor(
   upload: (filename: string, content: Buffer) => Promise<string>,
   now: Date,
 ): Promise<string> {
-  const known = await dataSource.getRepository(StoredFileSchema).findOneBy({ id })
-  if (known?.mediaId && known.mediaUploadedAt && now.getTime() - known.mediaUploadedAt.getTime() < MEDIA_REUSE_MS) return known.mediaId
-  const file = await readStoredFile(dataSource, id)
-  const mediaId = await upload(file.filename, file.content)
+  const file = await findStoredFile(dataSource, id)
+  if (file.mediaId && file.mediaUploadedAt && now.getTime() - file.mediaUploadedAt.getTime() < MEDIA_REUSE_MS) return file.mediaId
+  const mediaId = await upload(file.filename, await readContent(dataSource, file))
   await dataSource.getRepository(StoredFileSchema).update({ id }, { mediaId, mediaUploadedAt: now })
   return mediaId
 }

@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm'
+import type { DataSource, EntitySchema, EntityManager, ObjectLiteral } from 'typeorm'
 import {
   ExtensionRequestSchema,
   LedgerItemSchema,
@@ -24,20 +24,17 @@ export interface CampaignHistory {
 /** A campaign's items, their history and extension requests, read once (filtered in memory, like unitLedgerStats). */
 export async function loadCampaignHistory(ds: DataSource | EntityManager, campaignId: number): Promise<CampaignHistory> {
   const items = await ds.getRepository(LedgerItemSchema).find({ where: { campaignId }, order: { id: 'ASC' } })
-  const updates = await ds
-    .getRepository(ProgressUpdateSchema)
-    .createQueryBuilder('u')
-    .innerJoin(LedgerItemSchema.options.name, 'i', 'i.id = u.ledger_item_id')
-    .where('i.campaign_id = :campaignId', { campaignId })
-    .orderBy('u.id', 'ASC')
-    .getMany()
-  const extensions = await ds
-    .getRepository(ExtensionRequestSchema)
-    .createQueryBuilder('e')
-    .innerJoin(LedgerItemSchema.options.name, 'i', 'i.id = e.ledger_item_id')
-    .where('i.campaign_id = :campaignId', { campaignId })
-    .orderBy('e.id', 'ASC')
-    .getMany()
+  // Rows of a table keyed by ledger_item_id, for the campaign's items, oldest first.
+  const ofCampaign = <T extends ObjectLiteral>(schema: EntitySchema<T>) =>
+    ds
+      .getRepository(schema)
+      .createQueryBuilder('h')
+      .innerJoin(LedgerItemSchema.options.name, 'i', 'i.id = h.ledger_item_id')
+      .where('i.campaign_id = :campaignId', { campaignId })
+      .orderBy('h.id', 'ASC')
+      .getMany()
+  const updates = await ofCampaign(ProgressUpdateSchema)
+  const extensions = await ofCampaign(ExtensionRequestSchema)
   return { items, updates, extensions }
 }
 

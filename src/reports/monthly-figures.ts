@@ -67,6 +67,23 @@ export interface MonthlyFigures {
   categories: CategoryRow[]
 }
 
+/** The campaign-wide totals of the 汇总 sheet. */
+export function monthlyTotals(f: MonthlyFigures) {
+  const sum = (pick: (u: UnitFigures) => number) => f.units.reduce((total, u) => total + pick(u), 0)
+  const due = sum((u) => u.due)
+  return {
+    units: f.units.length,
+    total: sum((u) => u.total),
+    closed: sum((u) => u.closed),
+    rectified: sum((u) => u.rectified),
+    inProgress: sum((u) => u.inProgress),
+    overdue: sum((u) => u.overdue),
+    onTimeRate: due === 0 ? null : sum((u) => u.onTime) / due,
+    updatesThisMonth: sum((u) => u.updatesThisMonth),
+    reported: f.units.filter((u) => u.reportSubmittedAt).length,
+  }
+}
+
 const LIGHT_RANK: Record<StatusLight, number> = { '🔴': 0, '🟡': 1, '🟢': 2 }
 
 /** Everything the monthly workbook shows, as of the period's instant (see reportPeriod). */

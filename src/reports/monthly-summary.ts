@@ -3,24 +3,8 @@ import type { Campaign } from '../domain/entities/index.js'
 import type { Attachment } from '../delivery/stored-files.js'
 import { inertText } from '../wecom/inert-text.js'
 import { truncateUtf8, BYTE_LIMITS } from '../wecom/utf8-limits.js'
-import { monthlyFigures, type MonthlyFigures, type UnitFigures } from './monthly-figures.js'
+import { monthlyFigures, monthlyTotals, type MonthlyFigures } from './monthly-figures.js'
 import { renderMonthlyWorkbook, SHEET_NAMES } from './monthly-workbook.js'
-
-/** The campaign-wide totals of the 汇总 sheet. */
-export function monthlyTotals(f: MonthlyFigures) {
-  const sum = (pick: (u: UnitFigures) => number) => f.units.reduce((total, u) => total + pick(u), 0)
-  const due = sum((u) => u.due)
-  return {
-    units: f.units.length,
-    total: sum((u) => u.total),
-    closed: sum((u) => u.closed),
-    rectified: sum((u) => u.rectified),
-    inProgress: sum((u) => u.inProgress),
-    overdue: sum((u) => u.overdue),
-    onTimeRate: due === 0 ? null : sum((u) => u.onTime) / due,
-    reported: f.units.filter((u) => u.reportSubmittedAt).length,
-  }
-}
 
 const monthName = (f: MonthlyFigures) => {
   const [year, month] = f.period.month.split('-').map(Number)

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm'
 import type { Campaign } from '../domain/entities/index.js'
 import { STATUS_NAMES, type StatusLight } from '../domain/ledger/status-light.js'
 import { beijingDate } from '../time/calendar-date.js'
-import { monthlyFigures, type EventKind, type MonthlyFigures } from './monthly-figures.js'
+import { monthlyFigures, monthlyTotals, type EventKind, type MonthlyFigures } from './monthly-figures.js'
 import { excelBeijingTime, excelDate, writeTable, type CellInput } from './sheet-table.js'
 
 export const SHEET_NAMES = ['汇总', '逾期明细', '本月进展', '分类统计'] as const
@@ -62,9 +62,8 @@ function summarySheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: string
     u.reportSubmittedAt ? excelDate(beijingDate(u.reportSubmittedAt)) : '未报',
     LIGHT_NAMES[u.light],
   ])
-  const sum = (pick: (u: MonthlyFigures['units'][number]) => number) => f.units.reduce((total, u) => total + pick(u), 0)
-  const reported = f.units.filter((u) => u.reportSubmittedAt).length
-  rows.push(['合计', sum((u) => u.total), sum((u) => u.closed), sum((u) => u.rectified), sum((u) => u.inProgress), sum((u) => u.overdue), rate(sum((u) => u.onTime), sum((u) => u.due)), sum((u) => u.updatesThisMonth), `已报 ${reported}/${f.units.length}`, ''])
+  const t = monthlyTotals(f)
+  rows.push(['合计', t.total, t.closed, t.rectified, t.inProgress, t.overdue, t.onTimeRate ?? '—', t.updatesThisMonth, `已报 ${t.reported}/${t.units}`, ''])
   const kinds = ['text', 'number', 'number', 'number', 'number', 'number', 'percent', 'number', 'date', 'text'] as const
   const written = writeTable(sheet, title, SUMMARY_HEADERS.map((header, i) => ({ header, kind: kinds[i]! })), rows)
   f.units.forEach((u, i) => {
