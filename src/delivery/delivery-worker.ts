@@ -88,9 +88,44 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   let stopping = false
   let wake: (() => void) | undefined
 
+  /**
+   * What the database must still be told after it failed: outcomes of sends that happened
+   * (written before anything new is claimed, so a sent row is never sent again), then claims
+   * whose rows were not begun (pending again at once, not after the claim timeout).
+   */
+  const unrecorded = new Set<{ row: OutboxMessage; claimToken: string; values: Partial<OutboxMessage> }>()
+  const unreleased = new Set<string>()
+
   /** Updates a row this worker still holds; a row reclaimed by another worker is left alone. */
   async function settle(row: OutboxMessage, claimToken: string, values: Partial<OutboxMessage>): Promise<void> {
     await outbox.update({ id: row.id, claimedBy: claimToken, status: 'sending' }, { ...values, claimedBy: null, claimedAt: null })
+  }
+
+  /** Records a send's outcome; when the database fails, keeps it for the next batch to record first. */
+  async function record(row: OutboxMessage, claimToken: string, values: Partial<OutboxMessage>): Promise<void> {
+    try {
+      await settle(row, claimToken, values)
+    } catch (error) {
+      unrecorded.add({ row, claimToken, values })
+      logger.warn({ outboxId: row.id, status: values.status, err: error }, 'recording a delivery outcome failed; kept to record when the database answers')
+      throw error
+    }
+  }
+
+  /** Writes what a failed database could not take; throws (nothing new is claimed) while it still fails. */
+  async function catchUp(): Promise<OutboxMessage[]> {
+    const dead: OutboxMessage[] = []
+    for (const pending of unrecorded) {
+      await settle(pending.row, pending.claimToken, pending.values)
+      unrecorded.delete(pending)
+      if (pending.values.status === 'dead') dead.push({ ...pending.row, ...pending.values })
+    }
+    for (const claimToken of unreleased) {
+      const released = (await outbox.update({ claimedBy: claimToken, status: 'sending' }, { status: 'pending', claimedBy: null, claimedAt: null })).affected ?? 0
+      unreleased.delete(claimToken)
+      if (released > 0) logger.info({ claimToken, released }, 'rows claimed when the database failed are pending again')
+    }
+    return dead
   }
 
   async function deliver(row: OutboxMessage, claimToken: string, result: BatchResult, dead: OutboxMessage[]): Promise<void> {
@@ -104,23 +139,14 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       logger.warn({ outboxId: row.id }, 'claim taken over by another worker; not sending')
       return
     }
+    // The send's outcome is decided first and recorded after: a database failure while
+    // recording is not a failed send (the message went out, or WeCom refused it, either way).
+    let receipt: DeliveryReceipt
     try {
-      const receipt = await transport.send(row)
-      const undelivered = describeUndelivered(receipt)
-      await settle(row, claimToken, {
-        status: 'sent',
-        sentAt: at,
-        attempts: row.attempts + 1,
-        wecomMsgid: receipt.msgids.join(',').slice(0, 128) || null,
-        lastError: undelivered,
-      })
-      result.sent += 1
-      metrics.delivery('sent')
-      // The message went out; failing to record who did not get it must not count as a failed send.
-      if (undelivered) await recordUndeliverable(receipt, at).catch((error: unknown) => logger.error({ err: error, outboxId: row.id }, 'recording undeliverable recipients failed'))
+      receipt = await transport.send(row)
     } catch (error) {
       if (error instanceof RateLimitedError) {
-        await settle(row, claimToken, { status: 'pending', nextAttemptAt: error.retryAt })
+        await record(row, claimToken, { status: 'pending', nextAttemptAt: error.retryAt })
         result.deferred += 1
         metrics.delivery('deferred')
         metrics.rateLimitDelay(row.channel === 'webhook' ? 'robot' : 'member', Math.max(0, (error.retryAt.getTime() - at.getTime()) / 1000))
@@ -131,18 +157,31 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       const message = String((error as Error).message ?? error).slice(0, 2000)
       if (retryable && attempts < backoff.maxAttempts) {
         const nextAttemptAt = new Date(at.getTime() + retryDelayMs(attempts, backoff, random))
-        await settle(row, claimToken, { status: 'pending', attempts, nextAttemptAt, lastError: message })
+        logger.warn({ outboxId: row.id, attempts, nextAttemptAt, err: message }, 'delivery failed, will retry')
+        await record(row, claimToken, { status: 'pending', attempts, nextAttemptAt, lastError: message })
         result.retried += 1
         metrics.delivery('retried')
-        logger.warn({ outboxId: row.id, attempts, nextAttemptAt, err: message }, 'delivery failed, will retry')
       } else {
-        await settle(row, claimToken, { status: 'dead', attempts, lastError: message })
+        logger.error({ outboxId: row.id, attempts, err: message }, 'delivery failed for good')
+        await record(row, claimToken, { status: 'dead', attempts, lastError: message })
         result.dead += 1
         metrics.delivery('dead')
         dead.push({ ...row, attempts, lastError: message })
-        logger.error({ outboxId: row.id, attempts, err: message }, 'delivery failed for good')
       }
+      return
     }
+    const undelivered = describeUndelivered(receipt)
+    await record(row, claimToken, {
+      status: 'sent',
+      sentAt: at,
+      attempts: row.attempts + 1,
+      wecomMsgid: receipt.msgids.join(',').slice(0, 128) || null,
+      lastError: undelivered,
+    })
+    result.sent += 1
+    metrics.delivery('sent')
+    // The message went out; failing to record who did not get it must not count as a failed send.
+    if (undelivered) await recordUndeliverable(receipt, at).catch((error: unknown) => logger.error({ err: error, outboxId: row.id }, 'recording undeliverable recipients failed'))
   }
 
   /** Marks members WeCom refused and tells the administrators, once per member. */
@@ -207,32 +246,51 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   }
 
   async function runOnce(): Promise<BatchResult> {
+    const dead = await catchUp()
+    if (dead.length > 0) await alertDead(dead)
     const at = now()
     await reclaimStale(dataSource, new Date(at.getTime() - claimTimeoutMs))
     claims += 1
     const claimToken = `${workerId}#${claims}`
-    const rows = await claimDue(dataSource, {
-      claimToken,
-      now: at,
-      limit: batchSize,
-      urgentOnly: isQuietTime(at, options.quietHours),
-    })
+    let rows: OutboxMessage[]
+    try {
+      rows = await claimDue(dataSource, {
+        claimToken,
+        now: at,
+        limit: batchSize,
+        urgentOnly: isQuietTime(at, options.quietHours),
+      })
+    } catch (error) {
+      // The claim may have been committed with its answer lost: its rows go back once the database answers.
+      unreleased.add(claimToken)
+      throw error
+    }
     const result: BatchResult = { claimed: rows.length, sent: 0, retried: 0, deferred: 0, dead: 0, skipped: 0, released: 0 }
-    const dead: OutboxMessage[] = []
     // Rows to the same recipients go in order (numbered parts); different recipients in parallel.
     const lanes = new Map<string, OutboxMessage[]>()
     for (const row of rows) lanes.set(row.recipients, [...(lanes.get(row.recipients) ?? []), row])
     const queue = [...lanes.values()]
+    // The first database failure stops every lane from beginning another row; the sends in
+    // flight finish and are recorded (or kept to record) before the batch fails.
+    let failure: { error: unknown } | undefined
     await Promise.all(
       Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-        for (let lane = queue.shift(); lane && !stopping; lane = queue.shift()) {
+        for (let lane = queue.shift(); lane && !stopping && !failure; lane = queue.shift()) {
           for (const row of lane) {
-            if (stopping) break
-            await deliver(row, claimToken, result, dead)
+            if (stopping || failure) break
+            try {
+              await deliver(row, claimToken, result, dead)
+            } catch (error) {
+              failure ??= { error }
+            }
           }
         }
       }),
     )
+    if (failure) {
+      unreleased.add(claimToken)
+      throw failure.error
+    }
     // Stopping: the sends in flight have finished; the rows not begun go back for the next
     // worker at once instead of waiting out the claim timeout.
     if (stopping) result.released = (await outbox.update({ claimedBy: claimToken, status: 'sending' }, { status: 'pending', claimedBy: null, claimedAt: null })).affected ?? 0
@@ -282,6 +340,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       wake?.()
       await running
       running = undefined
+      if (unrecorded.size === 0 && unreleased.size === 0) return
+      // One last try; what the database still refuses is sent again after the claim timeout,
+      // byte-identical, so WeCom's duplicate check suppresses it.
+      await catchUp().catch((error: unknown) => logger.error({ err: error, unrecorded: unrecorded.size, claims: [...unreleased] }, 'delivery outcomes not recorded at stop; rows are retried after the claim timeout'))
     },
   }
 }
