@@ -82,8 +82,12 @@ describe(`database outage on ${dialect}: callbacks answer 503 quickly, the servi
     }
 
     // Before: rectifications, each notifying 王健. WeCom is busy for the first sends, so
-    // acknowledged notifications wait in the outbox (with backoff) when the database goes away.
+    // acknowledged notifications wait in the outbox (with backoff) when the database goes away;
+    // the next send is slow, so that the database goes away while it is with WeCom and its
+    // outcome can only be recorded after the outage (in CI that once left it 'sending' for the
+    // claim timeout).
     fake.inject({ kind: 'errcode', errcode: -1 }, 3)
+    fake.inject({ kind: 'latency', ms: 3000 }, 1, 'message/send')
     for (let i = 0; i < 5; i += 1) expect((await report(undefined, '完成')).status).toBe(200)
     await waitUntil('WeCom has refused three sends', () => fake.requests.filter((r) => r.outcome === -1).length === 3, 10_000)
 
@@ -118,6 +122,7 @@ describe(`database outage on ${dialect}: callbacks answer 503 quickly, the servi
     const outbox = db.dataSource.getRepository(OutboxMessageSchema)
     const rectified = acknowledged.filter((s) => s.content.startsWith('完成'))
     await waitUntil('every rectification is notified', async () => (await outbox.countBy({ status: 'sent' })) === rectified.length, 60_000)
+    const notifiedAt = performance.now() - started
 
     const latencies = during.map((s) => s.ms)
     reportFigures(`database-outage/${dialect}`, {
@@ -127,6 +132,7 @@ describe(`database outage on ${dialect}: callbacks answer 503 quickly, the servi
       maxCallbackMsDuringOutage: Math.round(Math.max(...latencies)),
       p50CallbackMsDuringOutage: Math.round([...latencies].sort((a, b) => a - b)[Math.floor(latencies.length / 2)]!),
       timeToFirst200AfterRestoreMs: firstOk === undefined ? 'never' : Math.round(firstOk - restoredAt),
+      allNotifiedMsAfterRestore: Math.round(notifiedAt - restoredAt),
       retriedByWeCom: retried.length,
       acknowledged: acknowledged.length,
       lostAcknowledged: acknowledged.length - (await db.dataSource.getRepository(ProgressUpdateSchema).countBy({ personId: items[0]!.responsiblePersonId! })),
