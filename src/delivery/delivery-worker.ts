@@ -1,6 +1,7 @@
 import { inertText } from '../wecom/inert-text.js'
 import { randomUUID } from 'node:crypto'
-import { IsNull, type DataSource } from 'typeorm'
+import { In, IsNull, type DataSource } from 'typeorm'
+import { isDatabaseError } from '../db/database-error.js'
 import type { QuietHours } from '../config/load-config.js'
 import { OutboxMessageSchema, PersonSchema, type OutboxMessage } from '../domain/entities/index.js'
 import type { Logger } from '../logger.js'
@@ -88,47 +89,104 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   let stopping = false
   let wake: (() => void) | undefined
 
+  /** A send's outcome, to be written to its row. */
+  interface Outcome {
+    row: OutboxMessage
+    claimToken: string
+    kind: 'sent' | 'deferred' | 'retried' | 'dead'
+    values: Partial<OutboxMessage>
+    at: Date
+    receipt?: DeliveryReceipt
+  }
   /**
-   * What the database must still be told after it failed: outcomes of sends that happened
-   * (written before anything new is claimed, so a sent row is never sent again), then claims
-   * whose rows were not begun (pending again at once, not after the claim timeout).
+   * What the database must still be told after it failed, in this order before anything new is
+   * claimed: outcomes of sends that happened (so a sent row is not sent again), claims whose
+   * rows were not begun (pending again at once, not after the claim timeout), and the alert for
+   * rows that died.
    */
-  const unrecorded = new Set<{ row: OutboxMessage; claimToken: string; values: Partial<OutboxMessage> }>()
+  const unrecorded = new Set<Outcome>()
   const unreleased = new Set<string>()
+  const unalerted: OutboxMessage[] = []
 
-  /** Updates a row this worker still holds; a row reclaimed by another worker is left alone. */
-  async function settle(row: OutboxMessage, claimToken: string, values: Partial<OutboxMessage>): Promise<void> {
-    await outbox.update({ id: row.id, claimedBy: claimToken, status: 'sending' }, { ...values, claimedBy: null, claimedAt: null })
+  /**
+   * Writes an outcome to the row this worker still holds (a row another worker took over is left
+   * alone); what follows from it (counts, undeliverable members, the dead-row alert) only once it
+   * is written. When the database fails, the outcome is kept for catchUp().
+   */
+  async function record(outcome: Outcome, result?: BatchResult): Promise<void> {
+    const { row, claimToken, kind, values } = outcome
+    let written: number
+    try {
+      written = (await outbox.update({ id: row.id, claimedBy: claimToken, status: 'sending' }, { ...values, claimedBy: null, claimedAt: null })).affected ?? 0
+    } catch (error) {
+      unrecorded.add(outcome)
+      logger.warn({ outboxId: row.id, outcome: kind, wecomMsgid: values.wecomMsgid, err: error }, 'recording a delivery outcome failed; kept to record when the database answers')
+      throw error
+    }
+    unrecorded.delete(outcome)
+    if (written === 0) {
+      // Only after the claim timeout: this worker could not reach the database for that long.
+      logger.error({ outboxId: row.id, outcome: kind, wecomMsgid: values.wecomMsgid }, 'delivery outcome not recorded: another worker took the row over after the claim timeout and may send it again')
+      return
+    }
+    if (result) result[kind] += 1
+    metrics.delivery(kind)
+    if (kind === 'deferred') metrics.rateLimitDelay(row.channel === 'webhook' ? 'robot' : 'member', Math.max(0, (values.nextAttemptAt!.getTime() - outcome.at.getTime()) / 1000))
+    if (kind === 'dead') unalerted.push({ ...row, ...values })
+    // The message went out; failing to record who did not get it must not count as a failed send.
+    const { receipt } = outcome
+    if (receipt && values.lastError) await recordUndeliverable(receipt, outcome.at).catch((error: unknown) => logger.error({ err: error, outboxId: row.id }, 'recording undeliverable recipients failed'))
   }
 
-  /** Records a send's outcome; when the database fails, keeps it for the next batch to record first. */
-  async function record(row: OutboxMessage, claimToken: string, values: Partial<OutboxMessage>): Promise<void> {
+  /** Rows a claim still holds, pending again (read first, then updated by id: see reclaimStale). */
+  async function release(claimToken: string): Promise<number> {
+    const held = await outbox.find({ where: { claimedBy: claimToken, status: 'sending' }, select: { id: true } })
+    if (held.length === 0) return 0
+    const { affected } = await outbox.update({ id: In(held.map((r) => r.id)), claimedBy: claimToken, status: 'sending' }, { status: 'pending', claimedBy: null, claimedAt: null })
+    return affected ?? 0
+  }
+
+  /** The alert for the rows that died, kept when it cannot be written. */
+  async function alertUnalerted(): Promise<void> {
+    if (unalerted.length === 0) return
+    const dead = unalerted.splice(0)
     try {
-      await settle(row, claimToken, values)
+      await alertDead(dead)
     } catch (error) {
-      unrecorded.add({ row, claimToken, values })
-      logger.warn({ outboxId: row.id, status: values.status, err: error }, 'recording a delivery outcome failed; kept to record when the database answers')
+      unalerted.unshift(...dead)
       throw error
     }
   }
 
   /** Writes what a failed database could not take; throws (nothing new is claimed) while it still fails. */
-  async function catchUp(): Promise<OutboxMessage[]> {
-    const dead: OutboxMessage[] = []
-    for (const pending of unrecorded) {
-      await settle(pending.row, pending.claimToken, pending.values)
-      unrecorded.delete(pending)
-      if (pending.values.status === 'dead') dead.push({ ...pending.row, ...pending.values })
-    }
+  async function catchUp(): Promise<void> {
+    for (const outcome of unrecorded) await record(outcome)
     for (const claimToken of unreleased) {
-      const released = (await outbox.update({ claimedBy: claimToken, status: 'sending' }, { status: 'pending', claimedBy: null, claimedAt: null })).affected ?? 0
+      const released = await release(claimToken)
       unreleased.delete(claimToken)
       if (released > 0) logger.info({ claimToken, released }, 'rows claimed when the database failed are pending again')
     }
-    return dead
+    await alertUnalerted()
   }
 
-  async function deliver(row: OutboxMessage, claimToken: string, result: BatchResult, dead: OutboxMessage[]): Promise<void> {
+  /** What a failed send comes to: deferred (rate limit), retried with backoff, or dead. */
+  function failure(row: OutboxMessage, claimToken: string, at: Date, error: unknown): Outcome {
+    if (error instanceof RateLimitedError) return { row, claimToken, at, kind: 'deferred', values: { status: 'pending', nextAttemptAt: error.retryAt } }
+    const attempts = row.attempts + 1
+    // A database error inside the transport (reading a stored file, the console's names) came
+    // before anything was sent: try again later, never give the row up for it.
+    const retryable = (error as { retryable?: boolean }).retryable === true || isDatabaseError(error)
+    const message = String((error as Error).message ?? error).slice(0, 2000)
+    if (retryable && attempts < backoff.maxAttempts) {
+      const nextAttemptAt = new Date(at.getTime() + retryDelayMs(attempts, backoff, random))
+      logger.warn({ outboxId: row.id, attempts, nextAttemptAt, err: message }, 'delivery failed, will retry')
+      return { row, claimToken, at, kind: 'retried', values: { status: 'pending', attempts, nextAttemptAt, lastError: message } }
+    }
+    logger.error({ outboxId: row.id, attempts, err: message }, 'delivery failed for good')
+    return { row, claimToken, at, kind: 'dead', values: { status: 'dead', attempts, lastError: message } }
+  }
+
+  async function deliver(row: OutboxMessage, claimToken: string, result: BatchResult): Promise<void> {
     const at = now()
     // Renew the claim right before sending: if this worker was slow enough for another to
     // reclaim the row after the claim timeout, the row is no longer ours and is not sent again.
@@ -141,47 +199,15 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     }
     // The send's outcome is decided first and recorded after: a database failure while
     // recording is not a failed send (the message went out, or WeCom refused it, either way).
-    let receipt: DeliveryReceipt
+    let outcome: Outcome
     try {
-      receipt = await transport.send(row)
+      const receipt = await transport.send(row)
+      const values = { status: 'sent' as const, sentAt: at, attempts: row.attempts + 1, wecomMsgid: receipt.msgids.join(',').slice(0, 128) || null, lastError: describeUndelivered(receipt) }
+      outcome = { row, claimToken, at, kind: 'sent', values, receipt }
     } catch (error) {
-      if (error instanceof RateLimitedError) {
-        await record(row, claimToken, { status: 'pending', nextAttemptAt: error.retryAt })
-        result.deferred += 1
-        metrics.delivery('deferred')
-        metrics.rateLimitDelay(row.channel === 'webhook' ? 'robot' : 'member', Math.max(0, (error.retryAt.getTime() - at.getTime()) / 1000))
-        return
-      }
-      const attempts = row.attempts + 1
-      const retryable = (error as { retryable?: boolean }).retryable === true
-      const message = String((error as Error).message ?? error).slice(0, 2000)
-      if (retryable && attempts < backoff.maxAttempts) {
-        const nextAttemptAt = new Date(at.getTime() + retryDelayMs(attempts, backoff, random))
-        logger.warn({ outboxId: row.id, attempts, nextAttemptAt, err: message }, 'delivery failed, will retry')
-        await record(row, claimToken, { status: 'pending', attempts, nextAttemptAt, lastError: message })
-        result.retried += 1
-        metrics.delivery('retried')
-      } else {
-        logger.error({ outboxId: row.id, attempts, err: message }, 'delivery failed for good')
-        await record(row, claimToken, { status: 'dead', attempts, lastError: message })
-        result.dead += 1
-        metrics.delivery('dead')
-        dead.push({ ...row, attempts, lastError: message })
-      }
-      return
+      outcome = failure(row, claimToken, at, error)
     }
-    const undelivered = describeUndelivered(receipt)
-    await record(row, claimToken, {
-      status: 'sent',
-      sentAt: at,
-      attempts: row.attempts + 1,
-      wecomMsgid: receipt.msgids.join(',').slice(0, 128) || null,
-      lastError: undelivered,
-    })
-    result.sent += 1
-    metrics.delivery('sent')
-    // The message went out; failing to record who did not get it must not count as a failed send.
-    if (undelivered) await recordUndeliverable(receipt, at).catch((error: unknown) => logger.error({ err: error, outboxId: row.id }, 'recording undeliverable recipients failed'))
+    await record(outcome, result)
   }
 
   /** Marks members WeCom refused and tells the administrators, once per member. */
@@ -246,8 +272,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   }
 
   async function runOnce(): Promise<BatchResult> {
-    const dead = await catchUp()
-    if (dead.length > 0) await alertDead(dead)
+    await catchUp()
     const at = now()
     await reclaimStale(dataSource, new Date(at.getTime() - claimTimeoutMs))
     claims += 1
@@ -279,7 +304,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
           for (const row of lane) {
             if (stopping || failure) break
             try {
-              await deliver(row, claimToken, result, dead)
+              await deliver(row, claimToken, result)
             } catch (error) {
               failure ??= { error }
             }
@@ -293,8 +318,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     }
     // Stopping: the sends in flight have finished; the rows not begun go back for the next
     // worker at once instead of waiting out the claim timeout.
-    if (stopping) result.released = (await outbox.update({ claimedBy: claimToken, status: 'sending' }, { status: 'pending', claimedBy: null, claimedAt: null })).affected ?? 0
-    if (dead.length > 0) await alertDead(dead)
+    if (stopping) result.released = await release(claimToken)
+    await alertUnalerted()
     if (rows.length > 0) logger.debug({ ...result }, 'batch delivered')
     return result
   }
@@ -340,10 +365,21 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       wake?.()
       await running
       running = undefined
-      if (unrecorded.size === 0 && unreleased.size === 0) return
-      // One last try; what the database still refuses is sent again after the claim timeout,
-      // byte-identical, so WeCom's duplicate check suppresses it.
-      await catchUp().catch((error: unknown) => logger.error({ err: error, unrecorded: unrecorded.size, claims: [...unreleased] }, 'delivery outcomes not recorded at stop; rows are retried after the claim timeout'))
+      if (unrecorded.size === 0 && unreleased.size === 0 && unalerted.length === 0) return
+      // One last try. What the database still refuses is lost to this process: its rows are
+      // taken again after the claim timeout and resent byte-identical (WeCom's duplicate check
+      // drops an app message's copy; a reply, group chat or robot message arrives twice).
+      await catchUp().catch((error: unknown) =>
+        logger.error(
+          {
+            err: error,
+            unrecorded: [...unrecorded].map((o) => ({ outboxId: o.row.id, outcome: o.kind, wecomMsgid: o.values.wecomMsgid })),
+            claims: [...unreleased],
+            unalertedDead: unalerted.map((r) => r.id),
+          },
+          'delivery outcomes not recorded at stop; their rows are taken again after the claim timeout',
+        ),
+      )
     },
   }
 }
