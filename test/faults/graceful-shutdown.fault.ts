@@ -71,7 +71,13 @@ describe(`graceful shutdown (${dialect})`, () => {
       const late = await post(callback, sign(textXml('zhaolei', `进度 ${item} 55% ${slowNote}`, { msgId: slowMsgId })))
       expect([late.status, await late.text()]).toEqual([200, ''])
     }
+    // WeCom slows down: the sends in flight at SIGTERM take 1.5 s more, so shutdown has sends
+    // to finish, and callbacks arrive (and are refused) while it waits for them.
+    fake.clearFaults()
+    fake.inject({ kind: 'latency', ms: 1500 }, 1e9, 'message/send')
+    await sleep(100)
     const sentAtSignal = sends()
+    const inFlightAtSignal = sentAtSignal - fake.delivered.length
     const signalled = Date.now()
     service.child.kill('SIGTERM')
     if (lock) {
@@ -99,8 +105,14 @@ describe(`graceful shutdown (${dialect})`, () => {
     const pendingAfterStop = await outbox.countBy({ status: 'pending' })
     expect(pendingAfterStop).toBeGreaterThan(0) // it really was stopped mid-delivery
     const deliveredBeforeRestart = fake.delivered.length
-    // Whatever reached WeCom is recorded as sent.
+    // The sends in flight at SIGTERM were finished, none cut off, and whatever reached WeCom is
+    // recorded as sent; callbacks that came meanwhile were refused (WeCom retries them).
+    expect(inFlightAtSignal).toBeGreaterThan(0)
+    expect(deliveredBeforeRestart).toBe(sends())
     expect(await outbox.countBy({ status: 'sent' })).toBe(deliveredBeforeRestart)
+    expect(refused.length).toBeGreaterThan(0)
+    fake.clearFaults()
+    fake.inject({ kind: 'latency', ms: 30 }, 1e9, 'message/send')
 
     // The answers to the five senders wait for WeCom's per-member limit (30 a minute): a minute
     // more for every 30 rows to one person.
@@ -129,7 +141,7 @@ describe(`graceful shutdown (${dialect})`, () => {
     reportFigures('graceful shutdown', dialect, {
       messages: MESSAGES,
       sentBeforeSignal: sentAtSignal,
-      sentWhileStopping: deliveredBeforeRestart - sentAtSignal,
+      inFlightAtSignal,
       releasedPending: pendingAfterStop,
       mostPendingToOneMember: mostToOneMember,
       commandsAnswered: answered.length,
