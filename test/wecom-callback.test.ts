@@ -38,7 +38,7 @@ describe(`the WeCom callback on ${dialect}`, () => {
   const logLines: Record<string, unknown>[] = []
   let url: string
 
-  function start(options: { dataSource?: DataSource; registry?: ReturnType<typeof createCommandRegistry>; budget?: number; now?: () => Date; secrets?: typeof SECRETS } = {}) {
+  function start(options: { dataSource?: DataSource; registry?: ReturnType<typeof createCommandRegistry>; budget?: number; storeDeadline?: number; now?: () => Date; secrets?: typeof SECRETS } = {}) {
     const dataSource = options.dataSource ?? ds
     const sink = new Writable({
       write(chunk, _e, done) {
@@ -56,6 +56,7 @@ describe(`the WeCom callback on ${dialect}`, () => {
         secrets: options.secrets ?? SECRETS,
         dispatcher: createDispatcher({ dataSource, registry: options.registry ?? createCommandRegistry(commands), now: options.now }),
         replyBudgetMs: options.budget,
+        storeDeadlineMs: options.storeDeadline,
       },
     })
     const server = app.listen(0, '127.0.0.1')
@@ -171,6 +172,62 @@ describe(`the WeCom callback on ${dialect}`, () => {
       const late = await ds.getRepository(OutboxMessageSchema).findOneByOrFail({ dedupeKey: `reply:${row.id}` })
       expect(JSON.parse(late.payload)).toEqual({ msgtype: 'text', text: { content: '慢慢来' } })
     })
+
+    /**
+     * A database that does not answer (a network partition to MariaDB, a long transaction ahead
+     * on SQLite) must not hold the callback past WeCom's 5 s: 503 at the deadline, WeCom retries;
+     * the message is handled once it is stored after all, and the retry is a duplicate.
+     */
+    it('answers 503 when the message is not stored within the deadline, handles it once it is, and takes WeCom’s retry as a duplicate', async () => {
+      const slow = await start({ storeDeadline: 200 })
+      const release = await holdInboundTable()
+      const msgId = newMsgId()
+      const request = sign(textXml('zhangwei', '帮助', { msgId }))
+      const started = Date.now()
+      let first: Response
+      try {
+        first = await post(slow, request)
+      } finally {
+        await release()
+      }
+      expect(first.status).toBe(503)
+      expect(Date.now() - started).toBeLessThan(1000)
+      expect(logLines.find((l) => l.msg === 'callback failed')?.reason).toMatch(/storing the message: no answer from the database within 200 ms/)
+      const inbound = ds.getRepository(InboundMessageSchema)
+      for (let i = 0; i < 100 && (await inbound.findOneBy({ msgId }))?.status !== 'processed'; i += 1) await new Promise((resolve) => setTimeout(resolve, 50))
+      const row = await inbound.findOneByOrFail({ msgId })
+      expect(row).toMatchObject({ status: 'processed', replyVia: 'outbox' })
+      const retry = await post(slow, request)
+      expect([retry.status, await retry.text()]).toEqual([200, ''])
+      expect(await inbound.countBy({ msgId })).toBe(1)
+      expect((await replies()).filter((r) => r.dedupeKey === `reply:${row.id}`)).toHaveLength(1)
+    })
+
+    /** Another session holds the inbound table (MariaDB), or a transaction holds SQLite's one connection. */
+    async function holdInboundTable(): Promise<() => Promise<void>> {
+      if (db.target.kind === 'mysql') {
+        const { createConnection } = await import('mysql2/promise')
+        const { target } = db
+        const lock = await createConnection({ host: target.host, port: target.port, user: target.user, password: target.password, database: target.database })
+        await lock.query('LOCK TABLES inbound_message WRITE')
+        return async () => {
+          await lock.query('UNLOCK TABLES')
+          await lock.end()
+        }
+      }
+      let end!: () => void
+      let begun!: () => void
+      const holding = new Promise<void>((resolve) => (begun = resolve))
+      const done = ds.transaction(async () => {
+        begun()
+        await new Promise<void>((resolve) => (end = resolve))
+      })
+      await holding
+      return async () => {
+        end()
+        await done
+      }
+    }
 
     it('answers 503 when the answer cannot be stored, and tells the person on WeCom’s retry', async () => {
       const breaking = defineCommand({

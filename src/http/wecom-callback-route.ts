@@ -35,7 +35,17 @@ export interface CallbackRouteOptions {
   metrics?: Metrics
   /** Shutdown waits for commands still running after their request was answered (default: not tracked). */
   inFlight?: InFlight
+  /**
+   * How long storing a message may take before WeCom is answered 503 (it retries), default 3 s:
+   * a database that does not answer at all (a network partition) must not hold the request
+   * past WeCom's 5 s. If the message is stored after all, it is handled then, its answer
+   * through the outbox, and WeCom's retry is a duplicate.
+   */
+  storeDeadlineMs?: number
 }
+
+/** The database did not answer within the deadline (the work goes on, see storeDeadlineMs). */
+class StoreDeadlineError extends Error {}
 
 
 /**
@@ -49,6 +59,7 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
   const { secrets, dataSource, dispatcher } = options
   const now = options.now ?? (() => new Date())
   const budget = options.replyBudgetMs ?? 1500
+  const storeDeadline = options.storeDeadlineMs ?? 3000
   const bodyLimit = options.bodyLimit ?? 64 * 1024
   const window = options.timestampWindowSeconds ?? 300
   const inbound = dataSource.getRepository(InboundMessageSchema)
@@ -70,7 +81,8 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
         // Our side failed (the database, most likely): 503 makes WeCom try again later.
         ctx.status = 503
         facts.outcome = 'error'
-        log.error({ err: error }, 'callback failed')
+        if (error instanceof StoreDeadlineError) log.error({ reason: error.message }, 'callback failed')
+        else log.error({ err: error }, 'callback failed')
       }
     } finally {
       // One line per callback; never the token, the key or the message's content.
@@ -93,7 +105,7 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
       const body = (await readRawBody(ctx.req, bodyLimit)).toString('utf8')
       const message = openCallback(ctx.query, body, secrets, now(), window)
       Object.assign(facts, { msgId: 'msgId' in message ? message.msgId : null, from: message.from, kind: message.kind })
-      const id = await insertInbound(dataSource, {
+      const storing = insertInbound(dataSource, {
         dedupeKey: message.dedupeKey,
         msgId: 'msgId' in message ? message.msgId : null,
         fromUser: message.from,
@@ -102,8 +114,16 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
         content: message.kind === 'text' ? message.content : null,
         receivedAt: now(),
       })
+      const id = await withinDeadline(storing, 'storing the message', () => {
+        // Stored after all: handled now, answered through the outbox (WeCom's retry is a duplicate).
+        const late = storing.then(
+          (stored) => (stored === null ? undefined : answerLater(stored, message, log, process(stored, message, log, () => false))),
+          (error: unknown) => log.error({ err: error }, 'message not stored; WeCom retries it'),
+        )
+        options.inFlight?.track(late)
+      })
       if (id === null) {
-        const earlier = await inbound.findOneBy({ dedupeKey: message.dedupeKey })
+        const earlier = await withinDeadline(inbound.findOneBy({ dedupeKey: message.dedupeKey }), 'reading the earlier copy')
         facts.outcome = 'duplicate'
         // WeCom retries only when our answer did not reach it: give the same passive answer again.
         if (earlier?.replyVia === 'passive' && earlier.reply !== null) respondPassive(ctx, message.from, earlier.reply)
@@ -148,20 +168,38 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
       }
       ctx.body = ''
       facts.outcome = first === 'late' ? 'answering_later' : first.outcome
-      if (first === 'late') {
-        const late = work.then(
-          (result) => log.info({ outcome: result.outcome }, 'late answer queued'),
-          (error: unknown) => {
-            log.error({ err: error }, 'late answer failed')
-            // WeCom has its 200 already and will not retry: tell the person here, if the database allows.
-            return answerFailure(id, message.from).catch((again: unknown) => log.error({ err: again }, 'could not tell the sender either'))
-          },
-        )
-        // Shutdown waits for the command to finish and its answer to be stored.
-        options.inFlight?.track(late)
-      }
+      // Shutdown waits for the command to finish and its answer to be stored.
+      if (first === 'late') options.inFlight?.track(answerLater(id, message, log, work))
     }),
   )
+
+  /** Rejects (503) when `work` takes longer than the store deadline; `onLate` sees to the work that goes on. */
+  async function withinDeadline<T>(work: Promise<T>, what: string, onLate?: () => void): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        onLate?.()
+        reject(new StoreDeadlineError(`${what}: no answer from the database within ${storeDeadline} ms`))
+      }, storeDeadline)
+    })
+    try {
+      return await Promise.race([work, deadline])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /** A command whose answer goes through the outbox after its request was answered. */
+  function answerLater(id: number, message: WeComInbound, log: Logger, work: Promise<{ outcome: string }>): Promise<void> {
+    return work.then(
+      (result) => log.info({ outcome: result.outcome }, 'late answer queued'),
+      (error: unknown) => {
+        log.error({ err: error }, 'late answer failed')
+        // WeCom has its answer already and does not retry this copy: tell the person here, if the database allows.
+        return answerFailure(id, message.from).catch((again: unknown) => log.error({ err: again }, 'could not tell the sender either'))
+      },
+    )
+  }
 
   /**
    * Runs the command and stores its answer. Resolves with the passive answer when the answer is

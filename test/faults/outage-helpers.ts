@@ -159,24 +159,40 @@ export interface DatabaseOutage {
  * destroyed; `restore()` listens again on the same port. Only connections this proxy opened
  * are ever closed: the MariaDB server is shared and is never stopped or told to kill anything.
  */
-export async function startTcpProxy(target: { host: string; port: number }): Promise<DatabaseOutage & { port: number; opened(): number }> {
+export async function startTcpProxy(target: { host: string; port: number }): Promise<DatabaseOutage & { port: number; opened(): number; freeze(): void; thaw(): void }> {
   const sockets = new Set<Socket>()
+  const pairs = new Set<{ client: Socket; upstream: Socket }>()
+  /** Connections accepted while frozen: wired to MariaDB on thaw. */
+  const waiting: (() => void)[] = []
+  let frozen = false
   let opened = 0
   let server: NetServer | undefined
+  const flow = ({ client, upstream }: { client: Socket; upstream: Socket }) => client.pipe(upstream).pipe(client)
+  const wire = (client: Socket) => {
+    const upstream = connect(target.port, target.host)
+    const pair = { client, upstream }
+    for (const socket of [client, upstream]) {
+      sockets.add(socket)
+      socket.once('close', () => {
+        sockets.delete(socket)
+        pairs.delete(pair)
+      })
+      socket.on('error', () => {
+        client.destroy()
+        upstream.destroy()
+      })
+    }
+    pairs.add(pair)
+    flow(pair)
+  }
   const listen = (port: number) =>
     new Promise<NetServer>((resolve, reject) => {
       const listener = createNetServer((client) => {
         opened += 1
-        const upstream = connect(target.port, target.host)
-        for (const socket of [client, upstream]) {
-          sockets.add(socket)
-          socket.once('close', () => sockets.delete(socket))
-          socket.on('error', () => {
-            client.destroy()
-            upstream.destroy()
-          })
-        }
-        client.pipe(upstream).pipe(client)
+        if (!frozen) return wire(client)
+        client.pause()
+        sockets.add(client)
+        waiting.push(() => (client.destroyed ? undefined : wire(client)))
       })
       listener.once('error', reject)
       listener.listen(port, '127.0.0.1', () => resolve(listener))
@@ -199,6 +215,22 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     async restore() {
       server = await listen(port)
+    },
+    /** A network partition: nothing passes either way and nothing is closed; new connections get no answer. */
+    freeze() {
+      frozen = true
+      for (const { client, upstream } of pairs) {
+        client.unpipe(upstream)
+        upstream.unpipe(client)
+        client.pause()
+        upstream.pause()
+      }
+    },
+    /** The partition heals: what was held back flows on. */
+    thaw() {
+      frozen = false
+      for (const pair of pairs) flow(pair)
+      for (const connectWaiting of waiting.splice(0)) connectWaiting()
     },
     async close() {
       const closing = stop()
