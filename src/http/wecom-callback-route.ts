@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
 import type Router from '@koa/router'
 import type { Context } from 'koa'
 import type { DataSource } from 'typeorm'
@@ -36,13 +37,20 @@ export interface CallbackRouteOptions {
   /** Shutdown waits for commands still running after their request was answered (default: not tracked). */
   inFlight?: InFlight
   /**
-   * How long storing a message may take before WeCom is answered 503 (it retries), default 3 s:
-   * a database that does not answer at all (a network partition) must not hold the request
-   * past WeCom's 5 s. If the message is stored after all, it is handled then, its answer
+   * How long storing a message may take before WeCom is answered 503 (it retries), default
+   * 2.5 s: a database that does not answer at all (a network partition) must not hold the
+   * request past WeCom's 5 s. If the message is stored after all, it is handled then, its answer
    * through the outbox, and WeCom's retry is a duplicate.
    */
   storeDeadlineMs?: number
 }
+
+/**
+ * Every phase of a callback (storing, the duplicate lookup, the passive-reply budget) ends
+ * within this much of its arrival: WeCom gives up after 5 s, and the answer still has to be
+ * written and travel back.
+ */
+const ANSWER_WITHIN_MS = 4000
 
 /** The database did not answer within the deadline (the work goes on, see storeDeadlineMs). */
 class StoreDeadlineError extends Error {}
@@ -59,7 +67,7 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
   const { secrets, dataSource, dispatcher } = options
   const now = options.now ?? (() => new Date())
   const budget = options.replyBudgetMs ?? 1500
-  const storeDeadline = options.storeDeadlineMs ?? 3000
+  const storeDeadline = options.storeDeadlineMs ?? 2500
   const bodyLimit = options.bodyLimit ?? 64 * 1024
   const window = options.timestampWindowSeconds ?? 300
   const inbound = dataSource.getRepository(InboundMessageSchema)
@@ -102,6 +110,8 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
 
   router.post(options.path, (ctx) =>
     withLogLine(ctx, async (log, facts) => {
+      const arrived = performance.now()
+      const left = (phase: number) => Math.max(0, Math.min(phase, ANSWER_WITHIN_MS - (performance.now() - arrived)))
       const body = (await readRawBody(ctx.req, bodyLimit)).toString('utf8')
       const message = openCallback(ctx.query, body, secrets, now(), window)
       Object.assign(facts, { msgId: 'msgId' in message ? message.msgId : null, from: message.from, kind: message.kind })
@@ -114,7 +124,7 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
         content: message.kind === 'text' ? message.content : null,
         receivedAt: now(),
       })
-      const id = await withinDeadline(storing, 'storing the message', () => {
+      const id = await withinDeadline(storing, 'storing the message', left(storeDeadline), () => {
         // Stored after all: handled now, answered through the outbox (WeCom's retry is a duplicate).
         const late = storing.then(
           (stored) => (stored === null ? undefined : answerLater(stored, message, log, process(stored, message, log, () => false))),
@@ -123,7 +133,7 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
         options.inFlight?.track(late)
       })
       if (id === null) {
-        const earlier = await withinDeadline(inbound.findOneBy({ dedupeKey: message.dedupeKey }), 'reading the earlier copy')
+        const earlier = await withinDeadline(inbound.findOneBy({ dedupeKey: message.dedupeKey }), 'reading the earlier copy', left(storeDeadline))
         facts.outcome = 'duplicate'
         // WeCom retries only when our answer did not reach it: give the same passive answer again.
         if (earlier?.replyVia === 'passive' && earlier.reply !== null) respondPassive(ctx, message.from, earlier.reply)
@@ -143,7 +153,7 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
           if (state !== 'waiting') return
           state = 'late'
           resolve('late')
-        }, budget)
+        }, left(budget))
       })
       const claimPassive = () => {
         if (state !== 'waiting') return false
@@ -174,13 +184,13 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
   )
 
   /** Rejects (503) when `work` takes longer than the store deadline; `onLate` sees to the work that goes on. */
-  async function withinDeadline<T>(work: Promise<T>, what: string, onLate?: () => void): Promise<T> {
+  async function withinDeadline<T>(work: Promise<T>, what: string, ms: number, onLate?: () => void): Promise<T> {
     let timer: NodeJS.Timeout | undefined
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         onLate?.()
-        reject(new StoreDeadlineError(`${what}: no answer from the database within ${storeDeadline} ms`))
-      }, storeDeadline)
+        reject(new StoreDeadlineError(`${what}: no answer from the database within ${Math.round(ms)} ms`))
+      }, ms)
     })
     try {
       return await Promise.race([work, deadline])

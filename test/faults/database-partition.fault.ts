@@ -12,7 +12,7 @@ import { reportFigures, sendText, simulatedClock, sleep, startOutageBot, startTc
 
 /** How long nothing passes between the service and MariaDB (real time). */
 const PARTITION_MS = 20_000
-/** The callback's store deadline (3 s) and a margin: well inside WeCom's 5 s. */
+/** The callback's store deadline (2.5 s) and a margin: well inside WeCom's 5 s. */
 const ANSWER_BOUND_MS = 3500
 const ITEMS = 40
 
@@ -59,7 +59,7 @@ describe.runIf(dialect === 'mysql')('database partition on mysql: callbacks answ
     await db?.close()
   })
 
-  it('answers 503 within 3.5 s while nothing reaches MariaDB for 20 s, 200 again once it heals, and every message is stored, handled and answered once', async () => {
+  it('answers 503 within 3.5 s while nothing reaches MariaDB for 20 s (WeCom’s retries too), 200 again once it heals, and every message is stored, handled and answered once', async () => {
     const clock = simulatedClock('2015-08-31T02:00:00Z', 1)
     bot = await startOutageBot({ dataSource: service, logger: createLogger(process.env.FAULT_LOG_LEVEL === undefined ? 'silent' : (process.env.FAULT_LOG_LEVEL as 'warn')), clock, wecomUrl: fake.url, timeoutMs: 10_000, worker: { pollIntervalMs: 200 } })
     const sent: Sent[] = []
@@ -75,12 +75,14 @@ describe.runIf(dialect === 'mysql')('database partition on mysql: callbacks answ
     }
     expect((await report()).status).toBe(200)
 
-    // The partition: a message every 500 ms, each answered 503 by the store deadline.
+    // The partition: a message every 500 ms, each answered 503 by the store deadline and retried
+    // by WeCom at once, in vain too: two copies of each wait for the database.
     proxy.freeze()
     const started = performance.now()
     const during: Sent[] = []
     while (performance.now() - started < PARTITION_MS) {
-      during.push(await report())
+      const first = await report()
+      during.push(first, await report(first))
       await sleep(500)
     }
     proxy.thaw()
@@ -90,7 +92,7 @@ describe.runIf(dialect === 'mysql')('database partition on mysql: callbacks answ
     const after = await report()
     const firstOkMs = performance.now() - healedAt
     const retried: Sent[] = []
-    for (const failed of during.filter((s) => s.status !== 200)) retried.push(await report(failed))
+    for (const failed of new Map(during.filter((s) => s.status !== 200).map((s) => [s.msgId, s])).values()) retried.push(await report(failed))
 
     // Every message is handled once, each answered once: in a retry's response, or through the outbox.
     const messages = [...new Set(sent.map((s) => s.msgId))]
@@ -116,7 +118,7 @@ describe.runIf(dialect === 'mysql')('database partition on mysql: callbacks answ
       progressUpdates: await db.dataSource.getRepository(ProgressUpdateSchema).countBy({ personId: items[0]!.responsiblePersonId! }),
     })
 
-    expect(during.length).toBeGreaterThan(5)
+    expect(during.length).toBeGreaterThanOrEqual(6)
     expect(during.map((s) => s.status)).toEqual(during.map(() => 503))
     expect(Math.max(...latencies)).toBeLessThan(ANSWER_BOUND_MS)
     expect(after.status).toBe(200)

@@ -192,6 +192,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         if (!frozen) return wire(client)
         client.pause()
         sockets.add(client)
+        client.on('error', () => client.destroy())
+        client.once('close', () => sockets.delete(client))
         waiting.push(() => (client.destroyed ? undefined : wire(client)))
       })
       listener.once('error', reject)
