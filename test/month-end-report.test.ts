@@ -12,7 +12,7 @@ import { createConsoleTransport } from '../src/delivery/console-transport.js'
 import { createDeliveryWorker } from '../src/delivery/delivery-worker.js'
 import { CHUNK_BYTES, readStoredFile, storeFile } from '../src/delivery/stored-files.js'
 import { createWeComTransport } from '../src/delivery/wecom-transport.js'
-import { MonthlyReportSchema, OutboxMessageSchema, PersonSchema, StoredFileChunkSchema, StoredFileSchema } from '../src/domain/entities/index.js'
+import { CampaignSchema, MonthlyReportSchema, OutboxMessageSchema, PersonSchema, StoredFileChunkSchema, StoredFileSchema } from '../src/domain/entities/index.js'
 import { createApp } from '../src/http/create-app.js'
 import { createLogger } from '../src/logger.js'
 import { monthEndReportJob, sendMonthEndReport } from '../src/reports/month-end-report.js'
@@ -76,6 +76,28 @@ describe(`the monthly workbook sent to the organization department on ${dialect}
     expect(await outbox(ds)).toHaveLength(0)
     // September's last working day is the 30th (the National Day holiday follows).
     expect(await sendMonthEndReport(ds, at('2015-09-29T17:30:00'), FIVE_PM)).toEqual({ sent: false, reason: 'not_yet' })
+  })
+
+  it('sends the final month’s workbook on the campaign’s last working day when it ends before the month does', async () => {
+    const campaigns = ds.getRepository(CampaignSchema)
+    const { endDate } = await campaigns.findOneByOrFail({ id: fixture.campaign.id })
+    try {
+      // Ends Saturday 14 November 2015: its last working day is Friday the 13th.
+      await campaigns.update({ id: fixture.campaign.id }, { endDate: '2015-11-14' })
+      expect(await sendMonthEndReport(ds, at('2015-11-12T17:30:00'), FIVE_PM)).toEqual({ sent: false, reason: 'not_yet' })
+      expect(await sendMonthEndReport(ds, at('2015-11-13T16:30:00'), FIVE_PM)).toEqual({ sent: false, reason: 'not_yet' })
+      expect(await sendMonthEndReport(ds, at('2015-11-13T17:03:00'), FIVE_PM)).toMatchObject({ sent: true, month: '2015-11' })
+      // The next day (Saturday, still the campaign's): once only; after it, no campaign runs.
+      expect(await sendMonthEndReport(ds, at('2015-11-14T09:03:00'), FIVE_PM)).toEqual({ sent: false, reason: 'already_sent' })
+      expect(await sendMonthEndReport(ds, at('2015-11-30T17:03:00'), FIVE_PM)).toEqual({ sent: false, reason: 'no_campaign' })
+      expect((await outbox(ds)).map((r) => r.dedupeKey)).toEqual([`monthly-workbook:${fixture.campaign.id}:2015-11`, `monthly-workbook:${fixture.campaign.id}:2015-11:file`])
+      // Ending on the 1st of a month that is a holiday (National Day): no report for that day alone.
+      await clearOutbox(ds)
+      await campaigns.update({ id: fixture.campaign.id }, { endDate: '2015-10-01' })
+      expect(await sendMonthEndReport(ds, at('2015-10-01T17:03:00'), FIVE_PM)).toEqual({ sent: false, reason: 'not_yet' })
+    } finally {
+      await campaigns.update({ id: fixture.campaign.id }, { endDate })
+    }
   })
 
   it('sends the summary and then the workbook to every org_admin exactly once, however often and by however many it runs', async () => {

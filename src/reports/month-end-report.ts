@@ -7,8 +7,8 @@ import { beijingMinuteOfDay } from '../delivery/quiet-hours.js'
 import { storeFile } from '../delivery/stored-files.js'
 import type { Logger } from '../logger.js'
 import type { ScheduledJob } from '../scheduler/create-scheduler.js'
-import { beijingDate, monthOf } from '../time/calendar-date.js'
-import { lastWorkdayOfMonth } from '../time/work-calendar.js'
+import { beijingDate, firstDayOfMonth, monthOf, type CalendarDate } from '../time/calendar-date.js'
+import { lastWorkdayOfMonth, workdayOnOrBefore } from '../time/work-calendar.js'
 import { markdown, storedFile } from '../wecom/messages.js'
 import { monthlyReportFile } from './monthly-summary.js'
 
@@ -18,17 +18,17 @@ export type MonthEndOutcome =
 
 /**
  * The monthly report workbook to the organization department (issue 8): from `time` (Beijing)
- * on the month's last working day until the month ends, the current campaign's workbook is
+ * on the month's report day (see monthReportDay) while the campaign runs, the current campaign's workbook is
  * built, stored and queued for every org_admin — the short summary first, then the file —
  * once per campaign and month (the summary's key reserves it, in the same transaction as the
  * file). Runs repeatedly: a service that was down at `time` catches up when it is back.
  */
 export async function sendMonthEndReport(dataSource: DataSource, now: Date, time: readonly [number, number]): Promise<MonthEndOutcome> {
   const today = beijingDate(now)
-  const lastWorkday = lastWorkdayOfMonth(today)
-  if (today < lastWorkday || (today === lastWorkday && beijingMinuteOfDay(now) < time[0] * 60 + time[1])) return { sent: false, reason: 'not_yet' }
   const campaign = await currentCampaign(dataSource, today)
   if (!campaign) return { sent: false, reason: 'no_campaign' }
+  const reportDay = monthReportDay(today, campaign.endDate)
+  if (today < reportDay || (today === reportDay && beijingMinuteOfDay(now) < time[0] * 60 + time[1])) return { sent: false, reason: 'not_yet' }
   const month = monthOf(today)
   const key = `monthly-workbook:${campaign.id}:${month}`
   // Cheap check first: building the workbook reads the whole ledger.
@@ -45,7 +45,18 @@ export async function sendMonthEndReport(dataSource: DataSource, now: Date, time
   })
 }
 
-/** Every 10 minutes; sends only on the month's last working day from `time` on (see sendMonthEndReport). */
+/**
+ * The day the month's workbook goes out: the month's last working day, or, in the month a
+ * campaign ends before that, the campaign's last working day (its final report would otherwise
+ * never be sent: at the month's end no campaign is running).
+ */
+export function monthReportDay(today: CalendarDate, campaignEnd: CalendarDate): CalendarDate {
+  const monthEnd = lastWorkdayOfMonth(today)
+  const lastDay = workdayOnOrBefore(campaignEnd)
+  return lastDay < monthEnd && lastDay >= firstDayOfMonth(today) ? lastDay : monthEnd
+}
+
+/** Every 10 minutes; sends only on the month's report day from `time` on (see sendMonthEndReport). */
 export function monthEndReportJob(dataSource: DataSource, logger: Logger, time: readonly [number, number]): ScheduledJob {
   let warnedNoAdmins = ''
   return {
