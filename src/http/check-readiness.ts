@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm'
+import { withDeadline } from '../time/with-deadline.js'
 import type { WeComClient } from '../wecom/wecom-client.js'
 
 export interface CheckResult {
@@ -30,16 +31,17 @@ export interface ReadinessDependencies {
  */
 export function createReadinessCheck({ dataSource, wecom, timeoutMs = 3000, wecomRetryMs = 30_000, now = Date.now }: ReadinessDependencies): () => Promise<Readiness> {
   let tokenFailure: { at: number; result: CheckResult } | undefined
+  const noAnswer = () => new Error(`no answer within ${timeoutMs} ms`)
 
   async function database(): Promise<CheckResult> {
     if (!dataSource.isInitialized) return { ok: false, error: 'not connected' }
-    await withTimeout(dataSource.query('SELECT 1'), timeoutMs)
+    await withDeadline(dataSource.query('SELECT 1'), timeoutMs, noAnswer)
     return { ok: true }
   }
 
   async function migrations(): Promise<CheckResult> {
     if (!dataSource.isInitialized) return { ok: false, error: 'not connected' }
-    const rows = (await withTimeout(dataSource.query(`SELECT name FROM ${dataSource.options.migrationsTableName ?? 'migrations'}`), timeoutMs)) as { name: string }[]
+    const rows = (await withDeadline(dataSource.query(`SELECT name FROM ${dataSource.options.migrationsTableName ?? 'migrations'}`), timeoutMs, noAnswer)) as { name: string }[]
     const executed = new Set(rows.map((row) => row.name))
     const known = dataSource.migrations.map((migration) => migration.name ?? migration.constructor.name)
     const pending = known.filter((name) => !executed.has(name))
@@ -52,7 +54,7 @@ export function createReadinessCheck({ dataSource, wecom, timeoutMs = 3000, weco
     if (!wecom) return { ok: true, mode: 'console' }
     if (tokenFailure && now() - tokenFailure.at < wecomRetryMs) return tokenFailure.result
     try {
-      await withTimeout(wecom.checkToken(), timeoutMs)
+      await withDeadline(wecom.checkToken(), timeoutMs, noAnswer)
       tokenFailure = undefined
       return { ok: true, mode: 'wecom' }
     } catch (error) {
@@ -76,10 +78,3 @@ function failed(error: unknown): CheckResult {
   return { ok: false, error: (error as Error).message }
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
-  })
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
-}

@@ -15,6 +15,7 @@ import { openCallback, sealReply, textReplyXml, verifyCallbackUrl, type Callback
 import { CallbackVerificationError } from '../wecom/errors.js'
 import { storedFile, type AppMessage } from '../wecom/messages.js'
 import { BYTE_LIMITS, utf8Length } from '../wecom/utf8-limits.js'
+import { withDeadline } from '../time/with-deadline.js'
 import type { InFlight } from './in-flight.js'
 import { readRawBody } from './read-raw-body.js'
 import { NO_METRICS, type Metrics } from '../metrics/metrics.js'
@@ -183,20 +184,12 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
     }),
   )
 
-  /** Rejects (503) when `work` takes longer than the store deadline; `onLate` sees to the work that goes on. */
-  async function withinDeadline<T>(work: Promise<T>, what: string, ms: number, onLate?: () => void): Promise<T> {
-    let timer: NodeJS.Timeout | undefined
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        onLate?.()
-        reject(new StoreDeadlineError(`${what}: no answer from the database within ${Math.round(ms)} ms`))
-      }, ms)
+  /** Rejects (503) when `work` takes longer than `ms`; `onLate` sees to the work that goes on. */
+  function withinDeadline<T>(work: Promise<T>, what: string, ms: number, onLate?: () => void): Promise<T> {
+    return withDeadline(work, ms, () => {
+      onLate?.()
+      return new StoreDeadlineError(`${what}: no answer from the database within ${Math.round(ms)} ms`)
     })
-    try {
-      return await Promise.race([work, deadline])
-    } finally {
-      clearTimeout(timer)
-    }
   }
 
   /** A command whose answer goes through the outbox after its request was answered. */

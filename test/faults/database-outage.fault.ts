@@ -2,13 +2,11 @@ import { performance } from 'node:perf_hooks'
 import type { DataSource } from 'typeorm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDataSource } from '../../src/db/create-data-source.js'
-import { InboundMessageSchema, LedgerItemSchema, OutboxMessageSchema, PersonSchema, ProgressUpdateSchema, type LedgerItem } from '../../src/domain/entities/index.js'
-import { createLogger } from '../../src/logger.js'
+import { InboundMessageSchema, OutboxMessageSchema, ProgressUpdateSchema, type LedgerItem } from '../../src/domain/entities/index.js'
 import { startFakeWeCom, type FakeWeCom } from '../fakes/fake-wecom-server.js'
-import { seedLedger } from '../helpers/ledger-fixture.js'
 import { newMsgId, SECRETS } from '../helpers/wecom-callback-client.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from '../helpers/test-database.js'
-import { reportFigures, sendText, simulatedClock, sleep, sqliteLockHolder, startOutageBot, startTcpProxy, waitUntil, type CallbackOutcome, type DatabaseOutage, type OutageBot } from './outage-helpers.js'
+import { reportFigures, seedItemsInProgress, sendText, simulatedClock, sleep, sqliteLockHolder, startOutageBot, startTcpProxy, waitUntil, type CallbackOutcome, type DatabaseOutage, type OutageBot } from './outage-helpers.js'
 
 /** How long the database is gone (real time). */
 const OUTAGE_MS = 30_000
@@ -35,14 +33,7 @@ describe(`database outage on ${dialect}: callbacks answer 503 quickly, the servi
 
   beforeAll(async () => {
     db = await createMigratedDatabase()
-    const { chengguan } = await seedLedger(db.dataSource)
-    const people = db.dataSource.getRepository(PersonSchema)
-    const zhaolei = await people.findOneByOrFail({ userid: 'zhaolei' })
-    const template = await db.dataSource.getRepository(LedgerItemSchema).findOneByOrFail({ unitId: chengguan })
-    for (let i = 0; i < ITEMS; i += 1) {
-      const { id: _id, ...fields } = template
-      items.push(await db.dataSource.getRepository(LedgerItemSchema).save({ ...fields, problem: `政务服务问题第 ${i + 1} 项`, responsiblePersonId: zhaolei.id, status: 'in_progress', progress: 50 } as LedgerItem))
-    }
+    items.push(...(await seedItemsInProgress(db.dataSource, ITEMS, '政务服务问题')))
     fake = await startFakeWeCom({ corpId: SECRETS.corpId })
     if (db.target.kind === 'mysql') {
       const proxy = await startTcpProxy(db.target)
@@ -66,7 +57,7 @@ describe(`database outage on ${dialect}: callbacks answer 503 quickly, the servi
   it('answers 503 within 2 s while the database is gone for 30 s, answers 200 again without a restart, and every acknowledged update is stored and notified once', async () => {
     // 2015-08-31 10:00 Beijing time, a working morning, running at the real clock's pace.
     const clock = simulatedClock('2015-08-31T02:00:00Z', 1)
-    bot = await startOutageBot({ dataSource: service!, logger: createLogger(process.env.FAULT_LOG_LEVEL === undefined ? 'silent' : (process.env.FAULT_LOG_LEVEL as 'warn')), clock, wecomUrl: fake.url, timeoutMs: 10_000, worker: { pollIntervalMs: 200 } })
+    bot = await startOutageBot({ dataSource: service!, clock, wecomUrl: fake.url, timeoutMs: 10_000, worker: { pollIntervalMs: 200 } })
     const sent: Sent[] = []
     let next = 0
     let started = performance.now()

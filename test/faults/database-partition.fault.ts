@@ -2,13 +2,11 @@ import { performance } from 'node:perf_hooks'
 import type { DataSource } from 'typeorm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDataSource } from '../../src/db/create-data-source.js'
-import { InboundMessageSchema, LedgerItemSchema, OutboxMessageSchema, PersonSchema, ProgressUpdateSchema, type LedgerItem } from '../../src/domain/entities/index.js'
-import { createLogger } from '../../src/logger.js'
+import { InboundMessageSchema, OutboxMessageSchema, ProgressUpdateSchema, type LedgerItem } from '../../src/domain/entities/index.js'
 import { startFakeWeCom, type FakeWeCom } from '../fakes/fake-wecom-server.js'
-import { seedLedger } from '../helpers/ledger-fixture.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from '../helpers/test-database.js'
 import { newMsgId, SECRETS } from '../helpers/wecom-callback-client.js'
-import { reportFigures, sendText, simulatedClock, sleep, startOutageBot, startTcpProxy, waitUntil, type CallbackOutcome, type OutageBot } from './outage-helpers.js'
+import { reportFigures, seedItemsInProgress, sendText, simulatedClock, sleep, startOutageBot, startTcpProxy, waitUntil, type CallbackOutcome, type OutageBot } from './outage-helpers.js'
 
 /** How long nothing passes between the service and MariaDB (real time). */
 const PARTITION_MS = 20_000
@@ -37,14 +35,7 @@ describe.runIf(dialect === 'mysql')('database partition on mysql: callbacks answ
 
   beforeAll(async () => {
     db = await createMigratedDatabase()
-    const { chengguan } = await seedLedger(db.dataSource)
-    const zhaolei = await db.dataSource.getRepository(PersonSchema).findOneByOrFail({ userid: 'zhaolei' })
-    const ledger = db.dataSource.getRepository(LedgerItemSchema)
-    const template = await ledger.findOneByOrFail({ unitId: chengguan })
-    for (let i = 0; i < ITEMS; i += 1) {
-      const { id: _id, ...fields } = template
-      items.push(await ledger.save({ ...fields, problem: `窗口服务问题第 ${i + 1} 项`, responsiblePersonId: zhaolei.id, status: 'in_progress', progress: 50 } as LedgerItem))
-    }
+    items.push(...(await seedItemsInProgress(db.dataSource, ITEMS, '窗口服务问题')))
     fake = await startFakeWeCom({ corpId: SECRETS.corpId })
     proxy = await startTcpProxy(db.target as { host: string; port: number })
     service = await createDataSource({ ...(db.target as Extract<typeof db.target, { kind: 'mysql' }>), host: '127.0.0.1', port: proxy.port })
@@ -61,7 +52,7 @@ describe.runIf(dialect === 'mysql')('database partition on mysql: callbacks answ
 
   it('answers 503 within 3.5 s while nothing reaches MariaDB for 20 s (WeCom’s retries too), 200 again once it heals, and every message is stored, handled and answered once', async () => {
     const clock = simulatedClock('2015-08-31T02:00:00Z', 1)
-    bot = await startOutageBot({ dataSource: service, logger: createLogger(process.env.FAULT_LOG_LEVEL === undefined ? 'silent' : (process.env.FAULT_LOG_LEVEL as 'warn')), clock, wecomUrl: fake.url, timeoutMs: 10_000, worker: { pollIntervalMs: 200 } })
+    bot = await startOutageBot({ dataSource: service, clock, wecomUrl: fake.url, timeoutMs: 10_000, worker: { pollIntervalMs: 200 } })
     const sent: Sent[] = []
     let next = 0
     const report = async (retry?: Sent): Promise<Sent> => {

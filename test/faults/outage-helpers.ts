@@ -10,8 +10,10 @@ import { createDispatcher } from '../../src/bot/dispatcher.js'
 import { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions } from '../../src/delivery/delivery-worker.js'
 import { createWeComTransport } from '../../src/delivery/wecom-transport.js'
 import { createApp } from '../../src/http/create-app.js'
-import type { Logger } from '../../src/logger.js'
+import { createLogger, type Logger } from '../../src/logger.js'
 import { createWeComClient } from '../../src/wecom/wecom-client.js'
+import { LedgerItemSchema, PersonSchema, type LedgerItem } from '../../src/domain/entities/index.js'
+import { seedLedger } from '../helpers/ledger-fixture.js'
 import { openPassiveReply, post, SECRETS, sign, textXml } from '../helpers/wecom-callback-client.js'
 
 /** The checkout, where the lock holder finds better-sqlite3. */
@@ -47,7 +49,8 @@ export interface OutageBot {
 
 export interface OutageBotOptions {
   dataSource: DataSource
-  logger: Logger
+  /** Default: silent, or at FAULT_LOG_LEVEL when set. */
+  logger?: Logger
   clock: SimulatedClock
   /** The fake WeCom server's URL. */
   wecomUrl: string
@@ -62,7 +65,8 @@ export interface OutageBotOptions {
  * clock, so a test can drive time and read the fakes' records directly.
  */
 export async function startOutageBot(options: OutageBotOptions): Promise<OutageBot> {
-  const { dataSource, logger, clock } = options
+  const { dataSource, clock } = options
+  const logger = options.logger ?? createLogger((process.env.FAULT_LOG_LEVEL ?? 'silent') as 'silent')
   const now = clock.date
   const app = createApp({
     dataSource,
@@ -271,4 +275,18 @@ export function sqliteLockHolder(path: string): DatabaseOutage {
     restore: end,
     close: end,
   }
+}
+
+/**
+ * `count` ledger items of 城关镇 in progress at 50%, with 赵磊 (zhaolei) responsible, for a test
+ * to report progress on; `label` names them.
+ */
+export async function seedItemsInProgress(dataSource: DataSource, count: number, label: string): Promise<LedgerItem[]> {
+  const { chengguan } = await seedLedger(dataSource)
+  const zhaolei = await dataSource.getRepository(PersonSchema).findOneByOrFail({ userid: 'zhaolei' })
+  const ledger = dataSource.getRepository(LedgerItemSchema)
+  const { id: _id, ...fields } = await ledger.findOneByOrFail({ unitId: chengguan })
+  const items: LedgerItem[] = []
+  for (let i = 0; i < count; i += 1) items.push(await ledger.save({ ...fields, problem: `${label}第 ${i + 1} 项`, responsiblePersonId: zhaolei.id, status: 'in_progress', progress: 50 } as LedgerItem))
+  return items
 }
