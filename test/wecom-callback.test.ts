@@ -240,13 +240,13 @@ describe(`the WeCom callback on ${dialect}`, () => {
         roles: 'everyone',
         parse: () => ({}),
         async run(context) {
-          // The outbox table goes away while the command runs: storing its answer fails.
-          await context.dataSource.query('ALTER TABLE outbox_message RENAME TO outbox_message_away')
           context.reply(markdown('**不会送达**'))
         },
       })
       const fragile = await start({ registry: createCommandRegistry([breaking]) })
       const request = sign(textXml('zhangwei', '坏'))
+      // The outbox table is away: the message is stored, storing its answer fails.
+      await ds.query('ALTER TABLE outbox_message RENAME TO outbox_message_away')
       try {
         expect((await post(fragile, request)).status).toBe(503)
       } finally {

@@ -1,5 +1,6 @@
 import { inertText } from '../wecom/inert-text.js'
-import type { DataSource } from 'typeorm'
+import type { DataSource, EntityManager } from 'typeorm'
+import { bindToTransaction } from '../db/bind-to-transaction.js'
 import type { InboundStatus } from '../domain/entities/index.js'
 import { enqueue } from '../delivery/enqueue.js'
 import type { Attachment } from '../delivery/stored-files.js'
@@ -26,7 +27,12 @@ export interface DispatchResult {
 }
 
 export interface Dispatcher {
-  dispatch(message: WeComInbound, logger: Logger): Promise<DispatchResult>
+  /**
+   * Handles a message. Given `manager` (the callback's transaction, which also records the
+   * message's outcome), the command runs inside it, in a savepoint: its change commits with the
+   * outcome or not at all. Without one, the command gets a transaction of its own.
+   */
+  dispatch(message: WeComInbound, logger: Logger, manager?: EntityManager): Promise<DispatchResult>
 }
 
 export interface DispatcherDependencies {
@@ -63,7 +69,7 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
     return value
   }
 
-  async function greet(message: WeComInbound, logger: Logger): Promise<DispatchResult> {
+  async function greet(message: WeComInbound, logger: Logger, manager?: EntityManager): Promise<DispatchResult> {
     const sender = await senderOf(message.from)
     if (!sender) return { reply: null, status: 'ignored', outcome: 'greeting_unregistered' }
     const featured = registry
@@ -73,7 +79,7 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
       .slice(0, 3)
     const lines = featured.map((command) => `- \`${command.usage}\` ${command.summary}`)
     const at = now()
-    const inserted = await dataSource.transaction((manager) =>
+    const greeting = (manager: EntityManager) =>
       enqueue(
         manager,
         {
@@ -85,13 +91,13 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
           urgent: true,
         },
         at,
-      ),
-    )
+      )
+    const inserted = await (manager ? greeting(manager) : dataSource.transaction(greeting))
     logger.debug({ greeted: inserted > 0 }, 'enter_agent')
     return { reply: null, status: 'processed', outcome: inserted > 0 ? 'greeting' : 'greeting_already_today' }
   }
 
-  async function runText(content: string, from: string, logger: Logger): Promise<DispatchResult> {
+  async function runText(content: string, from: string, logger: Logger, outer?: EntityManager): Promise<DispatchResult> {
     const sender = await senderOf(from)
     if (!sender) {
       const contacts = (await orgAdmins(dataSource)).map((admin) => admin.name)
@@ -142,8 +148,12 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
       robotNames,
       now,
     }
+    // The command's writes are a savepoint of the message's transaction: a refusal or a failure
+    // takes back whatever it wrote, and the outcome is still recorded.
+    const run = (manager: EntityManager) =>
+      manager.transaction(async (savepoint) => command.run({ ...context, dataSource: bindToTransaction(dataSource, savepoint) }, command.parse(args)))
     try {
-      await command.run(context, command.parse(args))
+      await (outer ? run(outer) : dataSource.transaction(run))
     } catch (error) {
       if (error instanceof UserFacingError) {
         metrics.command(command.name, 'bad_arguments')
@@ -161,12 +171,12 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
   }
 
   return {
-    async dispatch(message, logger) {
+    async dispatch(message, logger, manager) {
       switch (message.kind) {
         case 'text':
-          return runText(message.content, message.from, logger)
+          return runText(message.content, message.from, logger, manager)
         case 'event':
-          if (message.event === 'enter_agent' || message.event === 'subscribe') return greet(message, logger)
+          if (message.event === 'enter_agent' || message.event === 'subscribe') return greet(message, logger, manager)
           return { reply: null, status: 'ignored', outcome: `event:${message.event}` }
         case 'other':
           return { reply: text(ONLY_TEXT), status: 'ignored', outcome: `unsupported:${message.msgType}` }

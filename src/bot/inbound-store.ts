@@ -53,3 +53,19 @@ export async function finishInbound(db: DataSource | EntityManager, id: number, 
     id,
   ])
 }
+
+/**
+ * Locks a message's row for the transaction that handles it; false when it is no longer
+ * `received` (the recovery job gave up on it and told the sender). MySQL/MariaDB: FOR UPDATE;
+ * SQLite: the transaction already runs alone.
+ */
+export async function lockReceived(manager: EntityManager, id: number): Promise<boolean> {
+  const lock = isMysql(manager) ? ' FOR UPDATE' : ''
+  const rows = (await manager.query(`SELECT status FROM inbound_message WHERE id = ?${lock}`, [id])) as { status: string }[]
+  return rows[0]?.status === 'received'
+}
+
+/** Marks a message failed with nothing answered yet, unless it was handled meanwhile; WeCom's retry then tells the sender. */
+export async function markFailed(db: DataSource | EntityManager, id: number, at: Date, error: string): Promise<void> {
+  await db.query("UPDATE inbound_message SET status = 'failed', processed_at = ?, error = ? WHERE id = ? AND status = 'received'", [sqlInstant(db, at), error, id])
+}

@@ -2,7 +2,8 @@ import { LessThan, type DataSource } from 'typeorm'
 import { enqueue } from '../delivery/enqueue.js'
 import { InboundMessageSchema } from '../domain/entities/index.js'
 import { FAILURE_REPLY } from './failure-reply.js'
-import { finishInbound } from './inbound-store.js'
+import { finishInbound, lockReceived } from './inbound-store.js'
+import { isMysql } from '../delivery/sql-instant.js'
 
 /**
  * Messages still `received` long after they arrived were being handled when the process died
@@ -15,18 +16,34 @@ export async function recoverStuckInbound(dataSource: DataSource, now: Date, old
     order: { id: 'ASC' },
     take: 100,
   })
-  for (const row of stuck) {
-    await dataSource.transaction(async (manager) => {
-      const answer = row.msgType !== 'event'
-      if (answer) await enqueue(manager, { dedupeKey: `reply:${row.id}`, to: { users: [row.fromUser] }, message: FAILURE_REPLY, reply: true, urgent: true }, now)
-      await finishInbound(manager, row.id, {
-        status: 'failed',
-        processedAt: now,
-        reply: answer ? JSON.stringify(FAILURE_REPLY) : null,
-        replyVia: answer ? 'outbox' : null,
-        error: 'not finished: the service stopped or lost its database while handling it',
-      })
+  let recovered = 0
+  for (const row of stuck) if (await apologizeOnce(dataSource, { id: row.id, fromUser: row.fromUser, answer: row.msgType !== 'event' }, now)) recovered += 1
+  return recovered
+}
+
+/**
+ * Gives up on a message and tells its sender, in one transaction that first locks the message's
+ * row: a message whose command is still being written waits here, and one that was handled (its
+ * change committed with its outcome) is left alone, so nobody is told "处理失败" about a change
+ * that took effect (docs/concurrency.md). A message already failed with no answer (its request
+ * was answered 503) gets the apology now. True when it was given up here.
+ */
+export async function apologizeOnce(dataSource: DataSource, message: { id: number; fromUser: string; answer: boolean }, now: Date): Promise<boolean> {
+  return dataSource.transaction(async (manager) => {
+    const received = await lockReceived(manager, message.id)
+    if (!received) {
+      const lock = isMysql(manager) ? ' FOR UPDATE' : ''
+      const [row] = (await manager.query(`SELECT status, reply_via FROM inbound_message WHERE id = ?${lock}`, [message.id])) as { status: string; reply_via: string | null }[]
+      if (!(row?.status === 'failed' && row.reply_via === null)) return false
+    }
+    if (message.answer) await enqueue(manager, { dedupeKey: `reply:${message.id}`, to: { users: [message.fromUser] }, message: FAILURE_REPLY, reply: true, urgent: true }, now)
+    await finishInbound(manager, message.id, {
+      status: 'failed',
+      processedAt: now,
+      reply: message.answer ? JSON.stringify(FAILURE_REPLY) : null,
+      replyVia: message.answer ? 'outbox' : null,
+      error: received ? 'not finished: the service stopped or lost its database while handling it' : null,
     })
-  }
-  return stuck.length
+    return true
+  })
 }

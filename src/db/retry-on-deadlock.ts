@@ -11,14 +11,18 @@
  */
 const TRANSIENT_ERRNOS = new Set([1213, 1205, 1020])
 
+/** The database gave up on the transaction to let another go first: the same work may run again. */
+export function isTransientDatabaseError(error: unknown): boolean {
+  const driver = (error as { driverError?: { errno?: number; code?: string } } | null)?.driverError
+  return TRANSIENT_ERRNOS.has(driver?.errno ?? 0) || driver?.code === 'SQLITE_BUSY' || driver?.code === 'SQLITE_BUSY_SNAPSHOT'
+}
+
 export async function retryOnDeadlock<T>(work: () => Promise<T>, attempts = 4): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await work()
     } catch (error) {
-      const driver = (error as { driverError?: { errno?: number; code?: string } }).driverError
-      const transient = TRANSIENT_ERRNOS.has(driver?.errno ?? 0) || driver?.code === 'SQLITE_BUSY' || driver?.code === 'SQLITE_BUSY_SNAPSHOT'
-      if (!transient || attempt >= attempts) throw error
+      if (!isTransientDatabaseError(error) || attempt >= attempts) throw error
       await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 50))
     }
   }

@@ -8,7 +8,9 @@ import { enqueue } from '../delivery/enqueue.js'
 import { storeFile } from '../delivery/stored-files.js'
 import { InboundMessageSchema } from '../domain/entities/index.js'
 import { FAILURE_REPLY } from '../bot/failure-reply.js'
-import { finishInbound, insertInbound } from '../bot/inbound-store.js'
+import { finishInbound, insertInbound, lockReceived, markFailed } from '../bot/inbound-store.js'
+import { apologizeOnce } from '../bot/recover-inbound.js'
+import { isTransientDatabaseError, retryOnDeadlock } from '../db/retry-on-deadlock.js'
 import type { Logger } from '../logger.js'
 import type { WeComInbound } from '../wecom/callback/inbound-message.js'
 import { openCallback, sealReply, textReplyXml, verifyCallbackUrl, type CallbackSecrets } from '../wecom/callback/open-callback.js'
@@ -156,7 +158,9 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
           resolve('late')
         }, left(budget))
       })
+      // Claimed again by the same work when its transaction is run again (a deadlock victim).
       const claimPassive = () => {
+        if (state === 'passive') return true
         if (state !== 'waiting') return false
         state = 'passive'
         clearTimeout(timeout)
@@ -169,7 +173,7 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
       } catch (error) {
         // The answer could not be stored: mark the message failed (if the database lets us) and
         // answer 503, so that WeCom's retry finds it failed and the person gets told.
-        await finishInbound(dataSource, id, { status: 'failed', processedAt: now(), reply: null, replyVia: null, error: String((error as Error).message).slice(0, 2000) }).catch(() => {})
+        await markFailed(dataSource, id, now(), describeFailure(error)).catch(() => {})
         throw error
       }
       if (first !== 'late' && first.passive !== null) {
@@ -205,52 +209,56 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
   }
 
   /**
-   * Runs the command and stores its answer. Resolves with the passive answer when the answer is
-   * plain text that fits a passive reply and it is still in time; otherwise the answer has gone
-   * to the outbox and `passive` is null.
+   * Runs the command and stores its answer, in one transaction with the message's outcome
+   * (docs/concurrency.md): it begins by locking the message's row, so the recovery job cannot
+   * give up on a message whose change is being written, and cannot apologise for one that was.
+   * Resolves with the passive answer when the answer is plain text that fits a passive reply and
+   * it is still in time; otherwise the answer has gone to the outbox and `passive` is null.
    */
   async function process(id: number, message: WeComInbound, log: Logger, claimPassive: () => boolean) {
-    let result: DispatchResult
-    let error: string | null = null
-    try {
-      result = await dispatcher.dispatch(message, log)
-    } catch (failure) {
-      log.error({ err: failure, inboundId: id }, 'command failed')
-      result = { reply: FAILURE_REPLY, status: 'failed', outcome: 'failed' }
-      error = String((failure as Error).message ?? failure).slice(0, 2000)
-    }
-    const { reply, attachment } = result
-    // A file follows its answer through the outbox, so the answer goes that way too, first.
-    if (reply && !attachment && fitsPassive(reply) && claimPassive()) {
-      await finishInbound(dataSource, id, { status: result.status, processedAt: now(), reply: reply.text.content, replyVia: 'passive', error })
-      return { passive: reply.text.content, outcome: result.outcome }
-    }
-    await dataSource.transaction(async (manager) => {
-      if (reply) {
-        const fresh = await enqueue(manager, { dedupeKey: `reply:${id}`, to: { users: [message.from] }, message: reply, reply: true, urgent: true }, now())
-        if (fresh > 0 && attachment) {
-          const fileId = await storeFile(manager, attachment)
-          const file = storedFile(fileId, attachment.filename)
-          await enqueue(manager, { dedupeKey: `reply:${id}:file`, to: { users: [message.from] }, message: file, reply: true, urgent: true }, now())
+    return retryOnDeadlock(() =>
+      dataSource.transaction(async (manager) => {
+        if (!(await lockReceived(manager, id))) return { passive: null, outcome: 'given_up' }
+        let result: DispatchResult
+        let error: string | null = null
+        try {
+          result = await dispatcher.dispatch(message, log, manager)
+        } catch (failure) {
+          // The database chose this transaction as a deadlock victim: all of it again.
+          if (isTransientDatabaseError(failure)) throw failure
+          log.error({ err: failure, inboundId: id }, 'command failed')
+          result = { reply: FAILURE_REPLY, status: 'failed', outcome: 'failed' }
+          error = describeFailure(failure)
         }
-      }
-      await finishInbound(manager, id, {
-        status: result.status,
-        processedAt: now(),
-        reply: reply ? JSON.stringify(reply) : null,
-        replyVia: reply ? 'outbox' : null,
-        error,
-      })
-    })
-    return { passive: null, outcome: result.outcome }
+        const { reply, attachment } = result
+        // A file follows its answer through the outbox, so the answer goes that way too, first.
+        if (reply && !attachment && fitsPassive(reply) && claimPassive()) {
+          await finishInbound(manager, id, { status: result.status, processedAt: now(), reply: reply.text.content, replyVia: 'passive', error })
+          return { passive: reply.text.content, outcome: result.outcome }
+        }
+        if (reply) {
+          const fresh = await enqueue(manager, { dedupeKey: `reply:${id}`, to: { users: [message.from] }, message: reply, reply: true, urgent: true }, now())
+          if (fresh > 0 && attachment) {
+            const fileId = await storeFile(manager, attachment)
+            const file = storedFile(fileId, attachment.filename)
+            await enqueue(manager, { dedupeKey: `reply:${id}:file`, to: { users: [message.from] }, message: file, reply: true, urgent: true }, now())
+          }
+        }
+        await finishInbound(manager, id, {
+          status: result.status,
+          processedAt: now(),
+          reply: reply ? JSON.stringify(reply) : null,
+          replyVia: reply ? 'outbox' : null,
+          error,
+        })
+        return { passive: null, outcome: result.outcome }
+      }),
+    )
   }
 
-  /** Stores the apology as the message's answer, through the outbox; once per message. */
+  /** Stores the apology as the message's answer, through the outbox; once per message, and never for one that was handled. */
   async function answerFailure(id: number, from: string): Promise<void> {
-    await dataSource.transaction(async (manager) => {
-      await enqueue(manager, { dedupeKey: `reply:${id}`, to: { users: [from] }, message: FAILURE_REPLY, reply: true, urgent: true }, now())
-      await finishInbound(manager, id, { status: 'failed', processedAt: now(), reply: JSON.stringify(FAILURE_REPLY), replyVia: 'outbox' })
-    })
+    await apologizeOnce(dataSource, { id, fromUser: from, answer: true }, now())
   }
 
   function respondPassive(ctx: Context, toUser: string, content: string) {
@@ -259,6 +267,11 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
     ctx.type = 'application/xml'
     ctx.body = sealReply(secrets, textReplyXml(toUser, secrets.corpId, content, Number(timestamp)), timestamp, nonce)
   }
+}
+
+/** What is kept of a failure in inbound_message.error. */
+function describeFailure(error: unknown): string {
+  return String((error as Error)?.message ?? error).slice(0, 2000)
 }
 
 /** A passive reply carries plain text only, within 2,048 bytes (WECOM.md §2.6). */

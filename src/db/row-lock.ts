@@ -1,0 +1,18 @@
+import type { EntityManager, EntitySchema, FindOptionsWhere, ObjectLiteral } from 'typeorm'
+import { isMysql } from '../delivery/sql-instant.js'
+
+/**
+ * Reads a row and locks it until the transaction ends, so that a check made on it still holds
+ * when the change is written (docs/concurrency.md). MySQL/MariaDB: SELECT … FOR UPDATE; a second
+ * transaction asking for the same row waits here and then reads what the first one wrote.
+ * SQLite: every transaction of ours begins IMMEDIATE and runs alone (src/db/serialize-sqlite.ts),
+ * so a plain read is already locked; TypeORM refuses FOR UPDATE there.
+ */
+export async function findOneForUpdate<T extends ObjectLiteral>(
+  manager: EntityManager,
+  schema: EntitySchema<T>,
+  where: FindOptionsWhere<T>,
+): Promise<T | null> {
+  if (!manager.queryRunner?.isTransactionActive) throw new Error('findOneForUpdate needs a transaction')
+  return manager.findOne(schema, { where, ...(isMysql(manager) ? { lock: { mode: 'pessimistic_write' as const } } : {}) })
+}
