@@ -37,11 +37,13 @@ const decision = (verdict: 'approved' | 'denied') => ({
   },
   async run(context: Parameters<typeof extend.run>[0], { id, note }: { id: number; note: string }) {
     const today = beijingDate(context.now())
-    const { request } = await decideExtension(context.dataSource, context.actor, id, verdict, note, today, context.now())
+    const { request, outcome, reason } = await decideExtension(context.dataSource, context.actor, id, verdict, note, today, context.now())
     context.reply(
-      verdict === 'approved'
-        ? `已批准延期申请 #${id}：#${request.ledgerItemId} 的时限改为 ${formatChineseDate(request.newDueDate, today)}，已通知申请人。`
-        : `已驳回延期申请 #${id}，已通知申请人。`,
+      {
+        approved: `已批准延期申请 #${id}：#${request.ledgerItemId} 的时限改为 ${formatChineseDate(request.newDueDate, today)}，已通知申请人。`,
+        denied: `已驳回延期申请 #${id}，已通知申请人。`,
+        expired: `未批准：延期申请 #${id} 已失效。${reason ?? ''}已通知申请人。`,
+      }[outcome],
     )
   },
 })

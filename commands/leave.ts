@@ -1,7 +1,7 @@
-import { IsNull, MoreThanOrEqual } from 'typeorm'
 import { defineCommand } from '../src/bot/define-command.js'
 import { parseDate } from '../src/bot/parse-args.js'
-import { PersonLeaveSchema, PersonSchema, RoleAssignmentSchema } from '../src/domain/entities/index.js'
+import { PersonSchema, RoleAssignmentSchema } from '../src/domain/entities/index.js'
+import { endLeave, startLeave } from '../src/domain/roster/person-leave.js'
 import { UserFacingError } from '../src/errors.js'
 import { beijingDate, formatChineseDate } from '../src/time/calendar-date.js'
 
@@ -48,10 +48,7 @@ export const leave = defineCommand<{ date: string; deputy: string }>({
         .getRawMany<{ name: string }>()
       takerText = liaisons.length > 0 ? `本单位联络员 ${liaisons.map((l) => l.name).join('、')}` : '（本单位没有联络员，提醒仍发给您）'
     }
-    await dataSource.transaction(async (manager) => {
-      await manager.update(PersonLeaveSchema, { personId: sender.id, endedAt: IsNull() }, { endedAt: context.now() })
-      await manager.insert(PersonLeaveSchema, { personId: sender.id, until, deputyId })
-    })
+    await startLeave(dataSource, sender.id, until, deputyId, context.now())
     context.reply(`已登记请假至 ${formatChineseDate(until, today)}：期间您的提醒和升级通知转给${takerText}。提前返回请发送「销假」。`)
   },
 })
@@ -67,9 +64,7 @@ export const backFromLeave = defineCommand<Record<string, never>>({
   parse: () => ({}),
   async run(context) {
     const today = beijingDate(context.now())
-    const result = await context.dataSource
-      .getRepository(PersonLeaveSchema)
-      .update({ personId: context.sender.id, endedAt: IsNull(), until: MoreThanOrEqual(today) }, { endedAt: context.now() })
-    context.reply(result.affected ? '已销假，提醒恢复发给您本人。' : '您目前没有请假。')
+    const ended = await endLeave(context.dataSource, context.sender.id, today, context.now())
+    context.reply(ended ? '已销假，提醒恢复发给您本人。' : '您目前没有请假。')
   },
 })

@@ -19,8 +19,23 @@ import {
   recordMinutes,
   rollCall,
   type Decision,
+  type PreviousAnswer,
 } from '../src/meetings/meeting-service.js'
-import { beijingDate, beijingInstant, type CalendarDate } from '../src/time/calendar-date.js'
+import { beijingDate, beijingInstant, formatWhen, type CalendarDate } from '../src/time/calendar-date.js'
+
+/**
+ * What a participant is told: their answer, and when it replaced an earlier one, which (two
+ * answers sent at once: the later stands, and its reply says what it replaced).
+ */
+function answerText(id: number, where: string, leaveReason: string | null, previous: PreviousAnswer, now: Date): string {
+  const said = leaveReason === null ? `已确认参加会议 #${id}：${where}` : `已登记请假：会议 #${id}（${leaveReason}）`
+  if (previous.response === 'pending') return `${said}。`
+  const when = formatWhen(previous.at, now)
+  const before = previous.response === 'attend' ? '参加' : `请假（${inertText(previous.reason ?? '')}）`
+  const same = previous.response === 'attend' ? leaveReason === null : leaveReason === inertText(previous.reason ?? '')
+  if (same) return `${said}。您 ${when} 已这样回复过，无需重复。`
+  return `${said.replace(/^已(确认|登记)/, '已改为')}；替换了您 ${when} 的回复「${before}」。`
+}
 
 const CREATE_EXAMPLE = '会议 新建\n时间：9月10日 15:00\n地点：县委第三会议室\n议题：\n通报自查整改进展\n研究典型案例通报名单'
 
@@ -225,7 +240,9 @@ export const rsvp = defineCommand<{ id: number; attend: boolean; reason: string 
     return { id, attend: answer === '参加' || answer === '出席', reason: args.rest(2) }
   },
   async run(context, { id, attend, reason }) {
-    const meeting = await answerMeeting(context.dataSource, context.sender, id, { attend, reason }, context.now())
-    context.reply(attend ? `已确认参加会议 #${id}：${meetingTime(meeting.startsAt, beijingDate(context.now()))}，${inertText(meeting.place)}。` : `已登记请假：会议 #${id}（${inertText(reason)}）。`)
+    const now = context.now()
+    const { meeting, previous } = await answerMeeting(context.dataSource, context.sender, id, { attend, reason }, now)
+    const where = `${meetingTime(meeting.startsAt, beijingDate(now))}，${inertText(meeting.place)}`
+    context.reply(answerText(id, where, attend ? null : inertText(reason), previous, now))
   },
 })

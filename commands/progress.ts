@@ -20,7 +20,7 @@ export const progress = defineCommand<{ id: number; percent: number; note: strin
     return parsed
   },
   async run(context, { id, percent, note }) {
-    const { before, after } = await recordProgress(context.dataSource, context.actor, id, percent, note)
+    const { before, after } = await recordProgress(context.dataSource, context.actor, id, percent, note, context.now())
     const today = beijingDate(context.now())
     const due = after.dueDate < today ? `已逾期，原定 ${formatChineseDate(after.dueDate, today)}` : `${formatChineseDate(after.dueDate, today)}到期`
     context.reply(`已记录 #${id} 进度：${before.progress}% → ${after.progress}%。${due}。整改完成后发送「完成 ${id} 整改说明」。`)

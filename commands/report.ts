@@ -4,11 +4,11 @@ import { defineCommand } from '../src/bot/define-command.js'
 import { currentCampaign, currentOrLatestCampaign } from '../src/domain/campaign/current-campaign.js'
 import { PersonSchema, UnitSchema } from '../src/domain/entities/index.js'
 import { unitsActedFor } from '../src/domain/ledger/ledger-access.js'
-import { currentReport, draftMonthlyReport, submitMonthlyReport } from '../src/domain/reports/monthly-report-service.js'
+import { currentReport, draftMonthlyReport, submitMonthlyReport, type ReplacedReport } from '../src/domain/reports/monthly-report-service.js'
 import { UserFacingError } from '../src/errors.js'
 import { checkMonthInCampaign, reportPeriod } from '../src/reports/month-span.js'
 import { monthlyReportFile } from '../src/reports/monthly-summary.js'
-import { beijingDate, formatBeijingDateTime, lastDayOfMonth, formatChineseDate, monthOf } from '../src/time/calendar-date.js'
+import { beijingDate, formatBeijingDateTime, formatWhen, lastDayOfMonth, formatChineseDate, monthOf } from '../src/time/calendar-date.js'
 import { markdown } from '../src/wecom/messages.js'
 
 /** 月报 汇总 [月份]: the month as YYYY-MM, YYYY年M月 or M月 (this year's, or last year's if still to come). */
@@ -45,7 +45,7 @@ export const report = defineCommand<{ content: string }>({
       context.reply(
         saved.revision === 1
           ? `已提交${unit.name}${month}月报，报县委组织部（干部监督科）。月底前可重新提交，新内容替换原内容，历次内容均保留。`
-          : `已重新提交${unit.name}${month}月报（第 ${saved.revision} 版），替换了原内容，历次内容均保留。`,
+          : `已重新提交${unit.name}${month}月报（第 ${saved.revision} 版），替换了${replacedBy(saved.replaced, context.now())}，历次内容均保留。`,
       )
       return
     }
@@ -60,6 +60,11 @@ export const report = defineCommand<{ content: string }>({
     context.reply(markdown(`${status}\n本月台账情况（可作草稿）：\n> ${draft}\n提交：月报 内容`))
   },
 })
+
+/** "李娜 10:32 提交的第 1 版" (or "您 …" for the person's own). */
+function replacedBy(replaced: ReplacedReport | null, now: Date): string {
+  return replaced ? `${replaced.by} ${formatWhen(replaced.at, now)} 提交的第 ${replaced.revision} 版` : '原内容'
+}
 
 /** 月报 汇总 [月份] (组织部管理员): the monthly workbook as a file, after a short summary of its figures. */
 async function sendSummary(context: CommandContext, monthText: string): Promise<void> {

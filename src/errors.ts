@@ -44,3 +44,15 @@ export class UserFacingError extends Error {
     this.name = 'UserFacingError'
   }
 }
+
+/**
+ * The thing asked for cannot be done as things stand (someone else got there first, the item is
+ * closed): what was typed was right, so the answer says what happened and by whom, without the
+ * command's usage.
+ */
+export class StateConflictError extends UserFacingError {
+  constructor(code: string, message: string) {
+    super(code, message)
+    this.name = 'StateConflictError'
+  }
+}

@@ -122,7 +122,7 @@ describe(`ledger commands on ${dialect}`, () => {
       const { text } = await chat('wangjian', `close ${items.soon} 经核实整改到位`)
       expect(text).toBe(`已销号 #${items.soon}。已通知责任人。`)
       expect(await item(items.soon)).toMatchObject({ status: 'closed' })
-      expect((await chat('chenjing', `完成 ${items.soon} 再来一次`)).text).toContain('已销号，不能再更改')
+      expect((await chat('chenjing', `完成 ${items.soon} 再来一次`)).text).toMatch(new RegExp(`^#${items.soon} 已于 .+ 由王健销号，不能再更改。$`))
       const history = await ds.getRepository(ProgressUpdateSchema).find({ where: { ledgerItemId: items.soon }, order: { id: 'ASC' } })
       expect(history.map((h) => h.kind)).toEqual(['rectified', 'reopened', 'rectified', 'closed'])
     })
@@ -153,7 +153,7 @@ describe(`ledger commands on ${dialect}`, () => {
       expect(await item(items.overdue)).toMatchObject({ dueDate: '2015-09-30', originalDueDate: '2015-08-25' })
       const told = (await outbox()).find((m) => m.dedupeKey === `extension-approved:${request.id}`)!
       expect(JSON.parse(told.recipients).touser.sort()).toEqual(['lina', 'zhaolei'])
-      expect((await chat('wangjian', `驳回 ${request.id}`)).text).toContain('已批准')
+      expect((await chat('wangjian', `驳回 ${request.id}`)).text).toBe(`延期申请 #${request.id} 已于 10:00 由王健批准。`)
       expect((await chat('zhaolei', '我的')).text).toContain(`🟢 #${items.overdue}`)
     })
 

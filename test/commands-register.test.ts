@@ -43,7 +43,7 @@ describe(`登记 on ${dialect}`, () => {
   })
 
   it('accepts the category by name or number and half-width colons', async () => {
-    const { text } = await chat('zhangwei', message({ ...FULL, 类别: '服务群众不热心', 时限: '下月底' }).replaceAll('：', ':'))
+    const { text } = await chat('zhangwei', message({ ...FULL, 问题: '窗口服务态度生硬', 类别: '服务群众不热心', 时限: '下月底' }).replaceAll('：', ':'))
     expect(text).toContain('类别 (六)服务群众不热心 · 时限 9月30日')
   })
 

@@ -39,7 +39,7 @@ describe(`月报 on ${dialect}`, () => {
     expect((await chat('chenjing', '月报 本月召开推进会1次，查摆问题2个，正在整改。')).text).toBe(
       '已提交城关镇8月月报，报县委组织部（干部监督科）。月底前可重新提交，新内容替换原内容，历次内容均保留。',
     )
-    expect((await chat('zhangwei', '月报 本月召开推进会2次，查摆问题2个，1个已完成整改。')).text).toBe('已重新提交城关镇8月月报（第 2 版），替换了原内容，历次内容均保留。')
+    expect((await chat('zhangwei', '月报 本月召开推进会2次，查摆问题2个，1个已完成整改。')).text).toBe('已重新提交城关镇8月月报（第 2 版），替换了陈静 10:00 提交的第 1 版，历次内容均保留。')
     const report = await ds.getRepository(MonthlyReportSchema).findOneByOrFail({ unitId: fixture.chengguan, month: '2015-08' })
     expect(report).toMatchObject({ revision: 2, content: '本月召开推进会2次，查摆问题2个，1个已完成整改。' })
     const versions = await ds.getRepository(MonthlyReportRevisionSchema).find({ where: { reportId: report.id }, order: { revision: 'ASC' } })

@@ -99,8 +99,9 @@ describe(`migrations on ${dialect}`, () => {
     const undo = async () => {
       for (let i = migrations.findIndex((m) => m.name === 'ItemReminder1764752400000'); i < migrations.length; i++) await dataSource.undoLastMigration({ transaction: 'each' })
     }
-    await undo()
+    // The items are written with today's entities, so before going back.
     const { items } = await seedLedger(dataSource)
+    await undo()
     const sent = [
       [`item:${items.overdue}`, 'overdue-1'],
       [`item:${items.overdue}`, 'escalate-3'],

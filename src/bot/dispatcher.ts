@@ -4,7 +4,7 @@ import { bindToTransaction } from '../db/bind-to-transaction.js'
 import type { InboundStatus } from '../domain/entities/index.js'
 import { enqueue } from '../delivery/enqueue.js'
 import type { Attachment } from '../delivery/stored-files.js'
-import { UserFacingError } from '../errors.js'
+import { StateConflictError, UserFacingError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { beijingDate } from '../time/calendar-date.js'
 import type { WeComInbound } from '../wecom/callback/inbound-message.js'
@@ -158,7 +158,7 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
       if (error instanceof UserFacingError) {
         metrics.command(command.name, 'bad_arguments')
         return {
-          reply: text(`${error.message}\n用法：${command.usage}\n示例：${command.example}`),
+          reply: text(error instanceof StateConflictError ? error.message : `${error.message}\n用法：${command.usage}\n示例：${command.example}`),
           status: 'processed',
           outcome: `bad_arguments:${command.name}`,
         }

@@ -12,3 +12,9 @@ export function isDatabaseError(error: unknown): boolean {
   const { fatal, code } = (error ?? {}) as { fatal?: unknown; code?: unknown }
   return fatal === true || (typeof code === 'string' && CONNECTION_CODES.has(code))
 }
+
+/** A unique index refused the row: MySQL/MariaDB ER_DUP_ENTRY (1062), SQLite SQLITE_CONSTRAINT_UNIQUE. */
+export function isUniqueViolation(error: unknown): boolean {
+  const driver = (error as { driverError?: { errno?: number; code?: string } } | null)?.driverError
+  return error instanceof QueryFailedError && (driver?.errno === 1062 || driver?.code === 'ER_DUP_ENTRY' || driver?.code === 'SQLITE_CONSTRAINT_UNIQUE' || driver?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+}

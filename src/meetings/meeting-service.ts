@@ -19,7 +19,8 @@ import {
 import type { Actor } from '../domain/ledger/ledger-access.js'
 import { notifyPeople } from '../domain/ledger/notify.js'
 import { insertLedgerItem, matchCategory } from '../domain/ledger/register-item.js'
-import { UserFacingError } from '../errors.js'
+import { StateConflictError, UserFacingError } from '../errors.js'
+import { findOneForUpdate } from '../db/row-lock.js'
 import { beijingDate, formatChineseDate, type CalendarDate } from '../time/calendar-date.js'
 import { agendaMessage, meetingTime } from './agenda-message.js'
 import { campaignStatus, readCounts } from './campaign-status.js'
@@ -44,8 +45,9 @@ async function campaignOrFail(ds: DataSource, today: CalendarDate): Promise<Camp
   return campaign
 }
 
-export async function meetingOrFail(db: DataSource | EntityManager, id: number): Promise<Meeting> {
-  const meeting = await db.getRepository(MeetingSchema).findOneBy({ id })
+/** A meeting by number, or a refusal naming the list. With `lock`, locked until the transaction ends (docs/concurrency.md). */
+export async function meetingOrFail(db: DataSource | EntityManager, id: number, options: { lock?: boolean } = {}): Promise<Meeting> {
+  const meeting = options.lock ? await findOneForUpdate(db as EntityManager, MeetingSchema, { id }) : await db.getRepository(MeetingSchema).findOneBy({ id })
   if (!meeting) throw new UserFacingError('no_meeting', `没有编号为 #${id} 的联席会议。发送「会议」查看会议列表。`)
   return meeting
 }
@@ -154,8 +156,8 @@ export async function changeMeeting(
   requireAdmin(actor)
   const today = beijingDate(now)
   return ds.transaction(async (manager) => {
-    const meeting = await meetingOrFail(manager, id)
-    if (meeting.status !== 'scheduled') throw new UserFacingError('not_scheduled', `会议 #${id} 已${meeting.status === 'cancelled' ? '取消' : '召开'}，不能修改。`)
+    const meeting = await meetingOrFail(manager, id, { lock: true })
+    if (meeting.status !== 'scheduled') throw new StateConflictError('not_scheduled', `会议 #${id} 已${meeting.status === 'cancelled' ? '取消' : '召开'}，不能修改。`)
     if (change.startsAt && change.startsAt.getTime() <= now.getTime()) throw new UserFacingError('past', `会议时间 ${meetingTime(change.startsAt, today)} 已过。`)
     const before = { startsAt: meeting.startsAt, place: meeting.place }
     const updated: Meeting = { ...meeting, ...change }
@@ -178,8 +180,8 @@ export async function changeMeeting(
 export async function cancelMeeting(ds: DataSource, actor: Actor, id: number, reason: string, now: Date): Promise<{ meeting: Meeting; notified: string[] }> {
   requireAdmin(actor)
   return ds.transaction(async (manager) => {
-    const meeting = await meetingOrFail(manager, id)
-    if (meeting.status !== 'scheduled') throw new UserFacingError('not_scheduled', `会议 #${id} 已${meeting.status === 'cancelled' ? '取消' : '召开'}。`)
+    const meeting = await meetingOrFail(manager, id, { lock: true })
+    if (meeting.status !== 'scheduled') throw new StateConflictError('not_scheduled', `会议 #${id} 已${meeting.status === 'cancelled' ? '取消' : '召开'}。`)
     await manager.update(MeetingSchema, { id }, { status: 'cancelled' })
     await withdrawReminders(manager, meeting)
     const content = `**联席会议 #${id} 已取消**\n原定 ${meetingTime(meeting.startsAt, beijingDate(now))}，${inertText(meeting.place)}${reason ? `\n原因：${inertText(reason)}` : ''}`
@@ -227,6 +229,9 @@ export async function editParticipants(
   if (meeting.status !== 'scheduled') throw new UserFacingError('not_scheduled', `会议 #${id} 已${meeting.status === 'cancelled' ? '取消' : '召开'}，不能修改参会人。`)
   const notice = await meetingNotice(ds, meeting, now)
   return ds.transaction(async (manager) => {
+    // Checked again on the locked row: cancelled or held meanwhile.
+    const locked = await meetingOrFail(manager, id, { lock: true })
+    if (locked.status !== 'scheduled') throw new StateConflictError('not_scheduled', `会议 #${id} 已${locked.status === 'cancelled' ? '取消' : '召开'}，不能修改参会人。`)
     const add = await findPeople(manager, edit.add)
     const remove = await findPeople(manager, edit.remove)
     const existing = new Set((await manager.find(AttendanceSchema, { where: { meetingId: id } })).map((a) => a.personId))
@@ -240,17 +245,31 @@ export async function editParticipants(
   })
 }
 
-/** 参会 编号 参加 / 请假 理由: a participant's answer (changeable until the meeting starts). */
-export async function answerMeeting(ds: DataSource, person: Person, id: number, answer: { attend: boolean; reason: string }, now: Date): Promise<Meeting> {
+/** A participant's answer as it stood before this one: pending, or what they said and when. */
+export type PreviousAnswer = { response: 'pending' } | { response: 'attend' | 'leave'; reason: string | null; at: Date }
+
+/**
+ * 参会 编号 参加 / 请假 理由: a participant's answer (changeable until the meeting starts). The
+ * meeting and the person's attendance row are locked: of two answers sent at once the later
+ * one stands, and it returns the answer it replaced, so its reply can say so.
+ */
+export async function answerMeeting(
+  ds: DataSource,
+  person: Person,
+  id: number,
+  answer: { attend: boolean; reason: string },
+  now: Date,
+): Promise<{ meeting: Meeting; previous: PreviousAnswer }> {
   return ds.transaction(async (manager) => {
-    const meeting = await meetingOrFail(manager, id)
-    if (meeting.status === 'cancelled') throw new UserFacingError('cancelled', `会议 #${id} 已取消，无需回复。`)
-    if (meeting.startsAt.getTime() <= now.getTime()) throw new UserFacingError('started', `会议 #${id} 已开始，不能再回复。`)
-    const row = await manager.findOneBy(AttendanceSchema, { meetingId: id, personId: person.id })
+    const meeting = await meetingOrFail(manager, id, { lock: true })
+    if (meeting.status === 'cancelled') throw new StateConflictError('cancelled', `会议 #${id} 已取消，无需回复。`)
+    if (meeting.startsAt.getTime() <= now.getTime()) throw new StateConflictError('started', `会议 #${id} 已开始，不能再回复。`)
+    const row = await findOneForUpdate(manager, AttendanceSchema, { meetingId: id, personId: person.id })
     if (!row) throw new UserFacingError('not_invited', `您不在会议 #${id} 的参会名单中；如需参加请联系组织部。`)
     if (!answer.attend && !answer.reason) throw new UserFacingError('no_reason', '请假请写明理由。')
     await manager.update(AttendanceSchema, { id: row.id }, { response: answer.attend ? 'attend' : 'leave', reason: answer.attend ? null : answer.reason, respondedAt: now })
-    return meeting
+    const previous: PreviousAnswer = row.response === 'pending' ? { response: 'pending' } : { response: row.response, reason: row.reason, at: row.respondedAt ?? now }
+    return { meeting, previous }
   })
 }
 
@@ -348,6 +367,8 @@ export async function recordMinutes(
   }
   if (problems.length > 0) throw new UserFacingError('bad_minutes', `纪要未记录，请修改后重发：\n${problems.map((p) => `- ${p}`).join('\n')}`)
   return ds.transaction(async (manager) => {
+    const locked = await meetingOrFail(manager, id, { lock: true })
+    if (locked.status === 'cancelled') throw new StateConflictError('cancelled', `会议 #${id} 已取消，不能记录纪要。`)
     const last = await manager.getRepository(AgendaItemSchema).maximum('seq', { meetingId: id })
     const items: { id: number; unit: string; due: CalendarDate }[] = []
     let seq = last ?? 0
@@ -375,7 +396,7 @@ export async function recordMinutes(
       await manager.insert(AgendaItemSchema, { meetingId: id, seq, kind: 'decision', topic: decision.text, decision: decision.text, ledgerItemId })
     }
     const minutes = decisions.map((d, i) => `${i + 1}. ${d.text}${d.unit ? ` @${d.unit}` : ''}${d.due ? ` ${formatChineseDate(d.due, today)}` : ''}`).join('\n')
-    await manager.update(MeetingSchema, { id }, { status: 'held', minutes: meeting.minutes ? `${meeting.minutes}\n${minutes}` : minutes })
+    await manager.update(MeetingSchema, { id }, { status: 'held', minutes: locked.minutes ? `${locked.minutes}\n${minutes}` : minutes })
     return { meeting: { ...meeting, status: 'held' as const }, items }
   })
 }

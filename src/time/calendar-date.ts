@@ -131,3 +131,14 @@ export function beijingMonthSpan(month: string): [Date, Date] {
   const next = addDays(`${month}-28`, 4).slice(0, 7)
   return [beijingInstant(`${month}-01`), new Date(beijingInstant(`${next}-01`).getTime() - 1)]
 }
+
+/**
+ * When something happened, as short as a phone allows: "10:32" the same Beijing day as `now`,
+ * "8月30日 10:32" another day of the year, "2015年8月30日 10:32" another year.
+ */
+export function formatWhen(at: Date, now: Date): string {
+  const clock = formatBeijingDateTime(at).slice(11)
+  const day = beijingDate(at)
+  const today = beijingDate(now)
+  return day === today ? clock : `${formatChineseDate(day, today)} ${clock}`
+}

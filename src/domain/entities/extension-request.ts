@@ -2,7 +2,8 @@ import { EntitySchema } from 'typeorm'
 import { calendarDate, createdAt, instant, longText, primaryId, reference, shortText } from '../../db/columns.js'
 import type { CalendarDate } from '../../time/calendar-date.js'
 
-export type ExtensionStatus = 'pending' | 'approved' | 'denied'
+/** expired (已失效): could no longer be approved — the item closed, or its due date moved past the one asked for. */
+export type ExtensionStatus = 'pending' | 'approved' | 'denied' | 'expired'
 
 /** 延期申请: asks for a new due date; approved or denied by org_admin. */
 export interface ExtensionRequest {

@@ -13,6 +13,8 @@ export interface LedgerItem {
   unitId: number
   categoryId: number
   problem: string
+  /** The normalized problem text's hash, unique per campaign and unit (problem-key.ts); null on rows that predate it as repeats. */
+  problemKey: string | null
   measures: string
   /** 整治目标 */
   target: string
@@ -42,6 +44,7 @@ export const LedgerItemSchema = new EntitySchema<LedgerItem>({
     unitId: reference('Unit', 'fk_ledger_item_unit'),
     categoryId: reference('ProblemCategory', 'fk_ledger_item_category'),
     problem: longText(),
+    problemKey: shortText(64, { nullable: true }),
     measures: longText(),
     target: longText(),
     dueDate: calendarDate(),
@@ -67,5 +70,7 @@ export const LedgerItemSchema = new EntitySchema<LedgerItem>({
     { name: 'idx_ledger_item_unit_status', columns: ['unitId', 'status'] },
     { name: 'idx_ledger_item_person', columns: ['responsiblePersonId'] },
     { name: 'idx_ledger_item_leader', columns: ['responsibleLeaderId'] },
+    // One unit registers a problem once per campaign (problem-key.ts).
+    { name: 'uq_ledger_item_problem', columns: ['campaignId', 'unitId', 'problemKey'], unique: true },
   ],
 })

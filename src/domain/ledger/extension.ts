@@ -1,13 +1,17 @@
 import { inertText } from '../../wecom/inert-text.js'
-import type { DataSource } from 'typeorm'
-import { UserFacingError } from '../../errors.js'
-import { formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
-import { ExtensionRequestSchema, LedgerItemSchema, ProgressUpdateSchema, type ExtensionRequest } from '../entities/index.js'
+import type { DataSource, EntityManager } from 'typeorm'
+import { StateConflictError, UserFacingError } from '../../errors.js'
+import { findOneForUpdate } from '../../db/row-lock.js'
+import { formatChineseDate, formatWhen, type CalendarDate } from '../../time/calendar-date.js'
+import { checkDateBound } from '../campaign/date-bound.js'
+import { CampaignSchema, ExtensionRequestSchema, LedgerItemSchema, PersonSchema, ProgressUpdateSchema, type ExtensionRequest, type LedgerItem } from '../entities/index.js'
 import { itemOrFail } from './item-lifecycle.js'
 import { canUpdateItem, UPDATE_DENIED, type Actor } from './ledger-access.js'
 import { notifyAdmins, notifyPeople } from './notify.js'
 
-/** 延期: asks the organization department for a new due date. */
+const nameOf = async (manager: EntityManager, id: number | null) => (id === null ? '系统' : ((await manager.findOneBy(PersonSchema, { id }))?.name ?? '系统'))
+
+/** 延期: asks the organization department for a new due date; at most one request per item waits. */
 export async function requestExtension(
   ds: DataSource,
   actor: Actor,
@@ -18,15 +22,23 @@ export async function requestExtension(
   now: Date,
 ): Promise<ExtensionRequest> {
   return ds.transaction(async (manager) => {
-    const item = await itemOrFail(manager, itemId)
+    // Locked: a second request for the same item waits here and then finds this one pending.
+    const item = await itemOrFail(manager, itemId, { lock: true })
     if (!canUpdateItem(actor, item)) throw new UserFacingError('denied', UPDATE_DENIED)
-    if (item.status === 'closed' || item.status === 'rectified') throw new UserFacingError('finished', `#${itemId} 已整改完成，不需要延期。`)
+    if (item.status === 'closed' || item.status === 'rectified') throw new StateConflictError('finished', `#${itemId} 已整改完成，不需要延期。`)
     if (newDueDate <= item.dueDate) {
       throw new UserFacingError('not_later', `新的时限应晚于现在的时限 ${formatChineseDate(item.dueDate, today)}。`)
     }
     if (newDueDate <= today) throw new UserFacingError('past', '新的时限应晚于今天。')
+    checkDateBound(newDueDate, await manager.findOneByOrFail(CampaignSchema, { id: item.campaignId }), today, '新的时限')
     const pending = await manager.findOneBy(ExtensionRequestSchema, { ledgerItemId: itemId, status: 'pending' })
-    if (pending) throw new UserFacingError('pending', `#${itemId} 已有待审批的延期申请 #${pending.id}，请等待组织部答复。`)
+    if (pending) {
+      const who = await nameOf(manager, pending.requestedById)
+      throw new StateConflictError(
+        'pending',
+        `#${itemId} 已有待审批的延期申请 #${pending.id}（${who} ${formatWhen(pending.createdAt, now)} 提交，延至 ${formatChineseDate(pending.newDueDate, today)}），请等待组织部答复。`,
+      )
+    }
     const request = await manager.save(ExtensionRequestSchema, {
       ledgerItemId: itemId,
       requestedById: actor.person.id,
@@ -46,7 +58,23 @@ export async function requestExtension(
   })
 }
 
-/** 批准 / 驳回: the organization department answers an extension request; approval moves the due date. */
+export interface ExtensionDecision {
+  request: ExtensionRequest
+  /** expired: asked to approve, but the request could no longer be (`reason` says why); it is marked 已失效. */
+  outcome: 'approved' | 'denied' | 'expired'
+  reason?: string
+  notified: string[]
+}
+
+const DECIDED: Record<string, string> = { approved: '批准', denied: '驳回', expired: '标记失效' }
+
+/**
+ * 批准 / 驳回: the organization department answers an extension request; approval moves the due
+ * date. The item and the request are locked (in that order, as everywhere), so two decisions at
+ * once make one, and an approval that would no longer move the date later (the due date moved
+ * meanwhile, by an import or another approval, or the item was closed) marks the request 已失效
+ * instead and tells the requester why.
+ */
 export async function decideExtension(
   ds: DataSource,
   actor: Actor,
@@ -55,21 +83,26 @@ export async function decideExtension(
   note: string,
   today: CalendarDate,
   now: Date,
-): Promise<{ request: ExtensionRequest; notified: string[] }> {
+): Promise<ExtensionDecision> {
   if (!actor.roles.includes('org_admin')) throw new UserFacingError('denied', '只有组织部（干部监督科）可以审批延期申请。')
   return ds.transaction(async (manager) => {
-    const request = await manager.findOneBy(ExtensionRequestSchema, { id: requestId })
-    if (!request) throw new UserFacingError('no_request', `没有编号为 #${requestId} 的延期申请。`)
+    const found = await manager.findOneBy(ExtensionRequestSchema, { id: requestId })
+    if (!found) throw new UserFacingError('no_request', `没有编号为 #${requestId} 的延期申请。`)
+    const item = await itemOrFail(manager, found.ledgerItemId, { lock: true })
+    const request = (await findOneForUpdate(manager, ExtensionRequestSchema, { id: requestId }))!
     if (request.status !== 'pending') {
-      throw new UserFacingError('decided', `延期申请 #${requestId} 已${request.status === 'approved' ? '批准' : '驳回'}。`)
+      const when = request.decidedAt ? `于 ${formatWhen(request.decidedAt, now)} ` : ''
+      throw new StateConflictError('decided', `延期申请 #${requestId} 已${when}由${await nameOf(manager, request.decidedById)}${DECIDED[request.status] ?? request.status}。`)
     }
-    const item = await itemOrFail(manager, request.ledgerItemId)
-    if (decision === 'approved' && (item.status === 'rectified' || item.status === 'closed')) {
-      throw new UserFacingError('finished', `#${item.id} 已${item.status === 'closed' ? '销号' : '整改完成'}，不需要延期；可发送「驳回 ${requestId}」结束这件申请。`)
+    if (decision === 'approved' && item.status === 'rectified') {
+      throw new StateConflictError('finished', `#${item.id} 已整改完成，不需要延期；可发送「驳回 ${requestId}」结束这件申请。`)
     }
-    const decided = { ...request, status: decision, decidedById: actor.person.id, decidedAt: now, decisionNote: note || null }
-    await manager.update(ExtensionRequestSchema, { id: requestId }, { status: decision, decidedById: actor.person.id, decidedAt: now, decisionNote: note || null })
-    if (decision === 'approved') {
+    const stale = decision === 'approved' ? staleReason(item, request, today) : null
+    const status = stale ? 'expired' : decision
+    const decisionNote = stale ?? (note || null)
+    await manager.update(ExtensionRequestSchema, { id: requestId }, { status, decidedById: actor.person.id, decidedAt: now, decisionNote })
+    const decided: ExtensionRequest = { ...request, status, decidedById: actor.person.id, decidedAt: now, decisionNote }
+    if (status === 'approved') {
       await manager.update(LedgerItemSchema, { id: item.id }, { dueDate: request.newDueDate })
       // A new due date starts the reminders afresh (item_reminder counts from the old one): 3 and 1 days before it, overdue after it.
       await manager.insert(ProgressUpdateSchema, {
@@ -83,18 +116,28 @@ export async function decideExtension(
         note: `延期至 ${request.newDueDate}（申请 #${requestId}）${note ? `：${note}` : ''}`,
       })
     }
-    const message =
-      decision === 'approved'
-        ? `**延期申请 #${requestId} 已批准**\n#${item.id} 的时限改为 ${formatChineseDate(request.newDueDate, today)}，提醒将按新时限发送。${note ? `\n意见：${inertText(note)}` : ''}`
-        : `**延期申请 #${requestId} 未获批准**\n#${item.id} 的时限仍为 ${formatChineseDate(item.dueDate, today)}。${note ? `\n意见：${inertText(note)}` : ''}`
+    const message = {
+      approved: `**延期申请 #${requestId} 已批准**\n#${item.id} 的时限改为 ${formatChineseDate(request.newDueDate, today)}，提醒将按新时限发送。${note ? `\n意见：${inertText(note)}` : ''}`,
+      denied: `**延期申请 #${requestId} 未获批准**\n#${item.id} 的时限仍为 ${formatChineseDate(item.dueDate, today)}。${note ? `\n意见：${inertText(note)}` : ''}`,
+      expired: `**延期申请 #${requestId} 已失效**\n${inertText(stale ?? '')}如仍需延期，请重新申请。`,
+    }[status]
     const notified = await notifyPeople(
       manager,
       [request.requestedById, item.responsiblePersonId, item.responsibleLeaderId],
-      `extension-${decision}:${requestId}`,
+      `extension-${status}:${requestId}`,
       message,
       now,
       actor.person.id,
     )
-    return { request: decided, notified }
+    return { request: decided, outcome: status, ...(stale ? { reason: stale } : {}), notified }
   })
+}
+
+/** Why approving would be wrong now, or null: the item was closed, or its due date is already as late as asked. */
+function staleReason(item: LedgerItem, request: ExtensionRequest, today: CalendarDate): string | null {
+  if (item.status === 'closed') return `#${item.id} 已销号，不需要延期。`
+  if (request.newDueDate <= item.dueDate) {
+    return `#${item.id} 的时限已是 ${formatChineseDate(item.dueDate, today)}，不早于申请的 ${formatChineseDate(request.newDueDate, today)}，批准会把时限提前。`
+  }
+  return null
 }

@@ -1,10 +1,12 @@
 import { inertText } from '../../wecom/inert-text.js'
 import type { DataSource, EntityManager } from 'typeorm'
-import { UserFacingError } from '../../errors.js'
+import { StateConflictError, UserFacingError } from '../../errors.js'
+import { findOneForUpdate } from '../../db/row-lock.js'
 import { formatChineseDate } from '../../time/calendar-date.js'
 import { LedgerItemSchema, ProgressUpdateSchema, type LedgerItem, type LedgerStatus, type ProgressKind } from '../entities/index.js'
 import { canUpdateItem, isVerifier, UPDATE_DENIED, VERIFY_DENIED, type Actor } from './ledger-access.js'
 import { notifyAdmins, notifyPeople } from './notify.js'
+import { doneBy, lastChange } from './last-change.js'
 
 /** A change as it happened: the item before and after. */
 export interface ItemChange {
@@ -14,10 +16,14 @@ export interface ItemChange {
   notified: string[]
 }
 
-/** Loads an item for a change, or says there is none with that number. */
-export async function itemOrFail(db: DataSource | EntityManager, id: number): Promise<LedgerItem> {
+/**
+ * Loads an item, or says there is none with that number. With `lock` (inside a transaction that
+ * changes it), the row stays locked until the transaction ends: whoever comes second waits, then
+ * reads what the first one wrote (docs/concurrency.md).
+ */
+export async function itemOrFail(db: DataSource | EntityManager, id: number, options: { lock?: boolean } = {}): Promise<LedgerItem> {
   const manager = 'manager' in db ? db.manager : db
-  const item = await manager.findOneBy(LedgerItemSchema, { id })
+  const item = options.lock ? await findOneForUpdate(manager, LedgerItemSchema, { id }) : await manager.findOneBy(LedgerItemSchema, { id })
   if (!item) throw new UserFacingError('no_item', `没有编号为 #${id} 的台账事项。发送「我的」查看您负责的事项和编号。`)
   return item
 }
@@ -44,19 +50,25 @@ async function applyChange(
   return { ...before, ...values }
 }
 
-function requireOpen(item: LedgerItem): void {
-  if (item.status === 'closed') throw new UserFacingError('closed', `#${item.id} 已销号，不能再更改。`)
+/** Refuses a change to an item that is rectified or closed, saying who did that and when. */
+async function requireOpen(manager: EntityManager, item: LedgerItem, now: Date, asking: 'progress' | 'done'): Promise<void> {
+  if (item.status === 'closed') {
+    const closed = await lastChange(manager, item.id, ['closed'])
+    throw new StateConflictError('closed', `#${item.id} ${doneBy(closed, now)}销号，不能再更改。`)
+  }
   if (item.status === 'rectified') {
-    throw new UserFacingError('rectified', `#${item.id} 已标记整改完成，正等待组织部核实销号；如需更改，请联系组织部退回。`)
+    const done = await lastChange(manager, item.id, ['rectified'])
+    const next = asking === 'done' ? '无需重复；正等待组织部核实销号。' : '正等待组织部核实销号；如需更改，请联系组织部退回。'
+    throw new StateConflictError('rectified', `#${item.id} ${doneBy(done, now)}标记整改完成，${next}`)
   }
 }
 
 /** 进度: records progress; open items become in progress. */
-export async function recordProgress(ds: DataSource, actor: Actor, id: number, progress: number, note: string): Promise<ItemChange> {
+export async function recordProgress(ds: DataSource, actor: Actor, id: number, progress: number, note: string, now = new Date()): Promise<ItemChange> {
   return ds.transaction(async (manager) => {
-    const before = await itemOrFail(manager, id)
+    const before = await itemOrFail(manager, id, { lock: true })
     if (!canUpdateItem(actor, before)) throw new UserFacingError('denied', UPDATE_DENIED)
-    requireOpen(before)
+    await requireOpen(manager, before, now, 'progress')
     if (progress === 100) throw new UserFacingError('use_done', `进度 100% 请用「完成 ${id} 整改说明」标记整改完成，由组织部核实销号。`)
     const after = await applyChange(manager, actor, before, { kind: 'progress', status: 'in_progress', progress, note })
     return { before, after, notified: [] }
@@ -66,9 +78,9 @@ export async function recordProgress(ds: DataSource, actor: Actor, id: number, p
 /** 完成: marks the item rectified and asks the organization department to verify it. */
 export async function markRectified(ds: DataSource, actor: Actor, id: number, note: string, now: Date): Promise<ItemChange> {
   return ds.transaction(async (manager) => {
-    const before = await itemOrFail(manager, id)
+    const before = await itemOrFail(manager, id, { lock: true })
     if (!canUpdateItem(actor, before)) throw new UserFacingError('denied', UPDATE_DENIED)
-    requireOpen(before)
+    await requireOpen(manager, before, now, 'done')
     const after = await applyChange(manager, actor, before, { kind: 'rectified', status: 'rectified', progress: 100, note, extra: { rectifiedAt: now } })
     const history = await manager.countBy(ProgressUpdateSchema, { ledgerItemId: id })
     const notified = await notifyAdmins(
@@ -93,10 +105,16 @@ export async function verifyItem(
 ): Promise<ItemChange> {
   if (!isVerifier(actor)) throw new UserFacingError('denied', VERIFY_DENIED)
   return ds.transaction(async (manager) => {
-    const before = await itemOrFail(manager, id)
-    if (before.status === 'closed') throw new UserFacingError('closed', `#${id} 已经销号。`)
+    const before = await itemOrFail(manager, id, { lock: true })
+    const verb = decision === 'close' ? '销号' : '退回'
+    if (before.status === 'closed') throw new StateConflictError('closed', `#${id} ${doneBy(await lastChange(manager, id, ['closed']), now)}销号。`)
     if (before.status !== 'rectified') {
-      throw new UserFacingError('not_rectified', `#${id} 还没有报告整改完成（当前进度 ${before.progress}%），不能${decision === 'close' ? '销号' : '退回'}。`)
+      // Sent back a moment ago by someone else: say so, rather than "not reported done".
+      const reopened = await lastChange(manager, id, ['reopened', 'rectified'])
+      if (reopened?.kind === 'reopened') {
+        throw new StateConflictError('reopened', `#${id} ${doneBy(reopened, now)}退回（${reopened.note}），当前整改中，不能${verb}。`)
+      }
+      throw new StateConflictError('not_rectified', `#${id} 还没有报告整改完成（当前进度 ${before.progress}%），不能${verb}。`)
     }
     const history = await manager.countBy(ProgressUpdateSchema, { ledgerItemId: id })
     const after =

@@ -1,7 +1,11 @@
 import { inertText } from '../../wecom/inert-text.js'
 import type { DataSource, EntityManager } from 'typeorm'
 import { editDistance } from '../../bot/normalize-text.js'
-import { UserFacingError } from '../../errors.js'
+import { StateConflictError, UserFacingError } from '../../errors.js'
+import { isUniqueViolation } from '../../db/database-error.js'
+import { findOneForUpdate } from '../../db/row-lock.js'
+import { problemKey } from './problem-key.js'
+import { doneBy, lastChange } from './last-change.js'
 import { formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
 import { addCampaignUnit } from '../campaign/create-campaign.js'
 import { LedgerItemSchema, PersonSchema, ProblemCategorySchema, ProgressUpdateSchema, type LedgerItem, type Person, type ProblemCategory } from '../entities/index.js'
@@ -104,11 +108,15 @@ export async function insertLedgerItem(
   },
 ): Promise<{ item: LedgerItem; notified: string[] }> {
   const { leader, person, today } = input
+  const scope = { campaignId: input.campaignId, unitId: input.unitId, problemKey: problemKey(input.problem) }
+  const registered = await findOneForUpdate(manager, LedgerItemSchema, scope)
+  if (registered) throw await alreadyRegistered(manager, registered, input.now)
   const item = await manager.save(LedgerItemSchema, {
     campaignId: input.campaignId,
     unitId: input.unitId,
     categoryId: input.categoryId,
     problem: input.problem,
+    problemKey: scope.problemKey,
     measures: input.measures,
     target: input.target,
     dueDate: input.dueDate,
@@ -120,7 +128,11 @@ export async function insertLedgerItem(
     progress: 0,
     isPublic: false,
     isTypicalCase: false,
-  } as LedgerItem)
+  } as LedgerItem).catch(async (error: unknown) => {
+    // The same problem registered at this moment by someone else: the index says so once theirs commits.
+    const theirs = isUniqueViolation(error) ? await findOneForUpdate(manager, LedgerItemSchema, scope) : null
+    throw theirs ? await alreadyRegistered(manager, theirs, input.now) : error
+  })
   await manager.insert(ProgressUpdateSchema, {
     ledgerItemId: item.id,
     personId: actor.person.id,
@@ -141,4 +153,10 @@ export async function insertLedgerItem(
     actor.person.id,
   )
   return { item, notified }
+}
+
+/** The refusal of a problem the unit has registered already: which item, who, when. */
+async function alreadyRegistered(manager: EntityManager, item: LedgerItem, now: Date): Promise<StateConflictError> {
+  const created = await lastChange(manager, item.id, ['created'])
+  return new StateConflictError('duplicate', `未登记：该问题已登记过：#${item.id}（${doneBy(created, now).replace(/^已/, '')}登记），无需重复。查看：详情 ${item.id}`)
 }

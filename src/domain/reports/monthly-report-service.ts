@@ -1,7 +1,8 @@
 import { Between, In, type DataSource } from 'typeorm'
 import { UserFacingError } from '../../errors.js'
 import { beijingMonthSpan, monthOf, type CalendarDate } from '../../time/calendar-date.js'
-import { LedgerItemSchema, MonthlyReportRevisionSchema, MonthlyReportSchema, ProgressUpdateSchema, type MonthlyReport } from '../entities/index.js'
+import { findOneForUpdate } from '../../db/row-lock.js'
+import { LedgerItemSchema, MonthlyReportRevisionSchema, MonthlyReportSchema, PersonSchema, ProgressUpdateSchema, UnitSchema, type MonthlyReport } from '../entities/index.js'
 
 
 
@@ -29,18 +30,28 @@ export async function currentReport(ds: DataSource, campaignId: number, unitId: 
   return ds.getRepository(MonthlyReportSchema).findOneBy({ campaignId, unitId, month: monthOf(today) })
 }
 
+/** The version a resubmission replaced: who submitted it, when, which. */
+export interface ReplacedReport {
+  by: string
+  at: Date
+  revision: number
+}
+
 /**
  * Submits this month's report for a unit. A resubmission (the deadline is the month's end, so
  * any submission in the month is in time) replaces the content and counts the revision up;
- * every version is kept in monthly_report_revision. One transaction.
+ * every version is kept in monthly_report_revision. One transaction, which locks the unit's row
+ * first: the unit head and the liaison submitting at the same moment make versions n and n+1,
+ * and the second is told whose version it replaced.
  */
 export async function submitMonthlyReport(
   ds: DataSource,
   input: { campaignId: number; unitId: number; personId: number; content: string; today: CalendarDate; now: Date },
-): Promise<MonthlyReport> {
+): Promise<MonthlyReport & { replaced: ReplacedReport | null }> {
   if (input.content.trim().length < 10) throw new UserFacingError('too_short', '月报内容太短，请写明本月开展的工作、整改进展和下步打算。')
   return ds.transaction(async (manager) => {
     const month = monthOf(input.today)
+    await findOneForUpdate(manager, UnitSchema, { id: input.unitId })
     const existing = await manager.findOneBy(MonthlyReportSchema, { campaignId: input.campaignId, unitId: input.unitId, month })
     const revision = (existing?.revision ?? 0) + 1
     const values = { content: input.content, submittedById: input.personId, submittedAt: input.now, revision }
@@ -52,6 +63,8 @@ export async function submitMonthlyReport(
       report = await manager.save(MonthlyReportSchema, { campaignId: input.campaignId, unitId: input.unitId, month, ...values })
     }
     await manager.insert(MonthlyReportRevisionSchema, { reportId: report.id, ...values })
-    return report
+    const by = existing?.submittedById ? (await manager.findOneBy(PersonSchema, { id: existing.submittedById }))?.name : undefined
+    const replaced = existing ? { by: by ?? '（已不在花名册）', at: existing.submittedAt, revision: existing.revision } : null
+    return { ...report, replaced }
   })
 }

@@ -1,0 +1,66 @@
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { DataSource } from 'typeorm'
+import { commands } from '../../commands/index.js'
+import { createCommandRegistry } from '../../src/bot/command-registry.js'
+import { createDispatcher } from '../../src/bot/dispatcher.js'
+import { InboundMessageSchema, OutboxMessageSchema } from '../../src/domain/entities/index.js'
+import { createApp } from '../../src/http/create-app.js'
+import { createLogger, type Logger } from '../../src/logger.js'
+import { newMsgId, openPassiveReply, post, SECRETS, sign, textXml } from './wecom-callback-client.js'
+
+export interface Said {
+  from: string
+  content: string
+  status: number
+  /** The answer the person reads: the passive reply, or the outbox's answer to the message. */
+  answer: string
+}
+
+/**
+ * The real koa app with the WeCom callback on a loopback port, the real dispatcher and commands,
+ * at a fixed clock: `say` posts a signed, encrypted message as WeCom would and returns what the
+ * person is answered; `sayAtOnce` fires several at the same moment.
+ */
+export async function startCallbackRig(dataSource: DataSource, now: Date, logger: Logger = createLogger('silent')) {
+  const app = createApp({
+    dataSource,
+    logger,
+    deliveryMode: 'wecom',
+    now: () => now,
+    callback: {
+      path: '/wecom/callback',
+      secrets: SECRETS,
+      dispatcher: createDispatcher({ dataSource, registry: createCommandRegistry(commands), now: () => now, senderCacheMs: 0 }),
+      replyBudgetMs: 3000,
+    },
+  })
+  const server: Server = app.listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/wecom/callback`
+
+  async function say(from: string, content: string): Promise<Said> {
+    const msgId = newMsgId()
+    const response = await post(url, sign(textXml(from, content, { msgId, at: now }), { at: now }))
+    const body = await response.text()
+    let answer = ''
+    if (body !== '') answer = openPassiveReply(body).content
+    else {
+      const inbound = await dataSource.getRepository(InboundMessageSchema).findOneBy({ msgId })
+      const reply = inbound ? await dataSource.getRepository(OutboxMessageSchema).findOneBy({ dedupeKey: `reply:${inbound.id}` }) : null
+      if (reply) {
+        const payload = JSON.parse(reply.payload) as { text?: { content: string }; markdown?: { content: string } }
+        answer = payload.text?.content ?? payload.markdown?.content ?? ''
+      }
+    }
+    return { from, content, status: response.status, answer }
+  }
+
+  return {
+    url,
+    say,
+    /** Every message posted at the same moment; the answers in the order given. */
+    sayAtOnce: (messages: readonly (readonly [string, string])[]) => Promise.all(messages.map(([from, content]) => say(from, content))),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
