@@ -1,4 +1,4 @@
-import { TableColumn, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm'
+import type { MigrationInterface, QueryRunner } from 'typeorm'
 import { problemKey } from '../src/domain/ledger/problem-key.js'
 
 /**
@@ -6,14 +6,18 @@ import { problemKey } from '../src/domain/ledger/problem-key.js'
  * typed again with other spacing): ledger_item.problem_key, the hash of the normalized problem
  * text, is unique per campaign and unit. Existing rows get their key; of rows that already
  * repeat one, the first keeps it and the others stay NULL (a unique index admits many NULLs).
+ *
+ * Plain ALTER TABLE on both databases: TypeORM's addColumn/dropColumn rebuild a SQLite table
+ * (copy, DROP, rename), and dropping ledger_item inside the migration's transaction, where
+ * foreign keys cannot be switched off, would cascade to its history, reminders and requests.
  */
 export class LedgerProblemKey1765098000000 implements MigrationInterface {
   name = 'LedgerProblemKey1765098000000'
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const type = queryRunner.connection.driver.options.type
-    const utf8mb4 = type === 'mysql' || type === 'mariadb' ? { charset: 'utf8mb4', collation: 'utf8mb4_unicode_ci' } : {}
-    await queryRunner.addColumn('ledger_item', new TableColumn({ name: 'problem_key', type: 'varchar', length: '64', isNullable: true, ...utf8mb4 }))
+    const utf8mb4 = type === 'mysql' || type === 'mariadb' ? ' CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci' : ''
+    await queryRunner.query(`ALTER TABLE ledger_item ADD COLUMN problem_key varchar(64)${utf8mb4} NULL`)
     const rows = (await queryRunner.query('SELECT id, campaign_id, unit_id, problem FROM ledger_item ORDER BY id')) as { id: number; campaign_id: number; unit_id: number; problem: string }[]
     const seen = new Set<string>()
     const keyed: [number, string][] = []
@@ -31,11 +35,12 @@ export class LedgerProblemKey1765098000000 implements MigrationInterface {
         [...batch.flat(), ...batch.map(([id]) => id)],
       )
     }
-    await queryRunner.createIndex('ledger_item', new TableIndex({ name: 'uq_ledger_item_problem', columnNames: ['campaign_id', 'unit_id', 'problem_key'], isUnique: true }))
+    await queryRunner.query('CREATE UNIQUE INDEX uq_ledger_item_problem ON ledger_item (campaign_id, unit_id, problem_key)')
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.dropIndex('ledger_item', 'uq_ledger_item_problem')
-    await queryRunner.dropColumn('ledger_item', 'problem_key')
+    const type = queryRunner.connection.driver.options.type
+    await queryRunner.query(type === 'mysql' || type === 'mariadb' ? 'DROP INDEX uq_ledger_item_problem ON ledger_item' : 'DROP INDEX uq_ledger_item_problem')
+    await queryRunner.query('ALTER TABLE ledger_item DROP COLUMN problem_key')
   }
 }
