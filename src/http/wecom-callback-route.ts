@@ -11,6 +11,7 @@ import { FAILURE_REPLY } from '../bot/failure-reply.js'
 import { finishInbound, insertInbound, lockReceived, markFailed } from '../bot/inbound-store.js'
 import { apologizeOnce } from '../bot/recover-inbound.js'
 import { isTransientDatabaseError, retryOnDeadlock } from '../db/retry-on-deadlock.js'
+import { describeError } from '../db/describe-error.js'
 import type { Logger } from '../logger.js'
 import type { WeComInbound } from '../wecom/callback/inbound-message.js'
 import { openCallback, sealReply, textReplyXml, verifyCallbackUrl, type CallbackSecrets } from '../wecom/callback/open-callback.js'
@@ -269,9 +270,9 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
   }
 }
 
-/** What is kept of a failure in inbound_message.error. */
+/** What is kept of a failure in inbound_message.error: never the statement's values (docs/logging.md). */
 function describeFailure(error: unknown): string {
-  return String((error as Error)?.message ?? error).slice(0, 2000)
+  return describeError(error).slice(0, 2000)
 }
 
 /** A passive reply carries plain text only, within 2,048 bytes (WECOM.md §2.6). */

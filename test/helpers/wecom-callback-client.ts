@@ -1,3 +1,5 @@
+import { appendFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { encodeCallback, openPassiveReply as openReply, textMessageXml } from '../../src/wecom/callback/wecom-sender.js'
 
 /** The credentials the tests configure; the AES key is the official sample's (WECOM.md §3). */
@@ -13,7 +15,17 @@ export function newMsgId(): string {
 
 const seconds = (at: Date) => Math.floor(at.getTime() / 1000)
 
+/**
+ * In the suite (LOG_CAPTURE_DIR set by test/log-capture/global-setup.ts), every text message
+ * built here is recorded in `<dir>/typed-texts-<pid>.jsonl`, one JSON string a line, so that the
+ * log scan can check that no log line repeats what a person typed.
+ */
+export function recordTypedText(content: string, dir = process.env.LOG_CAPTURE_DIR): void {
+  if (dir) appendFileSync(join(dir, `typed-texts-${process.pid}.jsonl`), `${JSON.stringify(content)}\n`)
+}
+
 export function textXml(from: string, content: string, options: { msgId?: string; at?: Date; cdata?: boolean } = {}): string {
+  recordTypedText(content)
   return textMessageXml(SECRETS.corpId, from, content, options.msgId ?? newMsgId(), options.at ?? new Date(), options.cdata !== false)
 }
 

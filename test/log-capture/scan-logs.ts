@@ -1,12 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SECRETS } from '../helpers/wecom-callback-client.js'
+import { createTypedTextMatcher, readTypedTexts } from './typed-texts.js'
 
 /**
- * Issue 9, security 3: what the test suite configures as secrets, and a scan of captured log
- * lines (LOG_CAPTURE_DIR, see src/logger.ts) for any of them, for the fake WeCom server's access
- * tokens, and for any secret in a URL's query. A hit names the file, the line and which secret,
- * never the secret itself.
+ * What the test suite configures as secrets, and a scan of captured log lines (LOG_CAPTURE_DIR,
+ * see src/logger.ts) for any of them, for the fake WeCom server's access tokens, for any secret
+ * in a URL's query, and for what the tests typed as messages (docs/logging.md). A hit names the
+ * file, the line and which secret, never the secret itself; for a typed text (test data), the
+ * part found, so that the test that typed it can be found.
  */
 export const SUITE_SECRETS: Readonly<Record<string, string>> = {
   'callback Token (WECOM_TOKEN)': SECRETS.token,
@@ -42,12 +44,14 @@ function devCallbackSecrets(dir: string, names: readonly string[]): Record<strin
   return found
 }
 
-/** Every line of every captured log file in `dir` that holds a secret. */
-export function scanLogDirectory(dir: string, known: Readonly<Record<string, string>> = SUITE_SECRETS): { hits: LogHit[]; lines: number; files: number } {
+/** Every line of every captured log file in `dir` that holds a secret or a text a test typed (recorded in `dir`). */
+export function scanLogDirectory(dir: string, known: Readonly<Record<string, string>> = SUITE_SECRETS): { hits: LogHit[]; lines: number; files: number; typedTexts: number } {
   const hits: LogHit[] = []
   let lines = 0
   const names = existsSync(dir) ? readdirSync(dir) : []
   const secrets = { ...known, ...devCallbackSecrets(dir, names) }
+  const typedTexts = readTypedTexts(dir, names)
+  const typed = createTypedTextMatcher(typedTexts)
   const files = names.filter((f) => f.endsWith('.ndjson'))
   for (const file of files) {
     const text = readFileSync(join(dir, file), 'utf8')
@@ -56,7 +60,9 @@ export function scanLogDirectory(dir: string, known: Readonly<Record<string, str
       lines += 1
       for (const [what, value] of Object.entries(secrets)) if (line.includes(value)) hits.push({ file, line: index + 1, what })
       for (const [what, pattern] of Object.entries(PATTERNS)) if (pattern.test(line)) hits.push({ file, line: index + 1, what })
+      const part = typed.find(line)
+      if (part !== undefined) hits.push({ file, line: index + 1, what: `typed message text ${JSON.stringify(part)}` })
     }
   }
-  return { hits, lines, files: files.length }
+  return { hits, lines, files: files.length, typedTexts: typedTexts.size }
 }
