@@ -65,7 +65,7 @@ export function sweepMessages(plan: SweepPlan): SweepMessage[] {
  * Runs a sweep at `now`: plans it, and — unless `dryRun` — writes its messages to the outbox
  * and records its stages, all in one transaction, so a stage is sent once, with its message.
  * The plan is read in that transaction too, so its reads share one snapshot (MariaDB's
- * repeatable read; SQLite's WAL read snapshot) and a replica — or the CLI on the same SQLite
+ * repeatable read, asked for by this transaction; SQLite's WAL read snapshot) and a replica — or the CLI on the same SQLite
  * file — sweeping at the same moment plans either exactly what this one plans (the same keys:
  * nothing written twice) or after it committed (nothing left to send); never half of each,
  * which would give a digest a different key and send it again. A writer whose snapshot was
@@ -77,8 +77,7 @@ export async function runSweep(ds: DataSource, now: Date, options: { rules?: Rem
     const { value: plan, ms: planMs } = await timed(() => planSweep(ds.manager, now, rules))
     return { plan, messages: sweepMessages(plan), written: 0, timings: { planMs, writeMs: 0 } }
   }
-  return retryOnDeadlock(() =>
-    ds.transaction(async (manager) => {
+  const sweep = async (manager: EntityManager): Promise<SweepResult> => {
       const started = performance.now()
       const { value: plan, ms: planMs } = await timed(() => planSweep(manager, now, rules))
       const messages = sweepMessages(plan)
@@ -93,8 +92,10 @@ export async function runSweep(ds: DataSource, now: Date, options: { rules?: Rem
       const summarySent = keys.has(summaryKey(plan.today))
       await recordStages(manager, [...plan.digests.flatMap((d) => d.stages), ...(summarySent ? plan.summaryStages : [])], plan.today)
       return { plan, messages, written, timings: { planMs, writeMs: performance.now() - started - planMs } }
-    }),
-  )
+  }
+  // One snapshot for every read of the plan: repeatable read asked for explicitly, since the
+  // service's MariaDB sessions read committed (src/db/utc-mysql-driver.ts).
+  return retryOnDeadlock(() => (isMysql(ds) ? ds.transaction('REPEATABLE READ', sweep) : ds.transaction(sweep)))
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
