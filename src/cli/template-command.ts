@@ -4,6 +4,7 @@ import type { Config } from '../config/load-config.js'
 import { loadPlan } from '../domain/plan/load-plan.js'
 import type { ProblemCategory } from '../domain/entities/index.js'
 import { UserFacingError } from '../errors.js'
+import { describeArgsError } from './describe-args-error.js'
 import { templateWorkbook, type TemplateKind } from '../spreadsheets/templates.js'
 
 const USAGE = `用法：npm run cli -- template <units|people|ledger> -o 文件.xlsx
@@ -16,7 +17,7 @@ export async function runTemplateCommand(args: string[], config: Readonly<Config
   try {
     parsed = parseArgs({ args, options: { output: { type: 'string', short: 'o' } }, allowPositionals: true })
   } catch (error) {
-    throw new UserFacingError('bad_arguments', `参数有误：${(error as Error).message}\n${USAGE}`)
+    throw new UserFacingError('bad_arguments', `参数有误：${describeArgsError(error)}。\n${USAGE}`)
   }
   const [kind] = parsed.positionals
   if (kind !== 'units' && kind !== 'people' && kind !== 'ledger') {
@@ -32,7 +33,9 @@ export async function runTemplateCommand(args: string[], config: Readonly<Config
   try {
     await templateWorkbook(kind as TemplateKind, categories).xlsx.writeFile(path)
   } catch (error) {
-    throw new UserFacingError('bad_output', `写不了 ${path}：${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    const code = (error as NodeJS.ErrnoException).code
+    const why = code === 'ENOENT' ? '文件夹不存在' : code === 'EACCES' || code === 'EPERM' ? '没有写入权限' : code === 'EISDIR' ? '这是一个文件夹' : `错误代码 ${code ?? '未知'}`
+    throw new UserFacingError('bad_output', `写不了 ${path}：${why}`)
   }
   print(`已写出模板 ${path}`)
   return 0

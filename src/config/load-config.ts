@@ -57,6 +57,8 @@ export interface Config {
    * recorded, to be sent again (WeCom's duplicate check drops app messages; replies would repeat).
    */
   deliveryConcurrency: number
+  /** The largest spreadsheet an import reads, bytes (IMPORT_MAX_MB, default 50 MB; docs/imports.md). */
+  importMaxBytes: number
   /** Group robots by name → webhook key (secret). */
   robots: Readonly<Record<string, string>>
   demoData: DemoDataMode
@@ -132,6 +134,9 @@ export function loadConfig(env: Env): Readonly<Config> {
     problems.push(`CIRCULAR_REMIND_AFTER「${get('CIRCULAR_REMIND_AFTER')}」应为 1–720 的整数（小时，只计工作日），默认 24`)
   }
 
+  const importMaxMegabytes = parseInteger(get('IMPORT_MAX_MB') ?? '50', 1, 500)
+  if (importMaxMegabytes === undefined) problems.push(`IMPORT_MAX_MB「${get('IMPORT_MAX_MB')}」应为 1–500 的整数（导入文件的大小上限，MB），默认 50`)
+
   const robots = parseRobots(get('WECOM_ROBOTS') ?? '')
   if (!robots) problems.push('WECOM_ROBOTS 应为 名称=key 的列表，用逗号分隔，例：lianxi=693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa')
 
@@ -164,6 +169,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     quietHours: Object.freeze(quietHours ?? { startMinute: 0, endMinute: 0 }),
     circularRemindAfterHours: circularRemindAfterHours ?? 24,
     deliveryConcurrency: deliveryConcurrency ?? 4,
+    importMaxBytes: (importMaxMegabytes ?? 50) * 1024 * 1024,
     robots: Object.freeze(robots ?? {}),
     demoData,
     plan: get('PLAN') ?? DEFAULT_PLAN,

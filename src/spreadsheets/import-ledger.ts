@@ -5,6 +5,7 @@ import { matchCategory } from '../domain/ledger/register-item.js'
 import { UserFacingError } from '../errors.js'
 import { beijingDate, formatChineseDate, type CalendarDate } from '../time/calendar-date.js'
 import { cellDate, problemCollector, text, type ImportResult } from './import-report.js'
+import type { ImportLimits } from './import-limits.js'
 import { readTable, type ColumnSpec } from './read-table.js'
 
 export const LEDGER_COLUMNS: readonly ColumnSpec[] = [
@@ -58,11 +59,11 @@ async function campaignFor(ds: DataSource, campaignId: number | undefined, now: 
 export async function importLedger(
   ds: DataSource,
   path: string,
-  options: { dryRun?: boolean; campaignId?: number; now?: Date; onProgress?: (done: number, total: number) => void } = {},
+  options: { dryRun?: boolean; campaignId?: number; now?: Date; onProgress?: (done: number, total: number) => void; limits?: Partial<ImportLimits> } = {},
 ): Promise<ImportResult> {
   const now = options.now ?? new Date()
   const campaign = await campaignFor(ds, options.campaignId, now)
-  const table = await readTable(path, LEDGER_COLUMNS)
+  const table = await readTable(path, LEDGER_COLUMNS, options.limits)
   const { problems, add } = problemCollector(table)
   const year = Number(campaign.startDate.slice(0, 4))
   const units = new Map((await ds.getRepository(UnitSchema).find()).map((u) => [u.name, u]))

@@ -1,6 +1,7 @@
 import { In, type DataSource } from 'typeorm'
 import { PersonSchema, RoleAssignmentSchema, UnitSchema, type Person, type Role, type Unit, type UnitKind } from '../domain/entities/index.js'
 import { problemCollector, text, type ImportResult } from './import-report.js'
+import type { ImportLimits } from './import-limits.js'
 import { readTable, type ColumnSpec } from './read-table.js'
 
 export const UNIT_COLUMNS: readonly ColumnSpec[] = [
@@ -51,8 +52,8 @@ export const ROLE_WORDS: Record<string, Role> = {
  * 单位: by name. A new name is created, a known one updated in place (type, parent); the parent
  * may be another row of the same file. With any problem nothing is written.
  */
-export async function importUnits(ds: DataSource, path: string, options: { dryRun?: boolean } = {}): Promise<ImportResult> {
-  const table = await readTable(path, UNIT_COLUMNS)
+export async function importUnits(ds: DataSource, path: string, options: { dryRun?: boolean; limits?: Partial<ImportLimits> } = {}): Promise<ImportResult> {
+  const table = await readTable(path, UNIT_COLUMNS, options.limits)
   const { problems, add } = problemCollector(table)
   const known = new Map((await ds.getRepository(UnitSchema).find()).map((u) => [u.name, u]))
   const seen = new Map<string, number>()
@@ -115,8 +116,8 @@ export async function importUnits(ds: DataSource, path: string, options: { dryRu
  * unit, title, mobile, and its roles: the file lists them all). Units must be in the roster
  * (import them first). With any problem nothing is written.
  */
-export async function importPeople(ds: DataSource, path: string, options: { dryRun?: boolean } = {}): Promise<ImportResult> {
-  const table = await readTable(path, PEOPLE_COLUMNS)
+export async function importPeople(ds: DataSource, path: string, options: { dryRun?: boolean; limits?: Partial<ImportLimits> } = {}): Promise<ImportResult> {
+  const table = await readTable(path, PEOPLE_COLUMNS, options.limits)
   const { problems, add } = problemCollector(table)
   const units = new Map((await ds.getRepository(UnitSchema).find()).map((u) => [u.name, u]))
   const seen = new Map<string, number>()

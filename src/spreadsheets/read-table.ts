@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { extname } from 'node:path'
-import { parse } from 'csv-parse/sync'
-import ExcelJS from 'exceljs'
+import { readFile, stat } from 'node:fs/promises'
+import { basename, extname } from 'node:path'
 import { UserFacingError } from '../errors.js'
+import { DEFAULT_IMPORT_LIMITS, formatSize, type ImportLimits } from './import-limits.js'
+import { GBK_NO_HEADER_HINT, readCsvRows } from './read-csv.js'
+import { readWorkbookSheets } from './read-workbook.js'
 
 /** A cell as read: text, a number (an Excel serial date is a number too), a date, or nothing. */
 export type CellValue = string | number | Date | null
@@ -38,19 +39,6 @@ export function normalizeHeader(text: string): string {
   const withoutHint = plain.replace(/\([^)]*\)|\[[^\]]*\]|【[^】]*】/g, '')
   // "【角色】" is all bracket: then only the brackets go.
   return withoutHint || plain.replace(/[()[\]【】]/g, '')
-}
-
-function cellText(value: ExcelJS.CellValue): CellValue {
-  if (value === null || value === undefined) return null
-  if (value instanceof Date) return value
-  if (typeof value === 'number') return value
-  if (typeof value === 'boolean') return value ? '是' : '否'
-  if (typeof value === 'string') return value.trim() === '' ? null : value.trim()
-  if ('richText' in value) return cellText(value.richText.map((r) => r.text).join(''))
-  if ('text' in value && typeof value.text === 'string') return cellText(value.text)
-  if ('result' in value) return cellText((value.result ?? null) as ExcelJS.CellValue)
-  if ('error' in value) return null
-  return null
 }
 
 function matchColumns(row: readonly CellValue[], specs: readonly ColumnSpec[]): Map<number, ColumnSpec> {
@@ -113,47 +101,54 @@ function toTable(sheets: { name: string; rows: CellValue[][] }[], specs: readonl
   return table
 }
 
+/** The file's bytes, refused unreadable or over the size limit before anything parses them. */
+async function readImportFile(path: string, name: string, maxBytes: number): Promise<Buffer> {
+  try {
+    const tooLarge = (size: number) =>
+      new UserFacingError('file_too_large', `文件过大：「${name}」有 ${formatSize(size)}，超过上限 ${formatSize(maxBytes)}。请拆分成几个文件分别导入（上限可用 IMPORT_MAX_MB 调整）。`)
+    const stats = await stat(path)
+    if (stats.isDirectory()) throw new UserFacingError('bad_file', `${path} 是文件夹，不是文件。`)
+    if (stats.size > maxBytes) throw tooLarge(stats.size)
+    const bytes = await readFile(path)
+    // It may have grown since.
+    if (bytes.length > maxBytes) throw tooLarge(bytes.length)
+    return bytes
+  } catch (error) {
+    if (error instanceof UserFacingError) throw error
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') throw new UserFacingError('bad_file', `找不到文件 ${path}`)
+    if (code === 'EACCES' || code === 'EPERM') throw new UserFacingError('bad_file', `没有权限读取文件 ${path}`)
+    throw new UserFacingError('bad_file', `读不了文件 ${path}（错误代码 ${code ?? '未知'}）`)
+  }
+}
+
 /**
  * Reads an .xlsx or .csv file into rows keyed by the columns it knows, whatever the order of the
  * columns or extra columns. Every sheet with the headers counts (a second sheet continues the
  * first); a header cell merged over several columns names the first; empty rows are skipped.
+ * The file is checked against `limits` before it is parsed (docs/imports.md); a CSV may be
+ * UTF-8 or GBK.
  */
-export async function readTable(path: string, specs: readonly ColumnSpec[]): Promise<Table> {
+export async function readTable(path: string, specs: readonly ColumnSpec[], limits: Partial<ImportLimits> = {}): Promise<Table> {
   const extension = extname(path).toLowerCase()
   if (extension !== '.csv' && extension !== '.xlsx') {
     throw new UserFacingError('bad_file', `不支持的文件类型「${extension || path}」：请用 .xlsx 或 .csv（Excel 可“另存为”这两种格式）。`)
   }
-  if (!existsSync(path)) throw new UserFacingError('bad_file', `找不到文件 ${path}`)
+  const checked = { ...DEFAULT_IMPORT_LIMITS, ...limits }
+  const name = basename(path)
+  const bytes = await readImportFile(path, name, checked.maxFileBytes)
   let sheets: { name: string; rows: CellValue[][] }[]
-  try {
-    if (extension === '.csv') {
-      const records = parse(readFileSync(path), { bom: true, relax_column_count: true, skip_empty_lines: false }) as string[][]
-      sheets = [{ name: 'CSV', rows: records.map((r) => r.map((c) => (c.trim() === '' ? null : c.trim()))) }]
-    } else {
-      const workbook = new ExcelJS.Workbook()
-      await workbook.xlsx.readFile(path)
-      sheets = workbook.worksheets.map((worksheet) => {
-        const rows: CellValue[][] = []
-        worksheet.eachRow({ includeEmpty: true }, (row, number) => {
-          const cells: CellValue[] = []
-          row.eachCell({ includeEmpty: true }, (cell, column) => {
-            // A merged cell's other parts read as empty, not as a copy of its value.
-            cells[column - 1] = cell.isMerged && cell.master !== cell ? null : cellText(cell.value)
-          })
-          rows[number - 1] = cells
-        })
-        for (let i = 0; i < rows.length; i++) rows[i] ??= []
-        return { name: worksheet.name, rows }
-      })
-    }
-  } catch (error) {
-    if (error instanceof UserFacingError) throw error
-    const code = (error as NodeJS.ErrnoException).code
-    throw new UserFacingError('bad_file', code === 'ENOENT' ? `找不到文件 ${path}` : `读不了文件 ${path}：${code ?? (error as Error).message}`)
+  let hint = ''
+  if (extension === '.csv') {
+    const csv = readCsvRows(bytes, name)
+    sheets = [{ name: 'CSV', rows: csv.rows }]
+    if (csv.encoding === 'gb18030') hint = GBK_NO_HEADER_HINT
+  } else {
+    sheets = await readWorkbookSheets(bytes, name, checked)
   }
   const table = toTable(sheets, specs)
   if (table.sheets.length === 0) {
-    throw new UserFacingError('no_header', `文件中没有找到表头。需要的列：${specs.map((s) => s.header).join('、')}（表头须在前十行内）。`)
+    throw new UserFacingError('no_header', `文件中没有找到表头。需要的列：${specs.map((s) => s.header).join('、')}（表头须在前十行内）。${hint}`)
   }
   return table
 }

@@ -10,9 +10,9 @@ export class XmlRejectedError extends Error {
 
 const CDATA = '#cdata'
 
-// Hardened: no DOCTYPE (refused before parsing), no entity expansion, no attributes, values kept
-// as strings (a 19-digit MsgId must not become a float), CDATA kept apart so that only text
-// outside CDATA has its predefined entities decoded.
+// Hardened: no DOCTYPE (refused before parsing by refuseDeclarations), no entity expansion, no
+// attributes, values kept as strings (a 19-digit MsgId must not become a float), CDATA kept apart
+// so that only text outside CDATA has its predefined entities decoded.
 const parser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false,
@@ -28,17 +28,58 @@ export type XmlFields = Readonly<Record<string, unknown>>
 
 /**
  * Parses a WeCom XML document (the outer envelope or the decrypted message) into its <xml>
- * element's children. Refuses DOCTYPE and ENTITY declarations outright: WeCom never sends them,
- * and they are how entity-expansion bombs and external entities get in.
+ * element's children. Refuses DOCTYPE and ENTITY declarations in the markup outright: WeCom
+ * never sends them, and they are how entity-expansion bombs and external entities get in. Text
+ * inside CDATA is a person's message and may say anything, "<!DOCTYPE html>" included.
  */
 export function parseWeComXml(xml: string): XmlFields {
-  if (/<!\s*(DOCTYPE|ENTITY)/i.test(xml)) throw new XmlRejectedError('DOCTYPE or ENTITY declarations are not accepted')
+  refuseDeclarations(xml)
   const valid = XMLValidator.validate(xml)
   if (valid !== true) throw new XmlRejectedError(`not well-formed XML: ${valid.err.msg}`)
   const document = parser.parse(xml) as Record<string, unknown>
   const root = document.xml
   if (typeof root !== 'object' || root === null) throw new XmlRejectedError('no <xml> root element')
   return root as XmlFields
+}
+
+/**
+ * Walks the markup the way fast-xml-parser tokenizes it, so that both agree on where each CDATA
+ * section, comment, processing instruction and tag begins and ends: quotes count inside tags and
+ * processing instructions, not in closing tags. Any "<!" that opens neither a CDATA section nor a
+ * comment is a declaration (DOCTYPE, ENTITY, ELEMENT, ATTLIST…) and is refused, as is "<![" that
+ * is not "<![CDATA[" and anything left unclosed. A "]]>" inside a message is split by the sender
+ * (see cdata below); one that is not ends the section here and in the parser alike, so what
+ * follows is checked as markup.
+ */
+function refuseDeclarations(xml: string): void {
+  for (let at = xml.indexOf('<'); at !== -1; at = xml.indexOf('<', at)) {
+    let end: number
+    if (xml.startsWith('<![CDATA[', at)) end = closing(xml, ']]>', at + 9)
+    else if (xml.startsWith('<!--', at)) end = closing(xml, '-->', at + 4)
+    else if (xml.startsWith('<!', at)) throw new XmlRejectedError('DOCTYPE, ENTITY and other declarations are not accepted')
+    else if (xml.startsWith('</', at)) end = closing(xml, '>', at + 2)
+    else end = tagEnd(xml, at + 1, xml.startsWith('<?', at) ? '?>' : '>')
+    at = end
+  }
+}
+
+/** The index just past `marker`, searched from `from`; unclosed markup is refused. */
+function closing(xml: string, marker: string, from: number): number {
+  const index = xml.indexOf(marker, from)
+  if (index === -1) throw new XmlRejectedError('not well-formed XML: unclosed markup')
+  return index + marker.length
+}
+
+/** As closing, but a quoted attribute value may contain the marker (a tag or a processing instruction). */
+function tagEnd(xml: string, from: number, marker: '>' | '?>'): number {
+  for (let index = from; index < xml.length; index++) {
+    const char = xml[index]
+    if (char === '"' || char === "'") {
+      index = xml.indexOf(char, index + 1)
+      if (index === -1) break
+    } else if (xml.startsWith(marker, index)) return index + marker.length
+  }
+  throw new XmlRejectedError('not well-formed XML: unclosed tag')
 }
 
 /**
