@@ -1,6 +1,7 @@
 import { inertText } from '../src/wecom/inert-text.js'
 import type { CommandArgs } from '../src/bot/command-args.js'
 import { ROLE_NAMES } from '../src/bot/command-registry.js'
+import { withinLimit } from '../src/bot/text-limits.js'
 import { defineCommand, type CommandContext } from '../src/bot/define-command.js'
 import { parseItemNumber } from '../src/bot/parse-args.js'
 import { currentCampaign } from '../src/domain/campaign/current-campaign.js'
@@ -43,6 +44,7 @@ function parseComposition(raw: string, kind: CircularKind): CircularInput {
   if (!title) throw new UserFacingError('no_title', '缺少标题：受众后面写标题，正文从第二行起写。')
   if ([...title].length > TITLE_MAX) throw new UserFacingError('long_title', `标题太长（${[...title].length} 字），请控制在 ${TITLE_MAX} 字以内，详细内容写在正文里。`)
   if (!body) throw new UserFacingError('no_body', '缺少正文：请从第二行起写通报正文。')
+  withinLimit(body, 'circularBody')
   return { kind, title, body, selector: selector as AudienceSelector }
 }
 

@@ -1,3 +1,4 @@
+import { withinLimit } from '../src/bot/text-limits.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { parseItemNumber } from '../src/bot/parse-args.js'
 import { markRectified } from '../src/domain/ledger/item-lifecycle.js'
@@ -12,7 +13,7 @@ export const done = defineCommand<{ id: number; note: string }>({
   example: '完成 12 已建立首问负责制并公示',
   roles: 'everyone',
   parse(args) {
-    const parsed = { id: parseItemNumber(args.tokens[0]), note: args.rest(1) }
+    const parsed = { id: parseItemNumber(args.tokens[0]), note: withinLimit(args.rest(1), 'rectificationNote') }
     if (!parsed.note) throw new UserFacingError('no_note', '请写明整改情况，供组织部核实。')
     return parsed
   },

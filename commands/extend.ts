@@ -1,4 +1,5 @@
 import type { CommandArgs } from '../src/bot/command-args.js'
+import { withinLimit } from '../src/bot/text-limits.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { parseDate, parseItemNumber } from '../src/bot/parse-args.js'
 import { decideExtension, requestExtension } from '../src/domain/ledger/extension.js'
@@ -16,7 +17,7 @@ export const extend = defineCommand<{ id: number; date: string; reason: string }
   parse(args) {
     const id = parseItemNumber(args.tokens[0])
     const date = args.tokens[1]
-    const reason = args.rest(2)
+    const reason = withinLimit(args.rest(2), 'reason', '延期理由')
     if (!date) throw new UserFacingError('no_date', '缺少新的完成日期。')
     if (!reason) throw new UserFacingError('no_reason', '请写明延期理由。')
     return { id, date, reason }
@@ -33,7 +34,7 @@ export const extend = defineCommand<{ id: number; date: string; reason: string }
 
 const decision = (verdict: 'approved' | 'denied') => ({
   parse(args: CommandArgs) {
-    return { id: parseItemNumber(args.tokens[0], '延期申请编号'), note: args.rest(1) }
+    return { id: parseItemNumber(args.tokens[0], '延期申请编号'), note: withinLimit(args.rest(1), 'opinion') }
   },
   async run(context: Parameters<typeof extend.run>[0], { id, note }: { id: number; note: string }) {
     const today = beijingDate(context.now())

@@ -1,3 +1,5 @@
+import { currentOrLatestCampaign } from '../src/domain/campaign/current-campaign.js'
+import { checkDateBound } from '../src/domain/campaign/date-bound.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { parseDate } from '../src/bot/parse-args.js'
 import { PersonSchema, RoleAssignmentSchema } from '../src/domain/entities/index.js'
@@ -23,6 +25,8 @@ export const leave = defineCommand<{ date: string; deputy: string }>({
     const today = beijingDate(context.now())
     const until = parseDate(date, today)
     if (until < today) throw new UserFacingError('past', `请假截止日期 ${formatChineseDate(until, today)} 已过。`)
+    const campaign = await currentOrLatestCampaign(dataSource, today)
+    if (campaign) checkDateBound(until, campaign, today, '请假截止日期')
     let deputyId: number | null = null
     let takerText: string
     if (deputy) {

@@ -1,5 +1,6 @@
 import { inertLines, inertText } from '../src/wecom/inert-text.js'
 import type { CommandArgs } from '../src/bot/command-args.js'
+import { withinLimit } from '../src/bot/text-limits.js'
 import { defineCommand, type CommandContext } from '../src/bot/define-command.js'
 import { parseDate, parseItemNumber } from '../src/bot/parse-args.js'
 import { AttendanceSchema } from '../src/domain/entities/index.js'
@@ -128,11 +129,11 @@ function parse(args: CommandArgs): Parsed {
     case 'move': {
       const place = args.rest(2)
       if (!place) throw new UserFacingError('no_place', '缺少新的地点，例：会议 改地点 3 县委第二会议室。')
-      if (place.length > 100) throw new UserFacingError('too_long', '地点请写在100字以内。')
+      withinLimit(place, 'shortField', '地点')
       return { action, id, place }
     }
     case 'cancel':
-      return { action, id, reason: args.rest(2) }
+      return { action, id, reason: withinLimit(args.rest(2), 'reason', '取消原因') }
     case 'participants': {
       const names = args.tokens.slice(2)
       const add = names.filter((n) => !n.startsWith('-')).map((n) => n.replace(/^\+/, ''))
@@ -140,7 +141,7 @@ function parse(args: CommandArgs): Parsed {
       return { action, id, add, remove }
     }
     case 'minutes': {
-      const lines = args.rest(1).split(/\r?\n/).slice(1).map((l) => l.trim()).filter(Boolean)
+      const lines = withinLimit(args.rest(1), 'minutes').split(/\r?\n/).slice(1).map((l) => l.trim()).filter(Boolean)
       if (lines.length === 0) throw new UserFacingError('no_decisions', '请在「会议 纪要 编号」下每行写一项决定事项；交办单位的写成「内容 @单位 日期」。')
       return { action, id, lines }
     }
@@ -168,7 +169,9 @@ async function run(context: CommandContext, parsed: Parsed): Promise<void> {
       if (missing.length > 0) throw new UserFacingError('missing', `缺少${missing.join('、')}。格式：\n${CREATE_EXAMPLE}`)
       const [date, clock] = fields.time.split(/\s+/)
       const startsAt = parseMeetingTime(date, clock, today)
-      if (fields.title.length > 100 || fields.place.length > 100 || fields.topics.some((t) => t.length > 100)) throw new UserFacingError('too_long', '名称、地点和每个议题请各写在100字以内。')
+      withinLimit(fields.title, 'shortField', '名称')
+      withinLimit(fields.place, 'shortField', '地点')
+      for (const topic of fields.topics) withinLimit(topic, 'shortField', '每个议题')
       const { meeting, notified } = await createMeeting(ds, actor, { startsAt, place: fields.place, topics: fields.topics, title: fields.title || undefined }, now)
       return context.reply(`已召集联席会议 #${meeting.id}：${meetingTime(meeting.startsAt, today)}，${inertText(meeting.place)}；已通知 ${notified.length} 人。查看回复情况：会议 详情 ${meeting.id}`)
     }
@@ -237,7 +240,7 @@ export const rsvp = defineCommand<{ id: number; attend: boolean; reason: string 
     const id = parseItemNumber(args.tokens[0], '会议编号')
     const answer = args.tokens[1]
     if (answer !== '参加' && answer !== '请假' && answer !== '出席' && answer !== '不参加') throw new UserFacingError('bad_answer', '请回复「参加」或「请假 理由」。')
-    return { id, attend: answer === '参加' || answer === '出席', reason: args.rest(2) }
+    return { id, attend: answer === '参加' || answer === '出席', reason: withinLimit(args.rest(2), 'reason', '请假理由') }
   },
   async run(context, { id, attend, reason }) {
     const now = context.now()

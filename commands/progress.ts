@@ -1,3 +1,4 @@
+import { withinLimit } from '../src/bot/text-limits.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { parseItemNumber, parsePercent } from '../src/bot/parse-args.js'
 import { recordProgress } from '../src/domain/ledger/item-lifecycle.js'
@@ -14,7 +15,7 @@ export const progress = defineCommand<{ id: number; percent: number; note: strin
   roles: 'everyone',
   featured: 2,
   parse(args) {
-    const note = args.rest(2)
+    const note = withinLimit(args.rest(2), 'progressNote')
     const parsed = { id: parseItemNumber(args.tokens[0]), percent: parsePercent(args.tokens[1]), note }
     if (!note) throw new UserFacingError('no_note', '请写一句进展说明，说明做了什么。')
     return parsed

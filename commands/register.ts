@@ -1,4 +1,5 @@
 import { inertText } from '../src/wecom/inert-text.js'
+import { withinLimit } from '../src/bot/text-limits.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { parseDate } from '../src/bot/parse-args.js'
 import { currentCampaign } from '../src/domain/campaign/current-campaign.js'
@@ -48,6 +49,10 @@ export const register = defineCommand<Record<string, string>>({
     const fields = readFields(args.rest(0))
     const missing = Object.entries(REQUIRED).filter(([key]) => !fields[key]).map(([, name]) => name)
     if (missing.length > 0) throw new UserFacingError('missing_fields', `未登记：缺少 ${missing.join('、')}。请按下面的格式每项一行发送：\n${TEMPLATE}`)
+    withinLimit(fields.problem!, 'problem')
+    withinLimit(fields.measures!, 'measures')
+    withinLimit(fields.target!, 'target')
+    if (fields.department) withinLimit(fields.department, 'shortField', '责任部门')
     return fields
   },
   async run(context, fields) {

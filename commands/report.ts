@@ -1,5 +1,6 @@
 import type { CommandContext } from '../src/bot/define-command.js'
 import { inertText } from '../src/wecom/inert-text.js'
+import { withinLimit } from '../src/bot/text-limits.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { currentCampaign, currentOrLatestCampaign } from '../src/domain/campaign/current-campaign.js'
 import { PersonSchema, UnitSchema } from '../src/domain/entities/index.js'
@@ -41,6 +42,7 @@ export const report = defineCommand<{ content: string }>({
     const unit = await dataSource.getRepository(UnitSchema).findOneByOrFail({ id: unitId })
     const month = `${Number(today.slice(5, 7))}月`
     if (content) {
+      withinLimit(content, 'monthlyReport')
       const saved = await submitMonthlyReport(dataSource, { campaignId: campaign.id, unitId, personId: actor.person.id, content, today, now: context.now() })
       context.reply(
         saved.revision === 1

@@ -1,10 +1,11 @@
 import type { CommandArgs } from '../src/bot/command-args.js'
+import { withinLimit } from '../src/bot/text-limits.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { parseItemNumber } from '../src/bot/parse-args.js'
 import { verifyItem } from '../src/domain/ledger/item-lifecycle.js'
 import { UserFacingError } from '../src/errors.js'
 
-const splitNote = (args: CommandArgs) => ({ id: parseItemNumber(args.tokens[0]), note: args.rest(1) })
+const splitNote = (args: CommandArgs, field: 'opinion' | 'reason') => ({ id: parseItemNumber(args.tokens[0]), note: withinLimit(args.rest(1), field) })
 
 /** 销号: the organization department or the inspection group verifies and closes an item. */
 export const close = defineCommand<{ id: number; note: string }>({
@@ -15,7 +16,7 @@ export const close = defineCommand<{ id: number; note: string }>({
   example: '销号 12 经核实整改到位',
   roles: ['org_admin', 'inspector'],
   featured: 3,
-  parse: splitNote,
+  parse: (args) => splitNote(args, 'opinion'),
   async run(context, { id, note }) {
     const { notified } = await verifyItem(context.dataSource, context.actor, id, 'close', note, context.now())
     context.reply(`已销号 #${id}。${notified.length > 0 ? '已通知责任人。' : ''}`)
@@ -31,7 +32,7 @@ export const reopen = defineCommand<{ id: number; note: string }>({
   example: '退回 12 公示材料不全，请补充',
   roles: ['org_admin', 'inspector'],
   parse(args) {
-    const parsed = splitNote(args)
+    const parsed = splitNote(args, 'reason')
     if (!parsed.note) throw new UserFacingError('no_reason', '请写明退回理由。')
     return parsed
   },

@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm'
 import { LedgerItemSchema, PersonSchema, ProblemCategorySchema, ProgressUpdateSchema } from '../src/domain/entities/index.js'
 import { formatImportResult } from '../src/spreadsheets/import-report.js'
 import { importLedger } from '../src/spreadsheets/import-ledger.js'
-import { seedLedger } from './helpers/ledger-fixture.js'
+import { chatAs, seedLedger } from './helpers/ledger-fixture.js'
 import { spawnService } from './helpers/service-process.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 
@@ -113,6 +113,21 @@ describe(`ledger import on ${dialect}`, () => {
     expect([item.problem, item.dueDate, item.originalDueDate]).toEqual(['招商引资项目跑办不积极（两个项目）', '2015-09-15', '2015-08-25'])
     const unknown = await ledgerFile([[999, ...ROWS[0]!]], { withId: true })
     expect((await importLedger(ds, unknown)).problems.map((p) => p.reason)).toEqual(['编号「999」不是本专项治理的台账条目（新条目请留空）'])
+  })
+
+  it('matches a problem however it is spaced or typed full-width, as 登记 does, and 登记 refuses what was imported', async () => {
+    await importLedger(ds, await ledgerFile([ROWS[0]!]))
+    // Re-typed with spaces: the same problem, updated in place.
+    const respaced = await importLedger(ds, await ledgerFile([['城关镇', '(二)', '信访件 转办后 推诿扯皮', '建立首办责任制', '积案全部化解', '2015-10-08', '党政办', '李娜', '赵磊', '是']]))
+    expect([respaced.created, respaced.updated]).toEqual([0, 1])
+    const chat = chatAs(ds, new Date('2015-08-20T02:00:00Z'))
+    const { text } = await chat('chenjing', '登记\n类别：(二)\n问题：信访件转办后推诿扯皮\n措施：建立首办责任制\n目标：积案全部化解\n时限：9月30日\n责任领导：李娜\n责任人：赵磊')
+    expect(text).toMatch(/^未登记：该问题已登记过：#\d+（于 .+ 由系统登记），无需重复。/)
+    expect(await ds.getRepository(LedgerItemSchema).countBy({ campaignId: fixture.campaign.id })).toBe(4)
+    // An item renumbered onto another's problem is refused, not left to the database.
+    const [first] = await ds.getRepository(LedgerItemSchema).find({ where: { problem: '信访件 转办后 推诿扯皮' } })
+    const clash = await importLedger(ds, await ledgerFile([[fixture.items.overdue, '城关镇', '(一)', '信访件转办后推诿扯皮', '成立专班', '按期完成', '2015-09-15', null, '李娜', '赵磊', '否']], { withId: true }))
+    expect(clash.problems.map((p) => p.reason)).toEqual([`与已登记的 #${first!.id} 是同一问题（同一单位），请合并或修改问题描述`])
   })
 
   it('from the command line: checks with --dry-run, then imports', async () => {

@@ -21,6 +21,7 @@ import { notifyPeople } from '../domain/ledger/notify.js'
 import { insertLedgerItem, matchCategory } from '../domain/ledger/register-item.js'
 import { StateConflictError, UserFacingError } from '../errors.js'
 import { findOneForUpdate } from '../db/row-lock.js'
+import { checkDateBound, latestDate } from '../domain/campaign/date-bound.js'
 import { beijingDate, formatChineseDate, type CalendarDate } from '../time/calendar-date.js'
 import { agendaMessage, meetingTime } from './agenda-message.js'
 import { campaignStatus, readCounts } from './campaign-status.js'
@@ -101,6 +102,7 @@ export async function createMeeting(ds: DataSource, actor: Actor, input: NewMeet
   if (input.startsAt.getTime() <= now.getTime()) throw new UserFacingError('past', `会议时间 ${meetingTime(input.startsAt, today)} 已过。`)
   if (input.topics.length === 0) throw new UserFacingError('no_topics', '请至少写一个议题（每行一个）。')
   const campaign = await campaignOrFail(ds, today)
+  checkDateBound(beijingDate(input.startsAt), campaign, today, '会议日期')
   const status = await campaignStatus(ds, campaign, today, null)
   return ds.transaction(async (manager) => {
     const saved = await manager.save(MeetingSchema, {
@@ -159,6 +161,7 @@ export async function changeMeeting(
     const meeting = await meetingOrFail(manager, id, { lock: true })
     if (meeting.status !== 'scheduled') throw new StateConflictError('not_scheduled', `会议 #${id} 已${meeting.status === 'cancelled' ? '取消' : '召开'}，不能修改。`)
     if (change.startsAt && change.startsAt.getTime() <= now.getTime()) throw new UserFacingError('past', `会议时间 ${meetingTime(change.startsAt, today)} 已过。`)
+    if (change.startsAt) checkDateBound(beijingDate(change.startsAt), await manager.findOneByOrFail(CampaignSchema, { id: meeting.campaignId }), today, '会议日期')
     const before = { startsAt: meeting.startsAt, place: meeting.place }
     const updated: Meeting = { ...meeting, ...change }
     await manager.update(MeetingSchema, { id }, change)
@@ -327,6 +330,7 @@ export async function recordMinutes(
   if (meeting.status === 'cancelled') throw new UserFacingError('cancelled', `会议 #${id} 已取消，不能记录纪要。`)
   if (meeting.startsAt.getTime() > now.getTime()) throw new UserFacingError('not_yet', `会议 #${id} 尚未召开（${meetingTime(meeting.startsAt, today)}）。`)
   const categories = await ds.getRepository(ProblemCategorySchema).findBy({ campaignId: meeting.campaignId })
+  const campaign = await ds.getRepository(CampaignSchema).findOneByOrFail({ id: meeting.campaignId })
   const problems: string[] = []
   const planned: { decision: Decision; unit?: { id: number; name: string; head: Person; liaison: Person }; category?: (typeof categories)[number] }[] = []
   for (const decision of decisions) {
@@ -341,6 +345,7 @@ export async function recordMinutes(
     }
     if (!decision.due) problems.push(`交办${unit.name}的事项缺少完成时限（如 9月30日）`)
     else if (decision.due < today) problems.push(`交办${unit.name}的完成时限 ${formatChineseDate(decision.due, today)} 已过`)
+    else if (decision.due > latestDate(campaign)) problems.push(`交办${unit.name}的完成时限 ${formatChineseDate(decision.due, today)} 太远：最晚可写 ${formatChineseDate(latestDate(campaign), today)}`)
     const contacts = await ds
       .createQueryBuilder()
       .select('p.id', 'id')

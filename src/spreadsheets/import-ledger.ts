@@ -1,6 +1,7 @@
 import { type DataSource } from 'typeorm'
 import { addCampaignUnit } from '../domain/campaign/create-campaign.js'
 import { CampaignSchema, LedgerItemSchema, PersonSchema, ProblemCategorySchema, ProgressUpdateSchema, UnitSchema, type Campaign, type LedgerItem, type Person } from '../domain/entities/index.js'
+import { problemKey } from '../domain/ledger/problem-key.js'
 import { matchCategory } from '../domain/ledger/register-item.js'
 import { UserFacingError } from '../errors.js'
 import { beijingDate, formatChineseDate, type CalendarDate } from '../time/calendar-date.js'
@@ -78,7 +79,9 @@ export async function importLedger(
   const categories = await ds.getRepository(ProblemCategorySchema).findBy({ campaignId: campaign.id })
   const existing = await ds.getRepository(LedgerItemSchema).find({ where: { campaignId: campaign.id } })
   const byId = new Map(existing.map((i) => [i.id, i]))
-  const byText = new Map(existing.map((i) => [`${i.unitId}\n${i.problem}`, i]))
+  // The same problem as 登记 sees it: whitespace and full-width forms do not count (problem-key.ts).
+  const textKey = (unitId: number, problem: string) => `${unitId}\n${problemKey(problem)}`
+  const byText = new Map(existing.map((i) => [textKey(i.unitId, i.problem), i]))
   const seen = new Map<string, number>()
   const planned: PlannedItem[] = []
   const person = (unitId: number, typed: string, row: Parameters<typeof add>[0], key: string, role: string): Person | undefined => {
@@ -121,12 +124,14 @@ export async function importLedger(
     const leader = unit ? person(unit.id, text(row.cells.leader), row, 'leader', '责任领导') : undefined
     const responsible = unit ? person(unit.id, text(row.cells.person), row, 'person', '具体责任人') : undefined
     if (unit && problem) {
-      const key = id ? `#${id}` : `${unit.id}\n${problem}`
+      const key = id ? `#${id}` : textKey(unit.id, problem)
       if (seen.has(key)) add(row, null, `与第 ${seen.get(key)} 行是同一条目（同一单位、同一问题）`)
       seen.set(key, row.row)
+      const holder = byText.get(textKey(unit.id, problem))
+      if (id && holder && holder.id !== id) add(row, 'problem', `与已登记的 #${holder.id} 是同一问题（同一单位），请合并或修改问题描述`)
     }
     if (unit && category && problem && measures && target && due && leader && responsible) {
-      planned.push({ id: id ?? byText.get(`${unit.id}\n${problem}`)?.id ?? null, unitId: unit.id, categoryId: category.id, problem, measures, target, dueDate: due, department: text(row.cells.department) || null, leaderId: leader.id, personId: responsible.id, isPublic: YES.has(publicText) })
+      planned.push({ id: id ?? byText.get(textKey(unit.id, problem))?.id ?? null, unitId: unit.id, categoryId: category.id, problem, measures, target, dueDate: due, department: text(row.cells.department) || null, leaderId: leader.id, personId: responsible.id, isPublic: YES.has(publicText) })
     }
   }
   const result: ImportResult = { rows: table.rows.length, created: 0, updated: 0, unchanged: 0, problems, written: false }
@@ -153,7 +158,7 @@ export async function importLedger(
       if (!known) {
         result.created += 1
         if (!write) continue
-        const inserted = await manager.insert(LedgerItemSchema, { ...fields(item), campaignId: campaign.id, originalDueDate: item.dueDate, status: 'open', progress: 0, isTypicalCase: false } as LedgerItem)
+        const inserted = await manager.insert(LedgerItemSchema, { ...fields(item), problemKey: problemKey(item.problem), campaignId: campaign.id, originalDueDate: item.dueDate, status: 'open', progress: 0, isTypicalCase: false } as LedgerItem)
         created.push(Number(inserted.identifiers[0]!.id))
         continue
       }
@@ -164,7 +169,8 @@ export async function importLedger(
         continue
       }
       result.updated += 1
-      if (write) await manager.update(LedgerItemSchema, { id: known.id }, next)
+      // A new problem text takes its key (checked above to be no other item's).
+      if (write) await manager.update(LedgerItemSchema, { id: known.id }, known.problem === next.problem ? next : { ...next, problemKey: problemKey(next.problem) })
       edited.push(known)
     }
     if (!write) return

@@ -15,6 +15,7 @@ import {
   type UnitKind,
 } from '../entities/index.js'
 import type { PlanTemplate } from '../plan/plan-template.js'
+import { problemKey } from '../ledger/problem-key.js'
 
 export interface DemoSummary {
   campaignId: number
@@ -202,6 +203,7 @@ async function seedItems(
       unitId: person.unitId!,
       categoryId: byNumber.id,
       problem: demo.problem,
+      problemKey: problemKey(demo.problem),
       measures: demo.measures,
       target: demo.target,
       dueDate: due,

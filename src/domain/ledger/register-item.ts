@@ -8,7 +8,8 @@ import { problemKey } from './problem-key.js'
 import { doneBy, lastChange } from './last-change.js'
 import { formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
 import { addCampaignUnit } from '../campaign/create-campaign.js'
-import { LedgerItemSchema, PersonSchema, ProblemCategorySchema, ProgressUpdateSchema, type LedgerItem, type Person, type ProblemCategory } from '../entities/index.js'
+import { latestDate } from '../campaign/date-bound.js'
+import { CampaignSchema, LedgerItemSchema, PersonSchema, ProblemCategorySchema, ProgressUpdateSchema, type LedgerItem, type Person, type ProblemCategory } from '../entities/index.js'
 import type { Actor } from './ledger-access.js'
 import { notifyPeople } from './notify.js'
 
@@ -65,6 +66,8 @@ export async function registerItem(
   if (typeof leader === 'string') problems.push(leader)
   if (typeof person === 'string') problems.push(person)
   if (fields.dueDate < today) problems.push(`完成时限 ${formatChineseDate(fields.dueDate, today)} 已过`)
+  const campaign = await ds.getRepository(CampaignSchema).findOneByOrFail({ id: input.campaignId })
+  if (fields.dueDate > latestDate(campaign)) problems.push(`完成时限 ${formatChineseDate(fields.dueDate, today)} 太远：最晚可写 ${formatChineseDate(latestDate(campaign), today)}（专项治理结束后一年）`)
   if (problems.length > 0) throw new UserFacingError('bad_fields', `未登记，请修改后重发：\n${problems.map((p) => `- ${p}`).join('\n')}`)
   return ds.transaction(async (manager) => {
     const { item, notified } = await insertLedgerItem(manager, actor, {
