@@ -263,6 +263,47 @@ describe(`the WeCom callback on ${dialect}`, () => {
       expect(await ds.getRepository(OutboxMessageSchema).countBy({ dedupeKey: `reply:${row.id}` })).toBe(1)
     })
 
+    it('never tells a person their message failed while its change is being written, nor after it took effect', async () => {
+      const { recoverStuckInbound } = await import('../src/bot/recover-inbound.js')
+      let release!: () => void
+      const gate = new Promise<void>((resolve) => (release = resolve))
+      let entered!: () => void
+      const inside = new Promise<void>((resolve) => (entered = resolve))
+      const slow = defineCommand({
+        name: '慢写',
+        aliases: [],
+        summary: '测试用',
+        usage: '慢写',
+        example: '慢写',
+        roles: 'everyone',
+        parse: () => ({}),
+        async run(context) {
+          // The change is written, then the command is held before it commits.
+          await context.dataSource.query("UPDATE person SET title = '已改' WHERE userid = 'zhangwei'")
+          entered()
+          await gate
+          context.reply('已完成慢命令。')
+        },
+      })
+      const slowUrl = await start({ registry: createCommandRegistry([slow]), budget: 60_000 })
+      const answered = post(slowUrl, sign(textXml('zhangwei', '慢写')))
+      await inside
+      // The recovery job runs as if the message were long overdue; it must wait for the command.
+      const recovery = recoverStuckInbound(ds, new Date(Date.now() + 10 * 60_000))
+      let recovered: number | undefined
+      void recovery.then((n) => (recovered = n))
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(recovered).toBeUndefined()
+      release()
+      const response = await answered
+      expect(openPassiveReply(await response.text()).content).toBe('已完成慢命令。')
+      expect(await recovery).toBe(0)
+      const row = await ds.getRepository(InboundMessageSchema).findOneByOrFail({ content: '慢写' })
+      expect(row).toMatchObject({ status: 'processed', replyVia: 'passive' })
+      expect(await ds.getRepository(OutboxMessageSchema).countBy({ dedupeKey: `reply:${row.id}` })).toBe(0)
+      expect(((await ds.query("SELECT title FROM person WHERE userid = 'zhangwei'")) as { title: string }[])[0]!.title).toBe('已改')
+    })
+
     it('answers messages left unanswered by a process that stopped, once', async () => {
       const { recoverStuckInbound } = await import('../src/bot/recover-inbound.js')
       const { insertInbound } = await import('../src/bot/inbound-store.js')
