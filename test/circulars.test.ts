@@ -131,7 +131,7 @@ describe(`circular commands on ${dialect}`, () => {
       const copies = await copiesOf(draft.id)
       expect(copies).toHaveLength(2)
       expect(previewText).toContain(JSON.parse(copies[0]!.payload).markdown.content)
-      expect((await chat('wangjian', `通报 发送 ${draft.id}`)).text).toContain(`通报 #${draft.id} 已经发送过，不能再发送。`)
+      expect((await chat('wangjian', `通报 发送 ${draft.id}`)).text).toContain(`通报 #${draft.id} 已于 10:00 由王健发送，不能再发送。`)
       expect(await copiesOf(draft.id)).toHaveLength(2)
       expect((await chat('wangjian', '通报 发送 99999')).text).toContain('没有编号为 #99999 的通报草稿。')
     })

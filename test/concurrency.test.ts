@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { In, Like, type DataSource } from 'typeorm'
+import { In, IsNull, Like, type DataSource } from 'typeorm'
 import {
   AttendanceSchema,
   CircularReceiptSchema,
@@ -8,6 +8,7 @@ import {
   MonthlyReportRevisionSchema,
   MonthlyReportSchema,
   OutboxMessageSchema,
+  PersonLeaveSchema,
   PersonSchema,
   ProgressUpdateSchema,
   type LedgerItem,
@@ -257,5 +258,103 @@ describe(`two people at the same moment, on ${dialect}`, () => {
       expect(receipts).toHaveLength(1)
       expect(receipts[0]!.acknowledgedAt).not.toBeNull()
     }
+  })
+
+  it('10. eight 进度 at once from four people: eight history rows, the item as the last one says', async () => {
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const { id } = await newItem()
+      const people = ['zhaolei', 'lina', 'chenjing', 'zhangwei']
+      const said = await rig.sayAtOnce(Array.from({ length: 8 }, (_, i) => [people[i % 4]!, `进度 ${id} ${50 + i}% 第${i}次推进`] as const))
+      expectAllAnswered(said)
+      for (const s of said) expect(s.answer).toMatch(/^已记录 #\d+ 进度：\d+% → \d+%/)
+      const rows = (await history(id)).filter((h) => h.kind === 'progress')
+      expect(rows).toHaveLength(8)
+      // Each update starts from the one before it: the history is a chain.
+      for (let i = 1; i < rows.length; i += 1) expect(rows[i]!.oldProgress).toBe(rows[i - 1]!.newProgress)
+      await expectConsistent(id)
+    }
+  })
+
+  it('11. 批准 twice by two administrators: one approval, one extended row, the second told who approved', async () => {
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const { id } = await newItem({ dueDate: '2015-09-10', originalDueDate: '2015-09-10' })
+      await rig.say('zhaolei', `延期 ${id} 2015-09-30 等待批复`)
+      const request = await ds.getRepository(ExtensionRequestSchema).findOneByOrFail({ ledgerItemId: id })
+      const said = await rig.sayAtOnce([
+        ['wangjian', `批准 ${request.id}`],
+        ['wangjian2', `批准 ${request.id} 同意`],
+      ])
+      expectOneWinner(said, /^已批准延期申请/, new RegExp(`延期申请 #${request.id} 已于 .+ 由(王健|王二)批准`))
+      expect((await history(id)).filter((h) => h.kind === 'extended')).toHaveLength(1)
+      expect(await outbox(`extension-approved:${request.id}`)).toHaveLength(1)
+    }
+  })
+
+  it('12. 撤回 twice and 收到 at once: one recall, and the acknowledgement either came first or is refused', async () => {
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const published = await rig.say('wangjian', `通报 发布 镇 第${round}批撤回测试\n请各镇按时报送。`)
+      const circularId = Number(/#(\d+)/.exec(published.answer)![1])
+      const said = await rig.sayAtOnce([
+        ['wangjian', `通报 撤回 ${circularId}`],
+        ['wangjian2', `通报 撤回 ${circularId}`],
+        ['zhangwei', `收到 ${circularId}`],
+      ])
+      expectAllAnswered(said)
+      const recalls = said.slice(0, 2)
+      expect(recalls.filter((s) => /^已撤回/.test(s.answer)), recalls.map((s) => s.answer).join(' | ')).toHaveLength(1)
+      expect(recalls.filter((s) => new RegExp(`通报 #${circularId} 已于 .+ 撤回过了`).test(s.answer))).toHaveLength(1)
+      const zhangwei = await ds.getRepository(PersonSchema).findOneByOrFail({ userid: 'zhangwei' })
+      const receipt = await ds.getRepository(CircularReceiptSchema).findOneByOrFail({ circularId, personId: zhangwei.id })
+      if (receipt.acknowledgedAt) expect(said[2]!.answer).toMatch(/^已确认收到/)
+      else expect(said[2]!.answer).toBe(`通报 #${circularId} 已撤回，无需确认。`)
+    }
+  })
+
+  it('13. 会议 取消 and 参会 at once: an answer is recorded only if it was told so', async () => {
+    for (let round = 0; round < ROUNDS; round += 1) {
+      await rig.say('wangjian', `会议 新建\n时间：9月${10 + (round % 15)}日 15:00\n地点：第${round}会议室\n议题：\n通报进展`)
+      const [{ max }] = (await ds.query('SELECT MAX(meeting_id) AS max FROM attendance')) as [{ max: number }]
+      const meetingId = Number(max)
+      const said = await rig.sayAtOnce([
+        ['wangjian', `会议 取消 ${meetingId} 改期另行通知`],
+        ['xumin', `参会 ${meetingId} 参加`],
+      ])
+      expectAllAnswered(said)
+      expect(said[0]!.answer).toMatch(/^已取消会议/)
+      const xumin = await ds.getRepository(PersonSchema).findOneByOrFail({ userid: 'xumin' })
+      const row = await ds.getRepository(AttendanceSchema).findOneByOrFail({ meetingId, personId: xumin.id })
+      if (row.response === 'attend') expect(said[1]!.answer).toMatch(/^已确认参加会议/)
+      else expect(said[1]!.answer).toBe(`会议 #${meetingId} 已取消，无需回复。`)
+      expect(await outbox(`meeting:${meetingId}:cancelled`)).toHaveLength(1)
+    }
+  })
+
+  it('14. 请假 twice at once from one person: one open leave, the later one', async () => {
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const said = await rig.sayAtOnce([
+        ['lina', '请假 至 9月25日'],
+        ['lina', '请假 至 9月26日 陈静'],
+      ])
+      expectAllAnswered(said)
+      const lina = await ds.getRepository(PersonSchema).findOneByOrFail({ userid: 'lina' })
+      const open = await ds.getRepository(PersonLeaveSchema).findBy({ personId: lina.id, endedAt: IsNull() })
+      expect(open).toHaveLength(1)
+    }
+  })
+
+  it('15. an approval after an import moved the due date later marks the request 已失效 and tells the requester why', async () => {
+    const { id } = await newItem({ dueDate: '2015-09-10', originalDueDate: '2015-09-10' })
+    await rig.say('zhaolei', `延期 ${id} 2015-09-20 等待批复`)
+    const request = await ds.getRepository(ExtensionRequestSchema).findOneByOrFail({ ledgerItemId: id })
+    // What an import (or a second, later approval) does to the item meanwhile.
+    await ds.getRepository(LedgerItemSchema).update({ id }, { dueDate: '2015-10-15' })
+    const said = await rig.say('wangjian', `批准 ${request.id}`)
+    expect(said.answer).toBe(`未批准：延期申请 #${request.id} 已失效。#${id} 的时限已是 10月15日，不早于申请的 9月20日，批准会把时限提前。已通知申请人。`)
+    expect(await ds.getRepository(ExtensionRequestSchema).findOneByOrFail({ id: request.id })).toMatchObject({ status: 'expired' })
+    expect((await item(id)).dueDate).toBe('2015-10-15')
+    const [notice] = await outbox(`extension-expired:${request.id}`)
+    expect(notice!.payload).toContain('已失效')
+    expect(notice!.recipients).toContain('zhaolei')
+    expect((await rig.say('wangjian', `驳回 ${request.id}`)).answer).toMatch(new RegExp(`^延期申请 #${request.id} 已于 .+ 由王健标记失效。$`))
   })
 })

@@ -16,3 +16,18 @@ export async function findOneForUpdate<T extends ObjectLiteral>(
   if (!manager.queryRunner?.isTransactionActive) throw new Error('findOneForUpdate needs a transaction')
   return manager.findOne(schema, { where, ...(isMysql(manager) ? { lock: { mode: 'pessimistic_write' as const } } : {}) })
 }
+
+/**
+ * Reads a row and keeps others from changing it until the transaction ends, while letting other
+ * readers that only need it unchanged go on at once (MySQL/MariaDB: LOCK IN SHARE MODE). For a
+ * change that depends on a row it does not write, e.g. acknowledging a circular that must not be
+ * recalled meanwhile.
+ */
+export async function findOneForShare<T extends ObjectLiteral>(
+  manager: EntityManager,
+  schema: EntitySchema<T>,
+  where: FindOptionsWhere<T>,
+): Promise<T | null> {
+  if (!manager.queryRunner?.isTransactionActive) throw new Error('findOneForShare needs a transaction')
+  return manager.findOne(schema, { where, ...(isMysql(manager) ? { lock: { mode: 'pessimistic_read' as const } } : {}) })
+}

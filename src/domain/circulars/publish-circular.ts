@@ -1,6 +1,7 @@
 import { In, type EntityManager } from 'typeorm'
 import { enqueueMany, type OutgoingMessage } from '../../delivery/enqueue.js'
-import { UserFacingError } from '../../errors.js'
+import { StateConflictError, UserFacingError } from '../../errors.js'
+import { formatWhen } from '../../time/calendar-date.js'
 import { markdown } from '../../wecom/messages.js'
 import {
   CircularLinkSchema,
@@ -98,10 +99,10 @@ export async function sendCircular(
   const claimed = await manager.update(CircularSchema, { id: circularId, status: 'draft' }, { status: 'sent', sentAt: now, sentById: options.senderId })
   if (!claimed.affected) {
     const existing = await manager.findOneBy(CircularSchema, { id: circularId })
-    throw new UserFacingError(
-      existing ? 'not_draft' : 'unknown_circular',
-      existing ? `通报 #${circularId} ${existing.status === 'sent' ? '已经发送过' : '已撤回'}，不能再发送。` : `没有编号为 #${circularId} 的通报草稿。`,
-    )
+    if (!existing) throw new UserFacingError('unknown_circular', `没有编号为 #${circularId} 的通报草稿。`)
+    const by = existing.sentById === null ? null : await manager.findOneBy(PersonSchema, { id: existing.sentById })
+    const sent = existing.sentAt ? `已于 ${formatWhen(existing.sentAt, now)} ${by ? `由${by.name}` : ''}发送` : '已经发送过'
+    throw new StateConflictError('not_draft', `通报 #${circularId} ${existing.status === 'sent' ? sent : '已撤回'}，不能再发送。`)
   }
   const circular = await manager.findOneByOrFail(CircularSchema, { id: circularId })
   const audience = JSON.parse(circular.audience) as Audience

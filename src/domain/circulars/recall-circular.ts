@@ -2,7 +2,9 @@ import { inertText } from '../../wecom/inert-text.js'
 import { In, type EntityManager } from 'typeorm'
 import { enqueue } from '../../delivery/enqueue.js'
 import { insertIgnoringDuplicate } from '../../db/insert-ignoring-duplicate.js'
-import { UserFacingError } from '../../errors.js'
+import { StateConflictError, UserFacingError } from '../../errors.js'
+import { findOneForUpdate } from '../../db/row-lock.js'
+import { formatWhen } from '../../time/calendar-date.js'
 import { text } from '../../wecom/messages.js'
 import { CircularSchema, OutboxMessageSchema, PersonSchema, type Circular, type OutboxMessage } from '../entities/index.js'
 
@@ -33,9 +35,10 @@ export interface RecallOutcome {
  * copies, copies past the window.
  */
 export async function recallCircular(manager: EntityManager, circularId: number, now: Date): Promise<RecallOutcome> {
-  const circular = await manager.findOneBy(CircularSchema, { id: circularId })
+  // Locked: two 撤回 at once make one recall; a 收到 waits for it and then finds the circular recalled.
+  const circular = await findOneForUpdate(manager, CircularSchema, { id: circularId })
   if (!circular) throw new UserFacingError('unknown_circular', `没有编号为 #${circularId} 的通报。`)
-  if (circular.status === 'recalled') throw new UserFacingError('already_recalled', `通报 #${circularId} 已经撤回过了。`)
+  if (circular.status === 'recalled') throw new StateConflictError('already_recalled', `通报 #${circularId} 已于 ${formatWhen(circular.recalledAt ?? now, now)} 撤回过了。`)
   if (circular.status === 'draft') throw new UserFacingError('draft', `通报 #${circularId} 还是草稿，没有发出，无需撤回。`)
   const rows = (await manager
     .getRepository(OutboxMessageSchema)
