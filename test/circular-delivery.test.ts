@@ -73,7 +73,7 @@ describe(`circulars through the fake WeCom server on ${dialect}`, () => {
       expect(later.map((d) => [d.touser, d.msgtype])).toEqual([[['chenjing'], 'text']])
       expect((later[0]!.body.text as { content: string }).content).toBe(`通报 #${id}《关于报送9月工作台账的通知》已撤回，请勿执行，以组织部后续通知为准。`)
       // Twice is refused, with the usage.
-      expect((await chat('wangjian', `通报 撤回 ${id}`)).text).toMatch(new RegExp(`^通报 #${id} 已经撤回过了。\\n用法：通报 `))
+      expect((await chat('wangjian', `通报 撤回 ${id}`)).text).toMatch(new RegExp(`^通报 #${id} 已于 .+ 撤回过了。$`))
       expect((await chat('zhangwei', `收到 ${id}`)).text).toContain(`通报 #${id} 已撤回，无需确认。`)
       expect((await chat('wangjian', `通报 状态 ${id}`)).text).toContain('确认情况（已撤回）')
     })

@@ -86,7 +86,7 @@ describe(`joint meetings, edge cases, on ${dialect}`, () => {
     const reply = await chatAs(ds, at('2015-09-01T10:00:00'))('wangjian', CALL.replace('会议 新建\n', `会议 新建\n名称：${title}\n`))
     // Refused in words, nothing written (it overflowed the column on MariaDB, and the one-screen
     // notice on SQLite).
-    expect(reply.text).toContain('名称、地点和每个议题请各写在100字以内')
+    expect(reply.text).toMatch(/^名称太长：800 字，上限 100 字。/)
     expect(await rows('meeting:')).toEqual([])
     expect(utf8Length(reply.text)).toBeLessThan(2048)
   })
@@ -117,6 +117,6 @@ describe(`joint meetings, edge cases, on ${dialect}`, () => {
   it('会议 改地点 with a long place is refused in words (create allows 100 characters), not with an internal error', async () => {
     await chatAs(ds, at('2015-09-01T10:00:00'))('wangjian', CALL)
     const reply = await chatAs(ds, at('2015-09-02T10:00:00'))('wangjian', `会议 改地点 1 ${'县'.repeat(120)}`)
-    expect(reply.text).toContain('100字以内')
+    expect(reply.text).toMatch(/^地点太长：120 字，上限 100 字。/)
   })
 })
