@@ -357,4 +357,20 @@ describe(`two people at the same moment, on ${dialect}`, () => {
     expect(notice!.recipients).toContain('zhaolei')
     expect((await rig.say('wangjian', `驳回 ${request.id}`)).answer).toMatch(new RegExp(`^延期申请 #${request.id} 已于 .+ 由王健标记失效。$`))
   })
+
+  it('16. forty messages at once, four times the connection pool: each answered, none waits for a second connection', async () => {
+    const items = await Promise.all(Array.from({ length: 10 }, () => newItem()))
+    const people = ['zhaolei', 'lina', 'chenjing', 'zhangwei']
+    const started = Date.now()
+    const said = await rig.sayAtOnce(
+      Array.from({ length: 40 }, (_, i) => {
+        const who = people[i % 4]!
+        // New senders each time (nothing cached), progress on ten items, unknown words, lists.
+        return [who, i % 4 === 3 ? '我的' : i % 4 === 2 ? `无此命令${i}` : `进度 ${items[i % 10]!.id} ${10 + i}% 第${i}条`] as const
+      }),
+    )
+    expectAllAnswered(said)
+    expect(Date.now() - started).toBeLessThan(10_000)
+    for (const { id } of items) await expectConsistent(id)
+  })
 })

@@ -60,17 +60,22 @@ const ONLY_TEXT = '目前只能识别文字命令。请发送「帮助」查看�
  */
 export function createDispatcher({ dataSource, registry, now = () => new Date(), senderCacheMs = 10_000, robotNames = [], metrics = NO_METRICS }: DispatcherDependencies): Dispatcher {
   const senders = new Map<string, { value: Awaited<ReturnType<typeof loadSender>>; until: number }>()
-  async function senderOf(userid: string) {
+  /**
+   * Every read goes through `db`: inside the message's transaction that is its own connection,
+   * never a second one from the pool (ten transactions each waiting for an eleventh connection
+   * would wait for ever).
+   */
+  async function senderOf(userid: string, db: DataSource) {
     const cached = senders.get(userid)
     if (cached && cached.until > Date.now()) return cached.value
-    const value = await loadSender(dataSource, userid)
+    const value = await loadSender(db, userid)
     if (senders.size > 10_000) senders.clear()
     senders.set(userid, { value, until: Date.now() + senderCacheMs })
     return value
   }
 
   async function greet(message: WeComInbound, logger: Logger, manager?: EntityManager): Promise<DispatchResult> {
-    const sender = await senderOf(message.from)
+    const sender = await senderOf(message.from, manager ? bindToTransaction(dataSource, manager) : dataSource)
     if (!sender) return { reply: null, status: 'ignored', outcome: 'greeting_unregistered' }
     const featured = registry
       .allowedFor(sender.roles)
@@ -98,9 +103,10 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
   }
 
   async function runText(content: string, from: string, logger: Logger, outer?: EntityManager): Promise<DispatchResult> {
-    const sender = await senderOf(from)
+    const db = outer ? bindToTransaction(dataSource, outer) : dataSource
+    const sender = await senderOf(from, db)
     if (!sender) {
-      const contacts = (await orgAdmins(dataSource)).map((admin) => admin.name)
+      const contacts = (await orgAdmins(db)).map((admin) => admin.name)
       const who = contacts.length > 0 ? `县委组织部干部监督科（${contacts.join('、')}）` : '县委组织部干部监督科'
       metrics.command('none', 'unregistered')
       return {
