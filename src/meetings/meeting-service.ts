@@ -228,13 +228,11 @@ export async function editParticipants(
   now: Date,
 ): Promise<{ added: Person[]; removed: Person[]; notified: string[] }> {
   requireAdmin(actor)
-  const meeting = await meetingOrFail(ds, id)
-  if (meeting.status !== 'scheduled') throw new UserFacingError('not_scheduled', `会议 #${id} 已${meeting.status === 'cancelled' ? '取消' : '召开'}，不能修改参会人。`)
-  const notice = await meetingNotice(ds, meeting, now)
   return ds.transaction(async (manager) => {
-    // Checked again on the locked row: cancelled or held meanwhile.
+    // The meeting as it stands once locked (moved or cancelled meanwhile): the added read that notice.
     const locked = await meetingOrFail(manager, id, { lock: true })
     if (locked.status !== 'scheduled') throw new StateConflictError('not_scheduled', `会议 #${id} 已${locked.status === 'cancelled' ? '取消' : '召开'}，不能修改参会人。`)
+    const notice = await meetingNotice(manager, locked, now)
     const add = await findPeople(manager, edit.add)
     const remove = await findPeople(manager, edit.remove)
     const existing = new Set((await manager.find(AttendanceSchema, { where: { meetingId: id } })).map((a) => a.personId))
@@ -374,6 +372,8 @@ export async function recordMinutes(
   return ds.transaction(async (manager) => {
     const locked = await meetingOrFail(manager, id, { lock: true })
     if (locked.status === 'cancelled') throw new StateConflictError('cancelled', `会议 #${id} 已取消，不能记录纪要。`)
+    // Moved to a later time meanwhile: not held yet.
+    if (locked.startsAt.getTime() > now.getTime()) throw new StateConflictError('not_yet', `会议 #${id} 已改期，尚未召开（${meetingTime(locked.startsAt, today)}）。`)
     const last = await manager.getRepository(AgendaItemSchema).maximum('seq', { meetingId: id })
     const items: { id: number; unit: string; due: CalendarDate }[] = []
     let seq = last ?? 0
