@@ -2,6 +2,8 @@ import { type DataSource } from 'typeorm'
 import { addCampaignUnit } from '../domain/campaign/create-campaign.js'
 import { CampaignSchema, LedgerItemSchema, PersonSchema, ProblemCategorySchema, ProgressUpdateSchema, UnitSchema, type Campaign, type LedgerItem, type Person } from '../domain/entities/index.js'
 import { problemKey } from '../domain/ledger/problem-key.js'
+import { isUniqueViolation } from '../db/database-error.js'
+import { isMysql } from '../delivery/sql-instant.js'
 import { matchCategory } from '../domain/ledger/register-item.js'
 import { UserFacingError } from '../errors.js'
 import { beijingDate, formatChineseDate, type CalendarDate } from '../time/calendar-date.js'
@@ -152,13 +154,22 @@ export async function importLedger(
   const run = async (manager: DataSource['manager']) => {
     const created: number[] = []
     const edited: LedgerItem[] = []
+    // The items this import updates, read again and locked: a 完成 or 进度 committed since the
+    // first read is what the history rows start from, and none lands while the import writes.
+    const current = write ? await lockItems(manager, planned.flatMap((p) => (p.id !== null && byId.has(p.id) ? [p.id] : []))) : byId
     for (const [index, item] of planned.entries()) {
       options.onProgress?.(index + 1, planned.length)
-      const known = item.id === null ? undefined : byId.get(item.id)
+      const known = item.id === null ? undefined : current.get(item.id)
       if (!known) {
         result.created += 1
         if (!write) continue
-        const inserted = await manager.insert(LedgerItemSchema, { ...fields(item), problemKey: problemKey(item.problem), campaignId: campaign.id, originalDueDate: item.dueDate, status: 'open', progress: 0, isTypicalCase: false } as LedgerItem)
+        const inserted = await manager
+          .insert(LedgerItemSchema, { ...fields(item), problemKey: problemKey(item.problem), campaignId: campaign.id, originalDueDate: item.dueDate, status: 'open', progress: 0, isTypicalCase: false } as LedgerItem)
+          .catch((error: unknown) => {
+            // Someone registered the same problem while the import ran: nothing is written.
+            if (isUniqueViolation(error)) throw new UserFacingError('import_conflict', `导入未完成：导入期间有人登记了表中的同一问题（${item.problem.slice(0, 30)}），未导入任何内容。请重新导入，已登记的问题会按问题描述匹配更新。`)
+            throw error
+          })
         created.push(Number(inserted.identifiers[0]!.id))
         continue
       }
@@ -194,4 +205,16 @@ export async function importLedger(
     result.written = true
   } else await run(ds.manager)
   return result
+}
+
+/** The items, locked until the import's transaction ends, read as they are now (500 at a time). */
+async function lockItems(manager: DataSource['manager'], ids: readonly number[]): Promise<Map<number, LedgerItem>> {
+  const items = new Map<number, LedgerItem>()
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500)
+    const query = manager.createQueryBuilder(LedgerItemSchema, 'i').where('i.id IN (:...chunk)', { chunk })
+    if (isMysql(manager)) query.setLock('pessimistic_write')
+    for (const item of await query.getMany()) items.set(item.id, item)
+  }
+  return items
 }
