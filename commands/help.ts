@@ -1,5 +1,6 @@
 import { defineCommand } from '../src/bot/define-command.js'
 import { markdown } from '../src/wecom/messages.js'
+import { quoteTyped } from '../src/bot/text-limits.js'
 
 /** 帮助: the commands this person may use, or one command's usage with an example. */
 export const help = defineCommand<{ topic: string }>({
@@ -16,7 +17,7 @@ export const help = defineCommand<{ topic: string }>({
     if (topic) {
       const command = registry.find(topic) ?? registry.suggest(topic)
       if (!command) {
-        context.reply(`没有「${topic}」这个命令。发送「帮助」查看全部可用命令。`)
+        context.reply(`没有「${quoteTyped(topic)}」这个命令。发送「帮助」查看全部可用命令。`)
         return
       }
       const aliases = command.aliases.length > 0 ? `（也可输入 ${command.aliases.join('、')}）` : ''

@@ -6,6 +6,7 @@ import { PersonSchema, RoleAssignmentSchema } from '../src/domain/entities/index
 import { endLeave, startLeave } from '../src/domain/roster/person-leave.js'
 import { UserFacingError } from '../src/errors.js'
 import { beijingDate, formatChineseDate } from '../src/time/calendar-date.js'
+import { quoteTyped } from '../src/bot/text-limits.js'
 
 /** 请假: reminders go to a deputy (or the unit's liaison) until a date. */
 export const leave = defineCommand<{ date: string; deputy: string }>({
@@ -37,7 +38,7 @@ export const leave = defineCommand<{ date: string; deputy: string }>({
       if (!chosen) {
         throw new UserFacingError(
           'deputy',
-          sameUnit.length > 1 ? `代理人「${deputy}」有重名，请改写企业微信账号。` : found.length > 0 ? `代理人「${deputy}」不是本单位人员，请选本单位的人。` : `代理人「${deputy}」不在花名册中。`,
+          sameUnit.length > 1 ? `代理人「${quoteTyped(deputy)}」有重名，请改写企业微信账号。` : found.length > 0 ? `代理人「${quoteTyped(deputy)}」不是本单位人员，请选本单位的人。` : `代理人「${quoteTyped(deputy)}」不在花名册中。`,
         )
       }
       deputyId = chosen.id

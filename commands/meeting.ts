@@ -1,6 +1,6 @@
 import { inertLines, inertText } from '../src/wecom/inert-text.js'
 import type { CommandArgs } from '../src/bot/command-args.js'
-import { withinLimit } from '../src/bot/text-limits.js'
+import { MAX_LINES, quoteTyped, withinLimit } from '../src/bot/text-limits.js'
 import { defineCommand, type CommandContext } from '../src/bot/define-command.js'
 import { parseDate, parseItemNumber } from '../src/bot/parse-args.js'
 import { AttendanceSchema } from '../src/domain/entities/index.js'
@@ -45,7 +45,7 @@ export function parseClock(text: string | undefined): [number, number] {
   const match = /^(上午|早上|中午|下午|晚上)?(\d{1,2})(?:[:：点时](\d{1,2})?分?)?$/.exec((text ?? '').trim())
   const hour = match ? Number(match[2]) + ((match[1] === '下午' || match[1] === '晚上') && Number(match[2]) < 12 ? 12 : 0) : NaN
   const minute = match?.[3] ? Number(match[3]) : 0
-  if (!match || hour > 23 || minute > 59) throw new UserFacingError('bad_time', `「${text ?? ''}」不是能识别的时刻，可写 15:00、15点 或 下午3点。`)
+  if (!match || hour > 23 || minute > 59) throw new UserFacingError('bad_time', `「${quoteTyped(text ?? '')}」不是能识别的时刻，可写 15:00、15点 或 下午3点。`)
   return [hour, minute]
 }
 
@@ -116,7 +116,7 @@ const ACTIONS: Record<string, Parsed['action']> = {
 function parse(args: CommandArgs): Parsed {
   const word = args.tokens[0] ?? '列表'
   const action = ACTIONS[word]
-  if (!action) throw new UserFacingError('bad_action', `「${word}」不是会议的操作。可用：${Object.keys(ACTIONS).join('、')}。`)
+  if (!action) throw new UserFacingError('bad_action', `「${quoteTyped(word)}」不是会议的操作。可用：${Object.keys(ACTIONS).join('、')}。`)
   if (action === 'list') return { action }
   if (action === 'create') return { action, text: args.rest(0) }
   const id = parseItemNumber(args.tokens[1]?.split(/\r?\n/)[0], '会议编号')
@@ -143,6 +143,8 @@ function parse(args: CommandArgs): Parsed {
     case 'minutes': {
       const lines = withinLimit(args.rest(1), 'minutes').split(/\r?\n/).slice(1).map((l) => l.trim()).filter(Boolean)
       if (lines.length === 0) throw new UserFacingError('no_decisions', '请在「会议 纪要 编号」下每行写一项决定事项；交办单位的写成「内容 @单位 日期」。')
+      if (lines.length > MAX_LINES.decisions) throw new UserFacingError('too_many', `决定事项太多：${lines.length} 项，一次最多 ${MAX_LINES.decisions} 项，请分次记录。`)
+      for (const line of lines) withinLimit(line, 'problem', '每项决定事项')
       return { action, id, lines }
     }
   }
@@ -171,6 +173,7 @@ async function run(context: CommandContext, parsed: Parsed): Promise<void> {
       const startsAt = parseMeetingTime(date, clock, today)
       withinLimit(fields.title, 'shortField', '名称')
       withinLimit(fields.place, 'shortField', '地点')
+      if (fields.topics.length > MAX_LINES.topics) throw new UserFacingError('too_many', `议题太多：${fields.topics.length} 个，一次会议最多 ${MAX_LINES.topics} 个。`)
       for (const topic of fields.topics) withinLimit(topic, 'shortField', '每个议题')
       const { meeting, notified } = await createMeeting(ds, actor, { startsAt, place: fields.place, topics: fields.topics, title: fields.title || undefined }, now)
       return context.reply(`已召集联席会议 #${meeting.id}：${meetingTime(meeting.startsAt, today)}，${inertText(meeting.place)}；已通知 ${notified.length} 人。查看回复情况：会议 详情 ${meeting.id}`)

@@ -8,6 +8,7 @@ import { findUnitByName } from '../src/domain/roster/find-unit.js'
 import { UserFacingError } from '../src/errors.js'
 import { beijingDate } from '../src/time/calendar-date.js'
 import { markdown } from '../src/wecom/messages.js'
+import { quoteTyped } from '../src/bot/text-limits.js'
 
 /** 我的: the open ledger items this person answers for, most urgent first. */
 export const myItems = defineCommand<{ unit: string }>({
@@ -26,7 +27,7 @@ export const myItems = defineCommand<{ unit: string }>({
     let title = '我的台账'
     if (unit) {
       const found = await findUnitByName(dataSource, unit)
-      if (!found) throw new UserFacingError('no_unit', `没有名为「${unit}」的单位。`)
+      if (!found) throw new UserFacingError('no_unit', `没有名为「${quoteTyped(unit)}」的单位。`)
       if (!isVerifier(actor) && !unitsActedFor(actor).includes(found.id)) {
         throw new UserFacingError('denied', `只能查看本单位的台账；查看其他单位需组织部或专项检查组权限。`)
       }

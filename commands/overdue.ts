@@ -7,6 +7,7 @@ import { findUnitByName } from '../src/domain/roster/find-unit.js'
 import { UserFacingError } from '../src/errors.js'
 import { beijingDate, daysBetween, formatChineseDate } from '../src/time/calendar-date.js'
 import { markdown } from '../src/wecom/messages.js'
+import { quoteTyped } from '../src/bot/text-limits.js'
 
 /** 逾期: overdue items grouped by unit, the unit with the most first, the longest overdue first. */
 export const overdue = defineCommand<{ unit: string }>({
@@ -27,7 +28,7 @@ export const overdue = defineCommand<{ unit: string }>({
       .where("i.status IN ('open', 'in_progress') AND i.due_date < :today", { today })
     if (unit) {
       const found = await findUnitByName(dataSource, unit)
-      if (!found) throw new UserFacingError('no_unit', `没有名为「${unit}」的单位。`)
+      if (!found) throw new UserFacingError('no_unit', `没有名为「${quoteTyped(unit)}」的单位。`)
       if (allowed && !allowed.includes(found.id)) throw new UserFacingError('denied', '第一责任人只能查看本单位的逾期事项。')
       query.andWhere('i.unit_id = :unit', { unit: found.id })
     } else if (allowed) {

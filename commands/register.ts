@@ -1,5 +1,5 @@
 import { inertText } from '../src/wecom/inert-text.js'
-import { withinLimit } from '../src/bot/text-limits.js'
+import { quoteTyped, withinLimit } from '../src/bot/text-limits.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { parseDate } from '../src/bot/parse-args.js'
 import { currentCampaign } from '../src/domain/campaign/current-campaign.js'
@@ -63,7 +63,7 @@ export const register = defineCommand<Record<string, string>>({
     let unitId: number | undefined
     if (fields.unit) {
       const unit = await findUnitByName(dataSource, fields.unit)
-      if (!unit) throw new UserFacingError('no_unit', `没有名为「${fields.unit}」的单位。`)
+      if (!unit) throw new UserFacingError('no_unit', `没有名为「${quoteTyped(fields.unit)}」的单位。`)
       if (!actor.roles.includes('org_admin') && !actsForUnit(actor, unit.id)) throw new UserFacingError('denied', '只能为本单位登记台账。')
       unitId = unit.id
     } else {

@@ -100,4 +100,20 @@ describe(`bounded input through the callback, on ${dialect}`, () => {
     // The last allowed day is taken.
     expect((await rig.say('zhaolei', `延期 ${item} 2016-12-31 等待省厅批复`)).answer).toMatch(/^已提交延期申请/)
   })
+
+  it('quotes back at most 20 characters of what was typed, however long', async () => {
+    const token = '乱'.repeat(15_000)
+    for (const text of [`进度 ${token} 50% 已推进`, `进度 ${item} ${token} 已推进`, `延期 ${item} ${token} 理由`, `我的 ${token}`, `帮助 ${token}`, `会议 ${token}`]) {
+      const said = await rig.say('zhangwei', text)
+      expect(said.answer).toContain(`「${'乱'.repeat(20)}…」`)
+      expect([...said.answer].length).toBeLessThan(300)
+    }
+  })
+
+  it('refuses minutes whose decision is longer than a problem may be, and too many topics or decisions', async () => {
+    await expectRefused('wangjian', `会议 纪要 1\n${'推'.repeat(4000)} @城关镇 9月30日`, /^每项决定事项太长：4,011 字，上限 500 字。/)
+    await expectRefused('wangjian', `会议 纪要 1\n${Array.from({ length: 51 }, (_, i) => `第${i}项`).join('\n')}`, /^决定事项太多：51 项，一次最多 50 项，请分次记录。/)
+    const topics = Array.from({ length: 31 }, (_, i) => `议题${i}`).join('\n')
+    await expectRefused('wangjian', `会议 新建\n时间：9月10日 15:00\n地点：县委第三会议室\n议题：\n${topics}`, /^议题太多：31 个，一次会议最多 30 个。/)
+  })
 })

@@ -1,10 +1,11 @@
 import { UserFacingError } from '../errors.js'
 import { addDays, isCalendarDate, lastDayOfMonth, parts, toCalendarDate, type CalendarDate } from '../time/calendar-date.js'
+import { quoteTyped } from './text-limits.js'
 
 /** "12", "#12" (also "＃12", normalized before) → 12. */
 export function parseItemNumber(token: string | undefined, what = '台账编号'): number {
   const match = /^#?(\d{1,9})$/.exec(token ?? '')
-  if (!match) throw new UserFacingError('bad_number', token ? `「${token}」不是有效的${what}，应为数字，例：12 或 #12。` : `缺少${what}。`)
+  if (!match) throw new UserFacingError('bad_number', token ? `「${quoteTyped(token)}」不是有效的${what}，应为数字，例：12 或 #12。` : `缺少${what}。`)
   return Number(match[1])
 }
 
@@ -13,7 +14,7 @@ export function parsePercent(token: string | undefined): number {
   const match = /^(\d{1,3})%?$/.exec(token ?? '')
   const value = match ? Number(match[1]) : Number.NaN
   if (!(value >= 0 && value <= 100)) {
-    throw new UserFacingError('bad_percent', token ? `「${token}」不是有效的进度，应为 0–100 的百分比，例：60%。` : '缺少进度百分比，例：60%。')
+    throw new UserFacingError('bad_percent', token ? `「${quoteTyped(token)}」不是有效的进度，应为 0–100 的百分比，例：60%。` : '缺少进度百分比，例：60%。')
   }
   return value
 }
@@ -29,7 +30,7 @@ export function parseDate(token: string | undefined, today: CalendarDate): Calen
   const fail = () =>
     new UserFacingError(
       'bad_date',
-      text ? `「${text}」不是能识别的日期。可写 2015-09-30、9月30日、9.30、下周五 或 月底。` : '缺少日期，例：9月30日。',
+      text ? `「${quoteTyped(text)}」不是能识别的日期。可写 2015-09-30、9月30日、9.30、下周五 或 月底。` : '缺少日期，例：9月30日。',
     )
   const { year } = parts(today)
   const checked = (y: number, m: number, d: number) => {

@@ -33,6 +33,9 @@ export const TEXT_LIMITS = {
 
 export type TextField = keyof typeof TEXT_LIMITS
 
+/** How many lines a list may hold: a meeting's topics, the decisions of one 会议 纪要 (each a ledger item). */
+export const MAX_LINES = { topics: 30, decisions: 50 } as const
+
 /** Characters as a person counts them: one per Chinese character or emoji (code points). */
 export function characters(text: string): number {
   let count = 0
@@ -51,4 +54,14 @@ export function withinLimit(text: string, field: TextField, label?: string): str
     )
   }
   return text
+}
+
+/**
+ * Something a person typed, quoted back in an answer: at most 20 characters, then "…". A
+ * mistyped word is recognisable from its start, and a 15,000-character token must not come back
+ * as twenty messages.
+ */
+export function quoteTyped(typed: string, max = 20): string {
+  const chars = [...typed]
+  return chars.length <= max ? typed : `${chars.slice(0, max).join('')}…`
 }

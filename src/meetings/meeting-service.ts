@@ -25,6 +25,7 @@ import { checkDateBound, latestDate } from '../domain/campaign/date-bound.js'
 import { beijingDate, formatChineseDate, type CalendarDate } from '../time/calendar-date.js'
 import { agendaMessage, meetingTime } from './agenda-message.js'
 import { campaignStatus, readCounts } from './campaign-status.js'
+import { quoteTyped } from '../bot/text-limits.js'
 
 export const MEETING_TITLE = '专项治理工作联席会议'
 export const ADMIN_ONLY = '只有组织部（干部监督科）可以召集和管理联席会议。'
@@ -213,7 +214,7 @@ async function findPeople(manager: EntityManager, names: readonly string[]): Pro
   for (const name of names) {
     const people = await manager.find(PersonSchema, { where: [{ name, active: true }, { userid: name.toLowerCase(), active: true }] })
     if (people.length === 1) found.push(people[0]!)
-    else problems.push(people.length > 1 ? `「${name}」有重名，请改写企业微信账号` : `「${name}」不在花名册中`)
+    else problems.push(people.length > 1 ? `「${quoteTyped(name)}」有重名，请改写企业微信账号` : `「${quoteTyped(name)}」不在花名册中`)
   }
   if (problems.length > 0) throw new UserFacingError('people', problems.join('；'))
   return found
@@ -338,7 +339,7 @@ export async function recordMinutes(
     }
     const unit = await ds.getRepository(UnitSchema).findOneBy({ name: decision.unit })
     if (!unit) {
-      problems.push(`「${decision.unit}」不是花名册中的单位`)
+      problems.push(`「${quoteTyped(decision.unit)}」不是花名册中的单位`)
       continue
     }
     if (!decision.due) problems.push(`交办${unit.name}的事项缺少完成时限（如 9月30日）`)
@@ -362,7 +363,7 @@ export async function recordMinutes(
     }
     const category = decision.category ? matchCategory(categories, decision.category) : (matchCategory(categories, decision.text) ?? categories.find((c) => c.number === 2))
     if (!category) {
-      problems.push(`问题类别「${decision.category}」无法识别，可写 (一)–(八)`)
+      problems.push(`问题类别「${quoteTyped(decision.category ?? "")}」无法识别，可写 (一)–(八)`)
       continue
     }
     const [headPerson, liaisonPerson] = await Promise.all([ds.getRepository(PersonSchema).findOneByOrFail({ id: Number(head.id) }), ds.getRepository(PersonSchema).findOneByOrFail({ id: Number(liaison.id) })])

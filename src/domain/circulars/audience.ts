@@ -2,6 +2,7 @@ import { In, type EntityManager } from 'typeorm'
 import { editDistance } from '../../bot/normalize-text.js'
 import { UserFacingError } from '../../errors.js'
 import { CampaignUnitSchema, PersonSchema, RoleAssignmentSchema, UnitSchema, type Role } from '../entities/index.js'
+import { quoteTyped } from '../../bot/text-limits.js'
 
 /** Who a circular goes to, as stored in circular.audience (JSON). */
 export type Audience =
@@ -53,7 +54,7 @@ export async function resolveSelector(manager: EntityManager, selector: Audience
     const unknown = selector.robots.filter((r) => !robotNames.includes(r))
     if (unknown.length > 0) {
       const known = robotNames.length > 0 ? `已配置的群：${robotNames.join('、')}` : '目前没有配置任何群机器人（在 WECOM_ROBOTS 中添加 名称=key）'
-      throw new UserFacingError('unknown_robot', `没有名为「${unknown.join('、')}」的群。${known}。`)
+      throw new UserFacingError('unknown_robot', `没有名为「${quoteTyped(unknown.join('、'), 40)}」的群。${known}。`)
     }
     return { type: 'robots', robots: [...new Set(selector.robots)] }
   }
@@ -72,7 +73,7 @@ export async function resolveSelector(manager: EntityManager, selector: Audience
       .filter((u) => u.score <= Math.max(1, Math.floor([...name].length / 2)))
       .sort((a, b) => a.score - b.score)
       .slice(0, 5)
-    problems.push(near.length > 0 ? `没有名为「${name}」的单位，您是不是指：${near.map((u) => u.name).join('、')}？` : `没有名为「${name}」的单位。`)
+    problems.push(near.length > 0 ? `没有名为「${quoteTyped(name)}」的单位，您是不是指：${near.map((u) => u.name).join('、')}？` : `没有名为「${quoteTyped(name)}」的单位。`)
   }
   if (problems.length > 0) throw new UserFacingError('unknown_unit', problems.join('\n'))
   return { type: 'units', unitIds: [...new Set(ids)] }

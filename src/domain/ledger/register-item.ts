@@ -12,6 +12,7 @@ import { latestDate } from '../campaign/date-bound.js'
 import { CampaignSchema, LedgerItemSchema, PersonSchema, ProblemCategorySchema, ProgressUpdateSchema, type LedgerItem, type Person, type ProblemCategory } from '../entities/index.js'
 import type { Actor } from './ledger-access.js'
 import { notifyPeople } from './notify.js'
+import { quoteTyped } from '../../bot/text-limits.js'
 
 export interface NewItemFields {
   category: string
@@ -42,9 +43,9 @@ async function resolvePerson(ds: DataSource, unitId: number, typed: string, role
   const people = await ds.getRepository(PersonSchema).find({ where: [{ name: typed, active: true }, { userid: typed.toLowerCase(), active: true }] })
   const inUnit = people.filter((p) => p.unitId === unitId)
   if (inUnit.length === 1) return inUnit[0]!
-  if (inUnit.length > 1) return `${role}「${typed}」有重名：${inUnit.map((p) => `${p.name}（${p.userid}）`).join('、')}，请改写企业微信账号`
-  if (people.length > 0) return `${role}「${typed}」不是本单位人员`
-  return `${role}「${typed}」不在花名册中`
+  if (inUnit.length > 1) return `${role}「${quoteTyped(typed)}」有重名：${inUnit.map((p) => `${p.name}（${p.userid}）`).join('、')}，请改写企业微信账号`
+  if (people.length > 0) return `${role}「${quoteTyped(typed)}」不是本单位人员`
+  return `${role}「${quoteTyped(typed)}」不在花名册中`
 }
 
 /**
@@ -62,7 +63,7 @@ export async function registerItem(
   const leader = await resolvePerson(ds, unitId, fields.leader, '责任领导')
   const person = await resolvePerson(ds, unitId, fields.person, '责任人')
   const problems: string[] = []
-  if (!category) problems.push(`问题类别「${fields.category}」无法识别，可写 (一)–(八) 或类别名称，如「履行职责不担当」`)
+  if (!category) problems.push(`问题类别「${quoteTyped(fields.category)}」无法识别，可写 (一)–(八) 或类别名称，如「履行职责不担当」`)
   if (typeof leader === 'string') problems.push(leader)
   if (typeof person === 'string') problems.push(person)
   if (fields.dueDate < today) problems.push(`完成时限 ${formatChineseDate(fields.dueDate, today)} 已过`)
