@@ -373,4 +373,20 @@ describe(`two people at the same moment, on ${dialect}`, () => {
     expect(Date.now() - started).toBeLessThan(10_000)
     for (const { id } of items) await expectConsistent(id)
   })
+
+  it('17. 完成 and 延期 at once: the extension is asked for before, or refused naming who finished the item', async () => {
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const { id } = await newItem({ dueDate: '2015-09-10', originalDueDate: '2015-09-10' })
+      const said = await rig.sayAtOnce([
+        ['zhaolei', `完成 ${id} 已整改到位`],
+        ['lina', `延期 ${id} 2015-09-30 资金未到位`],
+      ])
+      expectAllAnswered(said)
+      expect(said[0]!.answer).toMatch(/^已标记 #\d+ 整改完成/)
+      const requests = await ds.getRepository(ExtensionRequestSchema).findBy({ ledgerItemId: id })
+      if (requests.length === 1) expect(said[1]!.answer).toMatch(/^已提交延期申请/)
+      else expect(said[1]!.answer).toMatch(new RegExp(`^#${id} 已于 .+ 由赵磊标记整改完成，不需要延期。$`))
+      await expectConsistent(id)
+    }
+  })
 })

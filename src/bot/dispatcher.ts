@@ -1,6 +1,7 @@
 import { inertText } from '../wecom/inert-text.js'
 import type { DataSource, EntityManager } from 'typeorm'
 import { bindToTransaction } from '../db/bind-to-transaction.js'
+import { isTransientDatabaseError } from '../db/retry-on-deadlock.js'
 import type { InboundStatus } from '../domain/entities/index.js'
 import { enqueue } from '../delivery/enqueue.js'
 import type { Attachment } from '../delivery/stored-files.js'
@@ -169,7 +170,8 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
           outcome: `bad_arguments:${command.name}`,
         }
       }
-      metrics.command(command.name, 'failed')
+      // A deadlock victim is run again whole (the callback's transaction): counted once, then.
+      if (!isTransientDatabaseError(error)) metrics.command(command.name, 'failed')
       throw error
     }
     metrics.command(command.name, 'ok')

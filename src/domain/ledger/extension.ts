@@ -8,6 +8,7 @@ import { CampaignSchema, ExtensionRequestSchema, LedgerItemSchema, PersonSchema,
 import { itemOrFail } from './item-lifecycle.js'
 import { canUpdateItem, UPDATE_DENIED, type Actor } from './ledger-access.js'
 import { notifyAdmins, notifyPeople } from './notify.js'
+import { doneBy, lastChange } from './last-change.js'
 
 const nameOf = async (manager: EntityManager, id: number | null) => (id === null ? '系统' : ((await manager.findOneBy(PersonSchema, { id }))?.name ?? '系统'))
 
@@ -25,7 +26,7 @@ export async function requestExtension(
     // Locked: a second request for the same item waits here and then finds this one pending.
     const item = await itemOrFail(manager, itemId, { lock: true })
     if (!canUpdateItem(actor, item)) throw new UserFacingError('denied', UPDATE_DENIED)
-    if (item.status === 'closed' || item.status === 'rectified') throw new StateConflictError('finished', `#${itemId} 已整改完成，不需要延期。`)
+    if (item.status === 'closed' || item.status === 'rectified') throw new StateConflictError('finished', `#${itemId} ${await finishedBy(manager, item, now)}，不需要延期。`)
     if (newDueDate <= item.dueDate) {
       throw new UserFacingError('not_later', `新的时限应晚于现在的时限 ${formatChineseDate(item.dueDate, today)}。`)
     }
@@ -95,7 +96,7 @@ export async function decideExtension(
       throw new StateConflictError('decided', `延期申请 #${requestId} 已${when}由${await nameOf(manager, request.decidedById)}${DECIDED[request.status] ?? request.status}。`)
     }
     if (decision === 'approved' && item.status === 'rectified') {
-      throw new StateConflictError('finished', `#${item.id} 已整改完成，不需要延期；可发送「驳回 ${requestId}」结束这件申请。`)
+      throw new StateConflictError('finished', `#${item.id} ${await finishedBy(manager, item, now)}，不需要延期；可发送「驳回 ${requestId}」结束这件申请。`)
     }
     const stale = decision === 'approved' ? staleReason(item, request, today) : null
     const status = stale ? 'expired' : decision
@@ -140,4 +141,10 @@ function staleReason(item: LedgerItem, request: ExtensionRequest, today: Calenda
     return `#${item.id} 的时限已是 ${formatChineseDate(item.dueDate, today)}，不早于申请的 ${formatChineseDate(request.newDueDate, today)}，批准会把时限提前。`
   }
   return null
+}
+
+/** "已于 10:32 由李娜标记整改完成" or "已于 … 由王健销号": who finished the item, and when. */
+async function finishedBy(manager: EntityManager, item: LedgerItem, now: Date): Promise<string> {
+  const closed = item.status === 'closed'
+  return `${doneBy(await lastChange(manager, item.id, [closed ? 'closed' : 'rectified']), now)}${closed ? '销号' : '标记整改完成'}`
 }
