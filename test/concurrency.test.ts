@@ -29,6 +29,7 @@ import { createMigratedDatabase, dialect, type MigratedDatabase } from './helper
  * notification stored once.
  */
 const ROUNDS = 20
+const round18 = Date.now().toString(36)
 const NOW = new Date('2015-08-20T10:00:00+08:00')
 
 describe(`two people at the same moment, on ${dialect}`, () => {
@@ -388,5 +389,10 @@ describe(`two people at the same moment, on ${dialect}`, () => {
       else expect(said[1]!.answer).toMatch(new RegExp(`^#${id} 已于 .+ 由赵磊标记整改完成，不需要延期。$`))
       await expectConsistent(id)
     }
+  })
+
+  it('18. twenty people not in the roster at once: each told whom to contact, no connection waited for', async () => {
+    const said = await rig.sayAtOnce(Array.from({ length: 20 }, (_, i) => [`stranger${round18}${i}`, '我的'] as const))
+    for (const s of said) expect(s.answer).toMatch(/尚未登记在专项治理花名册中.*王健/)
   })
 })
