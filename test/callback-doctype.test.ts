@@ -1,17 +1,13 @@
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { DataSource } from 'typeorm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCommandRegistry } from '../src/bot/command-registry.js'
 import { defineCommand } from '../src/bot/define-command.js'
-import { createDispatcher } from '../src/bot/dispatcher.js'
 import { InboundMessageSchema } from '../src/domain/entities/index.js'
-import { createApp } from '../src/http/create-app.js'
-import { createLogger } from '../src/logger.js'
 import { computeSignature } from '../src/wecom/callback/callback-crypto.js'
 import { cdata, parseWeComXml, xmlText, XmlRejectedError } from '../src/wecom/callback/parse-xml.js'
 import { seedRoster } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
+import { startCallbackRig } from './helpers/callback-rig.js'
 import { newMsgId, openPassiveReply, post, SECRETS, sign, textXml, type SignedRequest } from './helpers/wecom-callback-client.js'
 
 /**
@@ -19,7 +15,6 @@ import { newMsgId, openPassiveReply, post, SECRETS, sign, textXml, type SignedRe
  * message), never to a person's text inside CDATA: pasted HTML is a message like any other.
  */
 
-const PATH = '/wecom/callback'
 const PASTED = '进度 1 50% <!DOCTYPE html><html><body>已整改</body></html>\n<!ENTITY x "y"> <!-- 备注 --> ]]> 完'
 
 const seconds = () => String(Math.floor(Date.now() / 1000))
@@ -37,7 +32,7 @@ function envelope(wrap: (ciphertext: string) => string): SignedRequest {
 describe(`the callback's DOCTYPE/entity guard on ${dialect}`, () => {
   let db: MigratedDatabase
   let ds: DataSource
-  let server: Server
+  let rig: Awaited<ReturnType<typeof startCallbackRig>>
   let url: string
   const received: string[] = []
 
@@ -58,14 +53,11 @@ describe(`the callback's DOCTYPE/entity guard on ${dialect}`, () => {
         context.reply('已收到')
       },
     })
-    const dispatcher = createDispatcher({ dataSource: ds, registry: createCommandRegistry([progress]) })
-    const app = createApp({ dataSource: ds, logger: createLogger('silent'), deliveryMode: 'wecom', callback: { path: PATH, secrets: SECRETS, dispatcher } })
-    server = app.listen(0, '127.0.0.1')
-    await new Promise((resolve) => server.once('listening', resolve))
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${PATH}`
+    rig = await startCallbackRig(ds, { registry: createCommandRegistry([progress]) })
+    url = rig.url
   })
   afterAll(async () => {
-    server?.close()
+    await rig?.close()
     await db?.close()
   })
 

@@ -5,6 +5,7 @@ import {
   CircularReceiptSchema,
   ExtensionRequestSchema,
   LedgerItemSchema,
+  MeetingSchema,
   MonthlyReportRevisionSchema,
   MonthlyReportSchema,
   OutboxMessageSchema,
@@ -12,6 +13,7 @@ import {
   PersonSchema,
   ProgressUpdateSchema,
   type LedgerItem,
+  type Meeting,
 } from '../src/domain/entities/index.js'
 import { startCallbackRig, type Said } from './helpers/callback-rig.js'
 import { addLedgerItem } from './helpers/ledger-fixture.js'
@@ -44,7 +46,7 @@ describe(`two people at the same moment, on ${dialect}`, () => {
     fixture = await seedCircularAudience(ds)
     await seedMeetingMembers(ds)
     await seedRoster(ds, '县委组织部', [{ userid: 'wangjian2', name: '王二', roles: ['org_admin'] }])
-    rig = await startCallbackRig(ds, NOW)
+    rig = await startCallbackRig(ds, { now: NOW })
   })
   afterAll(async () => {
     await rig?.close()
@@ -394,5 +396,40 @@ describe(`two people at the same moment, on ${dialect}`, () => {
   it('18. twenty people not in the roster at once: each told whom to contact, no connection waited for', async () => {
     const said = await rig.sayAtOnce(Array.from({ length: 20 }, (_, i) => [`stranger${round18}${i}`, '我的'] as const))
     for (const s of said) expect(s.answer).toMatch(/尚未登记在专项治理花名册中.*王健/)
+  })
+
+  const newMeeting = async (startsAt: Date): Promise<Meeting> => {
+    const convener = await ds.getRepository(PersonSchema).findOneByOrFail({ userid: 'wangjian' })
+    return ds.getRepository(MeetingSchema).save({ campaignId: fixture.campaign.id, title: '专项治理工作联席会议', startsAt, place: '第一会议室', convenerId: convener.id, status: 'scheduled', minutes: null, statusSnapshot: null, createdAt: NOW } as Meeting)
+  }
+
+  it('19. 会议 参会人 +孙丽 and 会议 改期 at once: the new participant is told the time that stands', async () => {
+    const sunli = await ds.getRepository(PersonSchema).findOneByOrFail({ userid: 'sunli' })
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const m = await newMeeting(new Date('2015-09-10T15:00:00+08:00'))
+      const said = await rig.sayAtOnce([
+        ['wangjian', `会议 改期 ${m.id} 9月25日 10:00`],
+        ['wangjian2', `会议 参会人 ${m.id} +孙丽`],
+      ])
+      expect(said[0]!.answer).toMatch(/^会议 #\d+ 改至/)
+      expect(said[1]!.answer).toMatch(/新增 孙丽/)
+      const [notice] = await ds.getRepository(OutboxMessageSchema).find({ where: { dedupeKey: `meeting:${m.id}:notice:${sunli.id}` } })
+      // Added after the change: her notice has the new time; before it: the change's notice went to her too.
+      const changes = await ds.getRepository(OutboxMessageSchema).find({ where: { dedupeKey: Like(`meeting:${m.id}:changed:%`) } })
+      expect(notice!.payload.includes('9月25日') || changes.some((c) => c.recipients.includes('sunli'))).toBe(true)
+    }
+  })
+
+  it('20. 会议 纪要 and 会议 改期 to a later day at once: never both accepted', async () => {
+    for (let round = 0; round < ROUNDS; round += 1) {
+      // Its time has passed (it was held this morning), minutes not yet recorded.
+      const m = await newMeeting(new Date('2015-08-20T08:00:00+08:00'))
+      const said = await rig.sayAtOnce([
+        ['wangjian', `会议 改期 ${m.id} 9月25日 10:00`],
+        ['wangjian2', `会议 纪要 ${m.id}\n第${round}项：各镇月底前完成自查`],
+      ])
+      expectAllAnswered(said)
+      expect(/^会议 #\d+ 改至/.test(said[0]!.answer) && /^已记录会议/.test(said[1]!.answer)).toBe(false)
+    }
   })
 })

@@ -33,7 +33,7 @@ describe(`a ledger import and chat at the same time, on ${dialect}`, () => {
     db = await createMigratedDatabase()
     ds = db.dataSource
     await seedCircularAudience(ds)
-    rig = await startCallbackRig(ds, NOW)
+    rig = await startCallbackRig(ds, { now: NOW })
     const first = await importLedger(ds, csv('措施一'), { now: NOW })
     expect(first.problems).toEqual([])
   }, 120_000)

@@ -40,7 +40,7 @@ describe(`bounded input through the callback, on ${dialect}`, () => {
     await seedMeetingMembers(ds)
     item = (await addLedgerItem(ds, fixture.campaign.id, fixture.chengguan, { leader: 'lina', person: 'zhaolei' })).id
     rectified = (await addLedgerItem(ds, fixture.campaign.id, fixture.chengguan, { leader: 'lina', person: 'zhaolei' }, { problem: '已整改的问题', status: 'rectified', progress: 100, rectifiedAt: NOW })).id
-    rig = await startCallbackRig(ds, NOW)
+    rig = await startCallbackRig(ds, { now: NOW })
   })
   afterAll(async () => {
     await rig?.close()

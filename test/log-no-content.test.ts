@@ -1,20 +1,13 @@
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { EntityNotFoundError, type DataSource } from 'typeorm'
-import { commands } from '../commands/index.js'
-import { createCommandRegistry } from '../src/bot/command-registry.js'
-import { createDispatcher } from '../src/bot/dispatcher.js'
 import { describeError, toSafeDatabaseMessage, toStatementName } from '../src/db/describe-error.js'
 import { PersonSchema, ProgressUpdateSchema } from '../src/domain/entities/index.js'
-import { createApp } from '../src/http/create-app.js'
 import { createLogger } from '../src/logger.js'
 import { seedLedger } from './helpers/ledger-fixture.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
-import { openPassiveReply, post, SECRETS, sign, textXml } from './helpers/wecom-callback-client.js'
-
-const PATH = '/wecom/callback'
+import { startCallbackRig } from './helpers/callback-rig.js'
+import { openPassiveReply, post, sign, textXml } from './helpers/wecom-callback-client.js'
 
 /** A note with what a JSON line escapes (quotes, a backslash) and what it keeps (Chinese). */
 const NOTE = '已约谈"承办人"并退回\\重办，材料见共享盘 note-7f3a'
@@ -31,7 +24,7 @@ const STATEMENT = 'INSERT progress_update'
 describe(`no typed text in the logs of a failed statement on ${dialect}`, () => {
   let db: MigratedDatabase
   let ds: DataSource
-  let server: Server
+  let rig: Awaited<ReturnType<typeof startCallbackRig>>
   let url: string
   let item: number
   const lines: string[] = []
@@ -51,13 +44,11 @@ describe(`no typed text in the logs of a failed statement on ${dialect}`, () => 
     item = (await seedLedger(ds)).items.overdue
     // Two history rows with one note cannot both be stored: the second 进度 fails on its insert.
     await ds.query(dialect === 'mysql' ? 'CREATE UNIQUE INDEX uq_test_note ON progress_update (note(100))' : 'CREATE UNIQUE INDEX uq_test_note ON progress_update (note)')
-    const app = createApp({ dataSource: ds, logger, deliveryMode: 'wecom', callback: { path: PATH, secrets: SECRETS, dispatcher: createDispatcher({ dataSource: ds, registry: createCommandRegistry(commands) }) } })
-    server = app.listen(0, '127.0.0.1')
-    await new Promise((resolve) => server.once('listening', resolve))
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${PATH}`
+    rig = await startCallbackRig(ds, { logger })
+    url = rig.url
   })
   afterAll(async () => {
-    server?.close()
+    await rig?.close()
     await db?.close()
   })
   beforeEach(() => {

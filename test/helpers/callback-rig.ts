@@ -2,7 +2,7 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { DataSource } from 'typeorm'
 import { commands } from '../../commands/index.js'
-import { createCommandRegistry } from '../../src/bot/command-registry.js'
+import { createCommandRegistry, type CommandRegistry } from '../../src/bot/command-registry.js'
 import { createDispatcher } from '../../src/bot/dispatcher.js'
 import { InboundMessageSchema, OutboxMessageSchema } from '../../src/domain/entities/index.js'
 import { createApp } from '../../src/http/create-app.js'
@@ -17,21 +17,31 @@ export interface Said {
   answer: string
 }
 
+export interface RigOptions {
+  /** The service's clock, default the real one. */
+  now?: Date
+  /** Default silent. */
+  logger?: Logger
+  /** Default every command of commands/index.ts. */
+  registry?: CommandRegistry
+}
+
 /**
  * The real koa app with the WeCom callback on a loopback port, the real dispatcher and commands,
  * at a fixed clock: `say` posts a signed, encrypted message as WeCom would and returns what the
- * person is answered; `sayAtOnce` fires several at the same moment.
+ * person is answered; `sayAtOnce` fires several at the same moment; `url` takes requests made by hand.
  */
-export async function startCallbackRig(dataSource: DataSource, now: Date, logger: Logger = createLogger('silent')) {
+export async function startCallbackRig(dataSource: DataSource, options: RigOptions = {}) {
+  const clock = () => options.now ?? new Date()
   const app = createApp({
     dataSource,
-    logger,
+    logger: options.logger ?? createLogger('silent'),
     deliveryMode: 'wecom',
-    now: () => now,
+    now: clock,
     callback: {
       path: '/wecom/callback',
       secrets: SECRETS,
-      dispatcher: createDispatcher({ dataSource, registry: createCommandRegistry(commands), now: () => now, senderCacheMs: 0 }),
+      dispatcher: createDispatcher({ dataSource, registry: options.registry ?? createCommandRegistry(commands), now: clock, senderCacheMs: 0 }),
       replyBudgetMs: 3000,
     },
   })
@@ -41,7 +51,8 @@ export async function startCallbackRig(dataSource: DataSource, now: Date, logger
 
   async function say(from: string, content: string): Promise<Said> {
     const msgId = newMsgId()
-    const response = await post(url, sign(textXml(from, content, { msgId, at: now }), { at: now }))
+    const at = clock()
+    const response = await post(url, sign(textXml(from, content, { msgId, at }), { at }))
     const body = await response.text()
     let answer = ''
     if (body !== '') answer = openPassiveReply(body).content
