@@ -31,6 +31,8 @@ const TABLES = [
   'progress_update',
   'reminder_sent',
   'role_assignment',
+  'send_budget',
+  'send_slot',
   'stored_file',
   'stored_file_chunk',
   'task_submission',

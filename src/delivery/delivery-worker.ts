@@ -12,8 +12,12 @@ import { DEFAULT_BACKOFF, retryDelayMs, type BackoffPolicy } from './backoff.js'
 import { claimDue, reclaimStale } from './claim.js'
 import { enqueue } from './enqueue.js'
 import { isQuietTime } from './quiet-hours.js'
+import { ALERT_KEY_PREFIX, alertDeadRows } from './dead-row-alert.js'
+import { pruneSendSlots, releaseSends, reserveSend, settleSends, type Reservation } from './send-budget.js'
+import { deliveredNothing, mayHaveArrived, unknownOutcomeNote } from './unknown-outcome.js'
 import type { DeliveryReceipt, Transport } from './transport.js'
 import { NO_METRICS, type Metrics } from '../metrics/metrics.js'
+import { describeError } from '../db/describe-error.js'
 
 export interface DeliveryWorkerOptions {
   dataSource: DataSource
@@ -61,15 +65,19 @@ export interface DeliveryWorker {
 /** The longest pause between batches while the database keeps failing. */
 export const FAILURE_PAUSE_MAX_MS = 10_000
 
-/** Keys of the bot's own operational alerts: their failure is logged, never alerted about again. */
-export const ALERT_KEY_PREFIX = 'alert:'
+export { ALERT_KEY_PREFIX } from './dead-row-alert.js'
+
+/** How often a worker deletes send slots older than the duplicate-check interval. */
+const PRUNE_EVERY_MS = 10 * 60_000
 
 /**
  * The outbox worker: claims due rows, sends them, records `sent` with WeCom's msgid. A
  * retryable failure comes back later with exponential backoff and jitter until the attempts run
- * out, then the row is `dead` and the administrators get one alert listing the dead rows. A
- * per-member rate limit defers a row without counting an attempt. Outside urgent rows, nothing
- * is sent in quiet hours.
+ * out, then the row is `dead` and the administrators get one alert listing the dead rows.
+ * Through WeCom, every send first takes a slot of its recipients' budget in the database
+ * (send-budget.ts, docs/delivery.md): a full per-member or per-robot window defers the row
+ * without counting an attempt, and an app chat or robot message whose send may have reached
+ * WeCom unanswered is not sent again blindly. Outside urgent rows, nothing is sent in quiet hours.
  */
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
   const { dataSource, transport } = options
@@ -84,7 +92,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const metrics = options.metrics ?? NO_METRICS
   const logger = options.logger.child({ component: 'delivery', workerId, transport: transport.name })
   const outbox = dataSource.getRepository(OutboxMessageSchema)
+  // The console sends nowhere: no WeCom limit to keep, no outcome to doubt.
+  const budgeted = transport.name === 'wecom'
   let claims = 0
+  let prunedAt = 0
   let running: Promise<void> | undefined
   let stopping = false
   let wake: (() => void) | undefined
@@ -97,6 +108,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     values: Partial<OutboxMessage>
     at: Date
     receipt?: DeliveryReceipt
+    /** The send's slots get their answer's time (or are given back, when nothing was delivered) once the outcome is written. */
+    slots?: 'settle' | 'release'
   }
   /**
    * What the database must still be told after it failed, in this order before anything new is
@@ -129,6 +142,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       logger.error({ outboxId: row.id, outcome: kind, wecomMsgid: values.wecomMsgid }, 'delivery outcome not recorded: another worker took the row over after the claim timeout and may send it again')
       return
     }
+    if (outcome.slots) await finishSlots(outcome)
     if (result) result[kind] += 1
     metrics.delivery(kind)
     if (kind === 'deferred') metrics.rateLimitDelay(row.channel === 'webhook' ? 'robot' : 'member', Math.max(0, (values.nextAttemptAt!.getTime() - outcome.at.getTime()) / 1000))
@@ -136,6 +150,19 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     // The message went out; failing to record who did not get it must not count as a failed send.
     const { receipt } = outcome
     if (receipt && values.lastError) await recordUndeliverable(receipt, outcome.at).catch((error: unknown) => logger.error({ err: error, outboxId: row.id }, 'recording undeliverable recipients failed'))
+  }
+
+  /**
+   * A settled slot counts from when the answer came; one left unsettled (this failed) counts as
+   * if WeCom took the send a little after it began, which is the safe side.
+   */
+  async function finishSlots({ row, at, slots }: Outcome): Promise<void> {
+    try {
+      if (slots === 'release') await releaseSends(dataSource, row.id, at)
+      else await settleSends(dataSource, row.id, at, now())
+    } catch (error) {
+      logger.warn({ outboxId: row.id, err: error }, 'settling the send slots failed; they count as unanswered')
+    }
   }
 
   /** Rows a claim still holds, pending again (read first, then updated by id: see reclaimStale). */
@@ -176,38 +203,67 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     // A database error inside the transport (reading a stored file, the console's names) came
     // before anything was sent: try again later, never give the row up for it.
     const retryable = (error as { retryable?: boolean }).retryable === true || isDatabaseError(error)
-    const message = String((error as Error).message ?? error).slice(0, 2000)
+    // A failed statement's values (a message's text) never reach last_error or the log (docs/logging.md).
+    const message = describeError(error).slice(0, 2000)
     if (retryable && attempts < backoff.maxAttempts) {
       const nextAttemptAt = new Date(at.getTime() + retryDelayMs(attempts, backoff, random))
-      logger.warn({ outboxId: row.id, attempts, nextAttemptAt, err: message }, 'delivery failed, will retry')
+      logger.warn({ outboxId: row.id, attempts, nextAttemptAt, err: error }, 'delivery failed, will retry')
       return { row, claimToken, at, kind: 'retried', values: { status: 'pending', attempts, nextAttemptAt, lastError: message } }
     }
-    logger.error({ outboxId: row.id, attempts, err: message }, 'delivery failed for good')
+    logger.error({ outboxId: row.id, attempts, err: error }, 'delivery failed for good')
     return { row, claimToken, at, kind: 'dead', values: { status: 'dead', attempts, lastError: message } }
   }
 
-  async function deliver(row: OutboxMessage, claimToken: string, result: BatchResult): Promise<void> {
-    const at = now()
-    // Renew the claim right before sending: if this worker was slow enough for another to
-    // reclaim the row after the claim timeout, the row is no longer ours and is not sent again.
+  /** Renews the claim; through WeCom, also takes the send's slots (send-budget.ts). */
+  async function reserve(row: OutboxMessage, claimToken: string, at: Date, waiting: number): Promise<Reservation> {
+    if (budgeted) return reserveSend(dataSource, row, claimToken, at, waiting + 1)
     const held = await outbox.update({ id: row.id, claimedBy: claimToken, status: 'sending' }, { claimedAt: at })
-    if (!held.affected) {
+    return held.affected ? { kind: 'reserved', payload: row.payload } : { kind: 'lost' }
+  }
+
+  /** An app chat or robot row whose send may have reached WeCom: held for an administrator, never resent blindly. */
+  function unknown(row: OutboxMessage, claimToken: string, at: Date, sendBegunAt = at): Outcome {
+    logger.error({ outboxId: row.id, channel: row.channel, sendBegunAt }, 'delivery outcome unknown; not resending a message without duplicate check')
+    return { row, claimToken, at, kind: 'dead', values: { status: 'dead', attempts: row.attempts + 1, lastError: unknownOutcomeNote(row.id) } }
+  }
+
+  /**
+   * Sends one row. When its recipients' budget is full, returns when each of the `waiting` rows
+   * to the same recipients behind it may go (they are deferred without asking again).
+   */
+  async function deliver(row: OutboxMessage, claimToken: string, result: BatchResult, waiting = 0): Promise<Date[] | undefined> {
+    const at = now()
+    // The claim is renewed right before sending: if this worker was slow enough for another to
+    // reclaim the row after the claim timeout, the row is no longer ours and is not sent again.
+    const reservation = await reserve(row, claimToken, at, waiting)
+    if (reservation.kind === 'lost') {
       result.skipped += 1
       metrics.delivery('skipped')
       logger.warn({ outboxId: row.id }, 'claim taken over by another worker; not sending')
-      return
+      return undefined
+    }
+    if (reservation.kind === 'limited') {
+      await record({ row, claimToken, at, kind: 'deferred', values: { status: 'pending', nextAttemptAt: reservation.retryAt[0]! } }, result)
+      return reservation.retryAt.slice(1)
+    }
+    if (reservation.kind === 'unknown') {
+      await record(unknown(row, claimToken, at, reservation.since), result)
+      return undefined
     }
     // The send's outcome is decided first and recorded after: a database failure while
     // recording is not a failed send (the message went out, or WeCom refused it, either way).
     let outcome: Outcome
     try {
-      const receipt = await transport.send(row)
+      const receipt = await transport.send(reservation.payload === row.payload ? row : { ...row, payload: reservation.payload })
       const values = { status: 'sent' as const, sentAt: at, attempts: row.attempts + 1, wecomMsgid: receipt.msgids.join(',').slice(0, 128) || null, lastError: describeUndelivered(receipt) }
-      outcome = { row, claimToken, at, kind: 'sent', values, receipt }
+      outcome = { row, claimToken, at, kind: 'sent', values, receipt, slots: budgeted ? 'settle' : undefined }
     } catch (error) {
-      outcome = failure(row, claimToken, at, error)
+      const withoutDuplicateCheck = row.channel === 'appchat' || row.channel === 'webhook'
+      if (budgeted && withoutDuplicateCheck && mayHaveArrived(error)) outcome = { ...unknown(row, claimToken, at), slots: 'settle' }
+      else outcome = { ...failure(row, claimToken, at, error), slots: !budgeted ? undefined : deliveredNothing(error, row) && !reservation.resend ? 'release' : 'settle' }
     }
     await record(outcome, result)
+    return undefined
   }
 
   /** Marks members WeCom refused and tells the administrators, once per member. */
@@ -245,36 +301,19 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     })
   }
 
-  /** One alert for the rows that died in a batch (never for the alerts themselves). */
+  /** One alert for the rows that died in a batch (dead-row-alert.ts). */
   async function alertDead(dead: OutboxMessage[]): Promise<void> {
-    const reportable = dead.filter((row) => !row.dedupeKey.startsWith(ALERT_KEY_PREFIX))
-    if (reportable.length === 0) return
-    await dataSource.transaction(async (manager) => {
-      const admins = (await orgAdmins(manager)).map((admin) => admin.userid)
-      if (admins.length === 0) {
-        logger.error({ outboxIds: reportable.map((r) => r.id) }, 'dead messages and no org_admin to alert')
-        return
-      }
-      const lines = reportable.slice(0, 10).map((row) => `- #${row.id} ${summarizeRecipients(row)}：${(row.lastError ?? '').slice(0, 80)}`)
-      if (reportable.length > 10) lines.push(`- 另有 ${reportable.length - 10} 条`)
-      await enqueue(
-        manager,
-        {
-          dedupeKey: `${ALERT_KEY_PREFIX}dead:${reportable.map((r) => r.id).join(',')}`.slice(0, 160),
-          to: { users: admins },
-          message: markdown(
-            `**${reportable.length} 条消息多次发送失败，已停止重试**\n${lines.join('\n')}\n查看：npm run cli -- outbox status；处理后重试：npm run cli -- outbox retry --dead`,
-          ),
-        },
-        now(),
-      )
-    })
+    await alertDeadRows(dataSource, dead, now(), logger)
   }
 
   async function runOnce(): Promise<BatchResult> {
     await catchUp()
     const at = now()
     await reclaimStale(dataSource, new Date(at.getTime() - claimTimeoutMs))
+    if (budgeted && Math.abs(at.getTime() - prunedAt) >= PRUNE_EVERY_MS) {
+      prunedAt = at.getTime()
+      await pruneSendSlots(dataSource, at).catch((error: unknown) => logger.warn({ err: error }, 'pruning old send slots failed'))
+    }
     claims += 1
     const claimToken = `${workerId}#${claims}`
     let rows: OutboxMessage[]
@@ -301,10 +340,17 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     await Promise.all(
       Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
         for (let lane = queue.shift(); lane && !stopping && !failure; lane = queue.shift()) {
-          for (const row of lane) {
+          for (const [index, row] of lane.entries()) {
             if (stopping || failure) break
             try {
-              await deliver(row, claimToken, result)
+              const later = await deliver(row, claimToken, result, lane.length - index - 1)
+              if (!later) continue
+              // The budget is full: the rest of the lane waits, each until a slot frees for it.
+              const at = now()
+              for (const [k, waiting] of lane.slice(index + 1).entries()) {
+                await record({ row: waiting, claimToken, at, kind: 'deferred', values: { status: 'pending', nextAttemptAt: later[k]! } }, result)
+              }
+              break
             } catch (error) {
               failure ??= { error }
             }
@@ -389,14 +435,5 @@ function describeUndelivered(receipt: DeliveryReceipt): string | null {
   if (receipt.invalidUsers.length > 0) parts.push(`未送达（invaliduser）：${receipt.invalidUsers.join('、')}`)
   if (receipt.unlicensedUsers.length > 0) parts.push(`未送达（unlicenseduser）：${receipt.unlicensedUsers.join('、')}`)
   return parts.length > 0 ? parts.join('；') : null
-}
-
-function summarizeRecipients(row: OutboxMessage): string {
-  const r = JSON.parse(row.recipients) as { touser?: string[]; chatid?: string; robot?: string; msgid?: string }
-  if (r.msgid) return `撤回消息 ${r.msgid}`
-  if (r.chatid) return `群聊 ${r.chatid}`
-  if (r.robot) return `群机器人 ${r.robot}`
-  const users = r.touser ?? []
-  return users.length > 3 ? `${users.slice(0, 3).join('、')} 等 ${users.length} 人` : users.join('、')
 }
 

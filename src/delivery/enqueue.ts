@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm'
 import { OutboxMessageSchema, type OutboxChannel, type OutboxMessage } from '../domain/entities/index.js'
 import { insertIgnoringDuplicate, insertManyIgnoringDuplicates } from '../db/insert-ignoring-duplicate.js'
 import { fitToLimits, toPlainText, type AppMessage, type RobotMessage } from '../wecom/messages.js'
+import { SEND_NOTE_BYTES } from './send-time-note.js'
 
 /** Who gets a message: members (by userid), departments, tags; an app group chat; or a named group robot. */
 export type Destination =
@@ -16,7 +17,10 @@ export interface OutgoingMessage {
   message: AppMessage
   /** Urgent messages are not held back by quiet hours. */
   urgent?: boolean
-  /** A reply to a command: WeCom's duplicate check is off, so two identical answers both arrive. */
+  /**
+   * A reply to a command (channel 'reply'). Like every app message it goes with WeCom's duplicate
+   * check; an answer identical to one sent shortly before gets a send-time note (docs/delivery.md).
+   */
   reply?: boolean
   /** Not before this instant (default: now). */
   notBefore?: Date
@@ -66,13 +70,14 @@ async function planRows(manager: EntityManager, outgoing: OutgoingMessage, known
     : await wechatPluginUsers(manager, users)
   const rich = users.filter((u) => !plainUsers.has(u))
   const rows: PlannedRow[] = []
+  // Room is kept in each part for the send-time note the worker adds to a message WeCom's duplicate check would drop.
   if (rich.length > 0 || (to.parties?.length ?? 0) > 0 || (to.tags?.length ?? 0) > 0) {
     const recipients = { touser: rich, toparty: [...(to.parties ?? [])], totag: [...(to.tags ?? [])] }
-    rows.push(...numbered(dedupeKey, channel, recipients, fitToLimits(message)))
+    rows.push(...numbered(dedupeKey, channel, recipients, fitToLimits(message, 'app', SEND_NOTE_BYTES)))
   }
   if (plainUsers.size > 0) {
     const plain = toPlainText(message)
-    rows.push(...numbered(dedupeKey, channel, { touser: [...plainUsers].sort(), toparty: [], totag: [] }, fitToLimits(plain)))
+    rows.push(...numbered(dedupeKey, channel, { touser: [...plainUsers].sort(), toparty: [], totag: [] }, fitToLimits(plain, 'app', SEND_NOTE_BYTES)))
   }
   return renumber(dedupeKey, rows)
 }

@@ -1,5 +1,7 @@
 import type { DataSource } from 'typeorm'
 import { OutboxMessageSchema, type OutboxMessage, type OutboxStatus } from '../domain/entities/index.js'
+import { forgetUnknownOutcomes } from './send-budget.js'
+import { OUTCOME_UNKNOWN } from './unknown-outcome.js'
 
 export interface OutboxStatusReport {
   counts: Record<OutboxStatus, number>
@@ -25,7 +27,9 @@ export async function outboxStatus(dataSource: DataSource, deadLimit = 20): Prom
 
 /**
  * Puts rows back in the queue to be tried now with a fresh count of attempts: one row by id
- * (dead or pending), or every dead row. Returns how many.
+ * (dead or pending), or every dead row that failed. A group message whose outcome was unknown
+ * (it may have arrived) goes again only by its id, once someone has checked the group
+ * (docs/delivery.md). Returns how many.
  */
 export async function retryOutbox(dataSource: DataSource, target: { id: number } | { allDead: true }, now: Date): Promise<number> {
   const query = dataSource
@@ -33,9 +37,12 @@ export async function retryOutbox(dataSource: DataSource, target: { id: number }
     .createQueryBuilder()
     .update()
     .set({ status: 'pending', attempts: 0, nextAttemptAt: now, claimedBy: null, claimedAt: null })
-  const result =
-    'id' in target
-      ? await query.where('id = :id AND status IN (:...statuses)', { id: target.id, statuses: ['dead', 'pending'] }).execute()
-      : await query.where("status = 'dead'").execute()
+  if ('id' in target) {
+    // First, or a worker could take the row and hold it back again.
+    await forgetUnknownOutcomes(dataSource, [target.id])
+    const result = await query.where('id = :id AND status IN (:...statuses)', { id: target.id, statuses: ['dead', 'pending'] }).execute()
+    return result.affected ?? 0
+  }
+  const result = await query.where("status = 'dead' AND (last_error IS NULL OR last_error NOT LIKE :unknown)", { unknown: `${OUTCOME_UNKNOWN}%` }).execute()
   return result.affected ?? 0
 }

@@ -34,7 +34,9 @@ export function createWeComTransport(client: WeComClient, robots: Readonly<Recor
       switch (row.channel) {
         case 'app':
         case 'reply': {
-          const result = await client.sendMessage(recipients, payload, { duplicateCheck: row.channel === 'app' })
+          // With WeCom's duplicate check (the client's default): a resend after a lost answer or a
+          // crash is byte-identical and not delivered twice (docs/delivery.md).
+          const result = await client.sendMessage(recipients, payload)
           return { msgids: result.msgids, invalidUsers: result.invalidUsers, unlicensedUsers: result.unlicensedUsers }
         }
         case 'appchat':

@@ -79,14 +79,15 @@ export function markdownToText(content: string): string {
 /**
  * Makes a message fit WeCom's byte limits: text and markdown are split into numbered parts
  * (each a message of its own), card fields are truncated with a visible note. The robot's
- * markdown allows 4,096 bytes.
+ * markdown allows 4,096 bytes. `reserveBytes` (default 0) are left free in the text and the
+ * card's description, for a note the delivery worker may add (docs/delivery.md).
  */
-export function fitToLimits(message: AppMessage, channel: 'app' | 'robot' = 'app'): AppMessage[] {
+export function fitToLimits(message: AppMessage, channel: 'app' | 'robot' = 'app', reserveBytes = 0): AppMessage[] {
   switch (message.msgtype) {
     case 'text':
-      return splitUtf8(message.text.content, BYTE_LIMITS.text).map(text)
+      return splitUtf8(message.text.content, BYTE_LIMITS.text - reserveBytes).map(text)
     case 'markdown':
-      return splitUtf8(message.markdown.content, channel === 'robot' ? BYTE_LIMITS.robotMarkdown : BYTE_LIMITS.markdown).map(markdown)
+      return splitUtf8(message.markdown.content, (channel === 'robot' ? BYTE_LIMITS.robotMarkdown : BYTE_LIMITS.markdown) - reserveBytes).map(markdown)
     case 'textcard':
       return [
         {
@@ -94,7 +95,7 @@ export function fitToLimits(message: AppMessage, channel: 'app' | 'robot' = 'app
           textcard: {
             ...message.textcard,
             title: truncateUtf8(message.textcard.title, BYTE_LIMITS.textcardTitle, '…'),
-            description: truncateUtf8(message.textcard.description, BYTE_LIMITS.textcardDescription),
+            description: truncateUtf8(message.textcard.description, BYTE_LIMITS.textcardDescription - reserveBytes),
           },
         },
       ]

@@ -39,8 +39,9 @@ export interface SendResult {
 export interface SendOptions {
   /**
    * WeCom's duplicate check (default on): an identical request within the interval is not
-   * delivered again, so a message resent after a crash reaches nobody twice. Off for replies
-   * to commands, where two identical answers an hour apart are both wanted.
+   * delivered again, so a message resent after a lost answer or a crash reaches nobody twice.
+   * The delivery worker keeps it on for replies too, and makes two different answers of the
+   * same text differ (docs/delivery.md).
    */
   duplicateCheck?: boolean
 }

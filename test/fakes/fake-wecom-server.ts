@@ -21,8 +21,9 @@ export interface FakeWeComOptions {
 export type Fault =
   | { kind: 'errcode'; errcode: number; errmsg?: string }
   | { kind: 'http'; status: number }
+  /** The connection closes before WeCom handles the request: nothing is delivered, no answer comes. */
   | { kind: 'drop' }
-  /** WeCom handles the request (the message is delivered) but the answer never arrives. */
+  /** WeCom handles the request (the message is delivered) but the answer never arrives: to the client, the same as a drop. */
   | { kind: 'deliver-then-drop' }
   | { kind: 'latency'; ms: number }
   /** WeCom takes the request and never answers (an outage behind its load balancer): only the client's timeout ends it. */
@@ -63,7 +64,8 @@ export interface FakeWeCom {
   url: string
   requests: RecordedRequest[]
   delivered: DeliveredMessage[]
-  robotMessages: { key: string; body: Record<string, unknown> }[]
+  /** What each group robot posted, and when (the fake's clock). */
+  robotMessages: { key: string; body: Record<string, unknown>; at: number }[]
   appchatMessages: { chatid: string; body: Record<string, unknown> }[]
   /** message/recall calls, with what the fake answered (0: recalled). */
   recalls: { msgid: string; errcode: number }[]
@@ -149,7 +151,7 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
       const times = (robotTimes.get(query.key!) ?? []).filter((t) => t > now - 60_000)
       if (times.length >= 20) return { errcode: 45009, errmsg: 'api freq out of limit' }
       robotTimes.set(query.key!, [...times, now])
-      fake.robotMessages.push({ key: query.key!, body: JSON.parse(raw.toString('utf8')) })
+      fake.robotMessages.push({ key: query.key!, body: JSON.parse(raw.toString('utf8')), at: now })
       return { errcode: 0, errmsg: 'ok' }
     }
     const tokenError = checkToken(query)

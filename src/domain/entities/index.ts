@@ -22,6 +22,8 @@ import { ProblemCategorySchema } from './problem-category.js'
 import { ProgressUpdateSchema } from './progress-update.js'
 import { ReminderSentSchema } from './reminder-sent.js'
 import { RoleAssignmentSchema } from './role-assignment.js'
+import { SendBudgetSchema } from './send-budget.js'
+import { SendSlotSchema } from './send-slot.js'
 import { StoredFileChunkSchema, StoredFileSchema } from './stored-file.js'
 import { TaskSubmissionSchema } from './task-submission.js'
 import { UnitSchema } from './unit.js'
@@ -50,6 +52,8 @@ export * from './problem-category.js'
 export * from './progress-update.js'
 export * from './reminder-sent.js'
 export * from './role-assignment.js'
+export * from './send-budget.js'
+export * from './send-slot.js'
 export * from './stored-file.js'
 export * from './task-submission.js'
 export * from './unit.js'
@@ -84,4 +88,6 @@ export const entities = [
   ItemReminderSchema,
   StoredFileSchema,
   StoredFileChunkSchema,
+  SendBudgetSchema,
+  SendSlotSchema,
 ]

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm'
 import { afterAll, beforeAll } from 'vitest'
 import { enqueueMany } from '../../../src/delivery/enqueue.js'
 import { text } from '../../../src/wecom/messages.js'
+import { createWeComClient, type WeComClient } from '../../../src/wecom/wecom-client.js'
 import { startFakeWeCom, type DeliveredMessage, type FakeWeCom } from '../../fakes/fake-wecom-server.js'
 import { SECRETS } from '../../helpers/wecom-callback-client.js'
 import { spawnService, type ServiceProcess } from '../../helpers/service-process.js'
@@ -45,6 +46,11 @@ export function useFaultRig(prepare: (rig: FaultRig) => Promise<void>): FaultRig
 /** The fake WeCom API server, with the credentials faultEnv() gives the child processes. */
 export function startFaultWeCom(): Promise<FakeWeCom> {
   return startFakeWeCom(WECOM)
+}
+
+/** A WeCom client of the test itself, with the processes' credentials (to create an app group chat, say). */
+export function faultClient(fake: FakeWeCom): WeComClient {
+  return createWeComClient({ baseUrl: fake.url, corpId: WECOM.corpId, agentId: WECOM.agentId, secret: WECOM.secret })
 }
 
 /**
