@@ -27,6 +27,8 @@ import {
   StoredFileChunkSchema,
   StoredFileSchema,
   RoleAssignmentSchema,
+  SendBudgetSchema,
+  SendSlotSchema,
   TaskSubmissionSchema,
   UnitSchema,
   entities,
@@ -227,6 +229,8 @@ describe(`every entity round-trips on ${dialect}`, () => {
     await roundTrip(ItemReminderSchema, { ledgerItemId: item.id, dueDate: '2015-08-31', stage: -3, sentOn: '2015-08-26' })
     const file = await roundTrip(StoredFileSchema, { filename: `${TEXT}.xlsx`.slice(-200), byteSize: 7, sha256: 'a'.repeat(64), mediaId: 'media-1', mediaUploadedAt: AT })
     await roundTrip(StoredFileChunkSchema, { fileId: file.id, seq: 0, data: Buffer.from([0, 1, 2, 255, 254, 0, 7]) })
+    await roundTrip(SendBudgetSchema, { recipient: 'user:zhangwei' })
+    await roundTrip(SendSlotSchema, { recipient: 'user:zhangwei', outboxId: outbox.id, at: AT, settled: true, fingerprint: 'f'.repeat(64) })
     await roundTrip(InboundMessageSchema, {
       dedupeKey: 'msg:4561255354251345929',
       msgId: '4561255354251345929',
