@@ -69,7 +69,9 @@ describe(`WeCom outage on ${dialect}: callbacks keep answering, messages queue a
   it('answers every callback within 1 s through a 2-minute outage (-1, 502, hang), then delivers each message once, with backoff and jitter, within the per-member limits', async () => {
     // The worker's warnings say why each attempt failed.
     const failures: string[] = []
-    const logger = createLogger('warn', { write: (line: string) => void failures.push(String(JSON.parse(line).err ?? '')) })
+    // A failed send logs its error (the serializer's message), or a text.
+    const errorText = (err: unknown) => (typeof err === 'object' && err !== null ? String((err as { message?: unknown }).message ?? '') : String(err ?? ''))
+    const logger = createLogger('warn', { write: (line: string) => void failures.push(errorText(JSON.parse(line).err)) })
     // The outage covers every API, gettoken included.
     const breakDown = (fault: Fault) => {
       fake.clearFaults()
