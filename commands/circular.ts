@@ -67,7 +67,7 @@ function parse(args: CommandArgs): Parsed {
   return { action: 'preview', input: parseComposition(args.rest(0), 'work') }
 }
 
-/** 通报: circulars to an audience, with previews, acknowledgement tracking and recall (issue 7). */
+/** 通报: circulars to an audience, with previews, acknowledgement tracking and recall. */
 export const circular = defineCommand<Parsed>({
   name: '通报',
   aliases: ['circular'],

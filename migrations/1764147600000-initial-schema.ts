@@ -1,7 +1,7 @@
 import { Table, type MigrationInterface, type QueryRunner, type TableColumnOptions, type TableForeignKeyOptions } from 'typeorm'
 
 /**
- * The whole campaign data model (DESIGN.md §2), portable through the QueryRunner Table API.
+ * The whole campaign data model (docs/architecture.md), portable through the QueryRunner Table API.
  * Where the dialects differ it branches on the driver, and says why:
  * - creation timestamps default to `CURRENT_TIMESTAMP(6)` on MySQL and `datetime('now')` on
  *   SQLite (each dialect's spelling of "now"); MySQL also refreshes `updated_at` itself;

@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm'
 import { dialect } from './lib/portable-table.js'
 
 /**
- * 典型案例通报 (issue 7): the ledger items and inspections a typical-case circular names, one
+ * 典型案例通报: the ledger items and inspections a typical-case circular names, one
  * row per link, each to exactly one of them.
  */
 export class CircularLinks1764838800000 implements MigrationInterface {

@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm'
 import { dialect } from './lib/portable-table.js'
 
 /**
- * Files the bot sends (the monthly report workbook, issue 8), kept in the database like every
+ * Files the bot sends (the monthly report workbook), kept in the database like every
  * other message so that any replica's worker can send them: the file, and its content in
  * chunks of at most 60,000 bytes (a BLOB holds 64 KB on MySQL; SQLite does not mind).
  */

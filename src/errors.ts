@@ -1,5 +1,5 @@
 /**
- * Errors typed by where they came from (STYLE.md §7). Each carries a stable `code`.
+ * Errors typed by where they came from (docs/architecture.md, How the code is built). Each carries a stable `code`.
  * ConfigError and StartupError stop the service with their message alone: the message says
  * what is wrong and how to fix it, so no stack trace is needed (or printed) for them.
  */
@@ -33,7 +33,7 @@ export function isOperatorFacing(error: unknown): error is ConfigError | Startup
 
 /**
  * Something a person typed is wrong. Its message is Chinese, says what was wrong and the
- * correct form with an example, and is shown to them as it is (STYLE.md §7–8).
+ * correct form with an example, and is shown to them as it is (docs/architecture.md, How the code is built).
  */
 export class UserFacingError extends Error {
   constructor(

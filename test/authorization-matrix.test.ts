@@ -18,7 +18,7 @@ import { seedMeetingMembers, seedRoster } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 
 /**
- * Issue 9, security 1: every command × every role × ownership, through the real dispatcher.
+ * every command × every role × ownership, through the real dispatcher.
  * Who a sender is comes only from the (verified) sender userid the dispatcher is given; the
  * rows below say who may do what, and each case checks the reply and the whole database:
  * a refusal answers in Chinese and changes no row of any table; an allowed change writes; an

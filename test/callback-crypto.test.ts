@@ -5,7 +5,7 @@ import { CallbackCryptoError, computeSignature, decryptCallback, signatureMatche
 import { openCallback, verifyCallbackUrl } from '../src/wecom/callback/open-callback.js'
 import { CallbackVerificationError } from '../src/wecom/errors.js'
 
-// The official worked example (WECOM.md §3, Set A: sbzhu/weworkapi_php callback/Sample.php).
+// The official worked example (docs/wecom.md: weworkapi_php callback/Sample.php).
 const SECRETS = { token: 'QDG6eK', aesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', corpId: 'wx5823bf96d3bd56c7' }
 const GET = {
   msg_signature: '5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3',

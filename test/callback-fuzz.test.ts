@@ -14,7 +14,7 @@ import { createMigratedDatabase, dialect, type MigratedDatabase } from './helper
 import { openPassiveReply, post, SECRETS, sign, textXml, type SignedRequest } from './helpers/wecom-callback-client.js'
 
 /**
- * Issue 9, security 4: 2,000 random and mutated callbacks against the real app on loopback —
+ * 2,000 random and mutated callbacks against the real app on loopback —
  * bit flips in Encrypt, random ciphertexts, wrong signatures, stale or malformed query
  * parameters, truncated and hostile XML, huge bodies, wrong content types and methods. None may
  * get a 5xx or store a row (inbound or outbox), and a genuine message afterwards is answered.

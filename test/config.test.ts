@@ -7,7 +7,7 @@ import { withEnvFile } from '../src/config/read-env-file.js'
 import { parseDatabaseUrl, redactDatabaseUrl } from '../src/db/database-url.js'
 import { ConfigError } from '../src/errors.js'
 
-// The official sample's values (WECOM.md §3): a real 43-character EncodingAESKey.
+// The official sample's values (docs/wecom.md, The official worked example): a real 43-character EncodingAESKey.
 const AES_KEY = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C'
 const CREDENTIALS = {
   WECOM_CORP_ID: 'wx5823bf96d3bd56c7',

@@ -12,8 +12,8 @@ import { seedMeetingMembers } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 
 /**
- * Issue 9, security 2: whatever a person types (or an import brings in) and wherever it is put
- * into a message that someone else reads, it adds no markup to that message (WECOM.md §4.3:
+ * whatever a person types (or an import brings in) and wherever it is put
+ * into a message that someone else reads, it adds no markup to that message (docs/wecom.md, Markdown:
  * font colours, links, bold, code, headings, quotes, <@userid> mentions; §4.2: <a href> in
  * text), and every message stored in the outbox is within WeCom's byte limits.
  *
@@ -94,7 +94,7 @@ interface StoredMessage {
   payload: Record<string, Record<string, string>>
 }
 
-/** The byte limit a stored message breaks, if any (WECOM.md §4.2, §4.8). */
+/** The byte limit a stored message breaks, if any (docs/wecom.md, Sending app messages and Group robots). */
 function overLimit(row: StoredMessage): string | null {
   const { msgType, payload, channel } = row
   const body = payload[msgType]!

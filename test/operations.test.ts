@@ -309,7 +309,7 @@ describe(`readiness and metrics against the fake WeCom server on ${dialect}`, ()
   })
 
   it('counts a message held back by the per-member rate limit, with the delay', async () => {
-    // 30 a minute to one member (WECOM.md §4.2): the 31st waits instead of being dropped by WeCom.
+    // 30 a minute to one member (docs/wecom.md, Sending app messages): the 31st waits instead of being dropped by WeCom.
     await db.dataSource.transaction(async (m) => {
       for (let i = 1; i <= 31; i += 1) await enqueue(m, { dedupeKey: `ops-burst-${i}`, to: { users: ['lina'] }, message: markdown(`第 ${i} 条`) }, NOW)
     })

@@ -83,7 +83,7 @@ describe(`the WeCom callback on ${dialect}`, () => {
   })
 
   describe('URL verification', () => {
-    it('answers the official worked example (WECOM.md §3) with the decrypted echostr', async () => {
+    it('answers the official worked example (docs/wecom.md) with the decrypted echostr', async () => {
       const official = await start({ secrets: { token: 'QDG6eK', aesKey: SECRETS.aesKey, corpId: 'wx5823bf96d3bd56c7' }, now: () => new Date(1409659589_000) })
       const response = await fetch(
         `${official}?msg_signature=5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3&timestamp=1409659589&nonce=263014780&echostr=P9nAzCzyDtyTWESHep1vC5X9xho%2FqYX3Zpb4yKa9SKld1DsH3Iyt3tP3zNdtp%2B4RPcs8TgAE7OaBO%2BFZXvnaqQ%3D%3D`,

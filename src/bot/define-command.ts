@@ -7,7 +7,7 @@ import type { AppMessage } from '../wecom/messages.js'
 import type { CommandArgs } from './command-args.js'
 import type { CommandRegistry } from './command-registry.js'
 
-/** The small typed context every command gets (STYLE.md §5): never raw HTTP. */
+/** The small typed context every command gets (docs/architecture.md, How the code is built): never raw HTTP. */
 export interface CommandContext {
   /** The verified sender, resolved to the roster. */
   sender: Person

@@ -17,7 +17,7 @@ const USAGE = `用法：npm run cli -- export monthly --month YYYY-MM -o 文件.
 不写 --campaign 时导出正在进行的专项治理（没有则为最近一次）。
 例：npm run cli -- export monthly --month 2015-08 -o 2015年8月月报.xlsx`
 
-/** `export monthly`: the monthly report workbook (issue 8) written to a file. */
+/** `export monthly`: the monthly report workbook written to a file. */
 export async function runExportCommand(args: string[], config: Readonly<Config>, logger: Logger, print: (line: string) => void, now = () => new Date()): Promise<number> {
   const [kind, ...rest] = args
   if (kind !== 'monthly') throw new UserFacingError('bad_arguments', `${kind ? `未知的导出类型「${kind}」。` : '缺少导出类型。'}\n${USAGE}`)

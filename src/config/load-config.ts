@@ -232,7 +232,7 @@ function parseRobots(raw: string): Record<string, string> | undefined {
   return robots
 }
 
-/** EncodingAESKey: 43 chars of [A-Za-z0-9], the unpadded base64 of a 32-byte AES key (WECOM.md §1). */
+/** EncodingAESKey: 43 chars of [A-Za-z0-9], the unpadded base64 of a 32-byte AES key (docs/wecom.md, URL verification). */
 export function isValidAesKey(key: string): boolean {
   return /^[A-Za-z0-9]{43}$/.test(key) && Buffer.from(`${key}=`, 'base64').length === 32
 }

@@ -60,7 +60,7 @@ export function dataSourceOptions(target: DatabaseTarget, flavor: MysqlFlavor = 
     username: target.user,
     password: target.password,
     database: target.database,
-    // utf8mb4 so that Chinese text and emoji survive (DESIGN.md §5).
+    // utf8mb4 so that Chinese text and emoji survive (docs/architecture.md, Databases).
     charset: 'utf8mb4_unicode_ci',
     // Instants are stored in UTC whatever the server's or the process's time zone.
     timezone: 'Z',

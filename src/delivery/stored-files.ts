@@ -11,7 +11,7 @@ export interface Attachment {
 /** A BLOB holds 65,535 bytes on MySQL. */
 export const CHUNK_BYTES = 60_000
 
-/** WeCom keeps an uploaded file for 3 days (WECOM.md §4.9); reused for two, to be safe. */
+/** WeCom keeps an uploaded file for 3 days (docs/wecom.md, Media); reused for two, to be safe. */
 const MEDIA_REUSE_MS = 2 * 24 * 3600_000
 
 /** WeCom's media/upload takes files up to 20 MB. */

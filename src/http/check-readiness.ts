@@ -18,7 +18,7 @@ export interface ReadinessDependencies {
   wecom: Pick<WeComClient, 'checkToken'> | null
   /** Each check gives up after this long, default 3 s (a probe must answer before its own timeout). */
   timeoutMs?: number
-  /** A failed token check is repeated at most this often, default 30 s: WeCom bans an IP that keeps asking with a wrong secret (WECOM.md §5, 45009). */
+  /** A failed token check is repeated at most this often, default 30 s: WeCom bans an IP that keeps asking with a wrong secret (docs/wecom.md, Errors: 45009). */
   wecomRetryMs?: number
   now?: () => number
 }

@@ -3,7 +3,7 @@ import { CallbackVerificationError } from '../wecom/errors.js'
 
 /**
  * Reads the request body as bytes, refusing more than `limit` (413) — no body parser runs before
- * the signature is checked (STYLE.md §2).
+ * the signature is checked (docs/architecture.md, How the code is built).
  */
 export async function readRawBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(request.headers['content-length'] ?? 0)

@@ -61,7 +61,7 @@ class StoreDeadlineError extends Error {}
 
 
 /**
- * The WeCom callback (WECOM.md §1–2): GET verifies the URL, POST receives messages. A message is
+ * The WeCom callback (docs/wecom.md, URL verification and Callback messages): GET verifies the URL, POST receives messages. A message is
  * stored as an InboundMessage under its unique key before anything else happens, so a retry or
  * a second replica's copy is answered 200 and not processed again. WeCom gives up after 5 s:
  * the answer goes back in the response if it is ready within the budget and fits a passive text
@@ -275,7 +275,7 @@ function describeFailure(error: unknown): string {
   return describeError(error).slice(0, 2000)
 }
 
-/** A passive reply carries plain text only, within 2,048 bytes (WECOM.md §2.6). */
+/** A passive reply carries plain text only, within 2,048 bytes (docs/wecom.md, Callback messages). */
 function fitsPassive(reply: AppMessage): reply is Extract<AppMessage, { msgtype: 'text' }> {
   return reply.msgtype === 'text' && utf8Length(reply.text.content) <= BYTE_LIMITS.text
 }

@@ -14,7 +14,7 @@ import { kindLabel } from '../domain/circulars/circular-message.js'
 export const circularReminderKey = (circularId: number, personId: number) => `circular-remind:${circularId}:p:${personId}`
 
 /**
- * The non-acknowledger reminder (issue 7): `remindAfterHours` working hours after a circular
+ * The non-acknowledger reminder: `remindAfterHours` working hours after a circular
  * was sent, each recipient who has not replied 收到 gets one reminder; a unit head whose
  * liaison has not acknowledged either is told so. A function of the database and `now`: run
  * again, it writes nothing (reminded_at is claimed per receipt, the outbox key is unique).

@@ -80,7 +80,7 @@ async function loadRoster(ds: EntityManager): Promise<Roster> {
 }
 
 /**
- * The sweep's decisions, a function of the database and `now` (DESIGN.md §3 rule 2): who must
+ * The sweep's decisions, a function of the database and `now` (docs/architecture.md, rule 2): who must
  * be told what today. Reminders before a date go out on that working day only (a day missed
  * while the service was down is not replayed); overdue alerts and escalations go out once each,
  * whenever the sweep first sees them due (so an outage delays them, never loses them). Nothing on

@@ -1,4 +1,4 @@
-/** When reminders go out, in working days (issue 6's defaults). */
+/** When reminders go out, in working days. */
 export interface ReminderRules {
   /** Phase tasks not handed in: before the due date, and on it (0). */
   taskDaysBefore: readonly number[]

@@ -17,7 +17,7 @@ export type MonthEndOutcome =
   | { sent: true; campaignId: number; month: string; admins: number; bytes: number }
 
 /**
- * The monthly report workbook to the organization department (issue 8): from `time` (Beijing)
+ * The monthly report workbook to the organization department: from `time` (Beijing)
  * on the month's report day (see monthReportDay) while the campaign runs, the current campaign's workbook is
  * built, stored and queued for every org_admin — the short summary first, then the file —
  * once per campaign and month (the summary's key reserves it, in the same transaction as the

@@ -15,7 +15,7 @@ export interface ReportPeriod {
   start: Date
   /** The instant the figures are taken at (inclusive): the month's last instant, or `now` for the current month. */
   asOf: Date
-  /** The Beijing calendar day of `asOf`: items due before it are overdue (DESIGN.md §6). */
+  /** The Beijing calendar day of `asOf`: items due before it are overdue (docs/architecture.md, Time). */
   asOfDate: CalendarDate
   /** False while the month is still running. */
   complete: boolean

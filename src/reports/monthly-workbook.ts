@@ -26,7 +26,7 @@ export const EVENT_NAMES: Record<EventKind, string> = {
 }
 
 /**
- * The monthly report workbook for the organization department (issue 8): 汇总, 逾期明细,
+ * The monthly report workbook for the organization department: 汇总, 逾期明细,
  * 本月进展, 分类统计. Figures are as of the month's last instant, or `now` for the current
  * month (see reportPeriod in month-span.ts).
  */

@@ -17,7 +17,7 @@ export interface Scheduler {
 /**
  * Starts node-cron jobs: each named, never overlapping itself (a run still going when the
  * next is due is skipped), in Asia/Shanghai, and logged when it starts, ends or fails
- * (node-cron's noOverlap; STYLE.md §12). Jobs that must happen once claim their work in the
+ * (node-cron's noOverlap; docs/architecture.md, How the code is built). Jobs that must happen once claim their work in the
  * database themselves.
  */
 export function createScheduler(jobs: readonly ScheduledJob[], logger: Logger): Scheduler {

@@ -81,7 +81,7 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
     })
     const handler = app.callback()
     const server = await listen((req, res) => {
-      // Shutting down: no new work. WeCom retries a callback it got no 200 for (STYLE.md §3).
+      // Shutting down: no new work. WeCom retries a callback it got no 200 for (docs/architecture.md, How the code is built).
       if (closing) return void res.writeHead(503, { connection: 'close', 'retry-after': '5' }).end()
       inFlight.track(new Promise((resolve) => res.once('close', resolve)))
       void handler(req, res)

@@ -1,6 +1,6 @@
 /**
  * Calendar dates ("2015-08-31") as plain strings. Due dates in the plan are calendar dates in
- * Beijing time (DESIGN.md §6), so they are never turned into instants by accident; all
+ * Beijing time (docs/architecture.md, Time), so they are never turned into instants by accident; all
  * arithmetic here is done in UTC on the date alone, which no process time zone can shift.
  */
 export type CalendarDate = string

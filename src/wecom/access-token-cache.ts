@@ -14,7 +14,7 @@ export interface AccessTokenCache {
 /**
  * One cached token per app, single-flight: however many sends ask at once, one gettoken call
  * is made and all of them wait for it. Refreshed `refreshMarginMs` before it expires
- * (WECOM.md §4.1: cache it; gettoken itself is rate-limited).
+ * (docs/wecom.md, Access token: cache it; gettoken itself is rate-limited).
  */
 export function createAccessTokenCache(
   fetchToken: () => Promise<FetchedToken>,

@@ -1,9 +1,9 @@
 /**
- * Errors of the WeCom transport, typed by where they came from (STYLE.md §7). Neither ever
+ * Errors of the WeCom transport, typed by where they came from (docs/architecture.md, How the code is built). Neither ever
  * carries the access token, the secret or a robot key: messages name the API only.
  */
 
-/** Codes that mean "the token is bad": drop the cached token, fetch a new one, retry once (WECOM.md §4.1). */
+/** Codes that mean "the token is bad": drop the cached token, fetch a new one, retry once (docs/wecom.md, Access token). */
 export const TOKEN_ERRCODES: ReadonlySet<number> = new Set([40014, 41001, 42001])
 
 /**
@@ -13,7 +13,7 @@ export const TOKEN_ERRCODES: ReadonlySet<number> = new Set([40014, 41001, 42001]
  */
 export const CONFIG_ERRCODES: ReadonlySet<number> = new Set([40001, 40013, 60020, 301002])
 
-/** Codes worth trying again later: system busy, frequency and concurrency limits (WECOM.md §5). */
+/** Codes worth trying again later: system busy, frequency and concurrency limits (docs/wecom.md, Errors). */
 export const RETRYABLE_ERRCODES: ReadonlySet<number> = new Set([-1, 45009, 45033])
 
 const HINTS: Record<number, string> = {
@@ -53,7 +53,7 @@ export class WeComApiError extends Error {
     readonly errmsg: string,
   ) {
     const hint = hintFor(errcode)
-    // errmsg carries the caller's IP and a help link, never the token (WECOM.md §5).
+    // errmsg carries the caller's IP and a help link, never the token (docs/wecom.md, Errors).
     super(`WeCom ${api} failed: errcode ${errcode}${hint ? ` — ${hint}` : ''} (${errmsg})`)
     this.name = 'WeComApiError'
     this.hint = hint

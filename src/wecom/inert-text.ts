@@ -1,7 +1,7 @@
 /**
  * Text that a person typed (a progress note, a reason, a meeting topic, a circular's body) or
  * that an import brought in (names, problems), made inert before it goes into a message that
- * someone else reads. WeCom's markdown (WECOM.md §4.3) renders `<font color>`, `[text](url)`,
+ * someone else reads. WeCom's markdown (docs/wecom.md, Markdown) renders `<font color>`, `[text](url)`,
  * `**bold**`, `` `code` ``, `# heading` and `> quote` at a line start, and `<@userid>` mentions;
  * text messages render `<a href>` links (§4.2). WeCom documents no escape character, so the
  * characters that open markup become their full-width forms, which read the same in Chinese

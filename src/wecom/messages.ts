@@ -1,6 +1,6 @@
 import { BYTE_LIMITS, splitUtf8, truncateUtf8 } from './utf8-limits.js'
 
-/** The message bodies this bot sends through message/send and appchat/send (WECOM.md §4.2). */
+/** The message bodies this bot sends through message/send and appchat/send (docs/wecom.md, Sending app messages). */
 export type AppMessage =
   | { msgtype: 'text'; text: { content: string } }
   | { msgtype: 'markdown'; markdown: { content: string } }
@@ -20,7 +20,7 @@ export interface StoredFileMessage {
 
 export const isStoredFile = (message: AppMessage): message is StoredFileMessage => message.msgtype === 'file' && 'stored_file_id' in message.file
 
-/** The parts of a template card this bot uses; WeCom accepts more (WECOM.md §4.4). */
+/** The parts of a template card this bot uses; WeCom accepts more (docs/wecom.md, Template cards). */
 export interface TemplateCard {
   card_type: 'text_notice' | 'button_interaction'
   main_title: { title: string; desc?: string }
@@ -31,7 +31,7 @@ export interface TemplateCard {
   button_list?: { text: string; style?: number; key: string }[]
 }
 
-/** Group robot bodies (webhook/send, WECOM.md §4.8). */
+/** Group robot bodies (webhook/send, docs/wecom.md, Group robots). */
 export type RobotMessage =
   | { msgtype: 'text'; text: { content: string; mentioned_list?: string[] } }
   | { msgtype: 'markdown'; markdown: { content: string } }
@@ -42,7 +42,7 @@ export const storedFile = (id: number, filename: string): StoredFileMessage => (
 
 /**
  * The plain-text rendering of a message, for members who use WeCom through WeChat (微信插件),
- * where markdown and template cards do not render (WECOM.md §7 pitfall 7).
+ * where markdown and template cards do not render (docs/wecom.md, Pitfalls others ran into).
  */
 export function toPlainText(message: AppMessage): AppMessage {
   switch (message.msgtype) {
@@ -65,7 +65,7 @@ export function toPlainText(message: AppMessage): AppMessage {
   }
 }
 
-/** Strips the markdown subset WeCom renders (WECOM.md §4.3) down to readable text. */
+/** Strips the markdown subset WeCom renders (docs/wecom.md, Markdown) down to readable text. */
 export function markdownToText(content: string): string {
   return content
     .replace(/<font[^>]*>([\s\S]*?)<\/font>/g, '$1')

@@ -1,6 +1,6 @@
 /**
  * WeCom counts message limits in UTF-8 bytes (a Chinese character is 3 bytes) and silently cuts
- * what is over (WECOM.md §4.2, §7 pitfall 8). These helpers cut at character boundaries only:
+ * what is over (docs/wecom.md, Sending app messages and Pitfalls). These helpers cut at character boundaries only:
  * never inside a UTF-8 sequence, never between the halves of a surrogate pair.
  */
 export const BYTE_LIMITS = {

@@ -14,7 +14,7 @@ export interface WeComClientOptions {
   /** Per request, default 10 s. */
   timeoutMs?: number
   now?: () => number
-  /** WeCom's duplicate check window, default and maximum 4 hours (WECOM.md §4.2). */
+  /** WeCom's duplicate check window, default and maximum 4 hours (docs/wecom.md, Sending app messages). */
   duplicateCheckIntervalSeconds?: number
   /** Counts every failed call by API and errcode, default none. */
   metrics?: Pick<Metrics, 'wecomError'>
@@ -53,7 +53,7 @@ export interface WeComClient {
   sendAppChat(chatid: string, message: AppMessage): Promise<void>
   sendRobot(key: string, message: RobotMessage): Promise<void>
   /**
-   * Recalls an app message sent through message/send (WECOM.md §4.6): only within 24 hours of
+   * Recalls an app message sent through message/send (docs/wecom.md, Recall): only within 24 hours of
    * sending, and only the WeCom-client copy: copies delivered to the WeChat plugin stay.
    */
   recallMessage(msgid: string): Promise<void>
@@ -68,7 +68,7 @@ export interface WeComClient {
   checkToken(): Promise<void>
 }
 
-/** message/send takes at most 1,000 users, 100 departments and 100 tags per call (WECOM.md §4.2). */
+/** message/send takes at most 1,000 users, 100 departments and 100 tags per call (docs/wecom.md, Sending app messages). */
 const PER_CALL = { touser: 1000, toparty: 100, totag: 100 } as const
 
 interface WeComResponse {
@@ -259,7 +259,7 @@ export function createWeComClient(options: WeComClientOptions): WeComClient {
   }
 }
 
-/** WeCom lists ids joined by "|" and lower-cases userids (WECOM.md §4.2). */
+/** WeCom lists ids joined by "|" and lower-cases userids (docs/wecom.md, Sending app messages). */
 function splitIds(value: unknown): string[] {
   return typeof value === 'string' && value !== '' ? value.split('|') : []
 }

@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net'
 
 /**
  * A fake WeCom API server on a loopback port, answering with WeCom's real shapes and error
- * codes (WECOM.md §4–5): gettoken, message/send, message/recall, media/upload, appchat/create,
+ * codes (docs/wecom.md): gettoken, message/send, message/recall, media/upload, appchat/create,
  * appchat/send and webhook/send. It records every request and can be told to misbehave. The real client reaches
  * it by changing only its base URL.
  */
@@ -55,7 +55,7 @@ export interface DeliveredMessage {
   at: number
   /**
    * Recipients whose copy WeCom drops silently: they already had 30 app messages in the last
-   * minute or 1,000 in the last hour (WECOM.md §4.2). The answer is still errcode 0.
+   * minute or 1,000 in the last hour (docs/wecom.md, Sending app messages). The answer is still errcode 0.
    */
   overLimit: string[]
 }
@@ -228,7 +228,7 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
     }
   }
 
-  /** Counts an app message to a member; false when WeCom would drop it (30 a minute, 1,000 an hour, WECOM.md §4.2). */
+  /** Counts an app message to a member; false when WeCom would drop it (30 a minute, 1,000 an hour, docs/wecom.md, Sending app messages). */
   function countMemberMessage(userid: string, now: number): boolean {
     const times = (memberTimes.get(userid) ?? []).filter((t) => t > now - 3_600_000)
     const lastMinute = times.filter((t) => t > now - 60_000).length
@@ -238,7 +238,7 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
     return within
   }
 
-  /** message/recall (WECOM.md §4.6): a message this app sent, within 24 hours, once. */
+  /** message/recall (docs/wecom.md, Recall): a message this app sent, within 24 hours, once. */
   function messageRecall(msgid: string): Record<string, unknown> {
     const at = sentAt.get(msgid)
     const answer =

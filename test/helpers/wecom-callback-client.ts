@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { encodeCallback, openPassiveReply as openReply, textMessageXml } from '../../src/wecom/callback/wecom-sender.js'
 
-/** The credentials the tests configure; the AES key is the official sample's (WECOM.md §3). */
+/** The credentials the tests configure; the AES key is the official sample's (docs/wecom.md, The official worked example). */
 export const SECRETS = { token: 'QDG6eK', aesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', corpId: 'ww1436e0e65a779aee' }
 
 let nextMsgId = 4561255354251345929n

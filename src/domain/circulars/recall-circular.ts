@@ -8,7 +8,7 @@ import { formatWhen } from '../../time/calendar-date.js'
 import { text } from '../../wecom/messages.js'
 import { CircularSchema, OutboxMessageSchema, PersonSchema, type Circular, type OutboxMessage } from '../entities/index.js'
 
-/** WeCom recalls app messages for 24 hours after sending (WECOM.md §4.6). */
+/** WeCom recalls app messages for 24 hours after sending (docs/wecom.md, Recall). */
 export const RECALL_WINDOW_MS = 24 * 3_600_000
 
 export interface RecallOutcome {

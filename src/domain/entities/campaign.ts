@@ -4,7 +4,7 @@ import type { CalendarDate } from '../../time/calendar-date.js'
 
 export type CampaignStatus = 'active' | 'finished'
 
-/** 专项治理: one campaign instance, created from a plan template (DESIGN.md §2). */
+/** 专项治理: one campaign instance, created from a plan template (docs/architecture.md). */
 export interface Campaign {
   id: number
   name: string

@@ -58,7 +58,7 @@ export * from './stored-file.js'
 export * from './task-submission.js'
 export * from './unit.js'
 
-/** Every table of the vocabulary (DESIGN.md §2), listed explicitly for the DataSource. */
+/** Every table of the vocabulary (docs/architecture.md), listed explicitly for the DataSource. */
 export const entities = [
   CampaignSchema,
   CampaignUnitSchema,

@@ -6,7 +6,7 @@ export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'dead' | 'cancelled'
 export type OutboxChannel = 'app' | 'appchat' | 'webhook' | 'reply' | 'recall'
 
 /**
- * 发件箱: every message the bot will send, stored before it is sent (DESIGN.md §3 rule 1).
+ * 发件箱: every message the bot will send, stored before it is sent (docs/architecture.md, rule 1).
  * `dedupeKey` is unique: a second enqueue with the same key is a no-op.
  */
 export interface OutboxMessage {

@@ -4,7 +4,7 @@ import { createdAt, flag, instant, primaryId, reference, shortText } from '../..
 /** 人员: has a WeCom userid, belongs to a unit. */
 export interface Person {
   id: number
-  /** WeCom UserID: 1–64 chars, case-insensitive, stored lower-cased (WECOM.md §0). */
+  /** WeCom UserID: 1–64 chars, case-insensitive, stored lower-cased (docs/wecom.md, Identifiers). */
   userid: string
   name: string
   unitId: number | null
@@ -28,7 +28,7 @@ export const PersonSchema = new EntitySchema<Person>({
   tableName: 'person',
   columns: {
     id: primaryId(),
-    // WeCom userids are case-insensitive and WeCom answers in lower case (WECOM.md §0): stored
+    // WeCom userids are case-insensitive and WeCom answers in lower case (docs/wecom.md, Identifiers): stored
     // lower-cased so that "WuFang" and "wufang" are one person on SQLite as on MySQL.
     userid: { ...shortText(64), transformer: { to: toLowerUserid, from: (value: string) => value } },
     name: shortText(50),

@@ -2,7 +2,7 @@ import { EntitySchema } from 'typeorm'
 import { createdAt, primaryId, reference, shortText } from '../../db/columns.js'
 
 export const ROLES = ['org_admin', 'inspector', 'unit_head', 'leader', 'liaison', 'staff', 'meeting_member'] as const
-/** 角色 (DESIGN.md §2): 组织部管理员, 检查组, 第一责任人, 分管领导, 联络员, 具体责任人, 联席会议成员. */
+/** 角色 (docs/architecture.md): 组织部管理员, 检查组, 第一责任人, 分管领导, 联络员, 具体责任人, 联席会议成员. */
 export type Role = (typeof ROLES)[number]
 
 /** A role a person holds, optionally scoped to one unit; a person may hold several. */

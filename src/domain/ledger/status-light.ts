@@ -5,7 +5,7 @@ import type { LedgerItem } from '../entities/index.js'
 export type StatusLight = '🔴' | '🟡' | '🟢'
 
 /**
- * The status light people read everywhere (DESIGN.md §2): 🔴 overdue — due date passed in
+ * The status light people read everywhere (docs/architecture.md): 🔴 overdue — due date passed in
  * Beijing time and not yet rectified; 🟡 due within 3 working days (so an item due right after
  * the National Day week is yellow before it), or rectified and waiting to be verified; 🟢 on
  * track (or closed).

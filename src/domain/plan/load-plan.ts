@@ -4,7 +4,7 @@ import { StartupError } from '../../errors.js'
 import type { PlanTemplate } from './plan-template.js'
 import { validatePlan } from './validate-plan.js'
 
-/** The plan used when none is named: the county's 2015 plan (../shared/plan-source.txt). */
+/** The plan used when none is named: the county's 2015 plan (docs/plan.md). */
 export const DEFAULT_PLAN = 'weiguan-buwei-2015'
 
 const PLANS_DIR = fileURLToPath(new URL('../../plans/', import.meta.url))

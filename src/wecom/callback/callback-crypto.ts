@@ -3,8 +3,8 @@ import { decrypt, encrypt } from '@wecom/crypto'
 
 /**
  * The WeCom callback cryptography, pure: strings and Buffers in and out, nothing of HTTP or XML
- * (STYLE.md §1). Signature: SHA-1 of token, timestamp, nonce and ciphertext sorted and joined
- * (WECOM.md §1). Decryption is @wecom/crypto's, guarded: that library neither checks the
+ * (docs/architecture.md, How the code is built). Signature: SHA-1 of token, timestamp, nonce and ciphertext sorted and joined
+ * (docs/wecom.md, URL verification). Decryption is @wecom/crypto's, guarded: that library neither checks the
  * PKCS#7 padding nor the length field, so malformed ciphertext is refused here first.
  */
 
@@ -49,7 +49,7 @@ export function decryptCallback(aesKey: string, ciphertext: string, receiveId: s
   decipher.setAutoPadding(false)
   const plain = Buffer.concat([decipher.update(raw), decipher.final()])
   const pad = plain[plain.length - 1]!
-  // WeCom pads PKCS#7 to 32 bytes (WECOM.md §2.2): 1–32 bytes, each holding the pad length.
+  // WeCom pads PKCS#7 to 32 bytes (docs/wecom.md, Callback messages): 1–32 bytes, each holding the pad length.
   if (pad < 1 || pad > 32 || !plain.subarray(plain.length - pad).every((b) => b === pad)) {
     throw new CallbackCryptoError('malformed', 'bad padding')
   }

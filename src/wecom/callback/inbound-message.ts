@@ -16,7 +16,7 @@ interface Common {
   dedupeKey: string
 }
 
-/** A decrypted callback message, discriminated by kind (WECOM.md §2.3–2.4). */
+/** A decrypted callback message, discriminated by kind (docs/wecom.md, Callback messages). */
 export type WeComInbound =
   | (Common & { kind: 'text'; msgId: string; content: string })
   | (Common & {
@@ -32,7 +32,7 @@ export type WeComInbound =
 /**
  * Turns the decrypted XML into a typed message. Messages are keyed by MsgId (a 64-bit number,
  * kept as a string); events by sender, time, event, key and task id, since sender and time alone
- * collide for distinct events (WECOM.md §2.5, §7 pitfall 2).
+ * collide for distinct events (docs/wecom.md, Callback messages).
  */
 export function parseInbound(xml: string): WeComInbound {
   const fields = parseWeComXml(xml)

@@ -48,7 +48,7 @@ function verifyAndDecrypt(secrets: CallbackSecrets, params: Record<string, strin
 }
 
 /**
- * URL verification (GET, WECOM.md §1): the admin console sends msg_signature, timestamp, nonce
+ * URL verification (GET, docs/wecom.md, URL verification): the admin console sends msg_signature, timestamp, nonce
  * and echostr when an administrator saves the callback URL; we answer the decrypted echostr.
  * The query values arrive URL-decoded (koa decodes them).
  */
@@ -59,7 +59,7 @@ export function verifyCallbackUrl(query: CallbackQuery, secrets: CallbackSecrets
 }
 
 /**
- * A message callback (POST, WECOM.md §2): query parameters, then the envelope's Encrypt field,
+ * A message callback (POST, docs/wecom.md, Callback messages): query parameters, then the envelope's Encrypt field,
  * signature, decryption, receiveid, and the inner message. Every failure is a
  * CallbackVerificationError with the HTTP status to answer.
  */
@@ -89,7 +89,7 @@ export function openCallback(
   }
 }
 
-/** The plaintext of a passive text reply (WECOM.md §2.6). */
+/** The plaintext of a passive text reply (docs/wecom.md, Callback messages). */
 export function textReplyXml(toUser: string, corpId: string, content: string, createTime: number): string {
   return (
     `<xml><ToUserName>${cdata(toUser)}</ToUserName><FromUserName>${cdata(corpId)}</FromUserName>` +

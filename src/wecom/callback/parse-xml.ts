@@ -83,7 +83,7 @@ function tagEnd(xml: string, from: number, marker: '>' | '?>'): number {
 }
 
 /**
- * A field's text, with or without CDATA (WeCom sends both, WECOM.md §2.3); '' for an empty
+ * A field's text, with or without CDATA (WeCom sends both, docs/wecom.md, Callback messages); '' for an empty
  * element (an empty AgentID is tolerated), undefined when absent. A repeated field gives its first.
  */
 export function xmlText(fields: XmlFields, name: string): string | undefined {
