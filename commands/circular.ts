@@ -11,7 +11,8 @@ import { circularStatus } from '../src/domain/circulars/circular-status.js'
 import { describeLinks } from '../src/domain/circulars/links.js'
 import { draftCircular, sendCircular, senderSignature, type CircularInput } from '../src/domain/circulars/publish-circular.js'
 import { recallCircular } from '../src/domain/circulars/recall-circular.js'
-import { CircularSchema, type CircularKind, type Role } from '../src/domain/entities/index.js'
+import { latestCirculars } from '../src/domain/circulars/list-circulars.js'
+import { type CircularKind, type Role } from '../src/domain/entities/index.js'
 import { UserFacingError } from '../src/errors.js'
 import { beijingDate, formatChineseDate } from '../src/time/calendar-date.js'
 import { markdown } from '../src/wecom/messages.js'
@@ -199,23 +200,18 @@ async function recall(context: CommandContext, id: number): Promise<void> {
 }
 
 async function list(context: CommandContext): Promise<void> {
-  const circulars = await context.dataSource.getRepository(CircularSchema).find({ order: { id: 'DESC' }, take: 10 })
+  const circulars = await latestCirculars(context.dataSource)
   if (circulars.length === 0) {
     context.reply('还没有通报。发布：通报 发布 受众 标题（第二行起写正文）')
     return
   }
-  const counts = (await context.dataSource.query(
-    `SELECT circular_id, COUNT(*) AS total, COUNT(acknowledged_at) AS acked FROM circular_receipt WHERE circular_id IN (${circulars.map(() => '?').join(', ')}) GROUP BY circular_id`,
-    circulars.map((c) => c.id),
-  )) as { circular_id: number; total: number; acked: number }[]
-  const byId = new Map(counts.map((c) => [Number(c.circular_id), c]))
   const today = beijingDate(context.now())
-  const lines = circulars.map((c) => {
+  const lines = circulars.map(({ circular: c, receipts, acknowledged }) => {
     const label = c.kind === 'typical_case' ? '【典型】' : ''
     const state =
       c.status === 'draft'
         ? '草稿'
-        : `${c.sentAt ? formatChineseDate(beijingDate(c.sentAt), today) : ''}${c.status === 'recalled' ? ' · 已撤回' : byId.has(c.id) ? ` · 确认 ${Number(byId.get(c.id)!.acked)}/${Number(byId.get(c.id)!.total)}` : ''}`
+        : `${c.sentAt ? formatChineseDate(beijingDate(c.sentAt), today) : ''}${c.status === 'recalled' ? ' · 已撤回' : receipts > 0 ? ` · 确认 ${acknowledged}/${receipts}` : ''}`
     return `- #${c.id} ${label}${inertText(c.title)} · ${state}`
   })
   context.reply(markdown(`**最近的通报**\n${lines.join('\n')}\n查看：通报 状态 编号`))

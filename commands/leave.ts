@@ -2,11 +2,9 @@ import { currentOrLatestCampaign } from '../src/domain/campaign/current-campaign
 import { checkDateBound } from '../src/domain/campaign/date-bound.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { parseDate } from '../src/bot/parse-args.js'
-import { PersonSchema, RoleAssignmentSchema } from '../src/domain/entities/index.js'
-import { endLeave, startLeave } from '../src/domain/roster/person-leave.js'
+import { endLeave, leaveTaker, startLeave } from '../src/domain/roster/person-leave.js'
 import { UserFacingError } from '../src/errors.js'
 import { beijingDate, formatChineseDate } from '../src/time/calendar-date.js'
-import { quoteTyped } from '../src/bot/text-limits.js'
 
 /** 请假: reminders go to a deputy (or the unit's liaison) until a date. */
 export const leave = defineCommand<{ date: string; deputy: string }>({
@@ -28,32 +26,13 @@ export const leave = defineCommand<{ date: string; deputy: string }>({
     if (until < today) throw new UserFacingError('past', `请假截止日期 ${formatChineseDate(until, today)} 已过。`)
     const campaign = await currentOrLatestCampaign(dataSource, today)
     if (campaign) checkDateBound(until, campaign, today, '请假截止日期')
-    let deputyId: number | null = null
-    let takerText: string
-    if (deputy) {
-      const found = await dataSource.getRepository(PersonSchema).find({ where: [{ name: deputy, active: true }, { userid: deputy.toLowerCase(), active: true }] })
-      // The deputy reads the unit's items and escalations: only someone of the same unit.
-      const sameUnit = found.filter((p) => p.id !== sender.id && p.unitId === sender.unitId)
-      const chosen = sameUnit.length === 1 ? sameUnit[0] : undefined
-      if (!chosen) {
-        throw new UserFacingError(
-          'deputy',
-          sameUnit.length > 1 ? `代理人「${quoteTyped(deputy)}」有重名，请改写企业微信账号。` : found.length > 0 ? `代理人「${quoteTyped(deputy)}」不是本单位人员，请选本单位的人。` : `代理人「${quoteTyped(deputy)}」不在花名册中。`,
-        )
-      }
-      deputyId = chosen.id
-      takerText = `代理人 ${chosen.name}`
-    } else {
-      const liaisons = await dataSource
-        .createQueryBuilder()
-        .select('p.name', 'name')
-        .from(PersonSchema, 'p')
-        .innerJoin(RoleAssignmentSchema.options.name, 'r', 'r.person_id = p.id')
-        .where("r.role = 'liaison' AND r.unit_id = :unit AND p.id <> :me", { unit: sender.unitId ?? -1, me: sender.id })
-        .getRawMany<{ name: string }>()
-      takerText = liaisons.length > 0 ? `本单位联络员 ${liaisons.map((l) => l.name).join('、')}` : '（本单位没有联络员，提醒仍发给您）'
-    }
-    await startLeave(dataSource, sender.id, until, deputyId, context.now())
+    const taker = await leaveTaker(dataSource, sender, deputy)
+    const takerText = taker.deputy
+      ? `代理人 ${taker.deputy.name}`
+      : taker.liaisons.length > 0
+        ? `本单位联络员 ${taker.liaisons.join('、')}`
+        : '（本单位没有联络员，提醒仍发给您）'
+    await startLeave(dataSource, sender.id, until, taker.deputy?.id ?? null, context.now())
     context.reply(`已登记请假至 ${formatChineseDate(until, today)}：期间您的提醒和升级通知转给${takerText}。提前返回请发送「销假」。`)
   },
 })
