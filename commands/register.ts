@@ -73,7 +73,7 @@ export const register = defineCommand<Record<string, string>>({
     }
     const dueDate = parseDate(fields.due, today)
     const result = await registerItem(dataSource, actor, {
-      campaignId: campaign.id,
+      campaign,
       unitId,
       today,
       now: context.now(),

@@ -55,14 +55,13 @@ export async function finishInbound(db: DataSource | EntityManager, id: number, 
 }
 
 /**
- * Locks a message's row for the transaction that handles it; false when it is no longer
- * `received` (the recovery job gave up on it and told the sender). MySQL/MariaDB: FOR UPDATE;
- * SQLite: the transaction already runs alone.
+ * Locks a message's row for the transaction that handles it or gives up on it, and says how it
+ * stands. MySQL/MariaDB: FOR UPDATE; SQLite: the transaction already runs alone.
  */
-export async function lockReceived(manager: EntityManager, id: number): Promise<boolean> {
+export async function lockInbound(manager: EntityManager, id: number): Promise<{ status: InboundStatus; replyVia: ReplyVia | null } | null> {
   const lock = isMysql(manager) ? ' FOR UPDATE' : ''
-  const rows = (await manager.query(`SELECT status FROM inbound_message WHERE id = ?${lock}`, [id])) as { status: string }[]
-  return rows[0]?.status === 'received'
+  const [row] = (await manager.query(`SELECT status, reply_via FROM inbound_message WHERE id = ?${lock}`, [id])) as { status: InboundStatus; reply_via: ReplyVia | null }[]
+  return row ? { status: row.status, replyVia: row.reply_via } : null
 }
 
 /** Marks a message failed with nothing answered yet, unless it was handled meanwhile; WeCom's retry then tells the sender. */

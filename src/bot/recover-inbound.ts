@@ -2,8 +2,7 @@ import { LessThan, type DataSource } from 'typeorm'
 import { enqueue } from '../delivery/enqueue.js'
 import { InboundMessageSchema } from '../domain/entities/index.js'
 import { FAILURE_REPLY } from './failure-reply.js'
-import { finishInbound, lockReceived } from './inbound-store.js'
-import { isMysql } from '../delivery/sql-instant.js'
+import { finishInbound, lockInbound } from './inbound-store.js'
 
 /**
  * Messages still `received` long after they arrived were being handled when the process died
@@ -30,12 +29,9 @@ export async function recoverStuckInbound(dataSource: DataSource, now: Date, old
  */
 export async function apologizeOnce(dataSource: DataSource, message: { id: number; fromUser: string; answer: boolean }, now: Date): Promise<boolean> {
   return dataSource.transaction(async (manager) => {
-    const received = await lockReceived(manager, message.id)
-    if (!received) {
-      const lock = isMysql(manager) ? ' FOR UPDATE' : ''
-      const [row] = (await manager.query(`SELECT status, reply_via FROM inbound_message WHERE id = ?${lock}`, [message.id])) as { status: string; reply_via: string | null }[]
-      if (!(row?.status === 'failed' && row.reply_via === null)) return false
-    }
+    const row = await lockInbound(manager, message.id)
+    const received = row?.status === 'received'
+    if (!received && !(row?.status === 'failed' && row.replyVia === null)) return false
     if (message.answer) await enqueue(manager, { dedupeKey: `reply:${message.id}`, to: { users: [message.fromUser] }, message: FAILURE_REPLY, reply: true, urgent: true }, now)
     await finishInbound(manager, message.id, {
       status: 'failed',

@@ -8,7 +8,7 @@ import { enqueue } from '../delivery/enqueue.js'
 import { storeFile } from '../delivery/stored-files.js'
 import { InboundMessageSchema } from '../domain/entities/index.js'
 import { FAILURE_REPLY } from '../bot/failure-reply.js'
-import { finishInbound, insertInbound, lockReceived, markFailed } from '../bot/inbound-store.js'
+import { finishInbound, insertInbound, lockInbound, markFailed } from '../bot/inbound-store.js'
 import { apologizeOnce } from '../bot/recover-inbound.js'
 import { isTransientDatabaseError, retryOnDeadlock } from '../db/retry-on-deadlock.js'
 import { describeError } from '../db/describe-error.js'
@@ -219,7 +219,7 @@ export function registerWeComCallback(router: Router, options: CallbackRouteOpti
   async function process(id: number, message: WeComInbound, log: Logger, claimPassive: () => boolean) {
     return retryOnDeadlock(() =>
       dataSource.transaction(async (manager) => {
-        if (!(await lockReceived(manager, id))) return { passive: null, outcome: 'given_up' }
+        if ((await lockInbound(manager, id))?.status !== 'received') return { passive: null, outcome: 'given_up' }
         let result: DispatchResult
         let error: string | null = null
         try {

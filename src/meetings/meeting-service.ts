@@ -1,4 +1,4 @@
-import { inertLines, inertText } from '../wecom/inert-text.js'
+import { inertText } from '../wecom/inert-text.js'
 import { In, LessThan, Not, type DataSource, type EntityManager } from 'typeorm'
 import { currentCampaign } from '../domain/campaign/current-campaign.js'
 import {

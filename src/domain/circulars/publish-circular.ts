@@ -2,6 +2,7 @@ import { In, type EntityManager } from 'typeorm'
 import { enqueueMany, type OutgoingMessage } from '../../delivery/enqueue.js'
 import { StateConflictError, UserFacingError } from '../../errors.js'
 import { formatWhen } from '../../time/calendar-date.js'
+import { personName } from '../roster/person-name.js'
 import { markdown } from '../../wecom/messages.js'
 import {
   CircularLinkSchema,
@@ -100,8 +101,7 @@ export async function sendCircular(
   if (!claimed.affected) {
     const existing = await manager.findOneBy(CircularSchema, { id: circularId })
     if (!existing) throw new UserFacingError('unknown_circular', `没有编号为 #${circularId} 的通报草稿。`)
-    const by = existing.sentById === null ? null : await manager.findOneBy(PersonSchema, { id: existing.sentById })
-    const sent = existing.sentAt ? `已于 ${formatWhen(existing.sentAt, now)} ${by ? `由${by.name}` : ''}发送` : '已经发送过'
+    const sent = existing.sentAt ? `已于 ${formatWhen(existing.sentAt, now)} 由${await personName(manager, existing.sentById)}发送` : '已经发送过'
     throw new StateConflictError('not_draft', `通报 #${circularId} ${existing.status === 'sent' ? sent : '已撤回'}，不能再发送。`)
   }
   const circular = await manager.findOneByOrFail(CircularSchema, { id: circularId })

@@ -4,13 +4,12 @@ import { StateConflictError, UserFacingError } from '../../errors.js'
 import { findOneForUpdate } from '../../db/row-lock.js'
 import { formatChineseDate, formatWhen, type CalendarDate } from '../../time/calendar-date.js'
 import { checkDateBound } from '../campaign/date-bound.js'
-import { CampaignSchema, ExtensionRequestSchema, LedgerItemSchema, PersonSchema, ProgressUpdateSchema, type ExtensionRequest, type LedgerItem } from '../entities/index.js'
+import { CampaignSchema, ExtensionRequestSchema, LedgerItemSchema, ProgressUpdateSchema, type ExtensionRequest, type LedgerItem } from '../entities/index.js'
 import { itemOrFail } from './item-lifecycle.js'
 import { canUpdateItem, UPDATE_DENIED, type Actor } from './ledger-access.js'
 import { notifyAdmins, notifyPeople } from './notify.js'
 import { doneBy, lastChange } from './last-change.js'
-
-const nameOf = async (manager: EntityManager, id: number | null) => (id === null ? '系统' : ((await manager.findOneBy(PersonSchema, { id }))?.name ?? '系统'))
+import { personName } from '../roster/person-name.js'
 
 /** 延期: asks the organization department for a new due date; at most one request per item waits. */
 export async function requestExtension(
@@ -34,7 +33,7 @@ export async function requestExtension(
     checkDateBound(newDueDate, await manager.findOneByOrFail(CampaignSchema, { id: item.campaignId }), today, '新的时限')
     const pending = await manager.findOneBy(ExtensionRequestSchema, { ledgerItemId: itemId, status: 'pending' })
     if (pending) {
-      const who = await nameOf(manager, pending.requestedById)
+      const who = await personName(manager, pending.requestedById)
       throw new StateConflictError(
         'pending',
         `#${itemId} 已有待审批的延期申请 #${pending.id}（${who} ${formatWhen(pending.createdAt, now)} 提交，延至 ${formatChineseDate(pending.newDueDate, today)}），请等待组织部答复。`,
@@ -93,7 +92,7 @@ export async function decideExtension(
     const request = (await findOneForUpdate(manager, ExtensionRequestSchema, { id: requestId }))!
     if (request.status !== 'pending') {
       const when = request.decidedAt ? `于 ${formatWhen(request.decidedAt, now)} ` : ''
-      throw new StateConflictError('decided', `延期申请 #${requestId} 已${when}由${await nameOf(manager, request.decidedById)}${DECIDED[request.status] ?? request.status}。`)
+      throw new StateConflictError('decided', `延期申请 #${requestId} 已${when}由${await personName(manager, request.decidedById)}${DECIDED[request.status] ?? request.status}。`)
     }
     if (decision === 'approved' && item.status === 'rectified') {
       throw new StateConflictError('finished', `#${item.id} ${await finishedBy(manager, item, now)}，不需要延期；可发送「驳回 ${requestId}」结束这件申请。`)

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm'
 import { formatWhen } from '../../time/calendar-date.js'
-import { PersonSchema, ProgressUpdateSchema, type ProgressKind, type ProgressUpdate } from '../entities/index.js'
+import { personName } from '../roster/person-name.js'
+import { ProgressUpdateSchema, type ProgressKind, type ProgressUpdate } from '../entities/index.js'
 
 /** The latest history row of an item among `kinds`, with who made it (their name, or 系统 for an import). */
 export async function lastChange(manager: EntityManager, itemId: number, kinds: readonly ProgressKind[]): Promise<(ProgressUpdate & { who: string }) | null> {
@@ -13,8 +14,7 @@ export async function lastChange(manager: EntityManager, itemId: number, kinds: 
     .getMany()
   const row = rows[0]
   if (!row) return null
-  const person = row.personId === null ? null : await manager.findOneBy(PersonSchema, { id: row.personId })
-  return { ...row, who: person?.name ?? '系统' }
+  return { ...row, who: await personName(manager, row.personId) }
 }
 
 /** "已于 10:32 由李娜" for an answer that says who got there first. */

@@ -9,7 +9,7 @@ import { doneBy, lastChange } from './last-change.js'
 import { formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
 import { addCampaignUnit } from '../campaign/create-campaign.js'
 import { latestDate } from '../campaign/date-bound.js'
-import { CampaignSchema, LedgerItemSchema, PersonSchema, ProblemCategorySchema, ProgressUpdateSchema, type LedgerItem, type Person, type ProblemCategory } from '../entities/index.js'
+import { LedgerItemSchema, PersonSchema, ProblemCategorySchema, ProgressUpdateSchema, type Campaign, type LedgerItem, type Person, type ProblemCategory } from '../entities/index.js'
 import type { Actor } from './ledger-access.js'
 import { notifyPeople } from './notify.js'
 import { quoteTyped } from '../../bot/text-limits.js'
@@ -55,10 +55,10 @@ async function resolvePerson(ds: DataSource, unitId: number, typed: string, role
 export async function registerItem(
   ds: DataSource,
   actor: Actor,
-  input: { campaignId: number; unitId: number; fields: NewItemFields; today: CalendarDate; now: Date },
+  input: { campaign: Campaign; unitId: number; fields: NewItemFields; today: CalendarDate; now: Date },
 ): Promise<{ item: LedgerItem; category: ProblemCategory; leader: Person; person: Person; notified: string[] }> {
   const { fields, unitId, today } = input
-  const categories = await ds.getRepository(ProblemCategorySchema).findBy({ campaignId: input.campaignId })
+  const categories = await ds.getRepository(ProblemCategorySchema).findBy({ campaignId: input.campaign.id })
   const category = matchCategory(categories, fields.category)
   const leader = await resolvePerson(ds, unitId, fields.leader, '责任领导')
   const person = await resolvePerson(ds, unitId, fields.person, '责任人')
@@ -67,12 +67,12 @@ export async function registerItem(
   if (typeof leader === 'string') problems.push(leader)
   if (typeof person === 'string') problems.push(person)
   if (fields.dueDate < today) problems.push(`完成时限 ${formatChineseDate(fields.dueDate, today)} 已过`)
-  const campaign = await ds.getRepository(CampaignSchema).findOneByOrFail({ id: input.campaignId })
+  const { campaign } = input
   if (fields.dueDate > latestDate(campaign)) problems.push(`完成时限 ${formatChineseDate(fields.dueDate, today)} 太远：最晚可写 ${formatChineseDate(latestDate(campaign), today)}（专项治理结束后一年）`)
   if (problems.length > 0) throw new UserFacingError('bad_fields', `未登记，请修改后重发：\n${problems.map((p) => `- ${p}`).join('\n')}`)
   return ds.transaction(async (manager) => {
     const { item, notified } = await insertLedgerItem(manager, actor, {
-      campaignId: input.campaignId,
+      campaignId: campaign.id,
       unitId,
       categoryId: category!.id,
       problem: fields.problem,

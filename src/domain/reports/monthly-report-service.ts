@@ -2,7 +2,8 @@ import { Between, In, type DataSource } from 'typeorm'
 import { UserFacingError } from '../../errors.js'
 import { beijingMonthSpan, monthOf, type CalendarDate } from '../../time/calendar-date.js'
 import { findOneForUpdate } from '../../db/row-lock.js'
-import { LedgerItemSchema, MonthlyReportRevisionSchema, MonthlyReportSchema, PersonSchema, ProgressUpdateSchema, UnitSchema, type MonthlyReport } from '../entities/index.js'
+import { personName } from '../roster/person-name.js'
+import { LedgerItemSchema, MonthlyReportRevisionSchema, MonthlyReportSchema, ProgressUpdateSchema, UnitSchema, type MonthlyReport } from '../entities/index.js'
 
 
 
@@ -63,8 +64,7 @@ export async function submitMonthlyReport(
       report = await manager.save(MonthlyReportSchema, { campaignId: input.campaignId, unitId: input.unitId, month, ...values })
     }
     await manager.insert(MonthlyReportRevisionSchema, { reportId: report.id, ...values })
-    const by = existing?.submittedById ? (await manager.findOneBy(PersonSchema, { id: existing.submittedById }))?.name : undefined
-    const replaced = existing ? { by: by ?? '（已不在花名册）', at: existing.submittedAt, revision: existing.revision } : null
+    const replaced = existing ? { by: await personName(manager, existing.submittedById), at: existing.submittedAt, revision: existing.revision } : null
     return { ...report, replaced }
   })
 }
