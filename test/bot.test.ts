@@ -5,6 +5,7 @@ import { defineCommand } from '../src/bot/define-command.js'
 import { createDispatcher } from '../src/bot/dispatcher.js'
 import { splitMessage } from '../src/bot/command-args.js'
 import { normalizeCommandText } from '../src/bot/normalize-text.js'
+import { editDistance } from '../src/bot/normalize-text.js'
 import { UserFacingError } from '../src/errors.js'
 import { createLogger } from '../src/logger.js'
 import { seedRoster } from './helpers/roster.js'
@@ -66,6 +67,16 @@ describe('the command registry', () => {
     expect(registry.suggest('帮主')?.name).toBe('帮助')
     expect(registry.suggest('chek')?.name).toBe('核查')
     expect(registry.suggest('完全不相干的话')).toBeUndefined()
+  })
+
+  it('counts a typo in characters, Chinese or Latin, and guesses only when at most a third of the word is wrong', () => {
+    expect(editDistance('帮主', '帮助')).toBe(1)
+    expect(editDistance('progres', 'progress')).toBe(1)
+    expect(editDistance('进度汇报', '汇报进度')).toBe(4)
+    const registry = createCommandRegistry([...commands, close])
+    expect(registry.suggest('PROGRES')?.name).toBe('进度')
+    expect(registry.suggest('逾其')?.name).toBe('逾期')
+    expect(registry.suggest('prgores')).toBeUndefined() // seven letters allow 2 edits; progress is 3 away
   })
 })
 

@@ -77,6 +77,83 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/LOG_LEVEL/)
   })
 
+  it('reports every wrong variable at once, one line each: its name, its value unless secret, and an example', () => {
+    const wrong = {
+      PORT: '99999',
+      ADMIN_PORT: 'none',
+      ADMIN_TOKEN: 'short-secret',
+      WECOM_CORP_ID: 'ww-14',
+      WECOM_AGENT_ID: '-1',
+      WECOM_SECRET: 's3cr3t-value',
+      WECOM_TOKEN: 'has spaces',
+      WECOM_AES_KEY: 'aes-too-short',
+      WECOM_API_BASE: 'ftp://example',
+      WECOM_CALLBACK_PATH: 'callback',
+      WECOM_CALLBACK_WINDOW: '0',
+      REMINDER_TIME: '9am',
+      MEETING_REMINDER_TIME: '25:00',
+      MONTHLY_REPORT_TIME: '17:60',
+      QUIET_HOURS: 'night',
+      DELIVERY_CONCURRENCY: '17',
+      CIRCULAR_REMIND_AFTER: '721',
+      IMPORT_MAX_MB: '501',
+      WECOM_ROBOTS: 'lianxi=ok,robot-key-without-name',
+      DEMO_DATA: 'maybe',
+      LOG_LEVEL: 'loud',
+    }
+    const problems = problemsOf({ ...wrong, DATABASE_URL: 'mysql://bot:hunter2@/nodb' })
+    const secrets = ['ADMIN_TOKEN', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_ROBOTS']
+    for (const [name, value] of Object.entries(wrong)) {
+      if (name === 'WECOM_SECRET') continue // anything goes; only its absence is wrong
+      const line = problems.find((p) => p.startsWith(`${name} `) || p.startsWith(`${name}「`))
+      expect(line, name).toBeDefined()
+      expect(line!.startsWith(secrets.includes(name) ? `${name} 应为` : `${name}「${value}」`)).toBe(true)
+      expect(line).toMatch(/例：/)
+    }
+    expect(problems[0]).toBe('DATABASE_URL「mysql://bot:***@/nodb」不是有效地址，应为 mysql://用户:密码@主机:端口/库名 或 sqlite:路径')
+    expect(problems).toHaveLength(Object.keys(wrong).length - 1 + 1) // every variable but the secret, and DATABASE_URL
+    const text = problems.join('\n')
+    for (const secret of ['hunter2', 'short-secret', 's3cr3t-value', 'has spaces', 'aes-too-short', 'robot-key-without-name']) expect(text).not.toContain(secret)
+  })
+
+  it('reports an incomplete set of credentials together with the wrong values among them', () => {
+    const problems = problemsOf({ WECOM_CORP_ID: 'ww1436e0e65a779aee', WECOM_AGENT_ID: 'abc', WECOM_TOKEN: 'QDG6eK', PORT: 'x' })
+    expect(problems).toEqual([
+      expect.stringContaining('PORT「x」应为 0–65535 的整数'),
+      expect.stringContaining('WECOM_AGENT_ID「abc」应为正整数'),
+      expect.stringContaining('企业微信凭据不完整：已设置 WECOM_CORP_ID、WECOM_AGENT_ID、WECOM_TOKEN，缺少 WECOM_SECRET、WECOM_AES_KEY'),
+    ])
+  })
+
+  it('keeps every default', () => {
+    expect(loadConfig({ PORT: ' ', HOST: '' })).toEqual({
+      database: { kind: 'sqlite', path: 'data/bot.sqlite' },
+      databaseUrl: 'sqlite:data/bot.sqlite',
+      host: '0.0.0.0',
+      port: 3000,
+      adminHost: '127.0.0.1',
+      adminPort: 3001,
+      adminToken: null,
+      wecom: null,
+      wecomApiBase: 'https://qyapi.weixin.qq.com',
+      callbackPath: '/wecom/callback',
+      callbackWindowSeconds: 300,
+      devCallbackFile: 'data/dev-callback.json',
+      sweepTime: [9, 5],
+      meetingReminderTime: [16, 5],
+      monthlyReportTime: [17, 0],
+      consoleFileDirectory: 'data/files',
+      quietHours: { startMinute: 21 * 60, endMinute: 8 * 60 },
+      circularRemindAfterHours: 24,
+      deliveryConcurrency: 4,
+      importMaxBytes: 50 * 1024 * 1024,
+      robots: {},
+      demoData: 'auto',
+      plan: 'weiguan-buwei-2015',
+      logLevel: 'info',
+    })
+  })
+
   it('refuses some-but-not-all credentials and names the missing ones', () => {
     const problems = problemsOf({ WECOM_CORP_ID: 'ww1436e0e65a779aee', WECOM_TOKEN: 'abc' })
     expect(problems).toHaveLength(1)

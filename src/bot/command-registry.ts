@@ -1,6 +1,6 @@
+import { closest, distance } from 'fastest-levenshtein'
 import type { Role } from '../domain/entities/index.js'
 import type { AnyCommand } from './define-command.js'
-import { editDistance } from './normalize-text.js'
 
 export interface CommandRegistry {
   readonly all: readonly AnyCommand[]
@@ -30,13 +30,10 @@ export function createCommandRegistry(all: readonly AnyCommand[]): CommandRegist
     all,
     find: (word) => byWord.get(word.toLowerCase()),
     suggest(word) {
-      let best: { command: AnyCommand; distance: number } | undefined
-      for (const [candidate, command] of byWord) {
-        const distance = editDistance(word.toLowerCase(), candidate)
-        if (!best || distance < best.distance) best = { command, distance }
-      }
+      const typed = word.toLowerCase()
+      const nearest = closest(typed, [...byWord.keys()])
       // Close enough: at most a third of the word wrong, and never a guess for one letter.
-      return best && best.distance <= Math.max(1, Math.floor([...word].length / 3)) ? best.command : undefined
+      return distance(typed, nearest) <= Math.max(1, Math.floor([...word].length / 3)) ? byWord.get(nearest) : undefined
     },
     allowedFor: (roles) => all.filter((command) => isAllowed(command, roles)),
     isAllowed,

@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { DEFAULT_PLAN } from '../../config/load-config.js'
 import { StartupError } from '../../errors.js'
 import type { PlanTemplate } from './plan-template.js'
 import { validatePlan } from './validate-plan.js'
 
-/** The plan used when none is named: the county's 2015 plan (docs/plan.md). */
-export const DEFAULT_PLAN = 'weiguan-buwei-2015'
+/** Re-exported for callers that load the default plan; defined in config, which the domain sits above. */
+export { DEFAULT_PLAN }
 
 const PLANS_DIR = fileURLToPath(new URL('../../plans/', import.meta.url))
 
