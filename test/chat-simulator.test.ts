@@ -49,4 +49,13 @@ describe(`npm run chat against npm start’s demo data on ${dialect}`, () => {
     expect(await run.exited).toBe(1)
     expect(run.output()).toContain('请先在本目录运行 npm start')
   })
+
+  it('answers --help in Chinese, with no service running and no configuration read', async () => {
+    const run = spawnService({ ...env, PORT: '1' }, 'src/cli/chat.ts', ['--help'])
+    expect(await run.exited).toBe(0)
+    expect(run.output()).toContain('用法： npm run chat -- [选项] [命令...]')
+    expect(run.output()).toMatch(/\n {2}--as <企业微信账号> +以谁的身份发送（必填）\n/)
+    expect(run.output()).toContain('例：npm run chat -- --as zhaolei')
+    expect(run.output()).not.toMatch(/Usage|Options|display help|\n\s+at /)
+  })
 })

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm'
 import { createDataSource } from '../src/db/create-data-source.js'
 import { CampaignSchema, PhaseTaskSchema } from '../src/domain/entities/index.js'
 import { migrations } from '../migrations/index.js'
+import { chineseError } from '../src/cli/program.js'
 import { spawnService } from './helpers/service-process.js'
 import { createTestDatabase, dialect, type TestDatabase } from './helpers/test-database.js'
 
@@ -68,5 +69,43 @@ describe(`the command line on ${dialect}`, () => {
     expect(bad.code).toBe(1)
     expect(bad.output).toContain('缺少或无效的开始日期 --start「2026/12/01」')
     expect(bad.output).toContain('例：npm run cli -- campaign create --start 2015-07-01')
+  })
+
+  it('answers --help in Chinese: the command line, a group, a subcommand; a bare group shows its help', async () => {
+    const root = await run('src/cli/main.ts', '--help')
+    expect(root.code).toBe(0)
+    expect(root.output).toContain('用法： npm run cli -- [选项] [命令]')
+    expect(root.output).toMatch(/\n {2}campaign +专项治理：按计划创建、列出\n/)
+    expect(root.output).toMatch(/\n {2}help \[命令\] +显示某个命令的帮助\n/)
+    const create = await run('src/cli/main.ts', 'meeting', 'create', '--help')
+    expect(create.code).toBe(0)
+    expect(create.output).toContain('用法： npm run cli -- meeting create [选项]')
+    expect(create.output).toMatch(/\n {2}--place <地点> +地点（必填）\n/)
+    expect(create.output).toMatch(/\n {2}-h, --help +显示帮助\n/)
+    expect(create.output).toContain('例：npm run cli -- meeting create --at "2015-09-08 15:00"')
+    for (const output of [root.output, create.output]) expect(output).not.toMatch(/Usage|Options|Commands|display help/)
+    const bare = await run('src/cli/main.ts', 'meeting')
+    expect(bare.code).toBe(0)
+    expect(bare.output).toMatch(/\n {2}cancel \[选项\] <编号> +取消会议/)
+  })
+
+  it('refuses an unknown command (exit 2) and an unknown option (exit 1) in Chinese, with the help', async () => {
+    const unknown = await run('src/cli/main.ts', 'meeting', 'creat')
+    expect(unknown.code).toBe(2)
+    expect(unknown.output.split('\n').slice(0, 4)).toEqual(['未知的命令「creat」。', '（是不是要输入 create？）', '', '用法： npm run cli -- meeting [选项] [命令]'])
+    expect((await run('src/cli/main.ts', 'campain', 'list')).code).toBe(2)
+    const option = await run('src/cli/main.ts', 'remind', '--when', '2015-08-31')
+    expect(option.code).toBe(1)
+    expect(option.output.split('\n')[0]).toBe('参数有误：不认识的选项 --when。')
+    expect(option.output).toContain('例：npm run cli -- remind --at "2015-08-28 09:00" --dry-run')
+  })
+
+  it('says each of commander’s own refusals in Chinese', () => {
+    expect(chineseError("error: missing required argument '编号'\n")).toBe('参数有误：缺少 <编号>。\n')
+    expect(chineseError("error: option '--at <时间>' argument missing\n")).toBe('参数有误：选项 --at <时间> 后面缺少值。\n')
+    expect(chineseError("error: too many arguments for 'show'. Expected 1 argument but got 2.\n")).toBe('参数有误：多余的参数（应有 1 个，收到 2 个）。\n')
+    expect(chineseError("error: required option '--as <账号>' not specified\n")).toBe('参数有误：缺少选项 --as <账号>。\n')
+    expect(chineseError("error: unknown option '--dryrun'\n(Did you mean --dry-run?)\n")).toBe('参数有误：不认识的选项 --dryrun。\n（是不是要输入 --dry-run？）\n')
+    expect(chineseError("error: unknown command 'lst'\n(Did you mean one of list, last?)\n")).toBe('未知的命令「lst」。\n（是不是要输入 list, last？）\n')
   })
 })

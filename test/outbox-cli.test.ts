@@ -16,7 +16,7 @@ describe(`npm run cli -- outbox on ${dialect}`, () => {
     db = await createMigratedDatabase()
     const outbox = db.dataSource.getRepository(OutboxMessageSchema)
     await db.dataSource.transaction(async (m) => {
-      for (const key of ['a', 'b', 'c']) await enqueue(m, { dedupeKey: key, to: { users: ['zhangwei'] }, message: text(key) }, new Date())
+      for (const key of ['a', 'b', 'c']) await enqueue(m, { dedupeKey: key, subject: { kind: 'other', id: null }, to: { users: ['zhangwei'] }, message: text(key) }, new Date())
     })
     await outbox.update({ dedupeKey: 'a' }, { status: 'sent' })
     await outbox.update({ dedupeKey: 'b' }, { status: 'dead', attempts: 8, lastError: 'WeCom message/send failed: errcode 60020' })

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
+import type { Command } from 'commander'
 import { MoreThan } from 'typeorm'
 import { loadConfig } from '../config/load-config.js'
 import { withEnvFile } from '../config/read-env-file.js'
@@ -7,26 +7,29 @@ import { openDatabase } from '../db/open-database.js'
 import { InboundMessageSchema, OutboxMessageSchema, PersonSchema } from '../domain/entities/index.js'
 import { UserFacingError } from '../errors.js'
 import { createLogger } from '../logger.js'
+import { exitCode, chineseProgram } from './program.js'
 import { runCli } from './run-cli.js'
 import type { CallbackSecrets } from '../wecom/callback/open-callback.js'
 import { encodeCallback, openPassiveReply, randomMsgId, textMessageXml } from '../wecom/callback/wecom-sender.js'
 import { isStoredFile, toPlainText, type AppMessage } from '../wecom/messages.js'
-
-const USAGE = '用法：npm run chat -- --as <企业微信账号> "命令"\n例：npm run chat -- --as zhaolei "进度 12 60% 已完成初步整改"'
 
 /**
  * The local chat simulator: plays WeCom against the running service (encrypted, signed
  * callback, exactly as WeCom sends it), then prints the answer and every message the command
  * caused, read from the outbox.
  */
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { as: { type: 'string' }, url: { type: 'string' }, wait: { type: 'string', default: '4000' } },
-  })
-  const text = positionals.join(' ').trim()
-  if (!values.as || !text) throw new UserFacingError('usage', `缺少 --as 或命令内容。\n${USAGE}`)
+const program = chineseProgram('npm run chat --', '本地聊天模拟：像企业微信一样向运行中的服务（npm start）发送一条加密、签名的消息，打印回复和它引起的每条消息。')
+  .argument('[命令...]', '发给机器人的聊天命令，如「我的」「进度 12 60% 已完成初步整改」')
+  .option('--as <企业微信账号>', '以谁的身份发送（必填）')
+  .option('--url <回调地址>', '服务的回调地址（默认为本机 PORT 上的 WECOM_CALLBACK_PATH）')
+  .option('--wait <毫秒>', '等待命令处理完成的最长时间（默认 4000）')
+  .addHelpText('after', '\n例：npm run chat -- --as zhaolei "进度 12 60% 已完成初步整改"')
+  .action(exitCode(chat))
+
+async function chat(words: string[], values: { as?: string; url?: string; wait?: string }, command: Command): Promise<number> {
+  const text = words.join(' ').trim()
+  if (!values.as || !text) command.error('缺少 --as 或命令内容。')
+  if (values.wait !== undefined && !/^\d+$/.test(values.wait)) command.error(`--wait「${values.wait}」应为毫秒数。`)
   const config = loadConfig(withEnvFile(process.env))
   const secrets = readSecrets(config)
   const url = values.url ?? `http://127.0.0.1:${config.port}${config.callbackPath}`
@@ -50,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
     const body = await response.text()
     if (body) process.stdout.write(`← ${openPassiveReply(secrets, body).content}\n`)
     const key = `msg:${msgId}:${values.as.toLowerCase()}`
-    const deadline = Date.now() + Number(values.wait)
+    const deadline = Date.now() + Number(values.wait ?? 4000)
     let inbound = await dataSource.getRepository(InboundMessageSchema).findOneBy({ dedupeKey: key })
     while ((!inbound || inbound.status === 'received') && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 200))
@@ -86,4 +89,4 @@ function readSecrets(config: ReturnType<typeof loadConfig>): CallbackSecrets {
   return JSON.parse(readFileSync(config.devCallbackFile, 'utf8')) as CallbackSecrets
 }
 
-runCli(main)
+runCli(program)

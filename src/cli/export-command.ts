@@ -1,56 +1,55 @@
 import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
+import type { Command } from 'commander'
 import type { DataSource } from 'typeorm'
-import type { Config } from '../config/load-config.js'
 import { openDatabase } from '../db/open-database.js'
 import { currentOrLatestCampaign } from '../domain/campaign/current-campaign.js'
 import { CampaignSchema, type Campaign } from '../domain/entities/index.js'
 import { UserFacingError } from '../errors.js'
-import type { Logger } from '../logger.js'
 import { monthlyFigures } from '../reports/monthly-figures.js'
 import { summaryLine } from '../reports/monthly-summary.js'
 import { checkMonthInCampaign, isMonth } from '../reports/month-span.js'
 import { renderMonthlyWorkbook } from '../reports/monthly-workbook.js'
 import { beijingDate } from '../time/calendar-date.js'
-
-const USAGE = `用法：npm run cli -- export monthly --month YYYY-MM -o 文件.xlsx [--campaign 编号]
-不写 --campaign 时导出正在进行的专项治理（没有则为最近一次）。
-例：npm run cli -- export monthly --month 2015-08 -o 2015年8月月报.xlsx`
+import { exitCode, type CliContext } from './program.js'
 
 /** `export monthly`: the monthly report workbook written to a file. */
-export async function runExportCommand(args: string[], config: Readonly<Config>, logger: Logger, print: (line: string) => void, now = () => new Date()): Promise<number> {
-  const [kind, ...rest] = args
-  if (kind !== 'monthly') throw new UserFacingError('bad_arguments', `${kind ? `未知的导出类型「${kind}」。` : '缺少导出类型。'}\n${USAGE}`)
-  let values: { month?: string; output?: string; campaign?: string }
-  try {
-    values = parseArgs({ args: rest, options: { month: { type: 'string' }, output: { type: 'string', short: 'o' }, campaign: { type: 'string' } } }).values
-  } catch (error) {
-    throw new UserFacingError('bad_arguments', `参数有误：${(error as Error).message}\n${USAGE}`)
-  }
-  if (!values.month || !isMonth(values.month)) throw new UserFacingError('bad_arguments', `--month「${values.month ?? ''}」不是有效的月份，应写成 YYYY-MM。\n${USAGE}`)
-  if (!values.output) throw new UserFacingError('bad_arguments', `缺少 -o（要写入的 .xlsx 文件）。\n${USAGE}`)
-  if (!/\.xlsx$/i.test(values.output)) throw new UserFacingError('bad_arguments', `-o「${values.output}」应以 .xlsx 结尾。\n${USAGE}`)
-  if (values.campaign !== undefined && !/^[1-9]\d*$/.test(values.campaign)) throw new UserFacingError('bad_arguments', `--campaign「${values.campaign}」应是专项治理编号（见 campaign list）。\n${USAGE}`)
-  const at = now()
-  const dataSource = await openDatabase(config.database, logger)
-  try {
-    const campaign = await chooseCampaign(dataSource, values.campaign === undefined ? null : Number(values.campaign), at)
-    const month = values.month
-    checkMonthInCampaign(month, campaign)
-    const figures = await monthlyFigures(dataSource, campaign, month, at)
-    // `npm run` runs in the package folder; a relative -o means the folder the command was typed in (INIT_CWD).
-    const path = resolve(process.env.INIT_CWD ?? process.cwd(), values.output)
-    try {
-      await renderMonthlyWorkbook(figures, at).xlsx.writeFile(path)
-    } catch (error) {
-      throw new UserFacingError('write_failed', `写不了文件 ${path}：${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
-    }
-    print(path)
-    print(summaryLine(figures))
-    return 0
-  } finally {
-    await dataSource.destroy()
-  }
+export function addExportCommand(program: Command, cli: CliContext): void {
+  program
+    .command('export')
+    .description('导出报表')
+    .command('monthly')
+    .description('月报工作簿：汇总、逾期明细、本月进展、分类统计')
+    .option('--month <YYYY-MM>', '月份（必填）；已过去的月份按该月最后一刻的状态')
+    .option('-o, --output <文件.xlsx>', '要写出的文件（必填）')
+    .option('--campaign <编号>', '专项治理编号（默认为正在进行的专项治理，没有则为最近一次）')
+    .addHelpText('after', '\n例：npm run cli -- export monthly --month 2015-08 -o 2015年8月月报.xlsx')
+    .action(
+      exitCode(async (options: { month?: string; output?: string; campaign?: string }, command: Command) => {
+        if (!options.month || !isMonth(options.month)) command.error(`--month「${options.month ?? ''}」不是有效的月份，应写成 YYYY-MM。`)
+        if (!options.output) command.error('缺少 -o（要写入的 .xlsx 文件）。')
+        if (!/\.xlsx$/i.test(options.output)) command.error(`-o「${options.output}」应以 .xlsx 结尾。`)
+        if (options.campaign !== undefined && !/^[1-9]\d*$/.test(options.campaign)) command.error(`--campaign「${options.campaign}」应是专项治理编号（见 campaign list）。`)
+        const at = new Date()
+        const dataSource = await openDatabase(cli.config().database, cli.logger())
+        try {
+          const campaign = await chooseCampaign(dataSource, options.campaign === undefined ? null : Number(options.campaign), at)
+          checkMonthInCampaign(options.month, campaign)
+          const figures = await monthlyFigures(dataSource, campaign, options.month, at)
+          // `npm run` runs in the package folder; a relative -o means the folder the command was typed in (INIT_CWD).
+          const path = resolve(process.env.INIT_CWD ?? process.cwd(), options.output)
+          try {
+            await renderMonthlyWorkbook(figures, at).xlsx.writeFile(path)
+          } catch (error) {
+            throw new UserFacingError('write_failed', `写不了文件 ${path}：${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+          }
+          cli.print(path)
+          cli.print(summaryLine(figures))
+          return 0
+        } finally {
+          await dataSource.destroy()
+        }
+      }),
+    )
 }
 
 async function chooseCampaign(ds: DataSource, id: number | null, now: Date): Promise<Campaign> {
