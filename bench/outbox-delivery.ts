@@ -49,7 +49,7 @@ async function outbox(label: string, bare: number, mysqlUrl?: string) {
     for (let i = 0; i < MESSAGES; i += 1000) {
       await ds.transaction(async (manager) => {
         for (let k = i; k < Math.min(i + 1000, MESSAGES); k += 1) {
-          await enqueue(manager, { dedupeKey: `bench:${k}`, to: { users: [`member${k}`] }, message: message(k) }, new Date(Date.now() - 1000))
+          await enqueue(manager, { dedupeKey: `bench:${k}`, subject: { kind: 'other', id: null }, to: { users: [`member${k}`] }, message: message(k) }, new Date(Date.now() - 1000))
         }
       })
     }

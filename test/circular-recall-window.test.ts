@@ -20,7 +20,7 @@ describe(`circular recall on ${dialect}`, () => {
     // Friday 11 September 2015, 15:00: sent to the towns; every copy delivered at once.
     await chatAs(ds, bj('2015-09-11T15:00:00'))('wangjian', '通报 发布 镇 关于报送9月工作台账的通知\n请于9月18日前报送。')
     id = Number((await ds.query('SELECT MAX(id) AS id FROM circular'))[0].id)
-    const copies = await ds.getRepository(OutboxMessageSchema).createQueryBuilder('o').where('o.dedupe_key LIKE :k', { k: `circular:${id}:%` }).getMany()
+    const copies = await ds.getRepository(OutboxMessageSchema).findBy({ subjectKind: 'circular', subjectId: id })
     for (const copy of copies) await ds.getRepository(OutboxMessageSchema).update({ id: copy.id }, { status: 'sent', sentAt: bj('2015-09-11T15:00:05'), wecomMsgid: `msg${copy.id}` })
     return () => db.close()
   })

@@ -16,7 +16,7 @@ describe(`circular commands on ${dialect}`, () => {
   let fixture: Awaited<ReturnType<typeof seedCircularAudience>>
 
   const lastCircular = () => ds.getRepository(CircularSchema).findOneOrFail({ where: {}, order: { id: 'DESC' } })
-  const copiesOf = async (id: number) => ds.getRepository(OutboxMessageSchema).createQueryBuilder('o').where('o.dedupe_key LIKE :k', { k: `circular:${id}:%` }).orderBy('o.id').getMany()
+  const copiesOf = async (id: number) => ds.getRepository(OutboxMessageSchema).find({ where: { subjectKind: 'circular', subjectId: id }, order: { id: 'ASC' } })
   const recipientsOf = async (id: number) => {
     const receipts = await ds.getRepository(CircularReceiptSchema).findBy({ circularId: id })
     const people = await ds.getRepository(PersonSchema).find()

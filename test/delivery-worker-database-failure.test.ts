@@ -56,7 +56,7 @@ describe(`the delivery worker while the ${dialect} database fails`, () => {
    * not begun goes out at the next batch.
    */
   it('records the outcomes of the sends in flight when the database went away, before claiming anything new, and sends the rows it had not begun', async () => {
-    const put = (key: string, user: string) => db.dataSource.transaction((m) => enqueue(m, { dedupeKey: key, to: { users: [user] }, message: text(`消息 ${key}`) }, new Date()))
+    const put = (key: string, user: string) => db.dataSource.transaction((m) => enqueue(m, { dedupeKey: key, subject: { kind: 'other', id: null }, to: { users: [user] }, message: text(`消息 ${key}`) }, new Date()))
     for (const [key, user] of [['gone:sent', 'alpha'], ['gone:refused', 'bravo'], ['gone:invalid', 'delta'], ['gone:unbegun', 'charlie']] as const) await put(key, user)
     const sends: string[] = []
     // The first three sends are with WeCom at once; the database goes away before any answers.
@@ -109,7 +109,7 @@ describe(`the delivery worker while the ${dialect} database fails`, () => {
   })
 
   it('retries a message whose send failed on the database (a stored file not readable) instead of giving it up', async () => {
-    await db.dataSource.transaction((m) => enqueue(m, { dedupeKey: 'file:unreadable', to: { users: ['echo'] }, message: text('月报') }, new Date()))
+    await db.dataSource.transaction((m) => enqueue(m, { dedupeKey: 'file:unreadable', subject: { kind: 'other', id: null }, to: { users: ['echo'] }, message: text('月报') }, new Date()))
     const transport: Transport = {
       name: 'wecom',
       async send() {

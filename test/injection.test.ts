@@ -143,7 +143,7 @@ describe(`typed text in other people's messages on ${dialect}`, () => {
   /** Chat as a person; the answer is stored in the outbox as the callback route stores it. */
   async function say(from: string, content: string): Promise<void> {
     const { reply } = await chat(from, content)
-    if (reply) await ds.transaction((m) => enqueue(m, { dedupeKey: `reply:test:${++replies}`, to: { users: [from] }, message: reply, reply: true, urgent: true }, NOW))
+    if (reply) await ds.transaction((m) => enqueue(m, { dedupeKey: `reply:test:${++replies}`, subject: { kind: 'other', id: null }, to: { users: [from] }, message: reply, reply: true, urgent: true }, NOW))
   }
 
   /** Runs a scenario with typed text, then checks every message it stored. */

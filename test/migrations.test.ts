@@ -140,4 +140,77 @@ describe(`migrations on ${dialect}`, () => {
     expect(await stagesOf(`item:${item!.id}`)).toBe(0)
     await dataSource.runMigrations({ transaction: 'each' })
   })
+
+  it('gives the outbox rows written before subjects the subject their key names, once', async () => {
+    const people = (await dataSource.query('SELECT id, userid FROM person ORDER BY id')) as { id: number; userid: string }[]
+    const [a, b] = people.map((p) => ({ id: Number(p.id), userid: p.userid }))
+    for (let i = migrations.findIndex((m) => m.name === 'OutboxSubject1765270800000'); i < migrations.length; i++) await dataSource.undoLastMigration({ transaction: 'each' })
+    const to = (...users: string[]) => JSON.stringify({ touser: users, toparty: [], totag: [] })
+    const insert = async (key: string, recipients: string, channel = 'app') => {
+      await dataSource.query(
+        'INSERT INTO outbox_message (dedupe_key, channel, recipients, msg_type, payload, status, urgent, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [key, channel, recipients, 'markdown', '{}', 'sent', 0, 0, dialect === 'mysql' ? '2015-09-01 08:00:00.000000' : '2015-09-01 08:00:00.000'],
+      )
+      return Number(((await dataSource.query('SELECT id FROM outbox_message WHERE dedupe_key = ?', [key])) as { id: number }[])[0]!.id)
+    }
+    await dataSource.query('DELETE FROM send_slot')
+    await dataSource.query('UPDATE circular_receipt SET outbox_message_id = NULL')
+    await dataSource.query('DELETE FROM outbox_message')
+    const copy = await insert(`circular:1:p:${a!.id}`, to(a!.userid))
+    await insert(`circular:1:p:${a!.id}#2`, to(a!.userid))
+    await insert(`circular:12:p:${b!.id}`, to(b!.userid))
+    await insert('circular:1:robot:lianxi', JSON.stringify({ robot: 'lianxi' }), 'webhook')
+    await insert(`circular-remind:12:p:${b!.id}`, to(b!.userid))
+    await insert(`circular-recall:1:${copy}:0`, JSON.stringify({ msgid: 'm1' }), 'recall')
+    await insert(`circular-recalled:1:${a!.id}`, to(a!.userid))
+    await insert('meeting:3:notice', to(a!.userid, b!.userid))
+    await insert(`meeting:3:notice:${b!.id}`, to(b!.userid))
+    await insert('meeting:3:changed:1', to(a!.userid, b!.userid))
+    await insert('meeting:3:2015-09-02T07:00:00.000Z:day-before', to(a!.userid))
+    await insert('meeting:3:2015-09-02T07:00:00.000Z:two-hours:unanswered', to(a!.userid, b!.userid))
+    await insert('meeting:3:cancelled', to(a!.userid, b!.userid))
+    await insert('registered:5', to(a!.userid, b!.userid))
+    await insert('close:5:3', to(a!.userid))
+    await insert('extension-approved:7', to(a!.userid, b!.userid))
+    await insert(`digest:${a!.userid}:2015-09-01:1f3a`, to(a!.userid))
+    await insert('summary:2015-09-01', to(a!.userid))
+    await insert('summary:2015-09-01#2', to(b!.userid))
+    await insert('monthly-workbook:1:2015-09:file', to(a!.userid, b!.userid))
+    await insert('reply:42', to(b!.userid.toUpperCase()))
+    await insert(`greeting:${a!.userid}:2015-09-01`, to(a!.userid))
+    await insert('alert:dead:1,2', to(a!.userid))
+    await insert('overdue:12:2015-09-01:1', to(a!.userid))
+    await dataSource.runMigrations({ transaction: 'each' })
+    const rows = (await dataSource.query('SELECT dedupe_key, subject_kind, subject_id, person_id FROM outbox_message ORDER BY id')) as { dedupe_key: string; subject_kind: string; subject_id: number | null; person_id: number | null }[]
+    const n = (v: number | null) => (v === null ? null : Number(v))
+    expect(Object.fromEntries(rows.map((r) => [r.dedupe_key, [r.subject_kind, n(r.subject_id), n(r.person_id)]]))).toEqual({
+      [`circular:1:p:${a!.id}`]: ['circular', 1, a!.id],
+      [`circular:1:p:${a!.id}#2`]: ['circular', 1, a!.id],
+      [`circular:12:p:${b!.id}`]: ['circular', 12, b!.id],
+      'circular:1:robot:lianxi': ['circular', 1, null],
+      [`circular-remind:12:p:${b!.id}`]: ['circular_reminder', 12, b!.id],
+      [`circular-recall:1:${copy}:0`]: ['circular_recall', 1, a!.id],
+      [`circular-recalled:1:${a!.id}`]: ['circular_recall', 1, a!.id],
+      'meeting:3:notice': ['meeting', 3, null],
+      [`meeting:3:notice:${b!.id}`]: ['meeting', 3, b!.id],
+      'meeting:3:changed:1': ['meeting_change', 3, null],
+      'meeting:3:2015-09-02T07:00:00.000Z:day-before': ['meeting_reminder', 3, a!.id],
+      'meeting:3:2015-09-02T07:00:00.000Z:two-hours:unanswered': ['meeting_reminder', 3, null],
+      'meeting:3:cancelled': ['meeting', 3, null],
+      'registered:5': ['item', 5, null],
+      'close:5:3': ['item', 5, a!.id],
+      'extension-approved:7': ['extension', 7, null],
+      [`digest:${a!.userid}:2015-09-01:1f3a`]: ['digest', null, a!.id],
+      // One message to two people (one of them on the WeChat plugin): no one person.
+      'summary:2015-09-01': ['digest', null, null],
+      'summary:2015-09-01#2': ['digest', null, null],
+      'monthly-workbook:1:2015-09:file': ['monthly_report', 1, null],
+      'reply:42': ['reply', 42, b!.id],
+      [`greeting:${a!.userid}:2015-09-01`]: ['reply', null, a!.id],
+      'alert:dead:1,2': ['alert', null, a!.id],
+      'overdue:12:2015-09-01:1': ['other', null, null],
+    })
+    // Columns and index exactly as the entity describes them.
+    expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([])
+  })
 })

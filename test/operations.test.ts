@@ -250,7 +250,7 @@ describe(`readiness and metrics against the fake WeCom server on ${dialect}`, ()
 
   const metricsText = async () => (await fetch(`${running.admin}/metrics`)).text()
   const put = (key: string, userid: string, content: string) =>
-    db.dataSource.transaction((m) => enqueue(m, { dedupeKey: key, to: { users: [userid] }, message: markdown(content) }, NOW))
+    db.dataSource.transaction((m) => enqueue(m, { dedupeKey: key, subject: { kind: 'other', id: null }, to: { users: [userid] }, message: markdown(content) }, NOW))
   const waitForStatus = (key: string, status: string) => waitForOutboxStatus(db.dataSource, key, status)
 
   it('is ready when WeCom gives a token, and asks WeCom for it once however often it is probed', async () => {
@@ -311,7 +311,7 @@ describe(`readiness and metrics against the fake WeCom server on ${dialect}`, ()
   it('counts a message held back by the per-member rate limit, with the delay', async () => {
     // 30 a minute to one member (docs/wecom.md, Sending app messages): the 31st waits instead of being dropped by WeCom.
     await db.dataSource.transaction(async (m) => {
-      for (let i = 1; i <= 31; i += 1) await enqueue(m, { dedupeKey: `ops-burst-${i}`, to: { users: ['lina'] }, message: markdown(`第 ${i} 条`) }, NOW)
+      for (let i = 1; i <= 31; i += 1) await enqueue(m, { dedupeKey: `ops-burst-${i}`, subject: { kind: 'other', id: null }, to: { users: ['lina'] }, message: markdown(`第 ${i} 条`) }, NOW)
     })
     let text = ''
     for (let i = 0; i < 150 && !sample(text, 'supervision_bot_deliveries_total', { outcome: 'deferred' }); i += 1) {

@@ -27,7 +27,7 @@ describe(`the outbox backlog read for /metrics on ${dialect}`, () => {
   async function put(due: Date, options: { urgent?: boolean; status?: OutboxStatus } = {}) {
     seq += 1
     const key = `backlog-${seq}`
-    await db.dataSource.transaction((m) => enqueue(m, { dedupeKey: key, to: { users: ['zhangwei'] }, message: text(`第 ${seq} 条`), urgent: options.urgent, notBefore: due }, due))
+    await db.dataSource.transaction((m) => enqueue(m, { dedupeKey: key, subject: { kind: 'other', id: null }, to: { users: ['zhangwei'] }, message: text(`第 ${seq} 条`), urgent: options.urgent, notBefore: due }, due))
     if (options.status) await db.dataSource.getRepository(OutboxMessageSchema).update({ dedupeKey: key }, { status: options.status })
   }
 

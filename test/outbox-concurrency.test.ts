@@ -25,7 +25,7 @@ describe(`two workers on one ${dialect} database`, () => {
     fake = await startFakeWeCom()
     await db.dataSource.transaction(async (manager) => {
       for (let i = 0; i < MESSAGES; i += 1) {
-        await enqueue(manager, { dedupeKey: `m${i}`, to: { users: [`member${i}`] }, message: text(`第${i}条`) }, new Date(Date.now() - 1000))
+        await enqueue(manager, { dedupeKey: `m${i}`, subject: { kind: 'other', id: null }, to: { users: [`member${i}`] }, message: text(`第${i}条`) }, new Date(Date.now() - 1000))
       }
     })
   })

@@ -38,7 +38,7 @@ describe(`the outbox on ${dialect}`, () => {
       ...overrides,
     })
   }
-  const put = (message: OutgoingMessage) => ds.transaction((m) => enqueue(m, message, new Date(clock)))
+  const put = (message: Omit<OutgoingMessage, 'subject'>) => ds.transaction((m) => enqueue(m, { subject: { kind: 'other', id: null }, ...message }, new Date(clock)))
   const rows = () => outbox().find({ order: { id: 'ASC' } })
 
   beforeAll(async () => {
@@ -69,7 +69,7 @@ describe(`the outbox on ${dialect}`, () => {
     expect(await put({ dedupeKey: 'due:12:2015-08-28', to: { users: ['zhangwei'] }, message: text('提醒') })).toBe(0)
     await expect(
       ds.transaction(async (m) => {
-        await enqueue(m, { dedupeKey: 'progress:13', to: { users: ['lina'] }, message: text('进度') }, new Date(clock))
+        await enqueue(m, { dedupeKey: 'progress:13', subject: { kind: 'other', id: null }, to: { users: ['lina'] }, message: text('进度') }, new Date(clock))
         throw new Error('the domain change failed')
       }),
     ).rejects.toThrow('the domain change failed')

@@ -28,7 +28,7 @@ describe(`a reply, an app-chat message and a robot message arrive once (${dialec
   let chatid: string
 
   const outbox = () => ds.getRepository(OutboxMessageSchema)
-  const put = (message: OutgoingMessage) => ds.transaction((m) => enqueue(m, message, new Date(clock)))
+  const put = (message: Omit<OutgoingMessage, 'subject'>) => ds.transaction((m) => enqueue(m, { subject: { kind: 'other', id: null }, ...message }, new Date(clock)))
   const row = (dedupeKey: string) => outbox().findOneByOrFail({ dedupeKey })
   function worker(transport: Transport = createWeComTransport(client, { lianxi: 'robot-key-1' })): DeliveryWorker {
     return createDeliveryWorker({ dataSource: ds, transport, logger: createLogger('silent'), quietHours: { startMinute: 0, endMinute: 0 }, now: () => new Date(clock), random: () => 0 })

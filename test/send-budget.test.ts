@@ -52,7 +52,7 @@ describe(`one member budget for two workers on one ${dialect} database`, () => {
       batchSize,
     })
   }
-  const put = (message: OutgoingMessage) => db.dataSource.transaction((m) => enqueue(m, message, new Date(clock)))
+  const put = (message: Omit<OutgoingMessage, 'subject'>) => db.dataSource.transaction((m) => enqueue(m, { subject: { kind: 'other', id: null }, ...message }, new Date(clock)))
   const toMember = (userid: string, n: number, tag = 'm') => Array.from({ length: n }, (_, i) => put({ dedupeKey: `${tag}:${userid}:${i}`, to: { users: [userid] }, message: text(`第${i + 1}条 ${tag}`) }))
   const delivered = (userid: string) => fake.delivered.filter((d) => !d.suppressed && d.touser.includes(userid))
   /** Runs a worker, a simulated second at a time, until every row is sent (at most `seconds`). */

@@ -27,7 +27,7 @@ describe(`the running service delivers the outbox on ${dialect}`, () => {
   })
 
   const put = (key: string, content: string) =>
-    db.dataSource.transaction((m) => enqueue(m, { dedupeKey: key, to: { users: ['zhangwei'] }, message: markdown(content) }, new Date()))
+    db.dataSource.transaction((m) => enqueue(m, { dedupeKey: key, subject: { kind: 'other', id: null }, to: { users: ['zhangwei'] }, message: markdown(content) }, new Date()))
 
   const waitForStatus = (key: string, status: string) => waitForOutboxStatus(db.dataSource, key, status)
 

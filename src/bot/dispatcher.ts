@@ -90,6 +90,7 @@ export function createDispatcher({ dataSource, registry, now = () => new Date(),
         manager,
         {
           dedupeKey: `greeting:${sender.person.userid}:${beijingDate(at)}`,
+          subject: { kind: 'reply', id: null, person: sender.person.id },
           to: { users: [sender.person.userid] },
           message: markdown(`${inertText(sender.person.name)}，您好！我是专项治理督办助手。常用命令：\n${lines.join('\n')}`),
           reply: true,

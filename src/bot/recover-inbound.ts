@@ -32,7 +32,7 @@ export async function apologizeOnce(dataSource: DataSource, message: { id: numbe
     const row = await lockInbound(manager, message.id)
     const received = row?.status === 'received'
     if (!received && !(row?.status === 'failed' && row.replyVia === null)) return false
-    if (message.answer) await enqueue(manager, { dedupeKey: `reply:${message.id}`, to: { users: [message.fromUser] }, message: FAILURE_REPLY, reply: true, urgent: true }, now)
+    if (message.answer) await enqueue(manager, { dedupeKey: `reply:${message.id}`, subject: { kind: 'reply', id: message.id }, to: { users: [message.fromUser] }, message: FAILURE_REPLY, reply: true, urgent: true }, now)
     await finishInbound(manager, message.id, {
       status: 'failed',
       processedAt: now,

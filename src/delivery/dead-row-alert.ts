@@ -6,7 +6,7 @@ import { markdown } from '../wecom/messages.js'
 import { enqueue } from './enqueue.js'
 import { OUTCOME_UNKNOWN } from './unknown-outcome.js'
 
-/** Keys of the bot's own operational alerts: their failure is logged, never alerted about again. */
+/** Keys of the bot's own operational alerts (subject kind 'alert'). */
 export const ALERT_KEY_PREFIX = 'alert:'
 
 /**
@@ -15,7 +15,8 @@ export const ALERT_KEY_PREFIX = 'alert:'
  * back because their outcome is unknown (docs/delivery.md).
  */
 export async function alertDeadRows(dataSource: DataSource, dead: readonly OutboxMessage[], now: Date, logger: Logger): Promise<void> {
-  const reportable = dead.filter((row) => !row.dedupeKey.startsWith(ALERT_KEY_PREFIX))
+  // The alerts' own failures are logged, never alerted about again.
+  const reportable = dead.filter((row) => row.subjectKind !== 'alert')
   if (reportable.length === 0) return
   await dataSource.transaction(async (manager) => {
     const admins = (await orgAdmins(manager)).map((admin) => admin.userid)
@@ -35,7 +36,7 @@ export async function alertDeadRows(dataSource: DataSource, dead: readonly Outbo
     }
     await enqueue(
       manager,
-      { dedupeKey: `${ALERT_KEY_PREFIX}dead:${reportable.map((r) => r.id).join(',')}`.slice(0, 160), to: { users: admins }, message: markdown(parts.join('\n\n')) },
+      { dedupeKey: `${ALERT_KEY_PREFIX}dead:${reportable.map((r) => r.id).join(',')}`.slice(0, 160), subject: { kind: 'alert', id: null }, to: { users: admins }, message: markdown(parts.join('\n\n')) },
       now,
     )
   })

@@ -54,10 +54,10 @@ export async function meetingReminderSweep(ds: DataSource, now: Date, dayBefore:
     // Those who have not answered are asked to, once: with the day-before reminder.
     const attending = stage === 'two-hours' ? [...users('attend'), ...users('pending')] : users('attend')
     const pending = stage === 'two-hours' ? [] : users('pending')
-    if (attending.length > 0) outgoing.push({ dedupeKey: key, to: { users: attending }, message: markdown(head) })
+    if (attending.length > 0) outgoing.push({ dedupeKey: key, subject: { kind: 'meeting_reminder', id: meeting.id }, to: { users: attending }, message: markdown(head) })
     if (pending.length > 0) {
       const nudge = `您尚未回复是否参会：请发送「参会 ${meeting.id} 参加」或「参会 ${meeting.id} 请假 理由」。`
-      outgoing.push({ dedupeKey: `${key}:unanswered`, to: { users: pending }, message: markdown(`${head}\n${nudge}`) })
+      outgoing.push({ dedupeKey: `${key}:unanswered`, subject: { kind: 'meeting_reminder', id: meeting.id }, to: { users: pending }, message: markdown(`${head}\n${nudge}`) })
     }
   }
   if (outgoing.length === 0) return 0

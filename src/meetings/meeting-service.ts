@@ -133,17 +133,25 @@ export async function createMeeting(ds: DataSource, actor: Actor, input: NewMeet
       ),
     )
     // The notice is written with the meeting: read through this transaction, which sees its rows.
-    const notified = await announce(ds, saved, `meeting:${saved.id}:notice`, await meetingNotice(manager, saved, now), now, { manager })
+    const notified = await announce(ds, saved, `meeting:${saved.id}:notice`, 'meeting', await meetingNotice(manager, saved, now), now, { manager })
     return { meeting: saved, notified }
   })
 }
 
-/** Sends a meeting's participants (but those who asked for leave, if `skipLeave`) one message. */
-async function announce(ds: DataSource, meeting: Meeting, key: string, content: string, now: Date, options: { skipLeave?: boolean; manager?: EntityManager } = {}): Promise<string[]> {
+/** Sends a meeting's participants (but those who asked for leave, if `skipLeave`) one message: its notice, cancellation ('meeting') or change ('meeting_change'). */
+async function announce(
+  ds: DataSource,
+  meeting: Meeting,
+  key: string,
+  kind: 'meeting' | 'meeting_change',
+  content: string,
+  now: Date,
+  options: { skipLeave?: boolean; manager?: EntityManager } = {},
+): Promise<string[]> {
   const send = async (manager: EntityManager) => {
     const rows = await manager.find(AttendanceSchema, { where: { meetingId: meeting.id } })
     const ids = rows.filter((r) => !(options.skipLeave && r.response === 'leave')).map((r) => r.personId)
-    return notifyPeople(manager, ids, key, content, now)
+    return notifyPeople(manager, ids, key, { kind, id: meeting.id }, content, now)
   }
   return options.manager ? send(options.manager) : ds.transaction(send)
 }
@@ -174,8 +182,8 @@ export async function changeMeeting(
     const content = `**联席会议 #${id} 变更**\n${what.join('\n')}\n时间：${meetingTime(updated.startsAt, today)}\n地点：${inertText(updated.place)}`
     if (updated.startsAt.getTime() !== before.startsAt.getTime()) await withdrawReminders(manager, meeting)
     // Each change is its own announcement, even back to an earlier time or place: numbered.
-    const [{ n }] = (await manager.query('SELECT COUNT(*) AS n FROM outbox_message WHERE dedupe_key LIKE ?', [`meeting:${id}:changed:%`])) as [{ n: number | string }]
-    const notified = await announce(ds, meeting, `meeting:${id}:changed:${Number(n) + 1}`, content, now, { manager })
+    const [{ n }] = (await manager.query("SELECT COUNT(*) AS n FROM outbox_message WHERE subject_kind = 'meeting_change' AND subject_id = ?", [id])) as [{ n: number | string }]
+    const notified = await announce(ds, meeting, `meeting:${id}:changed:${Number(n) + 1}`, 'meeting_change', content, now, { manager })
     return { meeting: updated, notified }
   })
 }
@@ -189,7 +197,7 @@ export async function cancelMeeting(ds: DataSource, actor: Actor, id: number, re
     await manager.update(MeetingSchema, { id }, { status: 'cancelled' })
     await withdrawReminders(manager, meeting)
     const content = `**联席会议 #${id} 已取消**\n原定 ${meetingTime(meeting.startsAt, beijingDate(now))}，${inertText(meeting.place)}${reason ? `\n原因：${inertText(reason)}` : ''}`
-    const notified = await announce(ds, meeting, `meeting:${id}:cancelled`, content, now, { manager })
+    const notified = await announce(ds, meeting, `meeting:${id}:cancelled`, 'meeting', content, now, { manager })
     return { meeting: { ...meeting, status: 'cancelled' }, notified }
   })
 }
@@ -197,13 +205,15 @@ export async function cancelMeeting(ds: DataSource, actor: Actor, id: number, re
 /**
  * Reminders for a meeting's old time still waiting in the outbox (quiet hours hold them till
  * morning) are withdrawn: nobody reads "两小时后开会" beside "已取消", or for the time it moved from.
+ * Called, with the meeting locked, before the new time is committed: every reminder of the meeting
+ * written so far is for a time it no longer has.
  */
 async function withdrawReminders(manager: EntityManager, meeting: Meeting): Promise<void> {
   await manager
     .createQueryBuilder()
     .update(OutboxMessageSchema)
     .set({ status: 'cancelled', lastError: '会议已改期或取消' })
-    .where("status = 'pending' AND dedupe_key LIKE :key", { key: `meeting:${meeting.id}:${meeting.startsAt.toISOString()}:%` })
+    .where("status = 'pending' AND subject_kind = 'meeting_reminder' AND subject_id = :id", { id: meeting.id })
     .execute()
 }
 
@@ -242,7 +252,7 @@ export async function editParticipants(
     if (added.length > 0) await manager.insert(AttendanceSchema, added.map((p) => ({ meetingId: id, personId: p.id, response: 'pending' as const, reason: null, respondedAt: null })))
     if (removed.length > 0) await manager.delete(AttendanceSchema, { meetingId: id, personId: In(removed.map((p) => p.id)) })
     const notified: string[] = []
-    for (const person of added) notified.push(...(await notifyPeople(manager, [person.id], `meeting:${id}:notice:${person.id}`, notice, now)))
+    for (const person of added) notified.push(...(await notifyPeople(manager, [person.id], `meeting:${id}:notice:${person.id}`, { kind: 'meeting', id, person: person.id }, notice, now)))
     return { added, removed, notified }
   })
 }

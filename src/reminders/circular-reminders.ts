@@ -47,7 +47,7 @@ export async function sweepCircularReminders(ds: DataSource, now: Date, remindAf
         if (!claimed.affected) continue
         const isHead = roles.some((a) => a.personId === person.id && a.role === 'unit_head' && a.unitId === receipt.unitId)
         const note = isHead ? liaisonNote(receipt, receipts, roles, byId) : ''
-        outgoing.push({ dedupeKey: circularReminderKey(circular.id, person.id), to: { users: [person.userid] }, message: markdown(reminderContent(circular, today, note)) })
+        outgoing.push({ dedupeKey: circularReminderKey(circular.id, person.id), subject: { kind: 'circular_reminder', id: circular.id, person: person.id }, to: { users: [person.userid] }, message: markdown(reminderContent(circular, today, note)) })
       }
       await enqueueMany(manager, outgoing, now)
       return outgoing.length

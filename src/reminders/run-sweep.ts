@@ -84,7 +84,7 @@ export async function runSweep(ds: DataSource, now: Date, options: { rules?: Rem
       if (messages.length === 0) return { plan, messages, written: 0, timings: { planMs, writeMs: 0 } }
       const { rows: written, keys } = await enqueueMany(
         manager,
-        messages.map((message) => ({ dedupeKey: message.dedupeKey, to: { users: message.to }, message: markdown(message.content) })),
+        messages.map((message) => ({ dedupeKey: message.dedupeKey, subject: { kind: 'digest', id: null }, to: { users: message.to }, message: markdown(message.content) })),
         now,
       )
       // 组织部's escalations are recorded only with the day's summary that tells them; one found by

@@ -38,9 +38,9 @@ export async function sendMonthEndReport(dataSource: DataSource, now: Date, time
   const { attachment, summary } = await monthlyReportFile(dataSource, campaign, month, now)
   return dataSource.transaction(async (manager): Promise<MonthEndOutcome> => {
     // Another replica may have got here first: its summary holds the key, and nothing is added.
-    if ((await enqueue(manager, { dedupeKey: key, to: { users: admins }, message: markdown(summary) }, now)) === 0) return { sent: false, reason: 'already_sent' }
+    if ((await enqueue(manager, { dedupeKey: key, subject: { kind: 'monthly_report', id: campaign.id }, to: { users: admins }, message: markdown(summary) }, now)) === 0) return { sent: false, reason: 'already_sent' }
     const fileId = await storeFile(manager, attachment)
-    await enqueue(manager, { dedupeKey: `${key}:file`, to: { users: admins }, message: storedFile(fileId, attachment.filename) }, now)
+    await enqueue(manager, { dedupeKey: `${key}:file`, subject: { kind: 'monthly_report', id: campaign.id }, to: { users: admins }, message: storedFile(fileId, attachment.filename) }, now)
     return { sent: true, campaignId: campaign.id, month, admins: admins.length, bytes: attachment.content.length }
   })
 }

@@ -22,9 +22,9 @@ describe(`a reply, an app-chat and a robot message, killed mid-send (${dialect})
     const chatid = await faultClient(fake).createAppChat({ name: '专项治理联络员', userlist: ['wangjian', 'lina'], chatid: 'lianxiqun' })
     await db.dataSource.transaction(async (manager) => {
       const at = new Date(Date.now() - 1000)
-      await enqueue(manager, { dedupeKey: 'reply:1', to: { users: ['zhangwei'] }, message: markdown(ANSWER), reply: true, urgent: true }, at)
-      await enqueue(manager, { dedupeKey: 'meeting:1', to: { chatid }, message: markdown('**联席会议通知**\n9月2日 15:00') }, at)
-      await enqueue(manager, { dedupeKey: 'circular:1', to: { robot: 'lianxi' }, message: markdown('**通报**\n第3期') }, at)
+      await enqueue(manager, { dedupeKey: 'reply:1', subject: { kind: 'reply', id: 1 }, to: { users: ['zhangwei'] }, message: markdown(ANSWER), reply: true, urgent: true }, at)
+      await enqueue(manager, { dedupeKey: 'meeting:1', subject: { kind: 'meeting', id: 1 }, to: { chatid }, message: markdown('**联席会议通知**\n9月2日 15:00') }, at)
+      await enqueue(manager, { dedupeKey: 'circular:1', subject: { kind: 'circular', id: 1 }, to: { robot: 'lianxi' }, message: markdown('**通报**\n第3期') }, at)
     })
     // WeCom takes 1.5 s over each: the kill finds all three with WeCom.
     for (const api of APIS) fake.inject({ kind: 'latency', ms: 1500 }, 1, api)

@@ -31,7 +31,7 @@ describe(`one send budget for two instances (${dialect})`, () => {
     const started = Date.now()
     const workers = await Promise.all([startDeliveryWorker(env), startDeliveryWorker(env)])
     // The robot's messages from 30 s on: its bursts fall between the member's, where the kill lands.
-    const robotMessages = Array.from({ length: TO_ROBOT }, (_, i) => ({ dedupeKey: `fault:robot:${i}`, to: { robot: 'lianxi' }, message: text(`故障测试 robot 第${i + 1}条`), notBefore: new Date(started + 30_000) }))
+    const robotMessages = Array.from({ length: TO_ROBOT }, (_, i) => ({ dedupeKey: `fault:robot:${i}`, subject: { kind: 'other' as const, id: null }, to: { robot: 'lianxi' }, message: text(`故障测试 robot 第${i + 1}条`), notBefore: new Date(started + 30_000) }))
     await db.dataSource.transaction((manager) => enqueueMany(manager, robotMessages, new Date()))
 
     // Into the member's second minute, with its messages in flight: one instance dies and comes back.

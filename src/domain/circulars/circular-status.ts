@@ -42,7 +42,11 @@ export async function circularStatus(ds: DataSource, circularId: number): Promis
     [circularId],
   )) as { person_id: number; name: string; unit_id: number | null; unit_name: string | null; outbox_status: string | null; acknowledged_at: unknown; reminded_at: unknown; role: string | null }[]
   const audience = JSON.parse(circular.audience) as Audience
-  const robotRows = (await ds.query("SELECT dedupe_key, status FROM outbox_message WHERE dedupe_key LIKE ? ORDER BY id", [`circular:${circularId}:robot:%`])) as { dedupe_key: string; status: string }[]
+  // The circular's group-robot copies, by subject (docs/delivery.md): its webhook rows.
+  const robotRows = (await ds.query(
+    "SELECT recipients, status FROM outbox_message WHERE subject_kind = 'circular' AND subject_id = ? AND channel = 'webhook' ORDER BY id",
+    [circularId],
+  )) as { recipients: string; status: string }[]
   const links = await ds.getRepository(CircularLinkSchema).findBy({ circularId })
   const units = [...new Map(rows.filter((r) => r.unit_name).map((r) => [r.unit_id, r.unit_name!])).values()]
   return {
@@ -62,6 +66,20 @@ export async function circularStatus(ds: DataSource, circularId: number): Promis
       acknowledgedAt: fromSqlInstant(r.acknowledged_at),
       remindedAt: fromSqlInstant(r.reminded_at),
     })),
-    robots: robotRows.map((r) => ({ name: r.dedupe_key.slice(`circular:${circularId}:robot:`.length), status: r.status })),
+    robots: robotStatuses(robotRows),
   }
+}
+
+/**
+ * One line per robot: a copy WeCom took in several parts (rows "#2", "#3"…) is as far along as
+ * its first part not sent.
+ */
+function robotStatuses(rows: readonly { recipients: string; status: string }[]): { name: string; status: string }[] {
+  const byRobot = new Map<string, string>()
+  for (const row of rows) {
+    const name = String((JSON.parse(row.recipients) as { robot: string }).robot)
+    const known = byRobot.get(name)
+    if (known === undefined || known === 'sent') byRobot.set(name, row.status)
+  }
+  return [...byRobot].map(([name, status]) => ({ name, status }))
 }

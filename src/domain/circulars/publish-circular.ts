@@ -1,4 +1,4 @@
-import { In, type EntityManager } from 'typeorm'
+import { In, IsNull, Not, type EntityManager } from 'typeorm'
 import { enqueueMany, type OutgoingMessage } from '../../delivery/enqueue.js'
 import { StateConflictError, UserFacingError } from '../../errors.js'
 import { formatWhen } from '../../time/calendar-date.js'
@@ -10,6 +10,7 @@ import {
   CircularSchema,
   InspectionSchema,
   LedgerItemSchema,
+  OutboxMessageSchema,
   PersonSchema,
   UnitSchema,
   type Circular,
@@ -124,26 +125,19 @@ export async function sendCircular(
     )
   }
   const outgoing: OutgoingMessage[] = [
-    ...resolved.recipients.map((r) => ({ dedupeKey: copyKey(circularId, r.personId), to: { users: [r.userid] }, message: markdown(content) })),
-    ...resolved.robots.map((robot) => ({ dedupeKey: robotKey(circularId, robot), to: { robot }, message: markdown(robotContent) })),
+    ...resolved.recipients.map((r) => ({ dedupeKey: copyKey(circularId, r.personId), subject: { kind: 'circular' as const, id: circularId, person: r.personId }, to: { users: [r.userid] }, message: markdown(content) })),
+    ...resolved.robots.map((robot) => ({ dedupeKey: robotKey(circularId, robot), subject: { kind: 'circular' as const, id: circularId, person: null }, to: { robot }, message: markdown(robotContent) })),
   ]
   await enqueueMany(manager, outgoing, now)
-  await linkReceiptsToCopies(manager, circularId, resolved)
+  await linkReceiptsToCopies(manager, circularId)
   await markTypicalCases(manager, circularId)
   return { circular: { ...circular }, audience: resolved }
 }
 
-/** Each receipt points at the outbox row of its copy, for 通报 状态 (sent or not). */
-async function linkReceiptsToCopies(manager: EntityManager, circularId: number, resolved: ResolvedAudience): Promise<void> {
-  const keys = resolved.recipients.map((r) => copyKey(circularId, r.personId))
-  for (let i = 0; i < keys.length; i += 500) {
-    const chunk = keys.slice(i, i + 500)
-    const rows = (await manager.query(`SELECT id, dedupe_key FROM outbox_message WHERE dedupe_key IN (${chunk.map(() => '?').join(', ')})`, chunk)) as { id: number; dedupe_key: string }[]
-    for (const row of rows) {
-      const personId = Number(row.dedupe_key.slice(`circular:${circularId}:p:`.length))
-      await manager.update(CircularReceiptSchema, { circularId, personId }, { outboxMessageId: Number(row.id) })
-    }
-  }
+/** Each receipt points at the outbox row of its copy, for 通报 状态 (sent or not): the circular's rows addressed to one person. */
+async function linkReceiptsToCopies(manager: EntityManager, circularId: number): Promise<void> {
+  const rows = await manager.find(OutboxMessageSchema, { where: { subjectKind: 'circular', subjectId: circularId, personId: Not(IsNull()) }, select: { id: true, personId: true } })
+  for (const row of rows) await manager.update(CircularReceiptSchema, { circularId, personId: row.personId! }, { outboxMessageId: row.id })
 }
 
 async function markTypicalCases(manager: EntityManager, circularId: number): Promise<void> {

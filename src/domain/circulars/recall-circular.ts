@@ -1,7 +1,6 @@
 import { inertText } from '../../wecom/inert-text.js'
 import { In, type EntityManager } from 'typeorm'
 import { enqueue } from '../../delivery/enqueue.js'
-import { insertIgnoringDuplicate } from '../../db/insert-ignoring-duplicate.js'
 import { StateConflictError, UserFacingError } from '../../errors.js'
 import { findOneForUpdate } from '../../db/row-lock.js'
 import { formatWhen } from '../../time/calendar-date.js'
@@ -40,21 +39,25 @@ export async function recallCircular(manager: EntityManager, circularId: number,
   if (!circular) throw new UserFacingError('unknown_circular', `没有编号为 #${circularId} 的通报。`)
   if (circular.status === 'recalled') throw new StateConflictError('already_recalled', `通报 #${circularId} 已于 ${formatWhen(circular.recalledAt ?? now, now)} 撤回过了。`)
   if (circular.status === 'draft') throw new UserFacingError('draft', `通报 #${circularId} 还是草稿，没有发出，无需撤回。`)
-  const rows = (await manager
-    .getRepository(OutboxMessageSchema)
-    .createQueryBuilder('o')
-    .where('o.dedupe_key LIKE :copies OR o.dedupe_key LIKE :reminders', { copies: `circular:${circularId}:%`, reminders: `circular-remind:${circularId}:%` })
-    .orderBy('o.id')
-    .getMany()) as OutboxMessage[]
+  // The circular's copies (to people and robots) and its reminders, by subject (docs/delivery.md).
+  const rows = await manager.find(OutboxMessageSchema, {
+    where: [
+      { subjectKind: 'circular', subjectId: circularId },
+      { subjectKind: 'circular_reminder', subjectId: circularId },
+    ],
+    order: { id: 'ASC' },
+  })
   const windowStart = now.getTime() - RECALL_WINDOW_MS
   const pending = rows.filter((r) => r.status === 'pending')
   const sent = rows.filter((r) => r.status === 'sent')
   const recallable = sent.filter((r) => r.channel !== 'webhook' && r.wecomMsgid && (r.sentAt?.getTime() ?? 0) >= windowStart)
-  const isCopy = (r: OutboxMessage) => r.dedupeKey.startsWith(`circular:${circularId}:p:`)
+  const isOwn = (r: OutboxMessage) => r.subjectKind === 'circular'
+  /** A copy to a person (not a group robot's). */
+  const isCopy = (r: OutboxMessage) => isOwn(r) && r.personId !== null
   const pastWindow = sent.filter((r) => r.channel !== 'webhook' && isCopy(r) && (r.sentAt?.getTime() ?? 0) < windowStart).length
   // Only the circular's own copies count: a reminder waiting in the outbox does not make a
   // circular whose copies are all past the window recallable.
-  const pendingCopies = pending.filter((r) => r.dedupeKey.startsWith(`circular:${circularId}:`))
+  const pendingCopies = pending.filter(isOwn)
   if (pendingCopies.length === 0 && recallable.length === 0 && pastWindow > 0) {
     throw new UserFacingError('past_window', `通报 #${circularId} 发出已超过 24 小时，企业微信不允许撤回。如需更正，请发布更正通报。`)
   }
@@ -62,22 +65,16 @@ export async function recallCircular(manager: EntityManager, circularId: number,
   if (pending.length > 0) await manager.update(OutboxMessageSchema, { id: In(pending.map((r) => r.id)), status: 'pending' }, { status: 'cancelled', lastError: '通报已撤回' })
   for (const row of recallable) {
     for (const [index, msgid] of row.wecomMsgid!.split(',').entries()) {
-      await insertIgnoringDuplicate(
+      await enqueue(
         manager,
-        OutboxMessageSchema,
         {
           dedupeKey: `circular-recall:${circularId}:${row.id}:${index}`,
-          channel: 'recall',
-          recipients: JSON.stringify({ msgid }),
-          msgType: 'recall',
-          payload: JSON.stringify({ msgid }),
-          status: 'pending',
+          recall: msgid,
+          subject: { kind: 'circular_recall', id: circularId, person: row.personId },
           // A recall is late soon enough: quiet hours do not hold it back.
           urgent: true,
-          attempts: 0,
-          nextAttemptAt: now,
         },
-        'dedupe_key',
+        now,
       )
     }
   }
@@ -86,7 +83,7 @@ export async function recallCircular(manager: EntityManager, circularId: number,
   return {
     circular: { ...circular, status: 'recalled', recalledAt: now },
     recalling: recallable.filter(isCopy).length,
-    cancelled: pending.filter((r) => r.dedupeKey.startsWith(`circular:${circularId}:`)).length,
+    cancelled: pendingCopies.length,
     wechatPlugin,
     robots: [...new Set(robots)],
     pastWindow,
@@ -96,13 +93,13 @@ export async function recallCircular(manager: EntityManager, circularId: number,
 
 /** WeChat-plugin copies stay after a recall: their readers get a short note instead. */
 async function tellWeChatPluginReaders(manager: EntityManager, circular: Circular, sentCopies: OutboxMessage[], now: Date): Promise<string[]> {
-  const personIds = sentCopies.map((r) => Number(r.dedupeKey.split(':')[3])).filter(Number.isInteger)
+  const personIds = [...new Set(sentCopies.map((r) => r.personId).filter((id): id is number => id !== null))]
   if (personIds.length === 0) return []
   const readers = await manager.find(PersonSchema, { where: { id: In(personIds), viaWechat: true, active: true }, order: { id: 'ASC' } })
   for (const person of readers) {
     await enqueue(
       manager,
-      { dedupeKey: `circular-recalled:${circular.id}:${person.id}`, to: { users: [person.userid] }, message: text(`通报 #${circular.id}《${inertText(circular.title)}》已撤回，请勿执行，以组织部后续通知为准。`), urgent: true },
+      { dedupeKey: `circular-recalled:${circular.id}:${person.id}`, subject: { kind: 'circular_recall', id: circular.id, person: person.id }, to: { users: [person.userid] }, message: text(`通报 #${circular.id}《${inertText(circular.title)}》已撤回，请勿执行，以组织部后续通知为准。`), urgent: true },
       now,
     )
   }

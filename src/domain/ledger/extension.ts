@@ -50,6 +50,7 @@ export async function requestExtension(
     await notifyAdmins(
       manager,
       `extension:${request.id}`,
+      { kind: 'extension', id: request.id },
       `**延期申请 #${request.id}**\n${inertText(actor.person.name)}申请将 #${itemId}「${inertText(item.problem)}」的时限从 ${formatChineseDate(item.dueDate, today)} 延至 ${formatChineseDate(newDueDate, today)}。\n理由：${inertText(reason)}\n同意发送「批准 ${request.id}」，不同意发送「驳回 ${request.id} 意见」。`,
       now,
       actor.person.userid,
@@ -125,6 +126,7 @@ export async function decideExtension(
       manager,
       [request.requestedById, item.responsiblePersonId, item.responsibleLeaderId],
       `extension-${status}:${requestId}`,
+      { kind: 'extension', id: requestId },
       message,
       now,
       actor.person.id,

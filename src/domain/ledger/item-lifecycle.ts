@@ -86,6 +86,7 @@ export async function markRectified(ds: DataSource, actor: Actor, id: number, no
     const notified = await notifyAdmins(
       manager,
       `rectified:${id}:${history}`,
+      { kind: 'item', id },
       `**待核实销号 #${id}**\n${inertText(actor.person.name)}报告整改完成：${inertText(before.problem)}\n整改说明：${inertText(note)}\n核实后发送「销号 ${id} 意见」，或「退回 ${id} 理由」。`,
       now,
       actor.person.userid,
@@ -129,6 +130,7 @@ export async function verifyItem(
       manager,
       [before.responsiblePersonId, before.responsibleLeaderId],
       `${decision}:${id}:${history}`,
+      { kind: 'item', id },
       message,
       now,
       actor.person.id,

@@ -1,18 +1,19 @@
 import { In, type EntityManager } from 'typeorm'
-import { enqueue } from '../../delivery/enqueue.js'
+import { enqueue, type OutboxSubject } from '../../delivery/enqueue.js'
 import { markdown } from '../../wecom/messages.js'
 import { PersonSchema } from '../entities/index.js'
 import { orgAdmins } from '../roster/org-admins.js'
 
 /**
  * Tells people about a change, inside the change's transaction (nothing sent that was not
- * stored with it). `key` identifies the event, e.g. "rectified:12:3"; the people who caused it
- * are left out, since they read the reply.
+ * stored with it). `key` identifies the event, e.g. "rectified:12:3", and `subject` what it is
+ * about (docs/delivery.md, Subjects); the people who caused it are left out, since they read the reply.
  */
 export async function notifyPeople(
   manager: EntityManager,
   personIds: readonly (number | null)[],
   key: string,
+  subject: OutboxSubject,
   content: string,
   now: Date,
   except?: number,
@@ -21,13 +22,13 @@ export async function notifyPeople(
   if (ids.length === 0) return []
   const people = await manager.find(PersonSchema, { where: { id: In(ids), active: true }, select: { userid: true } })
   const users = people.map((p) => p.userid)
-  if (users.length > 0) await enqueue(manager, { dedupeKey: key, to: { users }, message: markdown(content) }, now)
+  if (users.length > 0) await enqueue(manager, { dedupeKey: key, subject, to: { users }, message: markdown(content) }, now)
   return users
 }
 
 /** Tells the organization department's administrators. */
-export async function notifyAdmins(manager: EntityManager, key: string, content: string, now: Date, except?: string): Promise<string[]> {
+export async function notifyAdmins(manager: EntityManager, key: string, subject: OutboxSubject, content: string, now: Date, except?: string): Promise<string[]> {
   const users = (await orgAdmins(manager)).map((a) => a.userid).filter((u) => u !== except)
-  if (users.length > 0) await enqueue(manager, { dedupeKey: key, to: { users }, message: markdown(content) }, now)
+  if (users.length > 0) await enqueue(manager, { dedupeKey: key, subject, to: { users }, message: markdown(content) }, now)
   return users
 }

@@ -152,6 +152,7 @@ export async function insertLedgerItem(
     manager,
     [person.id, leader.id],
     `registered:${item.id}`,
+    { kind: 'item', id: item.id },
     `**新登记台账 #${item.id}**\n${inertText(input.problem)}\n措施：${inertText(input.measures)}\n时限：${formatChineseDate(input.dueDate, today)}；责任领导 ${inertText(leader.name)}，责任人 ${inertText(person.name)}\n反馈进度：进度 ${item.id} 百分比 说明`,
     input.now,
     actor.person.id,

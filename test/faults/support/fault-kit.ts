@@ -130,6 +130,7 @@ export function seededRandom(seed = Number(process.env.FAULT_SEED ?? Date.now() 
 export async function enqueueNumbered(dataSource: DataSource, tag: string, count: number, members = 100): Promise<void> {
   const messages = Array.from({ length: count }, (_, i) => ({
     dedupeKey: `fault:${tag}:${i}`,
+    subject: { kind: 'other' as const, id: null },
     to: { users: [`member${i % members}`] },
     message: text(`故障测试 ${tag} 第${i + 1}条`),
   }))

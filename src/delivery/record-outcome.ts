@@ -1,0 +1,49 @@
+import { releaseSends, settleSends } from './send-budget.js'
+import type { BatchResult } from './delivery-worker.js'
+import { recordUndeliverable } from './undeliverable-recipients.js'
+import type { Outcome, WorkerContext } from './worker-context.js'
+
+/**
+ * Writes an outcome to the row this worker still holds (a row another worker took over is left
+ * alone); what follows from it (counts, undeliverable members, the dead-row alert) only once it
+ * is written. When the database fails, the outcome is kept for catchUp().
+ */
+export async function record(ctx: WorkerContext, outcome: Outcome, result?: BatchResult): Promise<void> {
+  const { row, claimToken, kind, values } = outcome
+  const { logger, metrics } = ctx
+  let written: number
+  try {
+    written = (await ctx.outbox.update({ id: row.id, claimedBy: claimToken, status: 'sending' }, { ...values, claimedBy: null, claimedAt: null })).affected ?? 0
+  } catch (error) {
+    ctx.unrecorded.add(outcome)
+    logger.warn({ outboxId: row.id, outcome: kind, wecomMsgid: values.wecomMsgid, err: error }, 'recording a delivery outcome failed; kept to record when the database answers')
+    throw error
+  }
+  ctx.unrecorded.delete(outcome)
+  if (written === 0) {
+    // Only after the claim timeout: this worker could not reach the database for that long.
+    logger.error({ outboxId: row.id, outcome: kind, wecomMsgid: values.wecomMsgid }, 'delivery outcome not recorded: another worker took the row over after the claim timeout and may send it again')
+    return
+  }
+  if (outcome.slots) await finishSlots(ctx, outcome)
+  if (result) result[kind] += 1
+  metrics.delivery(kind)
+  if (kind === 'deferred') metrics.rateLimitDelay(row.channel === 'webhook' ? 'robot' : 'member', Math.max(0, (values.nextAttemptAt!.getTime() - outcome.at.getTime()) / 1000))
+  if (kind === 'dead') ctx.unalerted.push({ ...row, ...values })
+  // The message went out; failing to record who did not get it must not count as a failed send.
+  const { receipt } = outcome
+  if (receipt && values.lastError) await recordUndeliverable(ctx.dataSource, receipt, outcome.at).catch((error: unknown) => logger.error({ err: error, outboxId: row.id }, 'recording undeliverable recipients failed'))
+}
+
+/**
+ * A settled slot counts from when the answer came; one left unsettled (this failed) counts as
+ * if WeCom took the send a little after it began, which is the safe side.
+ */
+async function finishSlots(ctx: WorkerContext, { row, at, slots }: Outcome): Promise<void> {
+  try {
+    if (slots === 'release') await releaseSends(ctx.dataSource, row.id, at)
+    else await settleSends(ctx.dataSource, row.id, at, ctx.now())
+  } catch (error) {
+    ctx.logger.warn({ outboxId: row.id, err: error }, 'settling the send slots failed; they count as unanswered')
+  }
+}
