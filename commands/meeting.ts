@@ -3,7 +3,7 @@ import type { CommandArgs } from '../src/bot/command-args.js'
 import { MAX_LINES, quoteTyped, withinLimit } from '../src/bot/text-limits.js'
 import { defineCommand, type CommandContext } from '../src/bot/define-command.js'
 import { parseDate, parseItemNumber } from '../src/bot/parse-args.js'
-import { AttendanceSchema } from '../src/domain/entities/index.js'
+import { formatRoll, isInvited, meetingsFor, rollCall } from '../src/read-model/meetings.js'
 import { UserFacingError } from '../src/errors.js'
 import { meetingTime } from '../src/meetings/agenda-message.js'
 import {
@@ -12,13 +12,10 @@ import {
   changeMeeting,
   createMeeting,
   editParticipants,
-  formatRoll,
   ADMIN_ONLY,
-  listMeetings,
   meetingNotice,
   meetingOrFail,
   recordMinutes,
-  rollCall,
   type Decision,
   type PreviousAnswer,
 } from '../src/meetings/meeting-service.js'
@@ -156,9 +153,7 @@ async function run(context: CommandContext, parsed: Parsed): Promise<void> {
   const today = beijingDate(now)
   switch (parsed.action) {
     case 'list': {
-      const meetings = await listMeetings(ds, now)
-      const mine = new Set((await ds.getRepository(AttendanceSchema).findBy({ personId: context.sender.id })).map((a) => a.meetingId))
-      const visible = actor.roles.includes('org_admin') ? meetings : meetings.filter((m) => mine.has(m.id))
+      const visible = await meetingsFor(ds, context.sender.id, actor.roles.includes('org_admin'), now)
       if (visible.length === 0) return context.reply(actor.roles.includes('org_admin') ? `目前没有联席会议。召集会议请发送：\n${CREATE_EXAMPLE}` : '您没有要参加的联席会议。')
       const status = { scheduled: '', cancelled: '（已取消）', held: '（已召开）' }
       return context.reply(
@@ -180,8 +175,7 @@ async function run(context: CommandContext, parsed: Parsed): Promise<void> {
     }
     case 'show': {
       const meeting = await meetingOrFail(ds, parsed.id)
-      const invited = await ds.getRepository(AttendanceSchema).findOneBy({ meetingId: meeting.id, personId: context.sender.id })
-      if (!invited && !actor.roles.includes('org_admin')) throw new UserFacingError('not_invited', `您不在会议 #${meeting.id} 的参会名单中。`)
+      if (!actor.roles.includes('org_admin') && !(await isInvited(ds, meeting.id, context.sender.id))) throw new UserFacingError('not_invited', `您不在会议 #${meeting.id} 的参会名单中。`)
       const roll = formatRoll(await rollCall(ds, meeting.id))
       const state = meeting.status === 'cancelled' ? '\n**本次会议已取消**' : meeting.status === 'held' ? `\n**已召开**${meeting.minutes ? `\n纪要：\n${inertLines(meeting.minutes)}` : ''}` : ''
       return context.reply(`${await meetingNotice(ds, meeting, now, { full: true })}${state}\n**回复情况**\n${roll}`)

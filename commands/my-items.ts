@@ -1,11 +1,10 @@
 import { inertText } from '../src/wecom/inert-text.js'
-import { Brackets } from 'typeorm'
 import { defineCommand } from '../src/bot/define-command.js'
-import { LedgerItemSchema } from '../src/domain/entities/index.js'
-import { byUrgency, itemLine } from '../src/domain/ledger/format-item.js'
+import { itemLine } from '../src/domain/ledger/format-item.js'
 import { isVerifier, unitsActedFor } from '../src/domain/ledger/ledger-access.js'
 import { findUnitByName } from '../src/domain/roster/find-unit.js'
 import { UserFacingError } from '../src/errors.js'
+import { personOpenItems, unitOpenItems } from '../src/read-model/ledger-lists.js'
 import { beijingDate } from '../src/time/calendar-date.js'
 import { markdown } from '../src/wecom/messages.js'
 import { quoteTyped } from '../src/bot/text-limits.js'
@@ -23,26 +22,19 @@ export const myItems = defineCommand<{ unit: string }>({
   async run(context, { unit }) {
     const { dataSource, actor } = context
     const today = beijingDate(context.now())
-    const query = dataSource.getRepository(LedgerItemSchema).createQueryBuilder('i').where("i.status <> 'closed'")
     let title = '我的台账'
+    let items
     if (unit) {
       const found = await findUnitByName(dataSource, unit)
       if (!found) throw new UserFacingError('no_unit', `没有名为「${quoteTyped(unit)}」的单位。`)
       if (!isVerifier(actor) && !unitsActedFor(actor).includes(found.id)) {
         throw new UserFacingError('denied', `只能查看本单位的台账；查看其他单位需组织部或专项检查组权限。`)
       }
-      query.andWhere('i.unit_id = :unit', { unit: found.id })
       title = `${inertText(found.name)}台账`
+      items = await unitOpenItems(dataSource, found.id, today)
     } else {
-      const units = unitsActedFor(actor)
-      query.andWhere(
-        new Brackets((where) => {
-          where.where('i.responsible_person_id = :me OR i.responsible_leader_id = :me', { me: actor.person.id })
-          if (units.length > 0) where.orWhere('i.unit_id IN (:...units)', { units })
-        }),
-      )
+      items = await personOpenItems(dataSource, actor.person.id, unitsActedFor(actor), today)
     }
-    const items = (await query.getMany()).sort(byUrgency(today))
     if (items.length === 0) {
       context.reply(unit ? `${title}：没有未销号的事项。` : '您目前没有未销号的台账事项。')
       return

@@ -1,11 +1,13 @@
 import { inertText } from '../src/wecom/inert-text.js'
 import { defineCommand } from '../src/bot/define-command.js'
-import { LedgerItemSchema, UnitSchema } from '../src/domain/entities/index.js'
+import { currentCampaign } from '../src/domain/campaign/current-campaign.js'
 import { shorten } from '../src/domain/ledger/format-item.js'
 import { isVerifier, unitsActedFor } from '../src/domain/ledger/ledger-access.js'
 import { findUnitByName } from '../src/domain/roster/find-unit.js'
 import { UserFacingError } from '../src/errors.js'
-import { beijingDate, daysBetween, formatChineseDate } from '../src/time/calendar-date.js'
+import { overdueText } from '../src/read-model/figures.js'
+import { overdueByUnit } from '../src/read-model/ledger-lists.js'
+import { beijingDate, formatChineseDate } from '../src/time/calendar-date.js'
 import { markdown } from '../src/wecom/messages.js'
 import { quoteTyped } from '../src/bot/text-limits.js'
 
@@ -22,35 +24,29 @@ export const overdue = defineCommand<{ unit: string }>({
     const { dataSource, actor } = context
     const today = beijingDate(context.now())
     const allowed = isVerifier(actor) ? null : unitsActedFor(actor)
-    const query = dataSource
-      .getRepository(LedgerItemSchema)
-      .createQueryBuilder('i')
-      .where("i.status IN ('open', 'in_progress') AND i.due_date < :today", { today })
+    let units = allowed
     if (unit) {
       const found = await findUnitByName(dataSource, unit)
       if (!found) throw new UserFacingError('no_unit', `没有名为「${quoteTyped(unit)}」的单位。`)
       if (allowed && !allowed.includes(found.id)) throw new UserFacingError('denied', '第一责任人只能查看本单位的逾期事项。')
-      query.andWhere('i.unit_id = :unit', { unit: found.id })
-    } else if (allowed) {
-      if (allowed.length === 0) throw new UserFacingError('denied', '您没有可查看的单位。')
-      query.andWhere('i.unit_id IN (:...units)', { units: allowed })
+      units = [found.id]
+    } else if (allowed?.length === 0) {
+      throw new UserFacingError('denied', '您没有可查看的单位。')
     }
-    const items = await query.orderBy('i.due_date', 'ASC').addOrderBy('i.id', 'ASC').getMany()
-    if (items.length === 0) {
+    const campaign = await currentCampaign(dataSource, today)
+    const groups = campaign ? await overdueByUnit(dataSource, campaign.id, today, units) : []
+    const count = groups.reduce((n, g) => n + g.items.length, 0)
+    if (count === 0) {
       context.reply('没有逾期未整改的事项。')
       return
     }
-    const names = new Map((await dataSource.getRepository(UnitSchema).find()).map((u) => [u.id, u.name]))
-    const byUnit = new Map<number, typeof items>()
-    for (const item of items) byUnit.set(item.unitId, [...(byUnit.get(item.unitId) ?? []), item])
-    const groups = [...byUnit.entries()].sort((a, b) => b[1].length - a[1].length)
-    const lines = [`**逾期未整改 ${items.length} 项**`]
-    for (const [unitId, list] of groups.slice(0, 10)) {
-      lines.push(`${inertText(names.get(unitId) ?? '')}（${list.length} 项）`)
-      for (const item of list.slice(0, 5)) {
-        lines.push(`🔴 #${item.id} ${shorten(item.problem, 18)} · 逾期 ${daysBetween(item.dueDate, today)} 天（${formatChineseDate(item.dueDate, today)}）`)
+    const lines = [`**逾期未整改 ${count} 项**`]
+    for (const group of groups.slice(0, 10)) {
+      lines.push(`${inertText(group.unitName)}（${group.items.length} 项）`)
+      for (const { item } of group.items.slice(0, 5)) {
+        lines.push(`🔴 #${item.id} ${shorten(item.problem, 18)} · ${overdueText(item.dueDate, today)}（${formatChineseDate(item.dueDate, today)}到期）`)
       }
-      if (list.length > 5) lines.push(`另有 ${list.length - 5} 项`)
+      if (group.items.length > 5) lines.push(`另有 ${group.items.length - 5} 项`)
     }
     if (groups.length > 10) lines.push(`另有 ${groups.length - 10} 个单位`)
     context.reply(markdown(lines.join('\n')))

@@ -3,9 +3,9 @@ import { inertText } from '../src/wecom/inert-text.js'
 import { withinLimit } from '../src/bot/text-limits.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { currentCampaign, currentOrLatestCampaign } from '../src/domain/campaign/current-campaign.js'
-import { PersonSchema, UnitSchema } from '../src/domain/entities/index.js'
+import { unitMonthlyReport } from '../src/read-model/campaign-progress.js'
 import { unitsActedFor } from '../src/domain/ledger/ledger-access.js'
-import { currentReport, draftMonthlyReport, submitMonthlyReport, type ReplacedReport } from '../src/domain/reports/monthly-report-service.js'
+import { draftMonthlyReport, submitMonthlyReport, type ReplacedReport } from '../src/domain/reports/monthly-report-service.js'
 import { UserFacingError } from '../src/errors.js'
 import { checkMonthInCampaign, reportPeriod } from '../src/reports/month-span.js'
 import { monthlyReportFile } from '../src/reports/monthly-summary.js'
@@ -39,7 +39,8 @@ export const report = defineCommand<{ content: string }>({
       const hint = context.roles.includes('org_admin') ? '组织部管理员查看全县月报汇总表：月报 汇总（或 月报 汇总 2015-08）' : ''
       throw new UserFacingError('no_unit', `只有单位的第一责任人、联络员可以提交月报，您不是任何单位的第一责任人或联络员。${hint}`)
     }
-    const unit = await dataSource.getRepository(UnitSchema).findOneByOrFail({ id: unitId })
+    const current = await unitMonthlyReport(dataSource, campaign.id, unitId, monthOf(today))
+    const unit = { name: current.unitName }
     const month = `${Number(today.slice(5, 7))}月`
     if (content) {
       withinLimit(content, 'monthlyReport')
@@ -51,13 +52,12 @@ export const report = defineCommand<{ content: string }>({
       )
       return
     }
-    const existing = await currentReport(dataSource, campaign.id, unitId, today)
     const draft = await draftMonthlyReport(dataSource, campaign.id, unitId, today)
     const deadline = formatChineseDate(lastDayOfMonth(today), today)
     let status = `**${inertText(unit.name)}${month}月报：未提交**（${deadline}前报送）`
-    if (existing) {
-      const by = existing.submittedById ? (await dataSource.getRepository(PersonSchema).findOneBy({ id: existing.submittedById }))?.name : null
-      status = `**${inertText(unit.name)}${month}月报：已提交**（第 ${existing.revision} 版，${formatBeijingDateTime(existing.submittedAt).slice(5)}${by ? `，${inertText(by)}` : ''}）`
+    if (current.submittedAt) {
+      const by = current.submittedBy
+      status = `**${inertText(unit.name)}${month}月报：已提交**（第 ${current.revision} 版，${formatBeijingDateTime(current.submittedAt).slice(5)}${by ? `，${inertText(by)}` : ''}）`
     }
     context.reply(markdown(`${status}\n本月台账情况（可作草稿）：\n> ${draft}\n提交：月报 内容`))
   },

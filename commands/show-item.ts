@@ -1,11 +1,10 @@
 import { inertText } from '../src/wecom/inert-text.js'
-import { In } from 'typeorm'
 import { defineCommand } from '../src/bot/define-command.js'
 import { parseItemNumber } from '../src/bot/parse-args.js'
-import { PersonSchema, ProblemCategorySchema, ProgressUpdateSchema, UnitSchema } from '../src/domain/entities/index.js'
 import { canSeeItem } from '../src/domain/ledger/ledger-access.js'
 import { itemOrFail } from '../src/domain/ledger/item-lifecycle.js'
-import { STATUS_NAMES, statusLight } from '../src/domain/ledger/status-light.js'
+import { isOverdue, overdueText, STATE_NAMES, statusLight } from '../src/read-model/figures.js'
+import { itemDetail } from '../src/read-model/ledger-lists.js'
 import { UserFacingError } from '../src/errors.js'
 import { beijingDate, formatBeijingDateTime, formatChineseDate } from '../src/time/calendar-date.js'
 import { markdown } from '../src/wecom/messages.js'
@@ -31,26 +30,20 @@ export const showItem = defineCommand<{ id: number }>({
   parse: (args) => ({ id: parseItemNumber(args.tokens[0]) }),
   async run(context, { id }) {
     const { dataSource } = context
-    const item = await itemOrFail(dataSource, id)
-    if (!canSeeItem(context.actor, item)) throw new UserFacingError('denied', `#${id} 不属于您负责的范围。`)
+    const found = await itemOrFail(dataSource, id)
+    if (!canSeeItem(context.actor, found)) throw new UserFacingError('denied', `#${id} 不属于您负责的范围。`)
     const today = beijingDate(context.now())
-    const [unit, category, updates] = await Promise.all([
-      dataSource.getRepository(UnitSchema).findOneBy({ id: item.unitId }),
-      dataSource.getRepository(ProblemCategorySchema).findOneBy({ id: item.categoryId }),
-      dataSource.getRepository(ProgressUpdateSchema).find({ where: { ledgerItemId: id }, order: { id: 'DESC' }, take: 5 }),
-    ])
-    const personIds = [item.responsibleLeaderId, item.responsiblePersonId, ...updates.map((u) => u.personId)].filter((p): p is number => p !== null)
-    const people = new Map((await dataSource.getRepository(PersonSchema).findBy({ id: In(personIds) })).map((p) => [p.id, p.name]))
-    const name = (personId: number | null) => (personId === null ? '—' : inertText(people.get(personId) ?? '—'))
+    const { item, unitName, category, updates, names } = await itemDetail(dataSource, found)
+    const name = (personId: number | null) => (personId === null ? '—' : inertText(names.get(personId) ?? '—'))
     const lines = [
-      `**${statusLight(item, today)} #${item.id} ${inertText(unit?.name ?? '')}**`,
+      `**${statusLight(item, today)} #${item.id} ${inertText(unitName)}**`,
       `问题：${inertText(item.problem)}`,
       `类别：${category ? `${category.label}${category.name}` : '—'}`,
       `措施：${inertText(item.measures)}`,
       `目标：${inertText(item.target)}`,
-      `时限：${formatChineseDate(item.dueDate, today)}${item.dueDate !== item.originalDueDate ? `（原定 ${formatChineseDate(item.originalDueDate, today)}）` : ''}`,
+      `时限：${formatChineseDate(item.dueDate, today)}${item.dueDate !== item.originalDueDate ? `（原定 ${formatChineseDate(item.originalDueDate, today)}）` : ''}${isOverdue(item, today) ? `，${overdueText(item.dueDate, today)}` : ''}`,
       `责任：${item.responsibleDepartment ? `${inertText(item.responsibleDepartment)} · ` : ''}领导 ${name(item.responsibleLeaderId)} · 责任人 ${name(item.responsiblePersonId)}`,
-      `状态：${STATUS_NAMES[item.status]}，进度 ${item.progress}%`,
+      `状态：${STATE_NAMES[item.status]}，进度 ${item.progress}%`,
     ]
     if (updates.length > 0) {
       lines.push('最近进展：')

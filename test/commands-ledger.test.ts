@@ -30,7 +30,7 @@ describe(`ledger commands on ${dialect}`, () => {
       const { text } = await chat('lina', '我的')
       expect(text.split('\n')).toEqual([
         '**我的台账（2 项）**',
-        `🔴 #${items.overdue} 招商引资项目跑办不积极，两个竞争性项目未按时申报 · 8月25日到期，已逾期 · 40%`,
+        `🔴 #${items.overdue} 招商引资项目跑办不积极，两个竞争性项目未按时申报 · 8月25日到期，逾期 4 个工作日 · 40%`,
         `🟡 #${items.soon} 便民服务大厅办事群众反映多头跑 · 9月2日到期 · 70%`,
         '反馈进度：进度 编号 百分比 说明',
       ])

@@ -65,7 +65,7 @@ describe(`overview commands on ${dialect}`, () => {
       expect(text.split('\n')).toEqual([
         '**逾期未整改 1 项**',
         '城关镇（1 项）',
-        `🔴 #${fixture.items.overdue} 招商引资项目跑办不积极，两个竞争性… · 逾期 6 天（8月25日）`,
+        `🔴 #${fixture.items.overdue} 招商引资项目跑办不积极，两个竞争性… · 逾期 4 个工作日（8月25日到期）`,
       ])
       expect((await chat('sunli', '逾期')).text).toBe('没有逾期未整改的事项。')
     })
@@ -85,9 +85,9 @@ describe(`overview commands on ${dialect}`, () => {
       const { text } = await chat('xumin', '统计')
       expect(text.split('\n')).toEqual([
         '**台账统计（2 个单位）**',
-        '合计：3 项，销号 1，逾期 1',
-        '🔴 城关镇：共2 销号0 整改中2 逾期1 按期0% 月报0',
-        '🟢 后港镇：共1 销号1 整改中0 逾期0 按期100% 月报1',
+        '台账 3 项：未开始 0，整改中 2，已整改待销号 0，已销号 1；逾期 1；按期销号率 50%',
+        '🔴 城关镇：共2 未开始0 整改中2 待销号0 销号0 逾期1 按期0% 月报0',
+        '🟢 后港镇：共1 未开始0 整改中0 待销号0 销号1 逾期0 按期100% 月报1',
       ])
       expect((await chat('zhangwei', '统计')).text).toContain('「统计」只有组织部（干部监督科）、专项检查组、联席会议成员可以使用')
     })

@@ -2,7 +2,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
 import { AgendaItemSchema, LedgerItemSchema, MeetingSchema, OutboxMessageSchema, PersonSchema } from '../src/domain/entities/index.js'
 import { agendaMessage } from '../src/meetings/agenda-message.js'
-import type { CampaignStatus } from '../src/meetings/campaign-status.js'
+import { readCounts, type CampaignStatus } from '../src/read-model/campaign-status.js'
 import { meetingReminderSweep } from '../src/meetings/meeting-reminders.js'
 import { runSweep } from '../src/reminders/run-sweep.js'
 import { utf8Length } from '../src/wecom/utf8-limits.js'
@@ -46,8 +46,8 @@ describe(`joint meetings on ${dialect}`, () => {
     expect(lines.slice(0, 7)).toEqual(['**专项治理工作联席会议（#1）**', '时间：9月8日（周二）15:00', '地点：县委第三会议室', '召集人：王健（组织部）', '**议题**', '1. 通报自查整改进展', '2. 研究典型案例通报名单'])
     // Seeded: #1 overdue since 25 August, #2 due 2 September, #3 due 30 September; no report for August.
     expect(lines).toContain('当前阶段：监督检查，12月31日截止')
-    expect(lines).toContain('台账 3 项：已销号 0，整改中 2，逾期 1')
-    expect(lines).toContain('待核实销号 0 项；待审批延期申请 0 件')
+    expect(lines).toContain('台账 3 项：未开始 1，整改中 2，已整改待销号 0，已销号 0；逾期 1')
+    expect(lines).toContain('待审批延期申请 0 件')
     expect(lines).toContain('逾期最多的单位：城关镇 1 项')
     expect(lines).toContain('8月月报：已报 0/2 个单位')
     expect(lines).toContain('8月月报未报：城关镇、后港镇')
@@ -65,16 +65,32 @@ describe(`joint meetings on ${dialect}`, () => {
     expect(exposed.text).toContain('已发布典型案例通报')
     await chatAs(ds, at('2015-09-10T10:00:00'))('wangjian', CALL.replace('9月8日', '9月15日'))
     const [notice] = (await outbox()).filter((m) => m.key === 'meeting:2:notice')
-    expect(notice!.content).toContain('台账 3 项：已销号 1（+1），整改中 1（-1），逾期 1')
+    expect(notice!.content).toContain('台账 3 项：未开始 1，整改中 1（-1），已整改待销号 0，已销号 1（+1）；逾期 1')
     expect(notice!.content).toContain(`上次会议以来的典型案例：\n#${fixture.items.overdue} 城关镇 招商引资项目跑办不积极，两个竞争性项目…\n回复`)
+  })
+
+  it('compares with a meeting kept before the four states only where the figures mean the same (total, 已销号, 逾期)', () => {
+    // Kept before: 整改中 then meant open items not yet overdue, a different figure from today's.
+    const previous = readCounts('{"total":2,"closed":0,"inProgress":1,"overdue":1}')
+    expect(previous).toEqual({ total: 2, closed: 0, overdue: 1 })
+    const status: CampaignStatus = {
+      today: '2015-09-01',
+      phase: null,
+      counts: { total: 3, notStarted: 1, inProgress: 1, awaitingVerification: 0, closed: 1, overdue: 1 },
+      pendingExtensions: 0,
+      overdueUnits: [],
+      reports: null,
+      typicalCases: [],
+    }
+    const text = agendaMessage({ id: 2, title: '专项治理工作联席会议', startsAt: at('2015-09-08T15:00:00'), place: '县委第三会议室', convener: '王健（组织部）', topics: ['通报进展'], status, previous })
+    expect(text).toContain('台账 3 项（+1）：未开始 1，整改中 1，已整改待销号 0，已销号 1（+1）；逾期 1')
   })
 
   it('fits one WeCom markdown message (2,048 bytes) however large the campaign; 详情 has it all', () => {
     const status: CampaignStatus = {
       today: '2015-09-01',
       phase: { name: '监督检查', endDate: '2015-12-31' },
-      counts: { total: 200000, closed: 80000, inProgress: 90000, overdue: 30000 },
-      awaitingVerification: 12000,
+      counts: { total: 200000, notStarted: 18000, inProgress: 90000, awaitingVerification: 12000, closed: 80000, overdue: 30000 },
       pendingExtensions: 300,
       overdueUnits: Array.from({ length: 5000 }, (_, i) => ({ unit: `第${i}个乡镇人民政府`, count: 5000 - i })),
       reports: { month: '2015-08', submitted: 4000, expected: 5000, missing: Array.from({ length: 1000 }, (_, i) => `未报单位${i}`) },
@@ -83,7 +99,7 @@ describe(`joint meetings on ${dialect}`, () => {
     const input = { id: 7, title: '专项治理工作联席会议', startsAt: at('2015-09-08T15:00:00'), place: '县委第三会议室', convener: '王健（组织部）', topics: Array.from({ length: 30 }, (_, i) => `第${i + 1}个议题：研究部署下一阶段监督检查工作`), status, previous: null }
     const short = agendaMessage(input)
     expect(utf8Length(short)).toBeLessThanOrEqual(2048)
-    expect(short).toContain('台账 200000 项：已销号 80000，整改中 90000，逾期 30000')
+    expect(short).toContain('台账 200000 项：未开始 18000，整改中 90000，已整改待销号 12000，已销号 80000；逾期 30000')
     expect(short).toMatch(/另有 \d+ (项|个)/)
     expect(short.split('\n').at(-1)).toContain('完整版：会议 详情 7')
     const full = agendaMessage(input, { full: true })

@@ -138,9 +138,9 @@ describe(`the monthly workbook sent to the organization department on ${dialect}
     expect(totalsRow.getCell(1).value).toBe('合计')
     const figures = await monthlyFigures(ds, fixture.campaign, '2015-08', when)
     const totals = monthlyTotals(figures)
-    expect([2, 3, 4, 5, 6].map((c) => totalsRow.getCell(c).value)).toEqual([totals.total, totals.closed, totals.rectified, totals.inProgress, totals.overdue])
+    expect([2, 3, 4, 5, 6, 7].map((c) => totalsRow.getCell(c).value)).toEqual([totals.total, totals.notStarted, totals.inProgress, totals.awaitingVerification, totals.closed, totals.overdue])
     const summary = (fake.delivered[0]!.body.markdown as { content: string }).content
-    expect(summary).toContain(`台账 ${totals.total} 项：已销号 ${totals.closed}，待销号 ${totals.rectified}，整改中 ${totals.inProgress}`)
+    expect(summary).toContain(`台账 ${totals.total} 项：未开始 ${totals.notStarted}，整改中 ${totals.inProgress}，已整改待销号 ${totals.awaitingVerification}，已销号 ${totals.closed}；逾期 ${totals.overdue}`)
     expect(summary).toContain('月报已报 1/2 个单位，未报：后港镇')
     expect(summary).toContain('为官不为行为专项治理2015年8月月报汇总.xlsx')
   })

@@ -149,7 +149,7 @@ describe(`the reminder sweep on ${dialect}`, () => {
     // No sweep ran 7–9 September; on the 10th #1 is well overdue, #2's "3 days before" is gone.
     const result = await runSweep(ds, at('2015-09-10'))
     expect(messagesTo(result, 'zhaolei')[0]).toContain('🔴 已逾期')
-    expect(messagesTo(result, 'wangjian')[0]).toContain('逾期超过 7 个工作日、升级至组织部 1 项')
+    expect(messagesTo(result, 'wangjian')[0]).toContain('逾期 7 个工作日以上、升级至组织部 1 项')
     // Each item keeps its furthest stage, in working days from its due date: #1 reached the
     // 组织部 escalation (7), #2 its overdue alert (1).
     const reached = Object.fromEntries((await ds.getRepository(ItemReminderSchema).find()).map((r) => [r.ledgerItemId, r.stage]))

@@ -35,7 +35,7 @@ describe(`npm start on ${dialect}`, () => {
     const out = service.output()
     expect(out).toContain('控制台模式 console mode')
     expect(out).toMatch(/回调地址 callback:\s+http:\/\/localhost:\d+\/wecom\/callback（本机模拟用；配置 WECOM_\* 凭据后接收企业微信消息）/)
-    expect(out).toMatch(/演示数据 demo:\s+已创建演示专项治理（6 个单位、15 人、9 条台账）/)
+    expect(out).toMatch(/演示数据 demo:\s+已创建演示专项治理（4 个参与单位、15 人、9 条台账）/)
 
     const response = await fetch(`http://127.0.0.1:${port}/healthz`)
     expect(response.status).toBe(200)

@@ -1,6 +1,8 @@
 import { beijingDate, formatChineseDate, parts, type CalendarDate } from '../time/calendar-date.js'
 import { BYTE_LIMITS, utf8Length } from '../wecom/utf8-limits.js'
-import type { CampaignStatus, LedgerCounts } from './campaign-status.js'
+import type { CampaignStatus } from '../read-model/campaign-status.js'
+import { countsLine } from '../read-model/chat-format.js'
+import type { LedgerCounts } from '../read-model/figures.js'
 
 const WEEKDAYS = ['日', '一', '二', '三', '四', '五', '六']
 
@@ -22,8 +24,8 @@ export interface AgendaInput {
   convener: string
   topics: string[]
   status: CampaignStatus
-  /** The previous meeting's counts, for "since the last meeting". */
-  previous: LedgerCounts | null
+  /** The previous meeting's counts, for "since the last meeting" (older snapshots lack some). */
+  previous: Partial<LedgerCounts> | null
 }
 
 /** A list in the notice: how many of its entries are shown; the rest is counted. */
@@ -73,13 +75,14 @@ function render(input: AgendaInput, [topics, overdueUnits, missing, cases]: Show
   if (status.phase) lines.push(`当前阶段：${status.phase.name}，${formatChineseDate(status.phase.endDate, today)}截止`)
   const { counts, previous } = { counts: status.counts, previous: input.previous }
   const change = (key: keyof LedgerCounts) => {
-    if (!previous) return ''
-    const delta = counts[key] - previous[key]
+    const before = previous?.[key]
+    if (before === undefined) return ''
+    const delta = counts[key] - before
     return delta === 0 ? '' : `（${delta > 0 ? '+' : ''}${delta}）`
   }
-  lines.push(`台账 ${counts.total} 项${change('total')}：已销号 ${counts.closed}${change('closed')}，整改中 ${counts.inProgress}${change('inProgress')}，逾期 ${counts.overdue}${change('overdue')}`)
+  lines.push(countsLine(counts, change))
   if (previous) lines.push('（括号内为与上次会议相比）')
-  lines.push(`待核实销号 ${status.awaitingVerification} 项；待审批延期申请 ${status.pendingExtensions} 件`)
+  lines.push(`待审批延期申请 ${status.pendingExtensions} 件`)
   if (overdueUnits!.entries.length > 0) lines.push(...block(overdueUnits!, '、'))
   const r = status.reports
   if (r) lines.push(`${Number(r.month.slice(5))}月月报：已报 ${r.submitted}/${r.expected} 个单位`)

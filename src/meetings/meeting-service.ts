@@ -24,7 +24,7 @@ import { findOneForUpdate } from '../db/row-lock.js'
 import { checkDateBound, latestDate } from '../domain/campaign/date-bound.js'
 import { beijingDate, formatChineseDate, type CalendarDate } from '../time/calendar-date.js'
 import { agendaMessage, meetingTime } from './agenda-message.js'
-import { campaignStatus, readCounts } from './campaign-status.js'
+import { campaignStatus, readCounts } from '../read-model/campaign-status.js'
 import { quoteTyped } from '../bot/text-limits.js'
 
 export const MEETING_TITLE = '专项治理工作联席会议'

@@ -1,5 +1,5 @@
 import { itemLine, shorten } from '../domain/ledger/format-item.js'
-import { statusLight } from '../domain/ledger/status-light.js'
+import { statusLight } from '../read-model/figures.js'
 import { formatChineseDate, type CalendarDate } from '../time/calendar-date.js'
 import type { LedgerItem } from '../domain/entities/index.js'
 import type { Digest, Escalation } from './sweep-plan.js'

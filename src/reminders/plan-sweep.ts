@@ -2,8 +2,6 @@ import { inertText } from '../wecom/inert-text.js'
 import { In, IsNull, LessThanOrEqual, MoreThanOrEqual, type EntityManager } from 'typeorm'
 import { currentCampaign } from '../domain/campaign/current-campaign.js'
 import {
-  ExtensionRequestSchema,
-  LedgerItemSchema,
   MonthlyReportSchema,
   PersonLeaveSchema,
   PhaseTaskSchema,
@@ -14,6 +12,9 @@ import {
   type PersonLeave,
 } from '../domain/entities/index.js'
 import { shorten } from '../domain/ledger/format-item.js'
+import { countsLine } from '../read-model/chat-format.js'
+import { overdueText } from '../read-model/figures.js'
+import { ledgerStatus, pendingExtensionCount } from '../read-model/ledger-status.js'
 import { addDays, beijingDate, formatChineseDate, monthOf, type CalendarDate } from '../time/calendar-date.js'
 import { checkRules, DEFAULT_RULES, type ReminderRules } from './reminder-rules.js'
 import { emptyPlan, type Digest, type Stage, type SweepPlan } from './sweep-plan.js'
@@ -106,7 +107,7 @@ export async function planSweep(ds: EntityManager, now: Date, rules: ReminderRul
   const missedReports = await planReports(context)
   await attachItemLists(ds, campaign, roster, facts, digests)
   await routeAroundLeave(ds, today, roster, digests, digest)
-  const summary = await buildSummary(ds, campaign, today, roster, { ...facts, overdueTasks, missedReports })
+  const summary = await buildSummary(ds, campaign, today, rules, roster, { ...facts, overdueTasks, missedReports })
   return {
     today,
     digests: [...digests.values()],
@@ -363,6 +364,7 @@ async function buildSummary(
   ds: EntityManager,
   campaign: Campaign,
   today: CalendarDate,
+  rules: ReminderRules,
   roster: Roster,
   facts: ItemFacts & { overdueTasks: { task: string; units: number }[]; missedReports: { month: string | null; units: string[] } },
 ): Promise<{ text: string }> {
@@ -370,14 +372,16 @@ async function buildSummary(
   // Items come in index order; the summary names them by number.
   facts.newlyOverdue.sort((a, b) => a.id - b.id)
   facts.escalatedToOrg.sort((a, b) => a.id - b.id)
-  const rectified = await ds.getRepository(LedgerItemSchema).countBy({ campaignId: campaign.id, status: 'rectified' })
-  const extensions = await ds.getRepository(ExtensionRequestSchema).countBy({ status: 'pending' })
-  const lines = [`**专项治理日报（${formatChineseDate(today)}）**`]
+  // The totals every surface shows (docs/figures.md); the sweep's own reads find the same overdue items.
+  const { totals } = await ledgerStatus(ds, campaign.id, today)
+  const rectified = totals.awaitingVerification
+  const extensions = await pendingExtensionCount(ds, campaign.id)
+  const lines = [`**专项治理日报（${formatChineseDate(today)}）**`, countsLine(totals)]
   lines.push(overdueByUnit.length > 0 ? `逾期最多的单位：${overdueByUnit.map(([unitId, n]) => `${roster.unitNames.get(unitId)} ${n}`).join('，')}` : '目前没有逾期未整改的事项。')
   if (facts.newlyOverdue.length > 0) lines.push(`今日新增逾期 ${facts.newlyOverdue.length} 项：${facts.newlyOverdue.slice(0, 5).map((i) => `#${i.id}`).join(' ')}${facts.newlyOverdue.length > 5 ? ' 等' : ''}`)
   if (facts.escalatedToOrg.length > 0) {
-    lines.push(`逾期超过 7 个工作日、升级至组织部 ${facts.escalatedToOrg.length} 项：`)
-    for (const item of facts.escalatedToOrg.slice(0, 5)) lines.push(`🔴 #${item.id} ${roster.unitNames.get(item.unitId)} ${shorten(item.problem, 16)}（${formatChineseDate(item.dueDate, today)}到期）`)
+    lines.push(`逾期 ${rules.escalateToOrgAfter} 个工作日以上、升级至组织部 ${facts.escalatedToOrg.length} 项：`)
+    for (const item of facts.escalatedToOrg.slice(0, 5)) lines.push(`🔴 #${item.id} ${roster.unitNames.get(item.unitId)} ${shorten(item.problem, 16)}（${formatChineseDate(item.dueDate, today)}到期，${overdueText(item.dueDate, today)}）`)
   }
   if (rectified > 0) lines.push(`待核实销号 ${rectified} 项（「我的」或「逾期」查看；「销号 编号」）`)
   if (extensions > 0) lines.push(`待审批延期申请 ${extensions} 件`)

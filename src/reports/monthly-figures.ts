@@ -9,19 +9,15 @@ import {
   type LedgerStatus,
   type ProgressKind,
 } from '../domain/entities/index.js'
-import { countItem, emptyTally, type LedgerTally } from '../domain/ledger/unit-ledger-stats.js'
-import { statusLight, type StatusLight } from '../domain/ledger/status-light.js'
-import { daysBetween } from '../time/calendar-date.js'
+import { isOverdue, onTimeRate, sumTallies, workdaysOverdue, type LedgerTally } from '../read-model/figures.js'
+import { unitStatistics, type UnitStatistics } from '../read-model/ledger-status.js'
 import { ledgerAsOf, loadCampaignHistory, type ItemAsOf } from './ledger-as-of.js'
 import { reportPeriod, type ReportPeriod } from './month-span.js'
 
-export interface UnitFigures extends LedgerTally {
-  unitName: string
-  onTimeRate: number | null
+export interface UnitFigures extends UnitStatistics {
   /** 进展反馈 and 报告整改完成 rows the unit's people wrote in the month. */
   updatesThisMonth: number
   reportSubmittedAt: Date | null
-  light: StatusLight
 }
 
 export interface OverdueRow {
@@ -30,7 +26,7 @@ export interface OverdueRow {
   category: string
   problem: string
   dueDate: string
-  daysOverdue: number
+  workdaysOverdue: number
   leader: string
   person: string
   lastUpdateAt: Date | null
@@ -69,22 +65,15 @@ export interface MonthlyFigures {
 
 /** The campaign-wide totals of the 汇总 sheet. */
 export function monthlyTotals(f: MonthlyFigures) {
-  const sum = (pick: (u: UnitFigures) => number) => f.units.reduce((total, u) => total + pick(u), 0)
-  const due = sum((u) => u.due)
+  const tally: LedgerTally = sumTallies(f.units)
   return {
+    ...tally,
     units: f.units.length,
-    total: sum((u) => u.total),
-    closed: sum((u) => u.closed),
-    rectified: sum((u) => u.rectified),
-    inProgress: sum((u) => u.inProgress),
-    overdue: sum((u) => u.overdue),
-    onTimeRate: due === 0 ? null : sum((u) => u.onTime) / due,
-    updatesThisMonth: sum((u) => u.updatesThisMonth),
+    onTimeRate: onTimeRate(tally),
+    updatesThisMonth: f.units.reduce((total, u) => total + u.updatesThisMonth, 0),
     reported: f.units.filter((u) => u.reportSubmittedAt).length,
   }
 }
-
-const LIGHT_RANK: Record<StatusLight, number> = { '🔴': 0, '🟡': 1, '🟢': 2 }
 
 /** Everything the monthly workbook shows, as of the period's instant (see reportPeriod). */
 export async function monthlyFigures(ds: DataSource, campaign: Campaign, month: string, now: Date): Promise<MonthlyFigures> {
@@ -103,50 +92,40 @@ export async function monthlyFigures(ds: DataSource, campaign: Campaign, month: 
   const inMonth = (at: Date) => at.getTime() >= period.start.getTime() && at.getTime() <= period.asOf.getTime()
   const itemById = new Map(history.items.map((i) => [i.id, i]))
 
-  // One pass over items and history (a county's ledger is thousands of items, its history several times that).
-  const itemsByUnit = new Map<number, ItemAsOf[]>(unitIds.map((id) => [id, []]))
-  for (const item of items) itemsByUnit.get(item.unitId)!.push(item)
   const updatesByUnit = new Map<number, number>()
   for (const u of history.updates) {
     if ((u.kind !== 'progress' && u.kind !== 'rectified') || !inMonth(u.createdAt)) continue
     const unitId = itemById.get(u.ledgerItemId)!.unitId
     updatesByUnit.set(unitId, (updatesByUnit.get(unitId) ?? 0) + 1)
   }
-  const units = unitIds.map((unitId): UnitFigures => {
-    const own = itemsByUnit.get(unitId)!
-    const tally = emptyTally()
-    for (const item of own) countItem(tally, item, period.asOfDate)
-    const lights = own.map((i) => statusLight(i, period.asOfDate))
-    const report = reports.find((r) => r.unitId === unitId)
+  // The same per-unit figures as every surface (docs/figures.md), of the ledger as of the period's instant.
+  const units = unitStatistics(items, period.asOfDate, unitIds, unitNames).map((u): UnitFigures => {
+    const report = reports.find((r) => r.unitId === u.unitId)
     return {
-      ...tally,
-      unitName: unitName(unitId),
-      onTimeRate: tally.due === 0 ? null : tally.onTime / tally.due,
-      updatesThisMonth: updatesByUnit.get(unitId) ?? 0,
+      ...u,
+      reportsSubmitted: reports.filter((r) => r.unitId === u.unitId).length,
+      updatesThisMonth: updatesByUnit.get(u.unitId) ?? 0,
       reportSubmittedAt: report && report.submittedAt.getTime() <= period.asOf.getTime() ? report.submittedAt : null,
-      light: lights.reduce<StatusLight>((worst, l) => (LIGHT_RANK[l] < LIGHT_RANK[worst] ? l : worst), '🟢'),
     }
   })
-  // Worst first: light, then overdue items, then the lower on-time rate, then the name.
-  units.sort((a, b) => LIGHT_RANK[a.light] - LIGHT_RANK[b.light] || b.overdue - a.overdue || (a.onTimeRate ?? 1) - (b.onTimeRate ?? 1) || a.unitName.localeCompare(b.unitName, 'zh-CN'))
 
   const categoryOf = new Map(categories.map((c) => [c.id, c]))
-  const isOverdue = (i: ItemAsOf) => (i.status === 'open' || i.status === 'in_progress') && i.dueDate < period.asOfDate
+  const overdueAsOf = (i: ItemAsOf) => isOverdue(i, period.asOfDate)
   const overdue = items
-    .filter(isOverdue)
+    .filter(overdueAsOf)
     .map((i): OverdueRow => ({
       itemId: i.id,
       unitName: unitName(i.unitId),
       category: categoryOf.has(i.categoryId) ? `${categoryOf.get(i.categoryId)!.label}${categoryOf.get(i.categoryId)!.name}` : '',
       problem: i.problem,
       dueDate: i.dueDate,
-      daysOverdue: daysBetween(i.dueDate, period.asOfDate),
+      workdaysOverdue: workdaysOverdue(i.dueDate, period.asOfDate),
       leader: personName(i.responsibleLeaderId),
       person: personName(i.responsiblePersonId),
       lastUpdateAt: i.lastUpdate?.createdAt ?? null,
       lastUpdateNote: i.lastUpdate?.note ?? '',
     }))
-    .sort((a, b) => b.daysOverdue - a.daysOverdue || a.unitName.localeCompare(b.unitName, 'zh-CN') || a.itemId - b.itemId)
+    .sort((a, b) => (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : 0) || a.unitName.localeCompare(b.unitName, 'zh-CN') || a.itemId - b.itemId)
 
   const event = (itemId: number, at: Date, kind: EventKind, progress: number | null, note: string, by: number | null): MonthEvent => {
     const item = itemById.get(itemId)!
@@ -164,7 +143,7 @@ export async function monthlyFigures(ds: DataSource, campaign: Campaign, month: 
     const own = items.filter((i) => i.categoryId === c.id)
     const byStatus: Record<LedgerStatus, number> = { open: 0, in_progress: 0, rectified: 0, closed: 0 }
     for (const i of own) byStatus[i.status] += 1
-    return { label: c.label, name: c.name, byStatus, overdue: own.filter(isOverdue).length, total: own.length }
+    return { label: c.label, name: c.name, byStatus, overdue: own.filter(overdueAsOf).length, total: own.length }
   })
   return { campaign, period, units, overdue, events, categories: categoryRows }
 }

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm'
 import type { Campaign } from '../domain/entities/index.js'
 import type { Attachment } from '../delivery/stored-files.js'
 import { inertText } from '../wecom/inert-text.js'
+import { countsLine, percent } from '../read-model/chat-format.js'
 import { truncateUtf8, BYTE_LIMITS } from '../wecom/utf8-limits.js'
 import { monthlyFigures, monthlyTotals, type MonthlyFigures } from './monthly-figures.js'
 import { renderMonthlyWorkbook, SHEET_NAMES } from './monthly-workbook.js'
@@ -15,8 +16,8 @@ const monthName = (f: MonthlyFigures) => {
 export function summaryLine(f: MonthlyFigures): string {
   const t = monthlyTotals(f)
   return (
-    `${monthName(f)}月报（截至 ${f.period.asOfDate}）：${t.units} 个单位，台账 ${t.total} 项，已销号 ${t.closed}，` +
-    `待销号 ${t.rectified}，整改中 ${t.inProgress}（逾期 ${t.overdue}），本月进展 ${f.events.length} 条，月报已报 ${t.reported}/${t.units}。`
+    `${monthName(f)}月报（截至 ${f.period.asOfDate}）：${t.units} 个单位，${countsLine(t)}，` +
+    `本月进展 ${f.events.length} 条，月报已报 ${t.reported}/${t.units}。`
   )
 }
 
@@ -43,9 +44,8 @@ export function monthlySummaryMarkdown(f: MonthlyFigures, filename: string): str
   const worst = [...f.units].filter((u) => u.overdue > 0).sort((a, b) => b.overdue - a.overdue || a.unitName.localeCompare(b.unitName, 'zh-CN'))
   const lines = [
     `**${monthName(f)}专项治理月报汇总**（截至${asOf}）`,
-    `台账 ${t.total} 项：已销号 ${t.closed}，待销号 ${t.rectified}，整改中 ${t.inProgress}` +
-      (t.overdue > 0 ? `（<font color="warning">逾期 ${t.overdue}</font>）` : '（无逾期）'),
-    `按期销号率：${t.onTimeRate === null ? '暂无到期项' : `${Math.round(t.onTimeRate * 100)}%`}；本月进展 ${f.events.length} 条`,
+    countsLine(t),
+    `按期销号率：${t.onTimeRate === null ? '暂无到期项' : percent(t.onTimeRate)}；本月进展 ${f.events.length} 条`,
     `月报已报 ${t.reported}/${t.units} 个单位` + (missing.length > 0 ? `，未报：${someNames(missing)}` : ''),
   ]
   if (worst.length > 0) lines.push(`逾期较多：${worst.slice(0, 3).map((u) => `${inertText(u.unitName)} ${u.overdue} 项`).join('、')}`)

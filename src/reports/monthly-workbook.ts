@@ -1,14 +1,15 @@
 import ExcelJS from 'exceljs'
 import type { DataSource } from 'typeorm'
 import type { Campaign } from '../domain/entities/index.js'
-import { STATUS_NAMES, type StatusLight } from '../domain/ledger/status-light.js'
+import { STATE_NAMES, type StatusLight } from '../read-model/figures.js'
 import { beijingDate } from '../time/calendar-date.js'
 import { monthlyFigures, monthlyTotals, type EventKind, type MonthlyFigures } from './monthly-figures.js'
 import { excelBeijingTime, excelDate, writeTable, type CellInput } from './sheet-table.js'
 
 export const SHEET_NAMES = ['汇总', '逾期明细', '本月进展', '分类统计'] as const
 
-export const SUMMARY_HEADERS = ['单位', '台账总数', '已销号', '已整改待销号', '整改中', '其中逾期', '按期销号率', '本月反馈次数', '月报报送', '状态'] as const
+/** The four states add up to 台账总数; 逾期 counts among 未开始 and 整改中 (docs/figures.md). */
+export const SUMMARY_HEADERS = ['单位', '台账总数', '未开始', '整改中', '已整改待销号', '已销号', '逾期', '按期销号率', '本月反馈次数', '月报报送', '状态'] as const
 
 /** Cell colours of the status light (the issue asks for red / yellow / green cells). */
 export const LIGHT_FILLS: Record<StatusLight, string> = { '🔴': 'FFFF7875', '🟡': 'FFFFD666', '🟢': 'FF95DE64' }
@@ -53,9 +54,10 @@ function summarySheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: string
   const rows: CellInput[][] = f.units.map((u) => [
     u.unitName,
     u.total,
-    u.closed,
-    u.rectified,
+    u.notStarted,
     u.inProgress,
+    u.awaitingVerification,
+    u.closed,
     u.overdue,
     rate(u.onTime, u.due),
     u.updatesThisMonth,
@@ -63,14 +65,14 @@ function summarySheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: string
     LIGHT_NAMES[u.light],
   ])
   const t = monthlyTotals(f)
-  rows.push(['合计', t.total, t.closed, t.rectified, t.inProgress, t.overdue, t.onTimeRate ?? '—', t.updatesThisMonth, `已报 ${t.reported}/${t.units}`, ''])
-  const kinds = ['text', 'number', 'number', 'number', 'number', 'number', 'percent', 'number', 'date', 'text'] as const
+  rows.push(['合计', t.total, t.notStarted, t.inProgress, t.awaitingVerification, t.closed, t.overdue, t.onTimeRate ?? '—', t.updatesThisMonth, `已报 ${t.reported}/${t.units}`, ''])
+  const kinds = ['text', 'number', 'number', 'number', 'number', 'number', 'number', 'percent', 'number', 'date', 'text'] as const
   const written = writeTable(sheet, title, SUMMARY_HEADERS.map((header, i) => ({ header, kind: kinds[i]! })), rows)
   f.units.forEach((u, i) => {
     const light = written[i]!.getCell(SUMMARY_HEADERS.length)
     light.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: LIGHT_FILLS[u.light] } }
     light.alignment = { horizontal: 'center' }
-    if (!u.reportSubmittedAt) written[i]!.getCell(9).font = { color: { argb: 'FFC00000' } }
+    if (!u.reportSubmittedAt) written[i]!.getCell(SUMMARY_HEADERS.indexOf('月报报送') + 1).font = { color: { argb: 'FFC00000' } }
   })
   written.at(-1)!.font = { bold: true }
 }
@@ -82,7 +84,7 @@ function overdueSheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: string
     o.category,
     o.problem,
     excelDate(o.dueDate),
-    o.daysOverdue,
+    o.workdaysOverdue,
     o.leader,
     o.person,
     o.lastUpdateAt ? excelBeijingTime(o.lastUpdateAt) : '无',
@@ -97,7 +99,7 @@ function overdueSheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: string
       { header: '问题类别', kind: 'text' },
       { header: '问题描述', kind: 'text', maxWidth: 50 },
       { header: '完成时限', kind: 'date' },
-      { header: '逾期天数', kind: 'number' },
+      { header: '逾期工作日', kind: 'number' },
       { header: '责任领导', kind: 'text' },
       { header: '具体责任人', kind: 'text' },
       { header: '最近反馈时间', kind: 'datetime' },
@@ -134,7 +136,7 @@ function categorySheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: strin
   const written = writeTable(
     sheet,
     title,
-    [{ header: '问题类别', kind: 'text' }, ...statuses.map((s) => ({ header: STATUS_NAMES[s], kind: 'number' as const })), { header: '其中逾期', kind: 'number' }, { header: '合计', kind: 'number' }],
+    [{ header: '问题类别', kind: 'text' }, ...statuses.map((s) => ({ header: STATE_NAMES[s], kind: 'number' as const })), { header: '逾期', kind: 'number' }, { header: '合计', kind: 'number' }],
     rows,
   )
   written.at(-1)!.font = { bold: true }

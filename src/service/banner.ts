@@ -22,7 +22,7 @@ export function formatBanner(config: Readonly<Config>, port: number, demo: DemoS
   ]
   if (demo) {
     lines.push(
-      `  演示数据 demo:       已创建演示专项治理（${demo.units} 个单位、${demo.people} 人、${demo.ledgerItems} 条台账），演示用户 ${demo.sampleUsers.map((u) => `${u.userid}（${u.name}，${u.role}）`).join('、')}`,
+      `  演示数据 demo:       已创建演示专项治理（${demo.units} 个参与单位、${demo.people} 人、${demo.ledgerItems} 条台账），演示用户 ${demo.sampleUsers.map((u) => `${u.userid}（${u.name}，${u.role}）`).join('、')}`,
     )
   }
   const tryAs = demo?.sampleUsers[0]?.userid ?? '<企业微信账号>'

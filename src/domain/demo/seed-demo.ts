@@ -173,7 +173,7 @@ export async function seedDemo(dataSource: DataSource, plan: PlanTemplate, today
     })
     return {
       campaignId: campaign.id,
-      units: DEMO_UNITS.length,
+      units: DEMO_UNITS.filter((u) => u.participant).length,
       people: people.size,
       ledgerItems: items,
       sampleUsers: [

@@ -1,9 +1,7 @@
 import { inertText } from '../../wecom/inert-text.js'
 import { formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
 import type { LedgerItem } from '../entities/index.js'
-import { statusLight } from './status-light.js'
-
-const LIGHT_ORDER = { '🔴': 0, '🟡': 1, '🟢': 2 } as const
+import { isOverdue, overdueText, statusLight } from '../../read-model/figures.js'
 
 /** Short enough for one line on a phone (counted in characters, not UTF-16 units), and inert in a message. */
 export function shorten(text: string, max = 24): string {
@@ -15,14 +13,8 @@ export function shorten(text: string, max = 24): string {
   return head.length > max || clean.length > 2 * max ? `${head.slice(0, max - 1).join('')}…` : clean
 }
 
-/** "🔴 #12 招商引资项目跑办不积极 · 8月25日到期 · 40%" */
+/** "🔴 #12 招商引资项目跑办不积极 · 8月25日到期，逾期 3 个工作日 · 40%" */
 export function itemLine(item: LedgerItem, today: CalendarDate): string {
-  const due = item.dueDate < today && item.status !== 'rectified' && item.status !== 'closed' ? `${formatChineseDate(item.dueDate, today)}到期，已逾期` : `${formatChineseDate(item.dueDate, today)}到期`
+  const due = `${formatChineseDate(item.dueDate, today)}到期${isOverdue(item, today) ? `，${overdueText(item.dueDate, today)}` : ''}`
   return `${statusLight(item, today)} #${item.id} ${shorten(item.problem)} · ${due} · ${item.progress}%`
-}
-
-/** Overdue first, then due soon, then the rest; earliest due date first within each. */
-export function byUrgency(today: CalendarDate) {
-  const rank = (item: LedgerItem) => LIGHT_ORDER[statusLight(item, today)]
-  return (a: LedgerItem, b: LedgerItem) => rank(a) - rank(b) || (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : 0) || a.id - b.id
 }

@@ -3,6 +3,7 @@ import { UserFacingError } from '../../errors.js'
 import { beijingMonthSpan, monthOf, type CalendarDate } from '../../time/calendar-date.js'
 import { findOneForUpdate } from '../../db/row-lock.js'
 import { personName } from '../roster/person-name.js'
+import { countItem, emptyTally } from '../../read-model/figures.js'
 import { LedgerItemSchema, MonthlyReportRevisionSchema, MonthlyReportSchema, ProgressUpdateSchema, UnitSchema, type MonthlyReport } from '../entities/index.js'
 
 
@@ -10,7 +11,7 @@ import { LedgerItemSchema, MonthlyReportRevisionSchema, MonthlyReportSchema, Pro
 /** A draft of the month's report from the unit's ledger: what was registered, reported, rectified, closed; what is open or overdue. */
 export async function draftMonthlyReport(ds: DataSource, campaignId: number, unitId: number, today: CalendarDate): Promise<string> {
   const month = monthOf(today)
-  const items = await ds.getRepository(LedgerItemSchema).find({ where: { campaignId, unitId }, select: { id: true, status: true, dueDate: true } })
+  const items = await ds.getRepository(LedgerItemSchema).find({ where: { campaignId, unitId }, select: { id: true, status: true, dueDate: true, closedAt: true } })
   const updates =
     items.length === 0
       ? []
@@ -19,11 +20,11 @@ export async function draftMonthlyReport(ds: DataSource, campaignId: number, uni
           select: { kind: true },
         })
   const count = (kind: string) => updates.filter((u) => u.kind === kind).length
-  const open = items.filter((i) => i.status === 'open' || i.status === 'in_progress')
-  const overdue = open.filter((i) => i.dueDate < today).length
+  const tally = emptyTally()
+  for (const item of items) countItem(tally, item, today)
   return (
     `本月新登记问题 ${count('created')} 个，反馈整改进展 ${count('progress')} 次，报告整改完成 ${count('rectified')} 个，经核实销号 ${count('closed')} 个；` +
-    `目前整改中 ${open.length} 个${overdue > 0 ? `，其中逾期 ${overdue} 个` : ''}。`
+    `目前未开始 ${tally.notStarted} 个、整改中 ${tally.inProgress} 个${tally.overdue > 0 ? `，其中逾期 ${tally.overdue} 个` : ''}，已整改待销号 ${tally.awaitingVerification} 个。`
   )
 }
 

@@ -1,26 +1,17 @@
 import { inertText } from '../wecom/inert-text.js'
 import { In, MoreThanOrEqual, Not, type DataSource, type EntityManager } from 'typeorm'
-import { CampaignUnitSchema, CircularLinkSchema, CircularSchema, ExtensionRequestSchema, InspectionSchema, LedgerItemSchema, MonthlyReportSchema, PhaseSchema, UnitSchema, type Campaign } from '../domain/entities/index.js'
+import { CircularLinkSchema, CircularSchema, InspectionSchema, LedgerItemSchema, UnitSchema, type Campaign } from '../domain/entities/index.js'
 import { shorten } from '../domain/ledger/format-item.js'
-import { unitLedgerStats } from '../domain/ledger/unit-ledger-stats.js'
+import { currentPhases, monthlyReportStatus } from './campaign-progress.js'
+import { ledgerCounts, type LedgerCounts } from './figures.js'
+import { ledgerStatus, pendingExtensionCount } from './ledger-status.js'
 import { addDays, monthOf, type CalendarDate } from '../time/calendar-date.js'
 
-/** The ledger's four counts; a meeting keeps them, so the next notice can say what changed. */
-export interface LedgerCounts {
-  total: number
-  closed: number
-  /** Open or being rectified, not yet overdue. */
-  inProgress: number
-  overdue: number
-}
-
-/** Where the campaign stands, for a meeting notice: every figure from the data. */
+/** Where the campaign stands, for a meeting notice: every figure from the read model (docs/figures.md). */
 export interface CampaignStatus {
   today: CalendarDate
   phase: { name: string; endDate: CalendarDate } | null
   counts: LedgerCounts
-  /** Rectified, waiting for 销号. */
-  awaitingVerification: number
   pendingExtensions: number
   /** Units with overdue items, most first (all of them; the notice shows five). */
   overdueUnits: { unit: string; count: number }[]
@@ -31,32 +22,21 @@ export interface CampaignStatus {
 }
 
 export async function campaignStatus(ds: DataSource | EntityManager, campaign: Campaign, today: CalendarDate, since: Date | null): Promise<CampaignStatus> {
-  const units = await unitLedgerStats(ds, campaign.id, today)
-  const sum = (pick: (u: (typeof units)[number]) => number) => units.reduce((n, u) => n + pick(u), 0)
-  const overdue = sum((u) => u.overdue)
-  const phases = await ds.getRepository(PhaseSchema).find({ where: { campaignId: campaign.id }, order: { seq: 'ASC' } })
-  const phase = phases.find((p) => p.startDate <= today && today <= p.endDate) ?? phases.find((p) => p.startDate > today) ?? null
+  const { totals, units } = await ledgerStatus(ds, campaign.id, today)
+  const { shown: phase } = await currentPhases(ds, campaign.id, today)
   const month = monthOf(addDays(`${monthOf(today)}-01`, -1))
-  const participants = (await ds.getRepository(CampaignUnitSchema).findBy({ campaignId: campaign.id, role: 'participant' })).map((c) => c.unitId)
-  const reported = new Set((await ds.getRepository(MonthlyReportSchema).find({ where: { campaignId: campaign.id, month }, select: { unitId: true } })).map((r) => r.unitId))
-  const missingIds = participants.filter((id) => !reported.has(id))
-  const names = new Map((await ds.getRepository(UnitSchema).findBy({ id: In([...missingIds]) })).map((u) => [u.id, inertText(u.name)]))
+  const reports = month < monthOf(campaign.startDate) ? null : await monthlyReportStatus(ds, campaign, month)
+  const missing = reports?.filter((r) => r.submittedAt === null).map((r) => inertText(r.unitName)) ?? []
   return {
     today,
     phase: phase && { name: phase.name, endDate: phase.endDate },
-    counts: { total: sum((u) => u.total), closed: sum((u) => u.closed), inProgress: sum((u) => u.inProgress) - overdue, overdue },
-    awaitingVerification: sum((u) => u.rectified),
-    pendingExtensions: await ds
-      .getRepository(ExtensionRequestSchema)
-      .createQueryBuilder('e')
-      .innerJoin(LedgerItemSchema.options.name, 'i', 'i.id = e.ledger_item_id')
-      .where("e.status = 'pending' AND i.campaign_id = :campaign", { campaign: campaign.id })
-      .getCount(),
-    overdueUnits: units.filter((u) => u.overdue > 0).map((u) => ({ unit: inertText(u.unitName), count: u.overdue })),
-    reports:
-      month < monthOf(campaign.startDate)
-        ? null
-        : { month, submitted: participants.length - missingIds.length, expected: participants.length, missing: missingIds.map((id) => names.get(id) ?? `#${id}`).sort((a, b) => a.localeCompare(b, 'zh-CN')) },
+    counts: ledgerCounts(totals),
+    pendingExtensions: await pendingExtensionCount(ds, campaign.id),
+    overdueUnits: units
+      .filter((u) => u.overdue > 0)
+      .sort((a, b) => b.overdue - a.overdue || a.unitName.localeCompare(b.unitName, 'zh-CN'))
+      .map((u) => ({ unit: inertText(u.unitName), count: u.overdue })),
+    reports: reports && { month, submitted: reports.length - missing.length, expected: reports.length, missing },
     typicalCases: await typicalCases(ds, campaign.id, since),
   }
 }
@@ -88,12 +68,16 @@ async function typicalCases(ds: DataSource | EntityManager, campaignId: number, 
   ]
 }
 
-/** The counts a meeting keeps (JSON in meeting.status_snapshot). */
-export function readCounts(snapshot: string | null): LedgerCounts | null {
+/**
+ * The counts a meeting keeps (JSON in meeting.status_snapshot). Snapshots written before the four
+ * states (docs/figures.md) counted 整改中 differently: only their total, 已销号 and 逾期 are compared.
+ */
+export function readCounts(snapshot: string | null): Partial<LedgerCounts> | null {
   if (!snapshot) return null
   try {
     const value = JSON.parse(snapshot) as Partial<LedgerCounts>
-    return typeof value.total === 'number' ? (value as LedgerCounts) : null
+    if (typeof value.total !== 'number') return null
+    return typeof value.notStarted === 'number' ? value : { total: value.total, closed: value.closed, overdue: value.overdue }
   } catch {
     return null
   }

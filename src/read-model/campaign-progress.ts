@@ -1,0 +1,88 @@
+import { In, LessThanOrEqual, MoreThanOrEqual, type DataSource, type EntityManager } from 'typeorm'
+import { CampaignUnitSchema, MonthlyReportSchema, PersonSchema, PhaseSchema, PhaseTaskSchema, TaskSubmissionSchema, type Campaign, type Phase, type PhaseTask } from '../domain/entities/index.js'
+import type { CalendarDate } from '../time/calendar-date.js'
+import { deadlineLight, type StatusLight } from './figures.js'
+import { unitNames } from './ledger-status.js'
+
+type Db = DataSource | EntityManager
+
+/** The campaign's participating units: they owe deliverables and monthly reports (组织部 and the member units do not). */
+export async function participantUnits(db: Db, campaignId: number): Promise<number[]> {
+  return (await db.getRepository(CampaignUnitSchema).findBy({ campaignId, role: 'participant' })).map((c) => c.unitId)
+}
+
+/** The phases running on `today` (usually one), and the phase to show: the running one, else the next. */
+export async function currentPhases(db: Db, campaignId: number, today: CalendarDate): Promise<{ running: Phase[]; shown: Phase | null }> {
+  const phases = await db.getRepository(PhaseSchema).find({ where: { campaignId }, order: { seq: 'ASC' } })
+  const running = phases.filter((p) => p.startDate <= today && today <= p.endDate)
+  return { running, shown: running[0] ?? phases.find((p) => p.startDate > today) ?? null }
+}
+
+/** A deliverable some of the units still owe, with its deadline's light (docs/figures.md). */
+export interface OwedTask {
+  task: PhaseTask
+  light: StatusLight
+}
+
+export interface PhaseStatus {
+  running: Phase[]
+  /** The running phases' deliverables. */
+  tasks: PhaseTask[]
+  /** Those at least one of the units has not handed in. */
+  owed: OwedTask[]
+}
+
+/** The running phases and what `unitIds` (participants only) still owe of their deliverables. */
+export async function phaseStatus(db: Db, campaignId: number, today: CalendarDate, unitIds: readonly number[]): Promise<PhaseStatus> {
+  const running = await db.getRepository(PhaseSchema).find({
+    where: { campaignId, startDate: LessThanOrEqual(today), endDate: MoreThanOrEqual(today) },
+    order: { seq: 'ASC' },
+  })
+  const participants = new Set(await participantUnits(db, campaignId))
+  const units = unitIds.filter((id) => participants.has(id))
+  const tasks = running.length === 0 ? [] : await db.getRepository(PhaseTaskSchema).find({ where: { campaignId, phaseId: In(running.map((p) => p.id)) }, order: { dueDate: 'ASC', id: 'ASC' } })
+  const submitted = units.length === 0 || tasks.length === 0 ? [] : await db.getRepository(TaskSubmissionSchema).findBy({ taskId: In(tasks.map((t) => t.id)), unitId: In(units) })
+  const owed = units.length === 0 ? [] : tasks.filter((task) => units.some((unitId) => !submitted.some((s) => s.taskId === task.id && s.unitId === unitId)))
+  return { running, tasks: units.length === 0 ? [] : tasks, owed: owed.map((task) => ({ task, light: deadlineLight(task.dueDate, today) })) }
+}
+
+/** One participating unit's report for a month. */
+export interface UnitReport {
+  unitId: number
+  unitName: string
+  /** null: not submitted (or submitted after `asOf`). */
+  submittedAt: Date | null
+  submittedBy: string | null
+  revision: number | null
+}
+
+/**
+ * Monthly report status of every participating unit for `month`, as of `asOf` (a report
+ * submitted later counts as missing then), sorted by unit name.
+ */
+export async function monthlyReportStatus(db: Db, campaign: Pick<Campaign, 'id'>, month: string, asOf: Date | null = null): Promise<UnitReport[]> {
+  const participants = await participantUnits(db, campaign.id)
+  const reports = await db.getRepository(MonthlyReportSchema).find({ where: { campaignId: campaign.id, month } })
+  const names = await unitNames(db, participants)
+  const people = reports.length === 0 ? new Map<number, string>() : new Map((await db.getRepository(PersonSchema).findBy({ id: In(reports.map((r) => r.submittedById).filter((id): id is number => id !== null)) })).map((p) => [p.id, p.name]))
+  return participants
+    .map((unitId): UnitReport => {
+      const report = reports.find((r) => r.unitId === unitId && (asOf === null || r.submittedAt.getTime() <= asOf.getTime()))
+      return {
+        unitId,
+        unitName: names.get(unitId) ?? `#${unitId}`,
+        submittedAt: report?.submittedAt ?? null,
+        submittedBy: report?.submittedById ? (people.get(report.submittedById) ?? null) : null,
+        revision: report?.revision ?? null,
+      }
+    })
+    .sort((a, b) => a.unitName.localeCompare(b.unitName, 'zh-CN'))
+}
+
+/** One unit's report for a month (whether or not the unit takes part). */
+export async function unitMonthlyReport(db: Db, campaignId: number, unitId: number, month: string): Promise<UnitReport> {
+  const report = await db.getRepository(MonthlyReportSchema).findOneBy({ campaignId, unitId, month })
+  const names = await unitNames(db, [unitId])
+  const by = report?.submittedById ? await db.getRepository(PersonSchema).findOneBy({ id: report.submittedById }) : null
+  return { unitId, unitName: names.get(unitId) ?? `#${unitId}`, submittedAt: report?.submittedAt ?? null, submittedBy: by?.name ?? null, revision: report?.revision ?? null }
+}

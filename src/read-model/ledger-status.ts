@@ -1,0 +1,89 @@
+import { In, type DataSource, type EntityManager } from 'typeorm'
+import { CampaignUnitSchema, ExtensionRequestSchema, LedgerItemSchema, MonthlyReportSchema, UnitSchema, type LedgerItem } from '../domain/entities/index.js'
+import type { CalendarDate } from '../time/calendar-date.js'
+import { countItem, emptyTally, LIGHT_RANK, onTimeRate, statusLight, sumTallies, worstLight, type LedgerTally, type StatusLight } from './figures.js'
+
+type Db = DataSource | EntityManager
+
+/** One unit's ledger on a day (docs/figures.md). */
+export interface UnitStatistics extends LedgerTally {
+  unitId: number
+  unitName: string
+  onTimeRate: number | null
+  /** Its worst item's light. */
+  light: StatusLight
+  /** Monthly reports submitted over the campaign. */
+  reportsSubmitted: number
+}
+
+/** A campaign's ledger on a day: the totals and every unit that takes part or has items, worst first. */
+export interface LedgerStatus {
+  today: CalendarDate
+  totals: LedgerTally & { onTimeRate: number | null }
+  units: UnitStatistics[]
+}
+
+/** The fields the figures need, read once for the campaign. */
+export type ItemState = Pick<LedgerItem, 'id' | 'unitId' | 'status' | 'dueDate' | 'closedAt'>
+
+/**
+ * The campaign's ledger on `today`. Counted here rather than in SQL: "closed on time" compares an
+ * instant with a Beijing calendar date, which each database would spell differently; a county's
+ * ledger is thousands of rows, read once per request.
+ */
+export async function ledgerStatus(db: Db, campaignId: number, today: CalendarDate): Promise<LedgerStatus> {
+  const items: ItemState[] = await db.getRepository(LedgerItemSchema).find({
+    where: { campaignId },
+    select: { id: true, unitId: true, status: true, dueDate: true, closedAt: true },
+  })
+  const participants = (await db.getRepository(CampaignUnitSchema).findBy({ campaignId, role: 'participant' })).map((c) => c.unitId)
+  const reports = await db.getRepository(MonthlyReportSchema).find({ where: { campaignId }, select: { unitId: true } })
+  const unitIds = [...new Set([...participants, ...items.map((i) => i.unitId)])]
+  const names = await unitNames(db, unitIds)
+  const units = unitStatistics(items, today, unitIds, names)
+  for (const unit of units) unit.reportsSubmitted = reports.filter((r) => r.unitId === unit.unitId).length
+  const totals = sumTallies(units)
+  return { today, totals: { ...totals, onTimeRate: onTimeRate(totals) }, units }
+}
+
+/** Per-unit figures of some items as they stand on `today` (the workbook passes the ledger as of a past instant). */
+export function unitStatistics(items: readonly ItemState[], today: CalendarDate, unitIds: readonly number[], names: ReadonlyMap<number, string>): UnitStatistics[] {
+  const byUnit = new Map<number, { tally: LedgerTally; lights: StatusLight[] }>(unitIds.map((id) => [id, { tally: emptyTally(), lights: [] }]))
+  for (const item of items) {
+    let unit = byUnit.get(item.unitId)
+    if (!unit) byUnit.set(item.unitId, (unit = { tally: emptyTally(), lights: [] }))
+    countItem(unit.tally, item, today)
+    unit.lights.push(statusLight(item, today))
+  }
+  return [...byUnit.entries()]
+    .map(([unitId, { tally, lights }]) => ({
+      ...tally,
+      unitId,
+      unitName: names.get(unitId) ?? `#${unitId}`,
+      onTimeRate: onTimeRate(tally),
+      light: worstLight(lights),
+      reportsSubmitted: 0,
+    }))
+    .sort(worstFirst)
+}
+
+/** Worst first: light, then overdue items, then the lower on-time rate, then the name. */
+export function worstFirst(a: UnitStatistics, b: UnitStatistics): number {
+  return LIGHT_RANK[a.light] - LIGHT_RANK[b.light] || b.overdue - a.overdue || (a.onTimeRate ?? 1) - (b.onTimeRate ?? 1) || a.unitName.localeCompare(b.unitName, 'zh-CN')
+}
+
+/** Extension requests waiting for a decision in the campaign. */
+export async function pendingExtensionCount(db: Db, campaignId: number): Promise<number> {
+  return db
+    .getRepository(ExtensionRequestSchema)
+    .createQueryBuilder('e')
+    .innerJoin(LedgerItemSchema.options.name, 'i', 'i.id = e.ledger_item_id')
+    .where("e.status = 'pending' AND i.campaign_id = :campaign", { campaign: campaignId })
+    .getCount()
+}
+
+/** Unit names by id. */
+export async function unitNames(db: Db, unitIds: readonly number[]): Promise<Map<number, string>> {
+  if (unitIds.length === 0) return new Map()
+  return new Map((await db.getRepository(UnitSchema).findBy({ id: In([...unitIds]) })).map((u) => [u.id, u.name]))
+}
