@@ -153,7 +153,7 @@ async function run(context: CommandContext, parsed: Parsed): Promise<void> {
   const today = beijingDate(now)
   switch (parsed.action) {
     case 'list': {
-      const visible = await meetingsFor(ds, context.sender.id, actor.roles.includes('org_admin'), now)
+      const visible = await meetingsFor(ds, now, actor.roles.includes('org_admin') ? undefined : context.sender.id)
       if (visible.length === 0) return context.reply(actor.roles.includes('org_admin') ? `目前没有联席会议。召集会议请发送：\n${CREATE_EXAMPLE}` : '您没有要参加的联席会议。')
       const status = { scheduled: '', cancelled: '（已取消）', held: '（已召开）' }
       return context.reply(

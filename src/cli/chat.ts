@@ -61,14 +61,15 @@ async function chat(words: string[], values: { as?: string; url?: string; wait?:
     }
     const caused = await dataSource.getRepository(OutboxMessageSchema).find({ where: { id: MoreThan(watermark) }, order: { id: 'ASC' } })
     const names = new Map((await people.find({ select: { userid: true, name: true } })).map((p) => [p.userid, p.name]))
+    const isAnswer = (row: (typeof caused)[number]) => inbound !== null && row.subjectKind === 'reply' && row.subjectId === inbound.id
     for (const row of caused) {
       const content = readable(JSON.parse(row.payload) as AppMessage)
       const recipients = (JSON.parse(row.recipients) as { touser?: string[] }).touser ?? []
-      // The answer, and a file sent with it (reply:<id>:file).
-      if (inbound && (row.dedupeKey === `reply:${inbound.id}` || row.dedupeKey.startsWith(`reply:${inbound.id}:`))) process.stdout.write(`← ${content}\n`)
+      // The answer, and a file sent with it.
+      if (isAnswer(row)) process.stdout.write(`← ${content}\n`)
       else process.stdout.write(`  另发给 ${recipients.map((u) => `${names.get(u) ?? u}(${u})`).join('、')}：${content.replaceAll('\n', '\n    ')}\n`)
     }
-    if (!body && !caused.some((row) => inbound && row.dedupeKey === `reply:${inbound.id}`)) process.stdout.write('（没有回复）\n')
+    if (!body && !caused.some(isAnswer)) process.stdout.write('（没有回复）\n')
     return 0
   } finally {
     await dataSource.destroy()

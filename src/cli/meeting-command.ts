@@ -7,7 +7,8 @@ import { loadSender, type Sender } from '../bot/load-sender.js'
 import { orgAdmins } from '../domain/roster/org-admins.js'
 import { UserFacingError } from '../errors.js'
 import { meetingTime } from '../meetings/agenda-message.js'
-import { cancelMeeting, changeMeeting, createMeeting, formatRoll, listMeetings, meetingNotice, meetingOrFail, rollCall } from '../meetings/meeting-service.js'
+import { cancelMeeting, changeMeeting, createMeeting, meetingNotice, meetingOrFail } from '../meetings/meeting-service.js'
+import { formatRoll, meetingsFor, rollCall } from '../read-model/meetings.js'
 import { beijingDate, beijingInstant } from '../time/calendar-date.js'
 import { exitCode, type CliContext } from './program.js'
 
@@ -87,7 +88,7 @@ export function addMeetingCommand(program: Command, cli: CliContext): void {
     .action(
       exitCode(() =>
         withDatabase(async (ds, at) => {
-          const meetings = await listMeetings(ds, at)
+          const meetings = await meetingsFor(ds, at)
           if (meetings.length === 0) cli.print('还没有联席会议。')
           for (const m of meetings) {
             cli.print(`#${m.id} ${meetingTime(m.startsAt, beijingDate(at))} ${m.place} ${m.status === 'cancelled' ? '（已取消）' : m.status === 'held' ? '（已召开）' : ''}`)

@@ -285,33 +285,6 @@ export async function answerMeeting(
   })
 }
 
-export interface Roll {
-  attend: string[]
-  leave: { name: string; reason: string | null }[]
-  pending: string[]
-}
-
-/** Who confirmed, who asked for leave, who has not answered. */
-export async function rollCall(db: DataSource | EntityManager, meetingId: number): Promise<Roll> {
-  const rows = await db.getRepository(AttendanceSchema).find({ where: { meetingId }, order: { id: 'ASC' } })
-  const people = new Map((await db.getRepository(PersonSchema).findBy({ id: In(rows.map((r) => r.personId)) })).map((p) => [p.id, p.name]))
-  const name = (a: Attendance) => inertText(people.get(a.personId) ?? `#${a.personId}`)
-  return {
-    attend: rows.filter((r) => r.response === 'attend').map(name),
-    leave: rows.filter((r) => r.response === 'leave').map((r) => ({ name: name(r), reason: r.reason === null ? null : inertText(r.reason) })),
-    pending: rows.filter((r) => r.response === 'pending').map(name),
-  }
-}
-
-/** "已确认 3 人：…；请假 1 人：…（理由）；未回复 2 人：…" */
-export function formatRoll(roll: Roll): string {
-  return [
-    `已确认参加 ${roll.attend.length} 人${roll.attend.length ? `：${roll.attend.join('、')}` : ''}`,
-    `请假 ${roll.leave.length} 人${roll.leave.length ? `：${roll.leave.map((l) => (l.reason ? `${l.name}（${l.reason}）` : l.name)).join('、')}` : ''}`,
-    `未回复 ${roll.pending.length} 人${roll.pending.length ? `：${roll.pending.join('、')}` : ''}`,
-  ].join('\n')
-}
-
 /** A decision line: "内容 @单位 日期 [（类别）]" becomes a ledger item of that unit due that day. */
 export interface Decision {
   text: string
@@ -415,12 +388,4 @@ export async function recordMinutes(
     await manager.update(MeetingSchema, { id }, { status: 'held', minutes: locked.minutes ? `${locked.minutes}\n${minutes}` : minutes })
     return { meeting: { ...meeting, status: 'held' as const }, items }
   })
-}
-
-/** The meetings worth listing: upcoming first, then the latest held or cancelled. */
-export async function listMeetings(ds: DataSource, now: Date): Promise<Meeting[]> {
-  const all = await ds.getRepository(MeetingSchema).find({ order: { startsAt: 'DESC' }, take: 50 })
-  const upcoming = all.filter((m) => m.status === 'scheduled' && m.startsAt.getTime() > now.getTime()).reverse()
-  const past = all.filter((m) => !upcoming.includes(m)).slice(0, 5)
-  return [...upcoming, ...past]
 }

@@ -4,10 +4,10 @@ import { inertText } from '../wecom/inert-text.js'
 
 type Db = DataSource | EntityManager
 
-/** The meetings worth listing for a person: upcoming first, then the latest five held or cancelled; 组织部 sees all, others those they are invited to. */
-export async function meetingsFor(db: Db, personId: number, seesAll: boolean, now: Date): Promise<Meeting[]> {
+/** The meetings worth listing: upcoming first, then the latest five held or cancelled; with `invitedId`, only those that person is invited to. */
+export async function meetingsFor(db: Db, now: Date, invitedId?: number): Promise<Meeting[]> {
   const all = await db.getRepository(MeetingSchema).find({ order: { startsAt: 'DESC' }, take: 50 })
-  const invited = seesAll ? null : new Set((await db.getRepository(AttendanceSchema).findBy({ personId })).map((a) => a.meetingId))
+  const invited = invitedId === undefined ? null : new Set((await db.getRepository(AttendanceSchema).findBy({ personId: invitedId })).map((a) => a.meetingId))
   const visible = invited ? all.filter((m) => invited.has(m.id)) : all
   const upcoming = visible.filter((m) => m.status === 'scheduled' && m.startsAt.getTime() > now.getTime()).reverse()
   const past = visible.filter((m) => !upcoming.includes(m)).slice(0, 5)
