@@ -13,7 +13,7 @@
  */
 import { spawn } from 'node:child_process'
 import autocannon from 'autocannon'
-import { InboundMessageSchema } from '../src/domain/entities/index.js'
+import { InboundMessageSchema } from '../src/db/entities/index.js'
 import { seedRoster } from '../test/helpers/roster.js'
 import { createMigratedDatabase } from '../test/helpers/test-database.js'
 import { newMsgId, sign, textXml } from '../test/helpers/wecom-callback-client.js'

@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { createCampaign } from '../src/domain/campaign/create-campaign.js'
-import { LedgerItemSchema, ProblemCategorySchema, UnitSchema } from '../src/domain/entities/index.js'
+import { LedgerItemSchema, ProblemCategorySchema, UnitSchema } from '../src/db/entities/index.js'
 import { DEFAULT_PLAN, loadPlan } from '../src/domain/plan/load-plan.js'
 import { addDays } from '../src/time/calendar-date.js'
 import { createMigratedDatabase } from '../test/helpers/test-database.js'

@@ -12,10 +12,10 @@
  */
 import { performance } from 'node:perf_hooks'
 import type { DataSource } from 'typeorm'
-import { outboxBacklog } from '../src/delivery/outbox-backlog.js'
-import { sqlInstant } from '../src/delivery/sql-instant.js'
+import { outboxBacklog } from '../src/outbox/outbox-backlog.js'
+import { sqlInstant } from '../src/db/sql-instant.js'
 import { createLogger } from '../src/logger.js'
-import { createMetrics } from '../src/metrics/create-metrics.js'
+import { createMetrics } from '../src/service/create-metrics.js'
 import { createMigratedDatabase } from '../test/helpers/test-database.js'
 
 const SENT = Number(process.env.SENT ?? 200_000)

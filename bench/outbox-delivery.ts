@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { createDeliveryWorker } from '../src/delivery/delivery-worker.js'
-import { enqueue } from '../src/delivery/enqueue.js'
+import { enqueue } from '../src/outbox/enqueue.js'
 import { createWeComTransport } from '../src/delivery/wecom-transport.js'
 import { createLogger } from '../src/logger.js'
 import { text } from '../src/wecom/messages.js'

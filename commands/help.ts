@@ -1,6 +1,6 @@
 import { defineCommand } from '../src/bot/define-command.js'
 import { markdown } from '../src/wecom/messages.js'
-import { quoteTyped } from '../src/bot/text-limits.js'
+import { quoteTyped } from '../src/domain/text/text-limits.js'
 
 /** 帮助: the commands this person may use, or one command's usage with an example. */
 export const help = defineCommand<{ topic: string }>({

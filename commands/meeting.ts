@@ -1,11 +1,11 @@
 import { inertLines, inertText } from '../src/wecom/inert-text.js'
 import type { CommandArgs } from '../src/bot/command-args.js'
-import { MAX_LINES, quoteTyped, withinLimit } from '../src/bot/text-limits.js'
+import { MAX_LINES, quoteTyped, withinLimit } from '../src/domain/text/text-limits.js'
 import { defineCommand, type CommandContext } from '../src/bot/define-command.js'
 import { parseDate, parseItemNumber } from '../src/bot/parse-args.js'
 import { formatRoll, isInvited, meetingsFor, rollCall } from '../src/read-model/meetings.js'
 import { UserFacingError } from '../src/errors.js'
-import { meetingTime } from '../src/meetings/agenda-message.js'
+import { meetingTime } from '../src/domain/meetings/agenda-message.js'
 import {
   answerMeeting,
   cancelMeeting,
@@ -18,7 +18,7 @@ import {
   recordMinutes,
   type Decision,
   type PreviousAnswer,
-} from '../src/meetings/meeting-service.js'
+} from '../src/domain/meetings/meeting-service.js'
 import { beijingDate, beijingInstant, formatWhen, type CalendarDate } from '../src/time/calendar-date.js'
 
 /**

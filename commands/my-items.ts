@@ -7,7 +7,7 @@ import { UserFacingError } from '../src/errors.js'
 import { personOpenItems, unitOpenItems } from '../src/read-model/ledger-lists.js'
 import { beijingDate } from '../src/time/calendar-date.js'
 import { markdown } from '../src/wecom/messages.js'
-import { quoteTyped } from '../src/bot/text-limits.js'
+import { quoteTyped } from '../src/domain/text/text-limits.js'
 
 /** 我的: the open ledger items this person answers for, most urgent first. */
 export const myItems = defineCommand<{ unit: string }>({

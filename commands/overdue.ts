@@ -9,7 +9,7 @@ import { overdueText } from '../src/read-model/figures.js'
 import { overdueByUnit } from '../src/read-model/ledger-lists.js'
 import { beijingDate, formatChineseDate } from '../src/time/calendar-date.js'
 import { markdown } from '../src/wecom/messages.js'
-import { quoteTyped } from '../src/bot/text-limits.js'
+import { quoteTyped } from '../src/domain/text/text-limits.js'
 
 /** 逾期: overdue items grouped by unit, the unit with the most first, the longest overdue first. */
 export const overdue = defineCommand<{ unit: string }>({

@@ -1,4 +1,4 @@
-import { withinLimit } from '../src/bot/text-limits.js'
+import { withinLimit } from '../src/domain/text/text-limits.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { parseItemNumber, parsePercent } from '../src/bot/parse-args.js'
 import { recordProgress } from '../src/domain/ledger/item-lifecycle.js'

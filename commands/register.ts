@@ -1,5 +1,5 @@
 import { inertText } from '../src/wecom/inert-text.js'
-import { quoteTyped, withinLimit } from '../src/bot/text-limits.js'
+import { quoteTyped, withinLimit } from '../src/domain/text/text-limits.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { parseDate } from '../src/bot/parse-args.js'
 import { currentCampaign } from '../src/domain/campaign/current-campaign.js'

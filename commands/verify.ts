@@ -1,5 +1,5 @@
 import type { CommandArgs } from '../src/bot/command-args.js'
-import { withinLimit } from '../src/bot/text-limits.js'
+import { withinLimit } from '../src/domain/text/text-limits.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { parseItemNumber } from '../src/bot/parse-args.js'
 import { verifyItem } from '../src/domain/ledger/item-lifecycle.js'

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm'
-import { problemKey } from '../src/domain/ledger/problem-key.js'
+import { problemKey } from '../src/db/problem-key.js'
 
 /**
  * One unit cannot register the same problem twice in a campaign (登记 sent twice at once, or

@@ -1,7 +1,7 @@
 // `npm run build`: dist/ from scratch, for production (`npm ci --omit=dev`, then plain `node`).
 // tsc compiles src/, commands/, migrations/ and ormconfig.ts (tsconfig.build.json); then every
 // other file in those folders that the code reads at run time (the built-in plans,
-// src/plans/*.json, found next to load-plan.js) is copied to the same place under dist/.
+// src/domain/plan/builtin/*.json, found next to load-plan.js) is copied to the same place under dist/.
 import { spawnSync } from 'node:child_process'
 import { cpSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'

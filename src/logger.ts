@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { pino, type DestinationStream, type Logger, type StreamEntry } from 'pino'
-import { describeError, isStatementError, toDatabaseErrorFacts } from './db/describe-error.js'
+import { describeError, isStatementError, toDatabaseErrorFacts } from './describe-error.js'
 
 export type { Logger }
 

@@ -12,7 +12,7 @@ import {
   type LedgerItem,
   type LedgerStatus,
   type Role,
-} from '../src/domain/entities/index.js'
+} from '../src/db/entities/index.js'
 import { addLedgerItem, chatAs, seedLedger } from './helpers/ledger-fixture.js'
 import { seedMeetingMembers, seedRoster } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'

@@ -8,7 +8,7 @@ import {
   PhaseTaskSchema,
   ProblemCategorySchema,
   UnitSchema,
-} from '../src/domain/entities/index.js'
+} from '../src/db/entities/index.js'
 import { DEFAULT_PLAN, loadPlan } from '../src/domain/plan/load-plan.js'
 import { UserFacingError } from '../src/errors.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
-import { CircularReceiptSchema, CircularSchema, InspectionSchema, LedgerItemSchema, OutboxMessageSchema, PersonSchema } from '../src/domain/entities/index.js'
+import { CircularReceiptSchema, CircularSchema, InspectionSchema, LedgerItemSchema, OutboxMessageSchema, PersonSchema } from '../src/db/entities/index.js'
 import { seedCircularAudience } from './helpers/circular-fixture.js'
 import { chatAs } from './helpers/ledger-fixture.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
 import { createDataSource } from '../src/db/create-data-source.js'
-import { CampaignSchema, PhaseTaskSchema } from '../src/domain/entities/index.js'
+import { CampaignSchema, PhaseTaskSchema } from '../src/db/entities/index.js'
 import { migrations } from '../migrations/index.js'
 import { chineseError } from '../src/cli/program.js'
 import { spawnService } from './helpers/service-process.js'
@@ -50,7 +50,7 @@ describe(`the command line on ${dialect}`, () => {
 
   it('previews the reminder sweep at a moment without writing, then runs it', async () => {
     const { seedLedger } = await import('./helpers/ledger-fixture.js')
-    const { OutboxMessageSchema } = await import('../src/domain/entities/index.js')
+    const { OutboxMessageSchema } = await import('../src/db/entities/index.js')
     await seedLedger(ds)
     const preview = await run('src/cli/main.ts', 'remind', '--at', '2015-08-31 09:05', '--dry-run')
     expect(preview.code).toBe(0)

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
-import { ExtensionRequestSchema, LedgerItemSchema, OutboxMessageSchema, ProgressUpdateSchema } from '../src/domain/entities/index.js'
+import { ExtensionRequestSchema, LedgerItemSchema, OutboxMessageSchema, ProgressUpdateSchema } from '../src/db/entities/index.js'
 import { chatAs, seedLedger } from './helpers/ledger-fixture.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 

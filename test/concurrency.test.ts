@@ -14,7 +14,7 @@ import {
   ProgressUpdateSchema,
   type LedgerItem,
   type Meeting,
-} from '../src/domain/entities/index.js'
+} from '../src/db/entities/index.js'
 import { startCallbackRig, type Said } from './helpers/callback-rig.js'
 import { addLedgerItem } from './helpers/ledger-fixture.js'
 import { seedCircularAudience } from './helpers/circular-fixture.js'

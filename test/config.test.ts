@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_WECOM_API_BASE, loadConfig } from '../src/config/load-config.js'
 import { withEnvFile } from '../src/config/read-env-file.js'
-import { parseDatabaseUrl, redactDatabaseUrl } from '../src/db/database-url.js'
+import { parseDatabaseUrl, redactDatabaseUrl } from '../src/config/database-url.js'
 import { ConfigError } from '../src/errors.js'
 
 // The official sample's values (docs/wecom.md, The official worked example): a real 43-character EncodingAESKey.

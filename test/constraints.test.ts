@@ -7,7 +7,7 @@ import {
   OutboxMessageSchema,
   PersonSchema,
   UnitSchema,
-} from '../src/domain/entities/index.js'
+} from '../src/db/entities/index.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 
 const outbox = (dedupeKey: string) => ({

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
 import { demoCampaignStart, isDatabaseEmpty, seedDemo } from '../src/domain/demo/seed-demo.js'
-import { CampaignSchema, CampaignUnitSchema, LedgerItemSchema, PersonSchema, RoleAssignmentSchema } from '../src/domain/entities/index.js'
+import { CampaignSchema, CampaignUnitSchema, LedgerItemSchema, PersonSchema, RoleAssignmentSchema } from '../src/db/entities/index.js'
 import { DEFAULT_PLAN, loadPlan } from '../src/domain/plan/load-plan.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 

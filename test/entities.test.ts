@@ -32,7 +32,7 @@ import {
   TaskSubmissionSchema,
   UnitSchema,
   entities,
-} from '../src/domain/entities/index.js'
+} from '../src/db/entities/index.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 
 // Chinese text, an emoji (4 bytes in UTF-8: lost in utf8mb3/latin1), full-width punctuation.

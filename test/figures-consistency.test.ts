@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type ExcelJS from 'exceljs'
 import type { DataSource } from 'typeorm'
-import { CampaignSchema, LedgerItemSchema, PhaseSchema, PhaseTaskSchema } from '../src/domain/entities/index.js'
-import { runSweep } from '../src/reminders/run-sweep.js'
-import { buildMonthlyWorkbook } from '../src/reports/monthly-workbook.js'
+import { CampaignSchema, LedgerItemSchema, PhaseSchema, PhaseTaskSchema } from '../src/db/entities/index.js'
+import { runSweep } from '../src/domain/reminders/run-sweep.js'
+import { buildMonthlyWorkbook } from '../src/domain/reports/monthly-workbook.js'
 import { addLedgerItem, chatAs, seedLedger } from './helpers/ledger-fixture.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 

@@ -1,16 +1,16 @@
 import fc from 'fast-check'
 import type { DataSource } from 'typeorm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { enqueue } from '../src/delivery/enqueue.js'
-import { ExtensionRequestSchema, OutboxMessageSchema, PersonSchema, UnitSchema } from '../src/domain/entities/index.js'
-import { runSweep } from '../src/reminders/run-sweep.js'
+import { enqueue } from '../src/outbox/enqueue.js'
+import { ExtensionRequestSchema, OutboxMessageSchema, PersonSchema, UnitSchema } from '../src/db/entities/index.js'
+import { runSweep } from '../src/domain/reminders/run-sweep.js'
 import { inertLines, inertText } from '../src/wecom/inert-text.js'
 import { BYTE_LIMITS, utf8Length } from '../src/wecom/utf8-limits.js'
 import { seedCircularAudience } from './helpers/circular-fixture.js'
 import { addLedgerItem, chatAs } from './helpers/ledger-fixture.js'
 import { seedMeetingMembers } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
-import { TEXT_LIMITS } from '../src/bot/text-limits.js'
+import { TEXT_LIMITS } from '../src/domain/text/text-limits.js'
 
 /**
  * whatever a person types (or an import brings in) and wherever it is put

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
-import { TEXT_LIMITS } from '../src/bot/text-limits.js'
+import { TEXT_LIMITS } from '../src/domain/text/text-limits.js'
 import {
   AgendaItemSchema,
   CircularSchema,
@@ -10,7 +10,7 @@ import {
   OutboxMessageSchema,
   PersonLeaveSchema,
   ProgressUpdateSchema,
-} from '../src/domain/entities/index.js'
+} from '../src/db/entities/index.js'
 import { startCallbackRig } from './helpers/callback-rig.js'
 import { seedCircularAudience } from './helpers/circular-fixture.js'
 import { addLedgerItem } from './helpers/ledger-fixture.js'

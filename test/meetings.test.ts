@@ -1,10 +1,10 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
-import { AgendaItemSchema, LedgerItemSchema, MeetingSchema, OutboxMessageSchema, PersonSchema } from '../src/domain/entities/index.js'
-import { agendaMessage } from '../src/meetings/agenda-message.js'
+import { AgendaItemSchema, LedgerItemSchema, MeetingSchema, OutboxMessageSchema, PersonSchema } from '../src/db/entities/index.js'
+import { agendaMessage } from '../src/domain/meetings/agenda-message.js'
 import { readCounts, type CampaignStatus } from '../src/read-model/campaign-status.js'
-import { meetingReminderSweep } from '../src/meetings/meeting-reminders.js'
-import { runSweep } from '../src/reminders/run-sweep.js'
+import { meetingReminderSweep } from '../src/jobs/meeting-reminders.js'
+import { runSweep } from '../src/domain/reminders/run-sweep.js'
 import { utf8Length } from '../src/wecom/utf8-limits.js'
 import { chatAs, seedLedger } from './helpers/ledger-fixture.js'
 import { seedMeetingMembers, seedRoster } from './helpers/roster.js'
@@ -202,7 +202,7 @@ describe(`joint meetings on ${dialect}`, () => {
     const { mkdtempSync, writeFileSync } = await import('node:fs')
     const { tmpdir } = await import('node:os')
     const { join } = await import('node:path')
-    const { CampaignSchema } = await import('../src/domain/entities/index.js')
+    const { CampaignSchema } = await import('../src/db/entities/index.js')
     const { addDays, beijingDate } = await import('../src/time/calendar-date.js')
     // The command line runs on the real clock: the campaign runs today, the meeting is next week.
     const today = beijingDate(new Date())
@@ -225,7 +225,7 @@ describe(`joint meetings on ${dialect}`, () => {
 
   it('shows, moves and cancels a meeting from the command line; each change announced', async () => {
     const { spawnService } = await import('./helpers/service-process.js')
-    const { CampaignSchema } = await import('../src/domain/entities/index.js')
+    const { CampaignSchema } = await import('../src/db/entities/index.js')
     const { addDays, beijingDate } = await import('../src/time/calendar-date.js')
     // The command line runs on the real clock: the campaign runs today, the meeting is next week.
     const today = beijingDate(new Date())

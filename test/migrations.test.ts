@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
 import { createDataSource } from '../src/db/create-data-source.js'
-import { entities } from '../src/domain/entities/index.js'
+import { entities } from '../src/db/entities/index.js'
 import { migrations } from '../migrations/index.js'
 import { seedLedger } from './helpers/ledger-fixture.js'
 import { createTestDatabase, dialect, type TestDatabase } from './helpers/test-database.js'

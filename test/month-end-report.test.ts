@@ -10,15 +10,17 @@ import { createCommandRegistry } from '../src/bot/command-registry.js'
 import { createDispatcher } from '../src/bot/dispatcher.js'
 import { createConsoleTransport } from '../src/delivery/console-transport.js'
 import { createDeliveryWorker } from '../src/delivery/delivery-worker.js'
-import { CHUNK_BYTES, readStoredFile, storeFile } from '../src/delivery/stored-files.js'
+import { CHUNK_BYTES, readStoredFile, storeFile } from '../src/outbox/stored-files.js'
 import { createWeComTransport } from '../src/delivery/wecom-transport.js'
-import { CampaignSchema, MonthlyReportSchema, OutboxMessageSchema, PersonSchema, StoredFileChunkSchema, StoredFileSchema } from '../src/domain/entities/index.js'
+import { CampaignSchema, MonthlyReportSchema, OutboxMessageSchema, PersonSchema, StoredFileChunkSchema, StoredFileSchema } from '../src/db/entities/index.js'
 import { createApp } from '../src/http/create-app.js'
+import { loadConfig } from '../src/config/load-config.js'
 import { createLogger } from '../src/logger.js'
-import { monthEndReportJob, sendMonthEndReport } from '../src/reports/month-end-report.js'
-import { monthlyFigures, monthlyTotals } from '../src/reports/monthly-figures.js'
-import { monthlySummaryMarkdown } from '../src/reports/monthly-summary.js'
-import { SHEET_NAMES } from '../src/reports/monthly-workbook.js'
+import { NO_METRICS } from '../src/metrics/metrics.js'
+import { monthEndReport, sendMonthEndReport } from '../src/jobs/month-end-report.js'
+import { monthlyFigures, monthlyTotals } from '../src/domain/reports/monthly-figures.js'
+import { monthlySummaryMarkdown } from '../src/domain/reports/monthly-summary.js'
+import { SHEET_NAMES } from '../src/domain/reports/monthly-workbook.js'
 import { utf8Length } from '../src/wecom/utf8-limits.js'
 import { createWeComClient } from '../src/wecom/wecom-client.js'
 import { startFakeWeCom, type FakeWeCom } from './fakes/fake-wecom-server.js'
@@ -106,7 +108,8 @@ describe(`the monthly workbook sent to the organization department on ${dialect}
     expect(outcomes.filter((o) => o.sent)).toHaveLength(1)
     expect(outcomes.filter((o) => !o.sent)).toEqual([{ sent: false, reason: 'already_sent' }])
     // Later the same day, as the scheduled job does every ten minutes: nothing more.
-    await monthEndReportJob(ds, quiet, FIVE_PM).run(at('2015-08-31T20:13:00'))
+    const job = monthEndReport.create({ dataSource: ds, logger: quiet, config: loadConfig({ MONTHLY_REPORT_TIME: '17:00' }), metrics: NO_METRICS })
+    expect(await job(at('2015-08-31T20:13:00'))).toEqual({ written: 0 })
     expect(await sendMonthEndReport(ds, at('2015-08-31T23:53:00'), FIVE_PM)).toEqual({ sent: false, reason: 'already_sent' })
 
     const rows = await outbox(ds)

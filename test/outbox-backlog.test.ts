@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { enqueue } from '../src/delivery/enqueue.js'
-import { outboxBacklog } from '../src/delivery/outbox-backlog.js'
-import { OutboxMessageSchema, type OutboxStatus } from '../src/domain/entities/index.js'
+import { enqueue } from '../src/outbox/enqueue.js'
+import { outboxBacklog } from '../src/outbox/outbox-backlog.js'
+import { OutboxMessageSchema, type OutboxStatus } from '../src/db/entities/index.js'
 import { text } from '../src/wecom/messages.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { enqueue } from '../src/delivery/enqueue.js'
-import { OutboxMessageSchema } from '../src/domain/entities/index.js'
+import { enqueue } from '../src/outbox/enqueue.js'
+import { OutboxMessageSchema } from '../src/db/entities/index.js'
 import { text } from '../src/wecom/messages.js'
 import { spawnService } from './helpers/service-process.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'

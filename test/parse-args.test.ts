@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { normalizeCommandText } from '../src/bot/normalize-text.js'
+import { normalizeCommandText } from '../src/domain/text/normalize-text.js'
 import { parseDate, parseItemNumber, parsePercent } from '../src/bot/parse-args.js'
 import { UserFacingError } from '../src/errors.js'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isQuietTime } from '../src/delivery/quiet-hours.js'
+import { isQuietTime } from '../src/time/quiet-hours.js'
 import { retryDelayMs, DEFAULT_BACKOFF } from '../src/delivery/backoff.js'
 
 const NIGHT = { startMinute: 21 * 60, endMinute: 8 * 60 }

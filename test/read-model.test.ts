@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
 import { loadSender } from '../src/bot/load-sender.js'
-import { ExtensionRequestSchema, LedgerItemSchema, MonthlyReportSchema } from '../src/domain/entities/index.js'
+import { ExtensionRequestSchema, LedgerItemSchema, MonthlyReportSchema } from '../src/db/entities/index.js'
 import { monthlyReportStatus } from '../src/read-model/campaign-progress.js'
 import { deadlineLight, overdueText, statusLight, workdaysOverdue } from '../src/read-model/figures.js'
 import { waitingFor } from '../src/read-model/waiting-for.js'

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
-import { ItemReminderSchema, LedgerItemSchema, MonthlyReportSchema, OutboxMessageSchema, ReminderSentSchema, TaskSubmissionSchema } from '../src/domain/entities/index.js'
-import { runSweep } from '../src/reminders/run-sweep.js'
+import { ItemReminderSchema, LedgerItemSchema, MonthlyReportSchema, OutboxMessageSchema, ReminderSentSchema, TaskSubmissionSchema } from '../src/db/entities/index.js'
+import { runSweep } from '../src/domain/reminders/run-sweep.js'
 import { chatAs, seedLedger } from './helpers/ledger-fixture.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 
@@ -158,7 +158,7 @@ describe(`the reminder sweep on ${dialect}`, () => {
   })
 
   it('catches up at start-up on a working day after sweep time, once; not before it, not on a rest day', async () => {
-    const { catchUpSweep } = await import('../src/reminders/reminder-jobs.js')
+    const { catchUpSweep } = await import('../src/jobs/daily-sweep.js')
     const { createLogger } = await import('../src/logger.js')
     const log = createLogger('silent')
     expect(await catchUpSweep(ds, log, [9, 5], new Date('2015-08-31T08:30:00+08:00'))).toBe(0)

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { enqueue } from '../src/delivery/enqueue.js'
+import { enqueue } from '../src/outbox/enqueue.js'
 import { encrypt } from '@wecom/crypto'
 import { computeSignature } from '../src/wecom/callback/callback-crypto.js'
 import { markdown } from '../src/wecom/messages.js'

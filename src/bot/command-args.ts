@@ -1,4 +1,4 @@
-import { normalizeCommandText } from './normalize-text.js'
+import { normalizeCommandText } from '../domain/text/normalize-text.js'
 
 /**
  * A command's arguments two ways: normalized tokens for what is parsed (numbers, percentages,

@@ -1,17 +1,8 @@
 import { closest, distance } from 'fastest-levenshtein'
-import type { Role } from '../domain/entities/index.js'
-import type { AnyCommand } from './define-command.js'
+import type { Role } from '../db/entities/index.js'
+import type { AnyCommand, CommandRegistry } from './define-command.js'
 
-export interface CommandRegistry {
-  readonly all: readonly AnyCommand[]
-  /** By name or alias, case-insensitive. */
-  find(word: string): AnyCommand | undefined
-  /** The closest command to a mistyped word, if any is close enough. */
-  suggest(word: string): AnyCommand | undefined
-  /** The commands a person with these roles may run. */
-  allowedFor(roles: readonly Role[]): AnyCommand[]
-  isAllowed(command: AnyCommand, roles: readonly Role[]): boolean
-}
+export type { CommandRegistry } from './define-command.js'
 
 /** Lists the commands; refuses at start-up two commands that answer to the same word. */
 export function createCommandRegistry(all: readonly AnyCommand[]): CommandRegistry {

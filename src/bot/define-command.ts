@@ -1,11 +1,10 @@
 import type { DataSource } from 'typeorm'
-import type { Attachment } from '../delivery/stored-files.js'
-import type { Person, Role } from '../domain/entities/index.js'
+import type { Attachment } from '../outbox/stored-files.js'
+import type { Person, Role } from '../db/entities/index.js'
 import type { Actor } from '../domain/ledger/ledger-access.js'
 import type { Logger } from '../logger.js'
 import type { AppMessage } from '../wecom/messages.js'
 import type { CommandArgs } from './command-args.js'
-import type { CommandRegistry } from './command-registry.js'
 
 /** The small typed context every command gets (docs/architecture.md, How the code is built): never raw HTTP. */
 export interface CommandContext {
@@ -57,4 +56,16 @@ export type AnyCommand = CommandDefinition<any>
 /** Declares a chat command as data (one file per command in commands/). */
 export function defineCommand<Parsed>(definition: CommandDefinition<Parsed>): CommandDefinition<Parsed> {
   return Object.freeze(definition)
+}
+
+/** The commands, as the dispatcher and 帮助 see them (built by createCommandRegistry). */
+export interface CommandRegistry {
+  readonly all: readonly AnyCommand[]
+  /** By name or alias, case-insensitive. */
+  find(word: string): AnyCommand | undefined
+  /** The closest command to a mistyped word, if any is close enough. */
+  suggest(word: string): AnyCommand | undefined
+  /** The commands a person with these roles may run. */
+  allowedFor(roles: readonly Role[]): AnyCommand[]
+  isAllowed(command: AnyCommand, roles: readonly Role[]): boolean
 }

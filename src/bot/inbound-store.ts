@@ -1,6 +1,6 @@
 import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm'
-import type { InboundStatus, ReplyVia } from '../domain/entities/index.js'
-import { isMysql, sqlInstant } from '../delivery/sql-instant.js'
+import type { InboundStatus, ReplyVia } from '../db/entities/index.js'
+import { isMysql, sqlInstant } from '../db/sql-instant.js'
 
 export interface NewInbound {
   dedupeKey: string

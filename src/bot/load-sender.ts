@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm'
-import { PersonSchema, RoleAssignmentSchema, type Person, type Role, type RoleAssignment } from '../domain/entities/index.js'
+import { PersonSchema, RoleAssignmentSchema, type Person, type Role, type RoleAssignment } from '../db/entities/index.js'
 
 export interface Sender {
   person: Person

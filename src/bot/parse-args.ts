@@ -1,6 +1,6 @@
 import { UserFacingError } from '../errors.js'
 import { addDays, isCalendarDate, lastDayOfMonth, parts, toCalendarDate, type CalendarDate } from '../time/calendar-date.js'
-import { quoteTyped } from './text-limits.js'
+import { quoteTyped } from '../domain/text/text-limits.js'
 
 /** "12", "#12" (also "＃12", normalized before) → 12. */
 export function parseItemNumber(token: string | undefined, what = '台账编号'): number {

@@ -1,6 +1,6 @@
 import { LessThan, type DataSource } from 'typeorm'
-import { enqueue } from '../delivery/enqueue.js'
-import { InboundMessageSchema } from '../domain/entities/index.js'
+import { enqueue } from '../outbox/enqueue.js'
+import { InboundMessageSchema } from '../db/entities/index.js'
 import { FAILURE_REPLY } from './failure-reply.js'
 import { finishInbound, lockInbound } from './inbound-store.js'
 

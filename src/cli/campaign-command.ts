@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { openDatabase } from '../db/open-database.js'
 import { createCampaign } from '../domain/campaign/create-campaign.js'
-import { CampaignSchema, PhaseSchema, PhaseTaskSchema } from '../domain/entities/index.js'
+import { CampaignSchema, PhaseSchema, PhaseTaskSchema } from '../db/entities/index.js'
 import { loadPlan } from '../domain/plan/load-plan.js'
 import { formatChineseDate, isCalendarDate } from '../time/calendar-date.js'
 import { exitCode, type CliContext } from './program.js'
@@ -12,7 +12,7 @@ export function addCampaignCommand(program: Command, cli: CliContext): void {
   campaign
     .command('create')
     .description('按计划创建专项治理，所有日期按开始日期平移（重复执行不会重复创建）')
-    .option('--plan <计划名或文件>', '计划：内置计划名（src/plans/）或 JSON 文件，默认为配置的 PLAN')
+    .option('--plan <计划名或文件>', '计划：内置计划名（src/domain/plan/builtin/）或 JSON 文件，默认为配置的 PLAN')
     .option('--start <YYYY-MM-DD>', '开始日期（必填）')
     .addHelpText('after', '\n例：npm run cli -- campaign create --start 2015-07-01\n    npm run cli -- campaign create --plan ./my-plan.json --start 2026-12-01')
     .action(

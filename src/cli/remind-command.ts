@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
 import { In } from 'typeorm'
 import { openDatabase } from '../db/open-database.js'
-import { PersonSchema } from '../domain/entities/index.js'
-import { runSweep } from '../reminders/run-sweep.js'
+import { PersonSchema } from '../db/entities/index.js'
+import { runSweep } from '../domain/reminders/run-sweep.js'
 import { beijingInstant } from '../time/calendar-date.js'
 import { exitCode, type CliContext } from './program.js'
 

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { loadPlan } from '../domain/plan/load-plan.js'
-import type { ProblemCategory } from '../domain/entities/index.js'
+import type { ProblemCategory } from '../db/entities/index.js'
 import { UserFacingError } from '../errors.js'
-import { templateWorkbook, type TemplateKind } from '../spreadsheets/templates.js'
+import { templateWorkbook, type TemplateKind } from '../domain/spreadsheets/templates.js'
 import { exitCode, type CliContext } from './program.js'
 
 const KINDS: ReadonlyArray<{ kind: TemplateKind; what: string }> = [

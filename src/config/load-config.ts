@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
-import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactDatabaseUrl, type DatabaseTarget } from '../db/database-url.js'
+import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactDatabaseUrl, type DatabaseTarget } from './database-url.js'
 
 export const DEFAULT_WECOM_API_BASE = 'https://qyapi.weixin.qq.com'
 /** The plan used when none is named: the county's 2015 plan (docs/plan.md). */

@@ -1,5 +1,5 @@
 import type { EntityManager, EntitySchema, ObjectLiteral } from 'typeorm'
-import { isMysql, sqlInstant } from '../delivery/sql-instant.js'
+import { isMysql, sqlInstant } from './sql-instant.js'
 
 /**
  * INSERT that does nothing when a unique key exists already — and only then: other errors still

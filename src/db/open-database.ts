@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm'
 import { StartupError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { createDataSource } from './create-data-source.js'
-import { describeDatabase, type DatabaseTarget } from './database-url.js'
+import { describeDatabase, type DatabaseTarget } from '../config/database-url.js'
 
 /**
  * Connects and brings the schema up to date (pending migrations run at start-up, each in its

@@ -1,6 +1,6 @@
 import { createConnection } from 'mysql2/promise'
 import { StartupError } from '../errors.js'
-import type { DatabaseTarget } from './database-url.js'
+import type { DatabaseTarget } from '../config/database-url.js'
 
 export type MysqlFlavor = 'mysql' | 'mariadb'
 

@@ -1,5 +1,5 @@
 import type { EntityManager, EntitySchema, FindOptionsWhere, ObjectLiteral } from 'typeorm'
-import { isMysql } from '../delivery/sql-instant.js'
+import { isMysql } from './sql-instant.js'
 
 /**
  * Reads a row and locks it until the transaction ends, so that a check made on it still holds

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm'
-import { OutboxMessageSchema, type OutboxMessage } from '../domain/entities/index.js'
+import { OutboxMessageSchema, type OutboxMessage } from '../db/entities/index.js'
 import { retryOnDeadlock } from '../db/retry-on-deadlock.js'
-import { isMysql, sqlInstant } from './sql-instant.js'
+import { isMysql, sqlInstant } from '../db/sql-instant.js'
 
 export interface ClaimOptions {
   /** Written to claimed_by; unique per claim, so a worker finds exactly the rows it took. */

@@ -2,9 +2,9 @@ import { writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { In, type DataSource } from 'typeorm'
 import { ensureDirectory } from '../db/ensure-directory.js'
-import { PersonSchema, type OutboxMessage } from '../domain/entities/index.js'
+import { PersonSchema, type OutboxMessage } from '../db/entities/index.js'
 import { isStoredFile, toPlainText, type AppMessage } from '../wecom/messages.js'
-import { readStoredFile } from './stored-files.js'
+import { readStoredFile } from '../outbox/stored-files.js'
 import type { Transport } from './transport.js'
 
 /**

@@ -1,9 +1,9 @@
 import type { DataSource } from 'typeorm'
-import type { OutboxMessage } from '../domain/entities/index.js'
+import type { OutboxMessage } from '../db/entities/index.js'
 import { orgAdmins } from '../domain/roster/org-admins.js'
 import type { Logger } from '../logger.js'
 import { markdown } from '../wecom/messages.js'
-import { enqueue } from './enqueue.js'
+import { enqueue } from '../outbox/enqueue.js'
 import { OUTCOME_UNKNOWN } from './unknown-outcome.js'
 
 /** Keys of the bot's own operational alerts (subject kind 'alert'). */

@@ -1,46 +1,8 @@
-import type { DataSource } from 'typeorm'
-import type { QuietHours } from '../config/load-config.js'
-import type { Logger } from '../logger.js'
-import type { Metrics } from '../metrics/metrics.js'
-import type { BackoffPolicy } from './backoff.js'
 import { lastCatchUp } from './catch-up.js'
 import { runBatch } from './run-batch.js'
-import type { Transport } from './transport.js'
-import { createWorkerContext, type WorkerContext } from './worker-context.js'
+import { createWorkerContext, type BatchResult, type DeliveryWorkerOptions, type WorkerContext } from './worker-context.js'
 
-export interface DeliveryWorkerOptions {
-  dataSource: DataSource
-  transport: Transport
-  logger: Logger
-  quietHours: QuietHours
-  now?: () => Date
-  random?: () => number
-  /** Names this worker in claimed_by; default host-pid-random. */
-  workerId?: string
-  /** Rows claimed at a time, default 50. */
-  batchSize?: number
-  /** Sends in flight at once (rows to the same recipients always go one after another), default 4. */
-  concurrency?: number
-  /** Pause between polls when there was nothing to do, default 1 s. */
-  pollIntervalMs?: number
-  /** A row `sending` for longer than this is taken to belong to a dead worker, default 5 min. */
-  claimTimeoutMs?: number
-  backoff?: BackoffPolicy
-  /** Counts deliveries by outcome and rate-limit delays, default none. */
-  metrics?: Metrics
-}
-
-export interface BatchResult {
-  claimed: number
-  sent: number
-  retried: number
-  deferred: number
-  dead: number
-  /** Rows another worker took over while this one was slow: left to it. */
-  skipped: number
-  /** Rows claimed but not begun when stop() came: pending again. */
-  released: number
-}
+export type { BatchResult, DeliveryWorkerOptions } from './worker-context.js'
 
 export interface DeliveryWorker {
   /** Claims and sends one batch. */
@@ -54,7 +16,6 @@ export interface DeliveryWorker {
 /** The longest pause between batches while the database keeps failing. */
 export const FAILURE_PAUSE_MAX_MS = 10_000
 
-export { ALERT_KEY_PREFIX } from './dead-row-alert.js'
 
 /**
  * The outbox worker: claims due rows, sends them, records `sent` with WeCom's msgid. A

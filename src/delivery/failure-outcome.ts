@@ -1,6 +1,6 @@
 import { isDatabaseError } from '../db/database-error.js'
-import { describeError } from '../db/describe-error.js'
-import type { OutboxMessage } from '../domain/entities/index.js'
+import { describeError } from '../describe-error.js'
+import type { OutboxMessage } from '../db/entities/index.js'
 import { RateLimitedError } from '../wecom/errors.js'
 import { retryDelayMs } from './backoff.js'
 import { deliveredNothing, mayHaveArrived, unknownOutcomeNote } from './unknown-outcome.js'

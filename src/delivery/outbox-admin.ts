@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm'
-import { OutboxMessageSchema, type OutboxMessage, type OutboxStatus } from '../domain/entities/index.js'
+import { OutboxMessageSchema, type OutboxMessage, type OutboxStatus } from '../db/entities/index.js'
 import { forgetUnknownOutcomes } from './send-budget.js'
 import { OUTCOME_UNKNOWN } from './unknown-outcome.js'
 

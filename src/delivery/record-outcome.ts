@@ -1,7 +1,6 @@
 import { releaseSends, settleSends } from './send-budget.js'
-import type { BatchResult } from './delivery-worker.js'
 import { recordUndeliverable } from './undeliverable-recipients.js'
-import type { Outcome, WorkerContext } from './worker-context.js'
+import type { BatchResult, Outcome, WorkerContext } from './worker-context.js'
 
 /**
  * Writes an outcome to the row this worker still holds (a row another worker took over is left

@@ -1,12 +1,11 @@
-import type { OutboxMessage } from '../domain/entities/index.js'
+import type { OutboxMessage } from '../db/entities/index.js'
 import { alertUnalerted, catchUp, release } from './catch-up.js'
 import { claimDue, reclaimStale } from './claim.js'
-import type { BatchResult } from './delivery-worker.js'
-import { isQuietTime } from './quiet-hours.js'
+import { isQuietTime } from '../time/quiet-hours.js'
 import { record } from './record-outcome.js'
 import { pruneSendSlots } from './send-budget.js'
 import { deliver } from './send-row.js'
-import type { WorkerContext } from './worker-context.js'
+import type { BatchResult, WorkerContext } from './worker-context.js'
 
 /** How often a worker deletes send slots older than the duplicate-check interval. */
 const PRUNE_EVERY_MS = 10 * 60_000

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
 import type { DataSource, EntityManager } from 'typeorm'
 import { retryOnDeadlock } from '../db/retry-on-deadlock.js'
-import { OutboxMessageSchema, type OutboxMessage } from '../domain/entities/index.js'
+import { OutboxMessageSchema, type OutboxMessage } from '../db/entities/index.js'
 import type { AppMessage } from '../wecom/messages.js'
 import { MEMBER_WINDOWS, ROBOT_WINDOWS, readyTimes, type RateWindow } from '../wecom/rate-limiter.js'
-import { withSendTimeNote } from './send-time-note.js'
-import { fromSqlInstant, isMysql, sqlInstant } from './sql-instant.js'
+import { withSendTimeNote } from '../outbox/send-time-note.js'
+import { fromSqlInstant, isMysql, sqlInstant } from '../db/sql-instant.js'
 
 /** WeCom's duplicate-check interval the client asks for: its maximum, 4 hours (docs/delivery.md). */
 export const DUPLICATE_CHECK_MS = 4 * 3_600_000

@@ -1,10 +1,9 @@
-import type { OutboxMessage } from '../domain/entities/index.js'
-import type { BatchResult } from './delivery-worker.js'
+import type { OutboxMessage } from '../db/entities/index.js'
 import { failedSendOutcome, unknownOutcome } from './failure-outcome.js'
 import { record } from './record-outcome.js'
 import { reserveSend, type Reservation } from './send-budget.js'
 import { describeUndelivered } from './undeliverable-recipients.js'
-import type { Outcome, WorkerContext } from './worker-context.js'
+import type { BatchResult, Outcome, WorkerContext } from './worker-context.js'
 
 /**
  * Sends one row. When its recipients' budget is full, returns when each of the `waiting` rows

@@ -1,4 +1,4 @@
-import type { OutboxMessage } from '../domain/entities/index.js'
+import type { OutboxMessage } from '../db/entities/index.js'
 
 /** What came back from sending one outbox row. */
 export interface DeliveryReceipt {

@@ -1,10 +1,10 @@
 import { IsNull, type DataSource } from 'typeorm'
-import { PersonSchema } from '../domain/entities/index.js'
+import { PersonSchema } from '../db/entities/index.js'
 import { orgAdmins } from '../domain/roster/org-admins.js'
 import { inertText } from '../wecom/inert-text.js'
 import { markdown } from '../wecom/messages.js'
 import { ALERT_KEY_PREFIX } from './dead-row-alert.js'
-import { enqueue } from './enqueue.js'
+import { enqueue } from '../outbox/enqueue.js'
 import type { DeliveryReceipt } from './transport.js'
 
 /** The row's last_error for members WeCom would not deliver to, or null when it delivered to all. */

@@ -1,5 +1,5 @@
 import { isDatabaseError } from '../db/database-error.js'
-import type { OutboxMessage } from '../domain/entities/index.js'
+import type { OutboxMessage } from '../db/entities/index.js'
 import { RateLimitedError, WeComApiError, WeComHttpError } from '../wecom/errors.js'
 import { PermanentDeliveryError } from './transport.js'
 

@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm'
-import type { OutboxMessage } from '../domain/entities/index.js'
+import type { OutboxMessage } from '../db/entities/index.js'
 import { isStoredFile, type AppMessage, type RobotMessage } from '../wecom/messages.js'
 import type { WeComClient } from '../wecom/wecom-client.js'
-import { mediaIdFor } from './stored-files.js'
+import { mediaIdFor } from '../outbox/stored-files.js'
 import { EMPTY_RECEIPT, PermanentDeliveryError, type Transport } from './transport.js'
 
 export interface WeComTransportOptions {

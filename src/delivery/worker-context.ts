@@ -1,12 +1,45 @@
 import { randomUUID } from 'node:crypto'
 import type { DataSource, Repository } from 'typeorm'
 import type { QuietHours } from '../config/load-config.js'
-import { OutboxMessageSchema, type OutboxMessage } from '../domain/entities/index.js'
+import { OutboxMessageSchema, type OutboxMessage } from '../db/entities/index.js'
 import type { Logger } from '../logger.js'
 import { NO_METRICS, type Metrics } from '../metrics/metrics.js'
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js'
-import type { DeliveryWorkerOptions } from './delivery-worker.js'
 import type { DeliveryReceipt, Transport } from './transport.js'
+
+export interface DeliveryWorkerOptions {
+  dataSource: DataSource
+  transport: Transport
+  logger: Logger
+  quietHours: QuietHours
+  now?: () => Date
+  random?: () => number
+  /** Names this worker in claimed_by; default host-pid-random. */
+  workerId?: string
+  /** Rows claimed at a time, default 50. */
+  batchSize?: number
+  /** Sends in flight at once (rows to the same recipients always go one after another), default 4. */
+  concurrency?: number
+  /** Pause between polls when there was nothing to do, default 1 s. */
+  pollIntervalMs?: number
+  /** A row `sending` for longer than this is taken to belong to a dead worker, default 5 min. */
+  claimTimeoutMs?: number
+  backoff?: BackoffPolicy
+  /** Counts deliveries by outcome and rate-limit delays, default none. */
+  metrics?: Metrics
+}
+
+export interface BatchResult {
+  claimed: number
+  sent: number
+  retried: number
+  deferred: number
+  dead: number
+  /** Rows another worker took over while this one was slow: left to it. */
+  skipped: number
+  /** Rows claimed but not begun when stop() came: pending again. */
+  released: number
+}
 
 /** A send's outcome, to be written to its row. */
 export interface Outcome {

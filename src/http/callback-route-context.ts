@@ -1,11 +1,36 @@
 import type { DataSource, Repository } from 'typeorm'
 import type { Dispatcher } from '../bot/dispatcher.js'
-import { InboundMessageSchema, type InboundMessage } from '../domain/entities/index.js'
+import { InboundMessageSchema, type InboundMessage } from '../db/entities/index.js'
 import type { Logger } from '../logger.js'
 import { NO_METRICS, type Metrics } from '../metrics/metrics.js'
 import type { CallbackSecrets } from '../wecom/callback/open-callback.js'
 import type { InFlight } from './in-flight.js'
-import type { CallbackRouteOptions } from './wecom-callback-route.js'
+
+export interface CallbackRouteOptions {
+  path: string
+  secrets: CallbackSecrets
+  dataSource: DataSource
+  dispatcher: Dispatcher
+  logger: Logger
+  now?: () => Date
+  /** How long the answer may take to go back in the HTTP response (passive reply), default 1.5 s. */
+  replyBudgetMs?: number
+  /** Largest body accepted, default 64 KiB. */
+  bodyLimit?: number
+  /** Accepted clock difference of the timestamp, default 300 s. */
+  timestampWindowSeconds?: number
+  /** Counts callbacks by outcome, default none. */
+  metrics?: Metrics
+  /** Shutdown waits for commands still running after their request was answered (default: not tracked). */
+  inFlight?: InFlight
+  /**
+   * How long storing a message may take before WeCom is answered 503 (it retries), default
+   * 2.5 s: a database that does not answer at all (a network partition) must not hold the
+   * request past WeCom's 5 s. If the message is stored after all, it is handled then, its answer
+   * through the outbox, and WeCom's retry is a duplicate.
+   */
+  storeDeadlineMs?: number
+}
 
 /** What every part of the WeCom callback route shares: its settings with their defaults. */
 export interface CallbackRoute {

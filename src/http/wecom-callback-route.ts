@@ -3,49 +3,25 @@ import type { Context } from 'koa'
 import { performance } from 'node:perf_hooks'
 import type { DataSource, EntityManager } from 'typeorm'
 import type { Dispatcher, DispatchResult } from '../bot/dispatcher.js'
-import { enqueue } from '../delivery/enqueue.js'
-import { storeFile } from '../delivery/stored-files.js'
+import { enqueue } from '../outbox/enqueue.js'
+import { storeFile } from '../outbox/stored-files.js'
 import { FAILURE_REPLY } from '../bot/failure-reply.js'
 import { finishInbound, lockInbound, markFailed } from '../bot/inbound-store.js'
 import { isTransientDatabaseError, retryOnDeadlock } from '../db/retry-on-deadlock.js'
-import { describeError } from '../db/describe-error.js'
+import { describeError } from '../describe-error.js'
 import type { Logger } from '../logger.js'
 import type { WeComInbound } from '../wecom/callback/inbound-message.js'
 import { verifyCallbackUrl, type CallbackSecrets } from '../wecom/callback/open-callback.js'
 import { storedFile, type AppMessage } from '../wecom/messages.js'
 import { timeLeft, type TimeLeft } from './callback-deadline.js'
 import { withLogLine } from './callback-log-line.js'
-import { createCallbackRoute, type CallbackRoute } from './callback-route-context.js'
+import { createCallbackRoute, type CallbackRoute, type CallbackRouteOptions } from './callback-route-context.js'
 import type { InFlight } from './in-flight.js'
 import { fitsPassive, passiveDeadline, respondPassive } from './passive-reply.js'
 import { answerDuplicate, answerLater, openMessage, storeInbound } from './receive-message.js'
 import type { Metrics } from '../metrics/metrics.js'
 
-export interface CallbackRouteOptions {
-  path: string
-  secrets: CallbackSecrets
-  dataSource: DataSource
-  dispatcher: Dispatcher
-  logger: Logger
-  now?: () => Date
-  /** How long the answer may take to go back in the HTTP response (passive reply), default 1.5 s. */
-  replyBudgetMs?: number
-  /** Largest body accepted, default 64 KiB. */
-  bodyLimit?: number
-  /** Accepted clock difference of the timestamp, default 300 s. */
-  timestampWindowSeconds?: number
-  /** Counts callbacks by outcome, default none. */
-  metrics?: Metrics
-  /** Shutdown waits for commands still running after their request was answered (default: not tracked). */
-  inFlight?: InFlight
-  /**
-   * How long storing a message may take before WeCom is answered 503 (it retries), default
-   * 2.5 s: a database that does not answer at all (a network partition) must not hold the
-   * request past WeCom's 5 s. If the message is stored after all, it is handled then, its answer
-   * through the outbox, and WeCom's retry is a duplicate.
-   */
-  storeDeadlineMs?: number
-}
+export type { CallbackRouteOptions } from './callback-route-context.js'
 
 /**
  * The WeCom callback (docs/wecom.md, URL verification and Callback messages): GET verifies the URL, POST receives messages. A message is

@@ -1,5 +1,5 @@
 import { In, LessThanOrEqual, MoreThanOrEqual, type DataSource, type EntityManager } from 'typeorm'
-import { CampaignUnitSchema, MonthlyReportSchema, PersonSchema, PhaseSchema, PhaseTaskSchema, TaskSubmissionSchema, type Campaign, type Phase, type PhaseTask } from '../domain/entities/index.js'
+import { CampaignUnitSchema, MonthlyReportSchema, PersonSchema, PhaseSchema, PhaseTaskSchema, TaskSubmissionSchema, type Campaign, type Phase, type PhaseTask } from '../db/entities/index.js'
 import type { CalendarDate } from '../time/calendar-date.js'
 import { deadlineLight, type StatusLight } from './figures.js'
 import { unitNames } from './ledger-status.js'

@@ -1,6 +1,6 @@
 import { inertText } from '../wecom/inert-text.js'
 import { In, MoreThanOrEqual, Not, type DataSource, type EntityManager } from 'typeorm'
-import { CircularLinkSchema, CircularSchema, InspectionSchema, LedgerItemSchema, UnitSchema, type Campaign } from '../domain/entities/index.js'
+import { CircularLinkSchema, CircularSchema, InspectionSchema, LedgerItemSchema, UnitSchema, type Campaign } from '../db/entities/index.js'
 import { shorten } from '../domain/ledger/format-item.js'
 import { currentPhases, monthlyReportStatus } from './campaign-progress.js'
 import { ledgerCounts, type LedgerCounts } from './figures.js'

@@ -1,7 +1,7 @@
 import type { CalendarDate } from '../time/calendar-date.js'
 import { workdayHorizon, workdaysBetween } from '../time/work-calendar.js'
 import { beijingDate } from '../time/calendar-date.js'
-import type { LedgerItem, LedgerStatus } from '../domain/entities/index.js'
+import type { LedgerItem, LedgerStatus } from '../db/entities/index.js'
 
 /**
  * One definition per figure (docs/figures.md): every surface — chat answers, reminder digests, the

@@ -1,5 +1,5 @@
 import { Brackets, In, type DataSource, type EntityManager } from 'typeorm'
-import { LedgerItemSchema, PersonSchema, ProblemCategorySchema, ProgressUpdateSchema, UnitSchema, type LedgerItem, type ProblemCategory, type ProgressUpdate } from '../domain/entities/index.js'
+import { LedgerItemSchema, PersonSchema, ProblemCategorySchema, ProgressUpdateSchema, UnitSchema, type LedgerItem, type ProblemCategory, type ProgressUpdate } from '../db/entities/index.js'
 import type { CalendarDate } from '../time/calendar-date.js'
 import { LIGHT_RANK, statusLight, workdaysOverdue } from './figures.js'
 import { unitNames } from './ledger-status.js'

@@ -1,5 +1,5 @@
 import { In, type DataSource, type EntityManager } from 'typeorm'
-import { CampaignUnitSchema, ExtensionRequestSchema, LedgerItemSchema, MonthlyReportSchema, UnitSchema, type LedgerItem } from '../domain/entities/index.js'
+import { CampaignUnitSchema, ExtensionRequestSchema, LedgerItemSchema, MonthlyReportSchema, UnitSchema, type LedgerItem } from '../db/entities/index.js'
 import type { CalendarDate } from '../time/calendar-date.js'
 import { countItem, emptyTally, LIGHT_RANK, onTimeRate, statusLight, sumTallies, worstLight, type LedgerTally, type StatusLight } from './figures.js'
 

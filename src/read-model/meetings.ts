@@ -1,5 +1,5 @@
 import { In, type DataSource, type EntityManager } from 'typeorm'
-import { AttendanceSchema, MeetingSchema, PersonSchema, type Attendance, type Meeting } from '../domain/entities/index.js'
+import { AttendanceSchema, MeetingSchema, PersonSchema, type Attendance, type Meeting } from '../db/entities/index.js'
 import { inertText } from '../wecom/inert-text.js'
 
 type Db = DataSource | EntityManager

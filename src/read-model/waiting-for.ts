@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm'
-import { ExtensionRequestSchema, LedgerItemSchema, MonthlyReportSchema, type ExtensionRequest, type LedgerItem } from '../domain/entities/index.js'
+import { ExtensionRequestSchema, LedgerItemSchema, MonthlyReportSchema, type ExtensionRequest, type LedgerItem } from '../db/entities/index.js'
 import { isVerifier, unitsActedFor, type Actor } from '../domain/ledger/ledger-access.js'
 import { monthOf, type CalendarDate } from '../time/calendar-date.js'
 import { phaseStatus, type OwedTask } from './campaign-progress.js'

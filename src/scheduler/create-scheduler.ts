@@ -1,13 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron'
 import type { Logger } from '../logger.js'
+import type { ScheduledJob } from '../jobs/scheduled-job.js'
 import { BEIJING_TIME_ZONE } from '../time/calendar-date.js'
-
-/** A named job: what runs, and when (a cron expression read in Beijing time). */
-export interface ScheduledJob {
-  name: string
-  cron: string
-  run: (now: Date) => Promise<void>
-}
 
 export interface Scheduler {
   readonly jobs: readonly string[]

@@ -1,5 +1,5 @@
 import type { Config } from '../config/load-config.js'
-import { describeDatabase } from '../db/database-url.js'
+import { describeDatabase } from '../config/database-url.js'
 import type { DemoSummary } from '../domain/demo/seed-demo.js'
 
 /** The short Chinese/English start-up banner printed on the terminal. */

@@ -4,12 +4,8 @@ import type { DataSource } from 'typeorm'
 import { commands } from '../../commands/index.js'
 import { createCommandRegistry } from '../bot/command-registry.js'
 import { createDispatcher } from '../bot/dispatcher.js'
-import { recoverStuckInbound } from '../bot/recover-inbound.js'
 import { currentCampaign } from '../domain/campaign/current-campaign.js'
-import { catchUpSweep, dailySweepJob } from '../reminders/reminder-jobs.js'
-import { meetingReminderJob } from '../meetings/meeting-reminders.js'
-import { circularReminderJob } from '../reminders/circular-reminders.js'
-import { monthEndReportJob } from '../reports/month-end-report.js'
+import { runStartupCatchUps, scheduledJobs } from '../jobs/index.js'
 import { lastCoveredYear } from '../time/work-calendar.js'
 import type { Config } from '../config/load-config.js'
 import { openDatabase } from '../db/open-database.js'
@@ -22,7 +18,7 @@ import { createApp } from '../http/create-app.js'
 import { createAdminApp } from '../http/create-admin-app.js'
 import { createReadinessCheck } from '../http/check-readiness.js'
 import { createInFlight } from '../http/in-flight.js'
-import { createMetrics } from '../metrics/create-metrics.js'
+import { createMetrics } from './create-metrics.js'
 import type { Logger } from '../logger.js'
 import { createScheduler, type Scheduler } from '../scheduler/create-scheduler.js'
 import { beijingDate } from '../time/calendar-date.js'
@@ -96,25 +92,10 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
     }
     const worker = createDeliveryWorker({ dataSource, transport: createTransport(config, dataSource, print, client, now), logger, quietHours: config.quietHours, now, metrics, concurrency: config.deliveryConcurrency })
     worker.start()
-    // The reminder sweeps register their jobs here as they are built.
-    const scheduler = createScheduler(
-      [
-        dailySweepJob(dataSource, logger, config.sweepTime, metrics),
-        meetingReminderJob(dataSource, logger, config.meetingReminderTime),
-        circularReminderJob(dataSource, logger, config.circularRemindAfterHours),
-        monthEndReportJob(dataSource, logger, config.monthlyReportTime),
-        {
-          name: 'inbound-recovery',
-          cron: '17 * * * * *',
-          run: async (at) => {
-            const recovered = await recoverStuckInbound(dataSource, at)
-            if (recovered > 0) logger.warn({ recovered }, 'messages left unanswered by a stopped process were answered')
-          },
-        },
-      ],
-      logger,
-    )
-    await catchUpSweep(dataSource, logger, config.sweepTime, now(), config.quietHours, metrics).catch((error: unknown) => logger.error({ err: error }, 'catch-up sweep failed'))
+    // Every scheduled job is listed in src/jobs/index.ts.
+    const jobContext = { dataSource, logger, config, metrics }
+    const scheduler = createScheduler(scheduledJobs(jobContext), logger)
+    await runStartupCatchUps(jobContext, now())
     warnIfCalendarRunsOut(dataSource, logger, now())
     const port = (server.address() as AddressInfo).port
     return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { OutboxMessageSchema } from '../../src/domain/entities/index.js'
+import { OutboxMessageSchema } from '../../src/db/entities/index.js'
 import { dialect } from '../helpers/test-database.js'
 import { deliveriesByContent, enqueueNumbered, faultEnv, reportFigures, startDeliveryWorker, useFaultRig, waitUntil } from './support/fault-kit.js'
 

@@ -12,7 +12,7 @@ import { createWeComTransport } from '../../src/delivery/wecom-transport.js'
 import { createApp } from '../../src/http/create-app.js'
 import { createLogger, type Logger } from '../../src/logger.js'
 import { createWeComClient } from '../../src/wecom/wecom-client.js'
-import { LedgerItemSchema, PersonSchema, type LedgerItem } from '../../src/domain/entities/index.js'
+import { LedgerItemSchema, PersonSchema, type LedgerItem } from '../../src/db/entities/index.js'
 import { seedLedger } from '../helpers/ledger-fixture.js'
 import { openPassiveReply, post, SECRETS, sign, textXml } from '../helpers/wecom-callback-client.js'
 

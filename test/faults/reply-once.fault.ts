@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { enqueue } from '../../src/delivery/enqueue.js'
-import { OutboxMessageSchema } from '../../src/domain/entities/index.js'
+import { enqueue } from '../../src/outbox/enqueue.js'
+import { OutboxMessageSchema } from '../../src/db/entities/index.js'
 import { markdown } from '../../src/wecom/messages.js'
 import { seedRoster } from '../helpers/roster.js'
 import { dialect } from '../helpers/test-database.js'

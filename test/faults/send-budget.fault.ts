@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { enqueueMany } from '../../src/delivery/enqueue.js'
-import { OutboxMessageSchema } from '../../src/domain/entities/index.js'
+import { enqueueMany } from '../../src/outbox/enqueue.js'
+import { OutboxMessageSchema } from '../../src/db/entities/index.js'
 import { text } from '../../src/wecom/messages.js'
 import { dialect } from '../helpers/test-database.js'
 import { maxInWindow } from './outage-helpers.js'

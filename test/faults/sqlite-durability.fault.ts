@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { OutboxMessageSchema, ProgressUpdateSchema } from '../../src/domain/entities/index.js'
+import { OutboxMessageSchema, ProgressUpdateSchema } from '../../src/db/entities/index.js'
 import { seedLedger } from '../helpers/ledger-fixture.js'
 import { spawnService, type ServiceProcess } from '../helpers/service-process.js'
 import { dialect } from '../helpers/test-database.js'

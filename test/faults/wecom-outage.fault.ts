@@ -1,7 +1,7 @@
 import { Like } from 'typeorm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_BACKOFF } from '../../src/delivery/backoff.js'
-import { InboundMessageSchema, LedgerItemSchema, OutboxMessageSchema, PersonSchema, ProgressUpdateSchema, type LedgerItem } from '../../src/domain/entities/index.js'
+import { InboundMessageSchema, LedgerItemSchema, OutboxMessageSchema, PersonSchema, ProgressUpdateSchema, type LedgerItem } from '../../src/db/entities/index.js'
 import { createLogger } from '../../src/logger.js'
 import { startFakeWeCom, type Fault, type FakeWeCom } from '../fakes/fake-wecom-server.js'
 import { seedLedger } from '../helpers/ledger-fixture.js'

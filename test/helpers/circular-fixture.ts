@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm'
 import { addCampaignUnit } from '../../src/domain/campaign/create-campaign.js'
-import { InspectionSchema, PersonSchema, UnitSchema } from '../../src/domain/entities/index.js'
+import { InspectionSchema, PersonSchema, UnitSchema } from '../../src/db/entities/index.js'
 import { seedLedger } from './ledger-fixture.js'
 import { seedRoster } from './roster.js'
 

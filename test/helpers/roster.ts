@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm'
-import { PersonSchema, RoleAssignmentSchema, UnitSchema, type Role } from '../../src/domain/entities/index.js'
+import { PersonSchema, RoleAssignmentSchema, UnitSchema, type Role } from '../../src/db/entities/index.js'
 
 export interface RosterEntry {
   userid: string

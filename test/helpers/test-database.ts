@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { createConnection } from 'mysql2/promise'
 import type { DataSource } from 'typeorm'
 import { createDataSource } from '../../src/db/create-data-source.js'
-import { parseDatabaseUrl, type DatabaseTarget } from '../../src/db/database-url.js'
+import { parseDatabaseUrl, type DatabaseTarget } from '../../src/config/database-url.js'
 
 /** Set to run the suite against MySQL/MariaDB, e.g. mysql://root@127.0.0.1:3306/test. */
 export const TEST_MYSQL_URL = process.env.TEST_MYSQL_URL

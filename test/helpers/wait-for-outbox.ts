@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm'
-import { OutboxMessageSchema, type OutboxMessage } from '../../src/domain/entities/index.js'
+import { OutboxMessageSchema, type OutboxMessage } from '../../src/db/entities/index.js'
 
 /** Polls the outbox row with `key` until a running worker has brought it to `status` (at most 15 s). */
 export async function waitForOutboxStatus(dataSource: DataSource, key: string, status: string): Promise<OutboxMessage> {

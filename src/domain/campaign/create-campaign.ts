@@ -10,7 +10,7 @@ import {
   type Campaign,
   type CampaignUnitRole,
   type UnitKind,
-} from '../entities/index.js'
+} from '../../db/entities/index.js'
 import type { PlanTemplate } from '../plan/plan-template.js'
 import { shiftPlanDate } from '../plan/shift-plan-date.js'
 import { UserFacingError } from '../../errors.js'

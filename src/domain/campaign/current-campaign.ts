@@ -1,6 +1,6 @@
 import { LessThanOrEqual, MoreThanOrEqual, type DataSource, type EntityManager } from 'typeorm'
 import type { CalendarDate } from '../../time/calendar-date.js'
-import { CampaignSchema, type Campaign } from '../entities/index.js'
+import { CampaignSchema, type Campaign } from '../../db/entities/index.js'
 
 /** The active campaign running on `today` (the latest started, if several overlap). */
 export async function currentCampaign(ds: DataSource | EntityManager, today: CalendarDate): Promise<Campaign | null> {

@@ -1,6 +1,6 @@
 import { UserFacingError } from '../../errors.js'
 import { addMonths, formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
-import type { Campaign } from '../entities/index.js'
+import type { Campaign } from '../../db/entities/index.js'
 
 /** The latest date anyone may set in a campaign: its end plus one year (docs/limits.md). */
 export function latestDate(campaign: Pick<Campaign, 'endDate'>): CalendarDate {

@@ -1,7 +1,7 @@
 import { IsNull, type DataSource } from 'typeorm'
 import { findOneForShare } from '../../db/row-lock.js'
 import { StateConflictError, UserFacingError } from '../../errors.js'
-import { CircularReceiptSchema, CircularSchema, type Circular } from '../entities/index.js'
+import { CircularReceiptSchema, CircularSchema, type Circular } from '../../db/entities/index.js'
 
 export type AckOutcome = { circular: Circular; first: true } | { circular: Circular; first: false; acknowledgedAt: Date }
 

@@ -1,8 +1,8 @@
 import { In, type EntityManager } from 'typeorm'
-import { editDistance } from '../../bot/normalize-text.js'
+import { editDistance } from '../text/normalize-text.js'
 import { UserFacingError } from '../../errors.js'
-import { CampaignUnitSchema, PersonSchema, RoleAssignmentSchema, UnitSchema, type Role } from '../entities/index.js'
-import { quoteTyped } from '../../bot/text-limits.js'
+import { CampaignUnitSchema, PersonSchema, RoleAssignmentSchema, UnitSchema, type Role } from '../../db/entities/index.js'
+import { quoteTyped } from '../text/text-limits.js'
 
 /** Who a circular goes to, as stored in circular.audience (JSON). */
 export type Audience =

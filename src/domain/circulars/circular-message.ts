@@ -1,5 +1,5 @@
 import { inertLines, inertText } from '../../wecom/inert-text.js'
-import type { Circular } from '../entities/index.js'
+import type { Circular } from '../../db/entities/index.js'
 
 /** 【通报】 or 【典型案例通报】: the label a recipient reads first. */
 export const kindLabel = (kind: Circular['kind']) => (kind === 'typical_case' ? '典型案例通报' : '通报')

@@ -1,6 +1,6 @@
 import { In, type EntityManager } from 'typeorm'
 import { UserFacingError } from '../../errors.js'
-import { InspectionSchema, LedgerItemSchema } from '../entities/index.js'
+import { InspectionSchema, LedgerItemSchema } from '../../db/entities/index.js'
 
 export interface CircularLinks {
   ledgerItemIds: number[]

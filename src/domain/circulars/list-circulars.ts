@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm'
-import { CircularSchema, type Circular } from '../entities/index.js'
+import { CircularSchema, type Circular } from '../../db/entities/index.js'
 
 /** A circular with how many received it and how many acknowledged (0/0 for a draft or robots only). */
 export interface CircularSummary {

@@ -1,5 +1,5 @@
 import { In, IsNull, Not, type EntityManager } from 'typeorm'
-import { enqueueMany, type OutgoingMessage } from '../../delivery/enqueue.js'
+import { enqueueMany, type OutgoingMessage } from '../../outbox/enqueue.js'
 import { StateConflictError, UserFacingError } from '../../errors.js'
 import { formatWhen } from '../../time/calendar-date.js'
 import { personName } from '../roster/person-name.js'
@@ -15,7 +15,7 @@ import {
   UnitSchema,
   type Circular,
   type CircularKind,
-} from '../entities/index.js'
+} from '../../db/entities/index.js'
 import { describeAudience, resolveAudience, resolveSelector, type Audience, type AudienceSelector, type ResolvedAudience } from './audience.js'
 import { circularContent } from './circular-message.js'
 import { checkLinks, findLinks, type CircularLinks } from './links.js'

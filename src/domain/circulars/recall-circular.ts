@@ -1,11 +1,11 @@
 import { inertText } from '../../wecom/inert-text.js'
 import { In, type EntityManager } from 'typeorm'
-import { enqueue } from '../../delivery/enqueue.js'
+import { enqueue } from '../../outbox/enqueue.js'
 import { StateConflictError, UserFacingError } from '../../errors.js'
 import { findOneForUpdate } from '../../db/row-lock.js'
 import { formatWhen } from '../../time/calendar-date.js'
 import { text } from '../../wecom/messages.js'
-import { CircularSchema, OutboxMessageSchema, PersonSchema, type Circular, type OutboxMessage } from '../entities/index.js'
+import { CircularSchema, OutboxMessageSchema, PersonSchema, type Circular, type OutboxMessage } from '../../db/entities/index.js'
 
 /** WeCom recalls app messages for 24 hours after sending (docs/wecom.md, Recall). */
 export const RECALL_WINDOW_MS = 24 * 3_600_000

@@ -13,9 +13,9 @@ import {
   type Person,
   type Role,
   type UnitKind,
-} from '../entities/index.js'
+} from '../../db/entities/index.js'
 import type { PlanTemplate } from '../plan/plan-template.js'
-import { problemKey } from '../ledger/problem-key.js'
+import { problemKey } from '../../db/problem-key.js'
 
 export interface DemoSummary {
   campaignId: number

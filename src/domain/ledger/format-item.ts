@@ -1,6 +1,6 @@
 import { inertText } from '../../wecom/inert-text.js'
 import { formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
-import type { LedgerItem } from '../entities/index.js'
+import type { LedgerItem } from '../../db/entities/index.js'
 import { isOverdue, overdueText, statusLight } from '../../read-model/figures.js'
 
 /** Short enough for one line on a phone (counted in characters, not UTF-16 units), and inert in a message. */

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm'
 import { formatWhen } from '../../time/calendar-date.js'
 import { personName } from '../roster/person-name.js'
-import { ProgressUpdateSchema, type ProgressKind, type ProgressUpdate } from '../entities/index.js'
+import { ProgressUpdateSchema, type ProgressKind, type ProgressUpdate } from '../../db/entities/index.js'
 
 /** The latest history row of an item among `kinds`, with who made it (their name, or 系统 for an import). */
 export async function lastChange(manager: EntityManager, itemId: number, kinds: readonly ProgressKind[]): Promise<(ProgressUpdate & { who: string }) | null> {

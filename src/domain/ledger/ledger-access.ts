@@ -1,4 +1,4 @@
-import type { LedgerItem, Person, Role, RoleAssignment } from '../entities/index.js'
+import type { LedgerItem, Person, Role, RoleAssignment } from '../../db/entities/index.js'
 
 /** Who is asking: the person and their roles with the units they apply to. */
 export interface Actor {

@@ -1,7 +1,7 @@
 import { In, type EntityManager } from 'typeorm'
-import { enqueue, type OutboxSubject } from '../../delivery/enqueue.js'
+import { enqueue, type OutboxSubject } from '../../outbox/enqueue.js'
 import { markdown } from '../../wecom/messages.js'
-import { PersonSchema } from '../entities/index.js'
+import { PersonSchema } from '../../db/entities/index.js'
 import { orgAdmins } from '../roster/org-admins.js'
 
 /**

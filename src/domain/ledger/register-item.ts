@@ -1,18 +1,18 @@
 import { inertText } from '../../wecom/inert-text.js'
 import type { DataSource, EntityManager } from 'typeorm'
-import { editDistance } from '../../bot/normalize-text.js'
+import { editDistance } from '../text/normalize-text.js'
 import { StateConflictError, UserFacingError } from '../../errors.js'
 import { isUniqueViolation } from '../../db/database-error.js'
 import { findOneForUpdate } from '../../db/row-lock.js'
-import { problemKey } from './problem-key.js'
+import { problemKey } from '../../db/problem-key.js'
 import { doneBy, lastChange } from './last-change.js'
 import { formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
 import { addCampaignUnit } from '../campaign/create-campaign.js'
 import { latestDate } from '../campaign/date-bound.js'
-import { LedgerItemSchema, PersonSchema, ProblemCategorySchema, ProgressUpdateSchema, type Campaign, type LedgerItem, type Person, type ProblemCategory } from '../entities/index.js'
+import { LedgerItemSchema, PersonSchema, ProblemCategorySchema, ProgressUpdateSchema, type Campaign, type LedgerItem, type Person, type ProblemCategory } from '../../db/entities/index.js'
 import type { Actor } from './ledger-access.js'
 import { notifyPeople } from './notify.js'
-import { quoteTyped } from '../../bot/text-limits.js'
+import { quoteTyped } from '../text/text-limits.js'
 
 export interface NewItemFields {
   category: string

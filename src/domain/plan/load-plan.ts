@@ -8,10 +8,10 @@ import { validatePlan } from './validate-plan.js'
 /** Re-exported for callers that load the default plan; defined in config, which the domain sits above. */
 export { DEFAULT_PLAN }
 
-const PLANS_DIR = fileURLToPath(new URL('../../plans/', import.meta.url))
+const PLANS_DIR = fileURLToPath(new URL('./builtin/', import.meta.url))
 
 /**
- * Loads a plan by built-in name (a file in src/plans/) or by path to a JSON file, and
+ * Loads a plan by built-in name (a file in src/domain/plan/builtin/) or by path to a JSON file, and
  * validates it; any problem stops with a StartupError listing all of them.
  */
 export function loadPlan(nameOrPath: string = DEFAULT_PLAN): PlanTemplate {

@@ -1,8 +1,8 @@
 import type { CalendarDate } from '../../time/calendar-date.js'
-import type { PhaseCode } from '../entities/phase.js'
+import type { PhaseCode } from '../../db/entities/phase.js'
 
 /**
- * A campaign plan as data (src/plans/*.json): the phases with their windows and deliverables,
+ * A campaign plan as data (src/domain/plan/builtin/*.json): the phases with their windows and deliverables,
  * the problem categories and the joint meeting, all dated as in the original document.
  * `campaign create --start` shifts every date by the distance from referenceStart.
  */

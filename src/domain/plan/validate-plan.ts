@@ -1,5 +1,5 @@
 import { isCalendarDate } from '../../time/calendar-date.js'
-import { PHASE_CODES } from '../entities/phase.js'
+import { PHASE_CODES } from '../../db/entities/phase.js'
 import type { PlanTemplate } from './plan-template.js'
 
 /**

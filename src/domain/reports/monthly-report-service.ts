@@ -4,7 +4,7 @@ import { beijingMonthSpan, monthOf, type CalendarDate } from '../../time/calenda
 import { findOneForUpdate } from '../../db/row-lock.js'
 import { personName } from '../roster/person-name.js'
 import { countItem, emptyTally } from '../../read-model/figures.js'
-import { LedgerItemSchema, MonthlyReportRevisionSchema, MonthlyReportSchema, ProgressUpdateSchema, UnitSchema, type MonthlyReport } from '../entities/index.js'
+import { LedgerItemSchema, MonthlyReportRevisionSchema, MonthlyReportSchema, ProgressUpdateSchema, UnitSchema, type MonthlyReport } from '../../db/entities/index.js'
 
 
 

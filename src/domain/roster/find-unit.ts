@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm'
-import { UnitSchema, type Unit } from '../entities/index.js'
+import { UnitSchema, type Unit } from '../../db/entities/index.js'
 
 /**
  * A unit by the name a person typed: exactly, or with full-width and half-width forms taken as

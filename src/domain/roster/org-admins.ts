@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm'
-import { PersonSchema, RoleAssignmentSchema } from '../entities/index.js'
+import { PersonSchema, RoleAssignmentSchema } from '../../db/entities/index.js'
 
 /**
  * The organization department's administrators (org_admin), active, in roster order: they get

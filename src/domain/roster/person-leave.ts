@@ -2,8 +2,8 @@ import { IsNull, MoreThanOrEqual, type DataSource } from 'typeorm'
 import { findOneForUpdate } from '../../db/row-lock.js'
 import type { CalendarDate } from '../../time/calendar-date.js'
 import { UserFacingError } from '../../errors.js'
-import { quoteTyped } from '../../bot/text-limits.js'
-import { PersonLeaveSchema, PersonSchema, RoleAssignmentSchema, type Person } from '../entities/index.js'
+import { quoteTyped } from '../text/text-limits.js'
+import { PersonLeaveSchema, PersonSchema, RoleAssignmentSchema, type Person } from '../../db/entities/index.js'
 
 /**
  * 请假: ends the person's open leave, if any, and records the new one, in one transaction that

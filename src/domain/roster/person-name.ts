@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm'
-import { PersonSchema } from '../entities/index.js'
+import { PersonSchema } from '../../db/entities/index.js'
 
 /**
  * The name of whoever did something, for an answer that says who: "系统" when nobody did (an

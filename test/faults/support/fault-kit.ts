@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs'
 import type { DataSource } from 'typeorm'
 import { afterAll, beforeAll } from 'vitest'
-import { enqueueMany } from '../../../src/delivery/enqueue.js'
+import { enqueueMany } from '../../../src/outbox/enqueue.js'
 import { text } from '../../../src/wecom/messages.js'
 import { createWeComClient, type WeComClient } from '../../../src/wecom/wecom-client.js'
 import { startFakeWeCom, type DeliveredMessage, type FakeWeCom } from '../../fakes/fake-wecom-server.js'

@@ -1,0 +1,49 @@
+import { EntitySchema } from 'typeorm'
+import { createdAt, instant, integer, primaryId, reference, shortText } from '../columns.js'
+
+/**
+ * A file the bot sends (the monthly report workbook), stored before it is sent like any
+ * message. WeCom needs it uploaded (media/upload) first; the media id is kept for reuse while
+ * it is valid (3 days), so a message resent after a crash is the same request again.
+ */
+export interface StoredFile {
+  id: number
+  /** The name people see in WeCom, e.g. 2015年8月专项治理月报.xlsx. */
+  filename: string
+  byteSize: number
+  sha256: string
+  mediaId: string | null
+  mediaUploadedAt: Date | null
+  createdAt: Date
+}
+
+/** One piece of a stored file's content, in order of `seq`. */
+export interface StoredFileChunk {
+  fileId: number
+  seq: number
+  data: Buffer
+}
+
+export const StoredFileSchema = new EntitySchema<StoredFile>({
+  name: 'StoredFile',
+  tableName: 'stored_file',
+  columns: {
+    id: primaryId(),
+    filename: shortText(200),
+    byteSize: integer(),
+    sha256: shortText(64),
+    mediaId: shortText(128, { nullable: true }),
+    mediaUploadedAt: instant({ nullable: true }),
+    createdAt: createdAt(),
+  },
+})
+
+export const StoredFileChunkSchema = new EntitySchema<StoredFileChunk>({
+  name: 'StoredFileChunk',
+  tableName: 'stored_file_chunk',
+  columns: {
+    fileId: { ...reference('StoredFile', 'fk_stored_file_chunk_file', { onDelete: 'CASCADE' }), primary: true },
+    seq: { ...integer(), primary: true },
+    data: { type: 'blob' },
+  },
+})

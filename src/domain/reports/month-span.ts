@@ -1,0 +1,45 @@
+import type { Campaign } from '../../db/entities/index.js'
+import { UserFacingError } from '../../errors.js'
+import { beijingDate, beijingMonthSpan, lastDayOfMonth, monthOf, type CalendarDate } from '../../time/calendar-date.js'
+
+const MONTH_PATTERN = /^(\d{4})-(0[1-9]|1[0-2])$/
+
+export function isMonth(value: string): boolean {
+  return MONTH_PATTERN.test(value)
+}
+
+/** A report month and the moment it is reported "as of". */
+export interface ReportPeriod {
+  month: string
+  /** The month's first instant, Beijing time. */
+  start: Date
+  /** The instant the figures are taken at (inclusive): the month's last instant, or `now` for the current month. */
+  asOf: Date
+  /** The Beijing calendar day of `asOf`: items due before it are overdue (docs/architecture.md, Time). */
+  asOfDate: CalendarDate
+  /** False while the month is still running. */
+  complete: boolean
+}
+
+/**
+ * "As of" for the monthly workbook: a past month is reported as it stood at its last instant
+ * (23:59:59.999 Beijing time on its last day), so an item due on the 31st is not yet overdue and
+ * one closed on the 1st of the next month still counts as open; the current month is reported
+ * as of `now`. A month that has not begun is refused.
+ */
+export function reportPeriod(month: string, now: Date): ReportPeriod {
+  if (!isMonth(month)) throw new UserFacingError('bad_month', `月份「${month}」应写成 YYYY-MM，例如 2015-08。`)
+  const today = beijingDate(now)
+  const current = monthOf(today)
+  if (month > current) throw new UserFacingError('future_month', `${month} 还没有到（今天是 ${today}），不能导出月报。`)
+  const [start, end] = beijingMonthSpan(month)
+  if (month === current) return { month, start, asOf: now, asOfDate: today, complete: false }
+  return { month, start, asOf: end, asOfDate: lastDayOfMonth(`${month}-01`), complete: true }
+}
+
+/** Refuses a month outside the campaign's dates, saying which dates it has. */
+export function checkMonthInCampaign(month: string, campaign: Campaign): void {
+  if (month < monthOf(campaign.startDate) || month > monthOf(campaign.endDate)) {
+    throw new UserFacingError('bad_arguments', `${month} 不在专项治理 #${campaign.id}「${campaign.name}」的时间内（${campaign.startDate} 至 ${campaign.endDate}）。`)
+  }
+}

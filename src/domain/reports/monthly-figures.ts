@@ -1,0 +1,149 @@
+import { In, type DataSource } from 'typeorm'
+import {
+  CampaignUnitSchema,
+  MonthlyReportSchema,
+  PersonSchema,
+  ProblemCategorySchema,
+  UnitSchema,
+  type Campaign,
+  type LedgerStatus,
+  type ProgressKind,
+} from '../../db/entities/index.js'
+import { isOverdue, onTimeRate, sumTallies, workdaysOverdue, type LedgerTally } from '../../read-model/figures.js'
+import { unitStatistics, type UnitStatistics } from '../../read-model/ledger-status.js'
+import { ledgerAsOf, loadCampaignHistory, type ItemAsOf } from './ledger-as-of.js'
+import { reportPeriod, type ReportPeriod } from './month-span.js'
+
+export interface UnitFigures extends UnitStatistics {
+  /** 进展反馈 and 报告整改完成 rows the unit's people wrote in the month. */
+  updatesThisMonth: number
+  reportSubmittedAt: Date | null
+}
+
+export interface OverdueRow {
+  itemId: number
+  unitName: string
+  category: string
+  problem: string
+  dueDate: string
+  workdaysOverdue: number
+  leader: string
+  person: string
+  lastUpdateAt: Date | null
+  lastUpdateNote: string
+}
+
+export type EventKind = Exclude<ProgressKind, 'extended'> | 'extension_approved' | 'extension_denied'
+
+export interface MonthEvent {
+  at: Date
+  unitName: string
+  itemId: number
+  problem: string
+  kind: EventKind
+  progress: number | null
+  note: string
+  by: string
+}
+
+export interface CategoryRow {
+  label: string
+  name: string
+  byStatus: Record<LedgerStatus, number>
+  overdue: number
+  total: number
+}
+
+export interface MonthlyFigures {
+  campaign: Campaign
+  period: ReportPeriod
+  units: UnitFigures[]
+  overdue: OverdueRow[]
+  events: MonthEvent[]
+  categories: CategoryRow[]
+}
+
+/** The campaign-wide totals of the 汇总 sheet. */
+export function monthlyTotals(f: MonthlyFigures) {
+  const tally: LedgerTally = sumTallies(f.units)
+  return {
+    ...tally,
+    units: f.units.length,
+    onTimeRate: onTimeRate(tally),
+    updatesThisMonth: f.units.reduce((total, u) => total + u.updatesThisMonth, 0),
+    reported: f.units.filter((u) => u.reportSubmittedAt).length,
+  }
+}
+
+/** Everything the monthly workbook shows, as of the period's instant (see reportPeriod). */
+export async function monthlyFigures(ds: DataSource, campaign: Campaign, month: string, now: Date): Promise<MonthlyFigures> {
+  const period = reportPeriod(month, now)
+  const history = await loadCampaignHistory(ds, campaign.id)
+  const items = ledgerAsOf(history, period.asOf)
+  const participants = await ds.getRepository(CampaignUnitSchema).find({ where: { campaignId: campaign.id, role: 'participant' } })
+  const unitIds = [...new Set([...participants.map((p) => p.unitId), ...history.items.map((i) => i.unitId)])]
+  const unitNames = new Map((await ds.getRepository(UnitSchema).findBy({ id: In(unitIds) })).map((u) => [u.id, u.name]))
+  const unitName = (id: number) => unitNames.get(id) ?? `#${id}`
+  const personIds = [...new Set([...history.items.flatMap((i) => [i.responsibleLeaderId, i.responsiblePersonId]), ...history.updates.map((u) => u.personId), ...history.extensions.map((e) => e.decidedById)].filter((id): id is number => id !== null))]
+  const personNames = new Map((await ds.getRepository(PersonSchema).findBy({ id: In(personIds) })).map((p) => [p.id, p.name]))
+  const personName = (id: number | null) => (id === null ? '' : (personNames.get(id) ?? `#${id}`))
+  const categories = await ds.getRepository(ProblemCategorySchema).find({ where: { campaignId: campaign.id }, order: { number: 'ASC' } })
+  const reports = await ds.getRepository(MonthlyReportSchema).find({ where: { campaignId: campaign.id, month } })
+  const inMonth = (at: Date) => at.getTime() >= period.start.getTime() && at.getTime() <= period.asOf.getTime()
+  const itemById = new Map(history.items.map((i) => [i.id, i]))
+
+  const updatesByUnit = new Map<number, number>()
+  for (const u of history.updates) {
+    if ((u.kind !== 'progress' && u.kind !== 'rectified') || !inMonth(u.createdAt)) continue
+    const unitId = itemById.get(u.ledgerItemId)!.unitId
+    updatesByUnit.set(unitId, (updatesByUnit.get(unitId) ?? 0) + 1)
+  }
+  // The same per-unit figures as every surface (docs/figures.md), of the ledger as of the period's instant.
+  const units = unitStatistics(items, period.asOfDate, unitIds, unitNames).map((u): UnitFigures => {
+    const report = reports.find((r) => r.unitId === u.unitId)
+    return {
+      ...u,
+      reportsSubmitted: reports.filter((r) => r.unitId === u.unitId).length,
+      updatesThisMonth: updatesByUnit.get(u.unitId) ?? 0,
+      reportSubmittedAt: report && report.submittedAt.getTime() <= period.asOf.getTime() ? report.submittedAt : null,
+    }
+  })
+
+  const categoryOf = new Map(categories.map((c) => [c.id, c]))
+  const overdueAsOf = (i: ItemAsOf) => isOverdue(i, period.asOfDate)
+  const overdue = items
+    .filter(overdueAsOf)
+    .map((i): OverdueRow => ({
+      itemId: i.id,
+      unitName: unitName(i.unitId),
+      category: categoryOf.has(i.categoryId) ? `${categoryOf.get(i.categoryId)!.label}${categoryOf.get(i.categoryId)!.name}` : '',
+      problem: i.problem,
+      dueDate: i.dueDate,
+      workdaysOverdue: workdaysOverdue(i.dueDate, period.asOfDate),
+      leader: personName(i.responsibleLeaderId),
+      person: personName(i.responsiblePersonId),
+      lastUpdateAt: i.lastUpdate?.createdAt ?? null,
+      lastUpdateNote: i.lastUpdate?.note ?? '',
+    }))
+    .sort((a, b) => (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : 0) || a.unitName.localeCompare(b.unitName, 'zh-CN') || a.itemId - b.itemId)
+
+  const event = (itemId: number, at: Date, kind: EventKind, progress: number | null, note: string, by: number | null): MonthEvent => {
+    const item = itemById.get(itemId)!
+    return { at, unitName: unitName(item.unitId), itemId, problem: item.problem, kind, progress, note, by: personName(by) }
+  }
+  // An approved extension also writes an 'extended' history row: listed once, from the request.
+  const events = [
+    ...history.updates.filter((u) => u.kind !== 'extended' && inMonth(u.createdAt)).map((u) => event(u.ledgerItemId, u.createdAt, u.kind as EventKind, u.newProgress, u.note, u.personId)),
+    ...history.extensions
+      .filter((e) => e.status !== 'pending' && e.decidedAt !== null && inMonth(e.decidedAt))
+      .map((e) => event(e.ledgerItemId, e.decidedAt!, e.status === 'approved' ? 'extension_approved' : 'extension_denied', null, `${e.oldDueDate} → ${e.newDueDate}；理由：${e.reason}${e.decisionNote ? `；意见：${e.decisionNote}` : ''}`, e.decidedById)),
+  ].sort((a, b) => a.at.getTime() - b.at.getTime() || a.itemId - b.itemId)
+
+  const categoryRows = categories.map((c): CategoryRow => {
+    const own = items.filter((i) => i.categoryId === c.id)
+    const byStatus: Record<LedgerStatus, number> = { open: 0, in_progress: 0, rectified: 0, closed: 0 }
+    for (const i of own) byStatus[i.status] += 1
+    return { label: c.label, name: c.name, byStatus, overdue: own.filter(overdueAsOf).length, total: own.length }
+  })
+  return { campaign, period, units, overdue, events, categories: categoryRows }
+}

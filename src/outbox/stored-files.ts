@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto'
+import type { DataSource, EntityManager } from 'typeorm'
+import { StoredFileChunkSchema, StoredFileSchema, type StoredFile } from '../db/entities/index.js'
+
+/** A file to send: what people see it called, and its bytes. */
+export interface Attachment {
+  filename: string
+  content: Uint8Array
+}
+
+/** A BLOB holds 65,535 bytes on MySQL. */
+export const CHUNK_BYTES = 60_000
+
+/** WeCom keeps an uploaded file for 3 days (docs/wecom.md, Media); reused for two, to be safe. */
+const MEDIA_REUSE_MS = 2 * 24 * 3600_000
+
+/** WeCom's media/upload takes files up to 20 MB. */
+export const MAX_FILE_BYTES = 20 * 1024 * 1024
+
+/** Stores a file inside the caller's transaction, to be sent by the outbox. Returns its id. */
+export async function storeFile(manager: EntityManager, file: Attachment): Promise<number> {
+  if (file.content.length <= 5 || file.content.length > MAX_FILE_BYTES) throw new Error(`a file to send must be 6 bytes to 20 MB: ${file.filename} has ${file.content.length}`)
+  const content = Buffer.from(file.content.buffer, file.content.byteOffset, file.content.length)
+  const saved = await manager.getRepository(StoredFileSchema).save({
+    filename: file.filename,
+    byteSize: content.length,
+    sha256: createHash('sha256').update(content).digest('hex'),
+    mediaId: null,
+    mediaUploadedAt: null,
+  })
+  const chunks = []
+  for (let offset = 0, seq = 0; offset < content.length; offset += CHUNK_BYTES, seq += 1) {
+    chunks.push({ fileId: saved.id, seq, data: content.subarray(offset, offset + CHUNK_BYTES) })
+  }
+  // A few chunks per statement: MySQL's max_allowed_packet is 16 MB by default (MariaDB 10.11).
+  for (let i = 0; i < chunks.length; i += 32) await manager.getRepository(StoredFileChunkSchema).insert(chunks.slice(i, i + 32))
+  return saved.id
+}
+
+/** A stored file and its content, checked against the length and digest stored with it. */
+export async function readStoredFile(db: DataSource | EntityManager, id: number): Promise<StoredFile & { content: Buffer }> {
+  const file = await findStoredFile(db, id)
+  return { ...file, content: await readContent(db, file) }
+}
+
+async function findStoredFile(db: DataSource | EntityManager, id: number): Promise<StoredFile> {
+  const file = await db.getRepository(StoredFileSchema).findOneBy({ id })
+  if (!file) throw new Error(`stored file #${id} is missing`)
+  return file
+}
+
+async function readContent(db: DataSource | EntityManager, file: StoredFile): Promise<Buffer> {
+  const chunks = await db.getRepository(StoredFileChunkSchema).find({ where: { fileId: file.id }, order: { seq: 'ASC' } })
+  const content = Buffer.concat(chunks.map((c) => Buffer.from(c.data)))
+  if (content.length !== file.byteSize || createHash('sha256').update(content).digest('hex') !== file.sha256) {
+    throw new Error(`stored file #${file.id} (${file.filename}) is damaged: its content does not match its length and digest`)
+  }
+  return content
+}
+
+/**
+ * The WeCom media id of a stored file: the one uploaded earlier while WeCom still keeps it,
+ * otherwise a fresh upload, remembered. A file message resent after a crash then carries the
+ * same media id, so WeCom's duplicate check recognises it.
+ */
+export async function mediaIdFor(
+  dataSource: DataSource,
+  id: number,
+  upload: (filename: string, content: Buffer) => Promise<string>,
+  now: Date,
+): Promise<string> {
+  const file = await findStoredFile(dataSource, id)
+  if (file.mediaId && file.mediaUploadedAt && now.getTime() - file.mediaUploadedAt.getTime() < MEDIA_REUSE_MS) return file.mediaId
+  const mediaId = await upload(file.filename, await readContent(dataSource, file))
+  await dataSource.getRepository(StoredFileSchema).update({ id }, { mediaId, mediaUploadedAt: now })
+  return mediaId
+}
