@@ -21,7 +21,7 @@ import { DEFAULT_PLAN, loadPlan } from '../src/domain/plan/load-plan.js'
 import { checkXlsxArchive } from '../src/domain/spreadsheets/check-xlsx-archive.js'
 import { importLedger } from '../src/domain/spreadsheets/import-ledger.js'
 import { DEFAULT_IMPORT_LIMITS, formatSize } from '../src/domain/spreadsheets/import-limits.js'
-import { sendMonthEndReport } from '../src/jobs/month-end-report.js'
+import { sendMonthEndReport } from '../src/domain/reports/month-end-report.js'
 import { addDays } from '../src/time/calendar-date.js'
 import { createMigratedDatabase } from '../test/helpers/test-database.js'
 

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
 import { CircularSchema, OutboxMessageSchema } from '../src/db/entities/index.js'
-import { sweepCircularReminders } from '../src/jobs/circular-reminders.js'
+import { sweepCircularReminders } from '../src/domain/circulars/circular-reminders.js'
 import { seedCircularAudience } from './helpers/circular-fixture.js'
 import { chatAs } from './helpers/ledger-fixture.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
 import { CircularReceiptSchema, OutboxMessageSchema } from '../src/db/entities/index.js'
-import { sweepCircularReminders } from '../src/jobs/circular-reminders.js'
+import { sweepCircularReminders } from '../src/domain/circulars/circular-reminders.js'
 import { addWorkingHours } from '../src/time/working-hours.js'
 import { seedCircularAudience } from './helpers/circular-fixture.js'
 import { chatAs } from './helpers/ledger-fixture.js'

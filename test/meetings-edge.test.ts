@@ -1,7 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
 import { InspectionSchema, LedgerItemSchema, OutboxMessageSchema } from '../src/db/entities/index.js'
-import { meetingReminderSweep } from '../src/jobs/meeting-reminders.js'
+import { meetingReminderSweep } from '../src/domain/meetings/meeting-reminders.js'
 import { utf8Length } from '../src/wecom/utf8-limits.js'
 import { chatAs, seedLedger } from './helpers/ledger-fixture.js'
 import { seedCircularAudience } from './helpers/circular-fixture.js'

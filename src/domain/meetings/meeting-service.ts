@@ -11,7 +11,6 @@ import {
   ProblemCategorySchema,
   RoleAssignmentSchema,
   UnitSchema,
-  type Attendance,
   type Campaign,
   type Meeting,
   type Person,
