@@ -72,14 +72,19 @@ export function worstFirst(a: UnitStatistics, b: UnitStatistics): number {
   return LIGHT_RANK[a.light] - LIGHT_RANK[b.light] || b.overdue - a.overdue || (a.onTimeRate ?? 1) - (b.onTimeRate ?? 1) || a.unitName.localeCompare(b.unitName, 'zh-CN')
 }
 
-/** Extension requests waiting for a decision in the campaign. */
-export async function pendingExtensionCount(db: Db, campaignId: number): Promise<number> {
+/** Extension requests of the campaign waiting for a decision, oldest first. */
+export function pendingExtensions(db: Db, campaignId: number) {
   return db
     .getRepository(ExtensionRequestSchema)
     .createQueryBuilder('e')
     .innerJoin(LedgerItemSchema.options.name, 'i', 'i.id = e.ledger_item_id')
     .where("e.status = 'pending' AND i.campaign_id = :campaign", { campaign: campaignId })
-    .getCount()
+    .orderBy('e.id', 'ASC')
+}
+
+/** How many extension requests of the campaign wait for a decision. */
+export async function pendingExtensionCount(db: Db, campaignId: number): Promise<number> {
+  return pendingExtensions(db, campaignId).getCount()
 }
 
 /** Unit names by id. */
