@@ -34,7 +34,11 @@ export const overdue = defineCommand<{ unit: string }>({
       throw new UserFacingError('denied', '您没有可查看的单位。')
     }
     const campaign = await currentCampaign(dataSource, today)
-    const groups = campaign ? await overdueByUnit(dataSource, campaign.id, today, units) : []
+    if (!campaign) {
+      context.reply('当前没有进行中的专项治理。')
+      return
+    }
+    const groups = await overdueByUnit(dataSource, campaign.id, today, units)
     const count = groups.reduce((n, g) => n + g.items.length, 0)
     if (count === 0) {
       context.reply('没有逾期未整改的事项。')

@@ -76,6 +76,11 @@ describe(`overview commands on ${dialect}`, () => {
       expect((await chat('zhaolei', '逾期')).text).toContain('「逾期」只有第一责任人、组织部（干部监督科）、专项检查组可以使用')
       expect((await chat('wangjian', '逾期 不存在镇')).text).toContain('没有名为「不存在镇」的单位')
     })
+
+    it('counts only the running campaign, and says when none runs', async () => {
+      const later = chatAs(ds, new Date('2016-03-01T02:00:00Z'))
+      expect((await later('wangjian', '逾期')).text).toBe('当前没有进行中的专项治理。')
+    })
   })
 
   describe('统计', () => {
