@@ -72,7 +72,7 @@ function render(input: AgendaInput, [topics, overdueUnits, missing, cases]: Show
     ...block(topics!, '\n'),
     `**专项治理进展**（截至${formatChineseDate(today, today)}）`,
   ]
-  if (status.phase) lines.push(`当前阶段：${status.phase.name}，${formatChineseDate(status.phase.endDate, today)}截止`)
+  if (status.phases.length > 0) lines.push(`当前阶段：${status.phases.map((p) => `${p.name}，${formatChineseDate(p.endDate, today)}截止`).join('；')}`)
   const { counts, previous } = { counts: status.counts, previous: input.previous }
   const change = (key: keyof LedgerCounts) => {
     const before = previous?.[key]

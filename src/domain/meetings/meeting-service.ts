@@ -8,23 +8,24 @@ import {
   MeetingSchema,
   OutboxMessageSchema,
   PersonSchema,
-  ProblemCategorySchema,
   RoleAssignmentSchema,
-  UnitSchema,
   type Campaign,
   type Meeting,
   type Person,
 } from '../../db/entities/index.js'
 import type { Actor } from '../ledger/ledger-access.js'
 import { notifyPeople } from '../ledger/notify.js'
-import { insertLedgerItem, matchCategory } from '../ledger/register-item.js'
+import { insertLedgerItem } from '../ledger/register-item.js'
 import { StateConflictError, UserFacingError } from '../../errors.js'
 import { findOneForUpdate } from '../../db/row-lock.js'
-import { checkDateBound, latestDate } from '../campaign/date-bound.js'
+import { checkDateBound } from '../campaign/date-bound.js'
 import { beijingDate, formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
 import { agendaMessage, meetingTime } from './agenda-message.js'
 import { campaignStatus, readCounts } from '../../read-model/campaign-status.js'
 import { quoteTyped } from '../text/text-limits.js'
+import { planDecisions, type Decision, type PlannedDecision } from './minutes-plan.js'
+
+export type { Decision } from './minutes-plan.js'
 
 export const MEETING_TITLE = '专项治理工作联席会议'
 export const ADMIN_ONLY = '只有组织部（干部监督科）可以召集和管理联席会议。'
@@ -284,14 +285,6 @@ export async function answerMeeting(
   })
 }
 
-/** A decision line: "内容 @单位 日期 [（类别）]" becomes a ledger item of that unit due that day. */
-export interface Decision {
-  text: string
-  unit?: string
-  due?: CalendarDate
-  category?: string
-}
-
 /**
  * 会议 纪要: the minutes, each line a decision; a decision naming a unit and a date becomes a
  * ledger item of that unit (its head as responsible leader, its liaison as responsible person),
@@ -303,88 +296,69 @@ export async function recordMinutes(
   id: number,
   decisions: Decision[],
   now: Date,
-): Promise<{ meeting: Meeting; items: { id: number; unit: string; due: CalendarDate }[] }> {
+): Promise<{ meeting: Meeting; items: MinutesItem[] }> {
   requireAdmin(actor)
   const today = beijingDate(now)
   if (decisions.length === 0) throw new UserFacingError('no_decisions', '请在「会议 纪要 编号」下每行写一项决定事项。')
   const meeting = await meetingOrFail(ds, id)
   if (meeting.status === 'cancelled') throw new UserFacingError('cancelled', `会议 #${id} 已取消，不能记录纪要。`)
   if (meeting.startsAt.getTime() > now.getTime()) throw new UserFacingError('not_yet', `会议 #${id} 尚未召开（${meetingTime(meeting.startsAt, today)}）。`)
-  const categories = await ds.getRepository(ProblemCategorySchema).findBy({ campaignId: meeting.campaignId })
-  const campaign = await ds.getRepository(CampaignSchema).findOneByOrFail({ id: meeting.campaignId })
-  const problems: string[] = []
-  const planned: { decision: Decision; unit?: { id: number; name: string; head: Person; liaison: Person }; category?: (typeof categories)[number] }[] = []
-  for (const decision of decisions) {
-    if (!decision.unit) {
-      planned.push({ decision })
-      continue
-    }
-    const unit = await ds.getRepository(UnitSchema).findOneBy({ name: decision.unit })
-    if (!unit) {
-      problems.push(`「${quoteTyped(decision.unit)}」不是花名册中的单位`)
-      continue
-    }
-    if (!decision.due) problems.push(`交办${unit.name}的事项缺少完成时限（如 9月30日）`)
-    else if (decision.due < today) problems.push(`交办${unit.name}的完成时限 ${formatChineseDate(decision.due, today)} 已过`)
-    else if (decision.due > latestDate(campaign)) problems.push(`交办${unit.name}的完成时限 ${formatChineseDate(decision.due, today)} 太远：最晚可写 ${formatChineseDate(latestDate(campaign), today)}`)
-    const contacts = await ds
-      .createQueryBuilder()
-      .select('p.id', 'id')
-      .addSelect('r.role', 'role')
-      .from(PersonSchema, 'p')
-      .innerJoin(RoleAssignmentSchema.options.name, 'r', 'r.person_id = p.id')
-      .where("r.unit_id = :unit AND r.role IN ('unit_head', 'leader', 'liaison') AND p.active = :active", { unit: unit.id, active: true })
-      .orderBy('p.id')
-      .getRawMany<{ id: number; role: string }>()
-    const pick = (...roles: string[]) => roles.map((role) => contacts.find((c) => c.role === role)).find((c) => c !== undefined)
-    const head = pick('unit_head', 'leader')
-    const liaison = pick('liaison', 'leader', 'unit_head')
-    if (!head || !liaison) {
-      problems.push(`${unit.name}没有第一责任人或联络员，无法交办`)
-      continue
-    }
-    const category = decision.category ? matchCategory(categories, decision.category) : (matchCategory(categories, decision.text) ?? categories.find((c) => c.number === 2))
-    if (!category) {
-      problems.push(`问题类别「${quoteTyped(decision.category ?? "")}」无法识别，可写 (一)–(八)`)
-      continue
-    }
-    const [headPerson, liaisonPerson] = await Promise.all([ds.getRepository(PersonSchema).findOneByOrFail({ id: Number(head.id) }), ds.getRepository(PersonSchema).findOneByOrFail({ id: Number(liaison.id) })])
-    planned.push({ decision, unit: { id: unit.id, name: unit.name, head: headPerson, liaison: liaisonPerson }, category })
+  const planned = await planDecisions(ds, meeting, decisions, today)
+  return ds.transaction((manager) => writeMinutes(manager, { actor, id, meeting, decisions, planned, now, today }))
+}
+
+/** A ledger item a decision became. */
+type MinutesItem = { id: number; unit: string; due: CalendarDate }
+
+/** The minutes to write: the meeting as first read, its decisions and what each is assigned to. */
+interface MinutesWrite {
+  actor: Actor
+  id: number
+  meeting: Meeting
+  decisions: readonly Decision[]
+  planned: readonly PlannedDecision[]
+  now: Date
+  today: CalendarDate
+}
+
+/** The meeting locked and checked again, each decision an agenda row (and a ledger item), then held. */
+async function writeMinutes(manager: EntityManager, record: MinutesWrite): Promise<{ meeting: Meeting; items: MinutesItem[] }> {
+  const { id, meeting, decisions, now, today } = record
+  const locked = await meetingOrFail(manager, id, { lock: true })
+  if (locked.status === 'cancelled') throw new StateConflictError('cancelled', `会议 #${id} 已取消，不能记录纪要。`)
+  // Moved to a later time meanwhile: not held yet.
+  if (locked.startsAt.getTime() > now.getTime()) throw new StateConflictError('not_yet', `会议 #${id} 已改期，尚未召开（${meetingTime(locked.startsAt, today)}）。`)
+  const last = await manager.getRepository(AgendaItemSchema).maximum('seq', { meetingId: id })
+  const items: MinutesItem[] = []
+  let seq = last ?? 0
+  for (const planned of record.planned) {
+    const item = await assignDecision(manager, record, planned)
+    if (item) items.push(item)
+    seq += 1
+    await manager.insert(AgendaItemSchema, { meetingId: id, seq, kind: 'decision', topic: planned.decision.text, decision: planned.decision.text, ledgerItemId: item?.id ?? null })
   }
-  if (problems.length > 0) throw new UserFacingError('bad_minutes', `纪要未记录，请修改后重发：\n${problems.map((p) => `- ${p}`).join('\n')}`)
-  return ds.transaction(async (manager) => {
-    const locked = await meetingOrFail(manager, id, { lock: true })
-    if (locked.status === 'cancelled') throw new StateConflictError('cancelled', `会议 #${id} 已取消，不能记录纪要。`)
-    // Moved to a later time meanwhile: not held yet.
-    if (locked.startsAt.getTime() > now.getTime()) throw new StateConflictError('not_yet', `会议 #${id} 已改期，尚未召开（${meetingTime(locked.startsAt, today)}）。`)
-    const last = await manager.getRepository(AgendaItemSchema).maximum('seq', { meetingId: id })
-    const items: { id: number; unit: string; due: CalendarDate }[] = []
-    let seq = last ?? 0
-    for (const { decision, unit, category } of planned) {
-      let ledgerItemId: number | null = null
-      if (unit && category && decision.due) {
-        const { item } = await insertLedgerItem(manager, actor, {
-          campaignId: meeting.campaignId,
-          unitId: unit.id,
-          categoryId: category.id,
-          problem: decision.text,
-          measures: `落实${meeting.title}（#${id}）决定`,
-          target: '按时限办结',
-          dueDate: decision.due,
-          department: null,
-          leader: unit.head,
-          person: unit.liaison,
-          today,
-          now,
-        })
-        ledgerItemId = item.id
-        items.push({ id: item.id, unit: unit.name, due: decision.due })
-      }
-      seq += 1
-      await manager.insert(AgendaItemSchema, { meetingId: id, seq, kind: 'decision', topic: decision.text, decision: decision.text, ledgerItemId })
-    }
-    const minutes = decisions.map((d, i) => `${i + 1}. ${d.text}${d.unit ? ` @${d.unit}` : ''}${d.due ? ` ${formatChineseDate(d.due, today)}` : ''}`).join('\n')
-    await manager.update(MeetingSchema, { id }, { status: 'held', minutes: locked.minutes ? `${locked.minutes}\n${minutes}` : minutes })
-    return { meeting: { ...meeting, status: 'held' as const }, items }
+  const added = decisions.map((d, i) => `${i + 1}. ${d.text}${d.unit ? ` @${d.unit}` : ''}${d.due ? ` ${formatChineseDate(d.due, today)}` : ''}`).join('\n')
+  await manager.update(MeetingSchema, { id }, { status: 'held', minutes: locked.minutes ? `${locked.minutes}\n${added}` : added })
+  return { meeting: { ...meeting, status: 'held' as const }, items }
+}
+
+/** A decision naming a unit and a date becomes a ledger item of that unit; undefined for the others. */
+async function assignDecision(manager: EntityManager, record: MinutesWrite, { decision, unit, category }: PlannedDecision): Promise<MinutesItem | undefined> {
+  const { id, meeting, now, today } = record
+  if (!(unit && category && decision.due)) return undefined
+  const { item } = await insertLedgerItem(manager, record.actor, {
+    campaignId: meeting.campaignId,
+    unitId: unit.id,
+    categoryId: category.id,
+    problem: decision.text,
+    measures: `落实${meeting.title}（#${id}）决定`,
+    target: '按时限办结',
+    dueDate: decision.due,
+    department: null,
+    leader: unit.head,
+    person: unit.liaison,
+    today,
+    now,
   })
+  return { id: item.id, unit: unit.name, due: decision.due }
 }

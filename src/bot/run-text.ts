@@ -1,0 +1,114 @@
+import type { DataSource, EntityManager } from 'typeorm'
+import { bindToTransaction } from '../db/bind-to-transaction.js'
+import { isTransientDatabaseError } from '../db/retry-on-deadlock.js'
+import type { Attachment } from '../outbox/stored-files.js'
+import { StateConflictError, UserFacingError } from '../errors.js'
+import type { Logger } from '../logger.js'
+import { text, type AppMessage } from '../wecom/messages.js'
+import { orgAdmins } from '../domain/roster/org-admins.js'
+import { splitMessage, type CommandArgs } from './command-args.js'
+import { ROLE_NAMES } from './command-registry.js'
+import type { AnyCommand, CommandContext } from './define-command.js'
+import { readerFor, senderOf, type DispatchResult, type DispatcherContext } from './dispatcher-context.js'
+import type { Sender } from './load-sender.js'
+
+/** A text message: the sender looked up, the command found and allowed, then run. */
+export async function runText(context: DispatcherContext, content: string, from: string, logger: Logger, outer?: EntityManager): Promise<DispatchResult> {
+  const { registry } = context
+  const db = readerFor(context, outer)
+  const sender = await senderOf(context, from, db)
+  if (!sender) return unregistered(context, db, from)
+  const { word, args } = splitMessage(content)
+  if (word === '') return { reply: text('请发送命令，例如「帮助」。'), status: 'processed', outcome: 'empty' }
+  const command = registry.find(word)
+  if (!command) return unknownCommand(context, word)
+  if (!registry.isAllowed(command, sender.roles)) return denied(context, command)
+  return runCommand(context, command, sender, args, logger, outer)
+}
+
+async function unregistered(context: DispatcherContext, db: DataSource, from: string): Promise<DispatchResult> {
+  const contacts = (await orgAdmins(db)).map((admin) => admin.name)
+  const who = contacts.length > 0 ? `县委组织部干部监督科（${contacts.join('、')}）` : '县委组织部干部监督科'
+  context.metrics.command('none', 'unregistered')
+  return {
+    reply: text(`您的企业微信账号（${from}）尚未登记在专项治理花名册中，暂时不能使用命令。请联系${who}登记。`),
+    status: 'unregistered',
+    outcome: 'unregistered',
+  }
+}
+
+function unknownCommand(context: DispatcherContext, word: string): DispatchResult {
+  const guess = context.registry.suggest(word)
+  const hint = guess ? `您是不是想用「${guess.name}」（${guess.usage}）？` : ''
+  context.metrics.command('none', 'unknown_command')
+  return {
+    reply: text(`没有「${word.slice(0, 20)}」这个命令。${hint}发送「帮助」查看可用命令。`),
+    status: 'processed',
+    outcome: 'unknown_command',
+  }
+}
+
+function denied(context: DispatcherContext, command: AnyCommand): DispatchResult {
+  const allowed = command.roles === 'everyone' ? [] : command.roles.map((role) => ROLE_NAMES[role])
+  context.metrics.command(command.name, 'denied')
+  return {
+    reply: text(`「${command.name}」只有${allowed.join('、')}可以使用。发送「帮助」查看您可用的命令。`),
+    status: 'processed',
+    outcome: `denied:${command.name}`,
+  }
+}
+
+/** What the command passed to `reply` (the last call wins). */
+interface Answer {
+  message: AppMessage | null
+  attachment?: Attachment | undefined
+}
+
+async function runCommand(context: DispatcherContext, command: AnyCommand, sender: Sender, args: CommandArgs, logger: Logger, outer?: EntityManager): Promise<DispatchResult> {
+  const { dataSource, metrics } = context
+  const answer: Answer = { message: null }
+  const commandContext = commandContextFor(context, command, sender, args, logger, answer)
+  // The command's writes are a savepoint of the message's transaction: a refusal or a failure
+  // takes back whatever it wrote, and the outcome is still recorded.
+  const run = (manager: EntityManager) =>
+    manager.transaction(async (savepoint) => command.run({ ...commandContext, dataSource: bindToTransaction(dataSource, savepoint) }, command.parse(args)))
+  try {
+    await (outer ? run(outer) : dataSource.transaction(run))
+  } catch (error) {
+    if (error instanceof UserFacingError) return refused(context, command, error)
+    // A deadlock victim is run again whole (the callback's transaction): counted once, then.
+    if (!isTransientDatabaseError(error)) metrics.command(command.name, 'failed')
+    throw error
+  }
+  metrics.command(command.name, 'ok')
+  const { attachment } = answer
+  return { reply: answer.message, ...(attachment ? { attachment } : {}), status: 'processed', outcome: `command:${command.name}` }
+}
+
+function commandContextFor(context: DispatcherContext, command: AnyCommand, sender: Sender, args: CommandArgs, logger: Logger, answer: Answer): CommandContext {
+  return {
+    sender: sender.person,
+    roles: sender.roles,
+    actor: sender,
+    args,
+    reply: (message, file) => {
+      answer.message = typeof message === 'string' ? text(message) : message
+      answer.attachment = file
+    },
+    logger: logger.child({ command: command.name }),
+    dataSource: context.dataSource,
+    registry: context.registry,
+    robotNames: context.robotNames,
+    now: context.now,
+  }
+}
+
+/** The person typed something wrong, or things stand otherwise: a conflict is told without the usage (docs/concurrency.md). */
+function refused(context: DispatcherContext, command: AnyCommand, error: UserFacingError): DispatchResult {
+  context.metrics.command(command.name, 'bad_arguments')
+  return {
+    reply: text(error instanceof StateConflictError ? error.message : `${error.message}\n用法：${command.usage}\n示例：${command.example}`),
+    status: 'processed',
+    outcome: `bad_arguments:${command.name}`,
+  }
+}
