@@ -25,6 +25,13 @@ module.exports = {
   forbidden: [
     ...upward,
     {
+      name: 'no-persistence-in-commands-or-jobs',
+      comment: 'commands and jobs call domain services and the read model, never a repository or SQL: from src/db only types (docs/architecture.md, Layers)',
+      severity: 'error',
+      from: { path: '^commands/|^src/jobs/' },
+      to: { path: '^src/db/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-circular',
       comment: 'modules that import each other, directly or through others',
       severity: 'error',

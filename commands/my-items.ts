@@ -1,5 +1,6 @@
 import { inertText } from '../src/wecom/inert-text.js'
 import { defineCommand } from '../src/bot/define-command.js'
+import { currentCampaign } from '../src/domain/campaign/current-campaign.js'
 import { itemLine } from '../src/domain/ledger/format-item.js'
 import { isVerifier, unitsActedFor } from '../src/domain/ledger/ledger-access.js'
 import { findUnitByName } from '../src/domain/roster/find-unit.js'
@@ -22,6 +23,11 @@ export const myItems = defineCommand<{ unit: string }>({
   async run(context, { unit }) {
     const { dataSource, actor } = context
     const today = beijingDate(context.now())
+    const campaign = await currentCampaign(dataSource, today)
+    if (!campaign) {
+      context.reply('当前没有进行中的专项治理。')
+      return
+    }
     let title = '我的台账'
     let items
     if (unit) {
@@ -31,9 +37,9 @@ export const myItems = defineCommand<{ unit: string }>({
         throw new UserFacingError('denied', `只能查看本单位的台账；查看其他单位需组织部或专项检查组权限。`)
       }
       title = `${inertText(found.name)}台账`
-      items = await unitOpenItems(dataSource, found.id, today)
+      items = await unitOpenItems(dataSource, campaign.id, found.id, today)
     } else {
-      items = await personOpenItems(dataSource, actor.person.id, unitsActedFor(actor), today)
+      items = await personOpenItems(dataSource, campaign.id, actor.person.id, unitsActedFor(actor), today)
     }
     if (items.length === 0) {
       context.reply(unit ? `${title}：没有未销号的事项。` : '您目前没有未销号的台账事项。')

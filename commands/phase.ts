@@ -2,7 +2,8 @@ import { defineCommand } from '../src/bot/define-command.js'
 import { currentCampaign } from '../src/domain/campaign/current-campaign.js'
 import { unitsActedFor } from '../src/domain/ledger/ledger-access.js'
 import { phaseStatus } from '../src/read-model/campaign-progress.js'
-import { beijingDate, daysBetween, formatChineseDate } from '../src/time/calendar-date.js'
+import { beijingDate, formatChineseDate } from '../src/time/calendar-date.js'
+import { workdaysUntil } from '../src/time/work-calendar.js'
 import { markdown } from '../src/wecom/messages.js'
 
 /** 阶段: the current phase, its deadline, and what this person's unit still owes. */
@@ -26,8 +27,8 @@ export const phase = defineCommand<Record<string, never>>({
     const status = await phaseStatus(dataSource, campaign.id, today, ownUnits)
     const lines = [`**${campaign.name}**`]
     for (const p of status.running) {
-      const left = daysBetween(today, p.endDate)
-      lines.push(`当前阶段：${p.name}（${formatChineseDate(p.startDate, today)}—${formatChineseDate(p.endDate, today)}，${left === 0 ? '今天截止' : `还剩 ${left} 天`}）`)
+      const left = p.endDate === today ? '今天截止' : `还有 ${workdaysUntil(today, p.endDate)} 个工作日`
+      lines.push(`当前阶段：${p.name}（${formatChineseDate(p.startDate, today)}—${formatChineseDate(p.endDate, today)}，${left}）`)
     }
     if (status.owed.length > 0) {
       lines.push('本单位待交：')

@@ -4,6 +4,7 @@ import { parseItemNumber, parsePercent } from '../src/bot/parse-args.js'
 import { recordProgress } from '../src/domain/ledger/item-lifecycle.js'
 import { UserFacingError } from '../src/errors.js'
 import { beijingDate, formatChineseDate } from '../src/time/calendar-date.js'
+import { isOverdue, overdueText } from '../src/read-model/figures.js'
 
 /** 进度: records a progress update on an item. */
 export const progress = defineCommand<{ id: number; percent: number; note: string }>({
@@ -23,7 +24,7 @@ export const progress = defineCommand<{ id: number; percent: number; note: strin
   async run(context, { id, percent, note }) {
     const { before, after } = await recordProgress(context.dataSource, context.actor, id, percent, note, context.now())
     const today = beijingDate(context.now())
-    const due = after.dueDate < today ? `已逾期，原定 ${formatChineseDate(after.dueDate, today)}` : `${formatChineseDate(after.dueDate, today)}到期`
+    const due = `${formatChineseDate(after.dueDate, today)}到期${isOverdue(after, today) ? `，${overdueText(after.dueDate, today)}` : ''}`
     context.reply(`已记录 #${id} 进度：${before.progress}% → ${after.progress}%。${due}。整改完成后发送「完成 ${id} 整改说明」。`)
   },
 })

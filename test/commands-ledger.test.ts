@@ -67,7 +67,7 @@ describe(`ledger commands on ${dialect}`, () => {
   describe('进度', () => {
     it('records progress with old → new and the due date, and a history row', async () => {
       const { text } = await chat('zhaolei', `进度 ＃${items.overdue} ６０％ 已完成初步整改`)
-      expect(text).toBe(`已记录 #${items.overdue} 进度：40% → 60%。已逾期，原定 8月25日。整改完成后发送「完成 ${items.overdue} 整改说明」。`)
+      expect(text).toBe(`已记录 #${items.overdue} 进度：40% → 60%。8月25日到期，逾期 4 个工作日。整改完成后发送「完成 ${items.overdue} 整改说明」。`)
       expect(await item(items.overdue)).toMatchObject({ progress: 60, status: 'in_progress' })
       const history = await ds.getRepository(ProgressUpdateSchema).findBy({ ledgerItemId: items.overdue })
       expect(history.map((h) => [h.kind, h.oldProgress, h.newProgress, h.note])).toEqual([['progress', 40, 60, '已完成初步整改']])

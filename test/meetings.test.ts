@@ -75,7 +75,7 @@ describe(`joint meetings on ${dialect}`, () => {
     expect(previous).toEqual({ total: 2, closed: 0, overdue: 1 })
     const status: CampaignStatus = {
       today: '2015-09-01',
-      phase: null,
+      phases: [],
       counts: { total: 3, notStarted: 1, inProgress: 1, awaitingVerification: 0, closed: 1, overdue: 1 },
       pendingExtensions: 0,
       overdueUnits: [],
@@ -89,7 +89,7 @@ describe(`joint meetings on ${dialect}`, () => {
   it('fits one WeCom markdown message (2,048 bytes) however large the campaign; 详情 has it all', () => {
     const status: CampaignStatus = {
       today: '2015-09-01',
-      phase: { name: '监督检查', endDate: '2015-12-31' },
+      phases: [{ name: '监督检查', endDate: '2015-12-31' }],
       counts: { total: 200000, notStarted: 18000, inProgress: 90000, awaitingVerification: 12000, closed: 80000, overdue: 30000 },
       pendingExtensions: 300,
       overdueUnits: Array.from({ length: 5000 }, (_, i) => ({ unit: `第${i}个乡镇人民政府`, count: 5000 - i })),

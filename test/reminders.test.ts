@@ -40,7 +40,7 @@ describe(`the reminder sweep on ${dialect}`, () => {
     const summary = messagesTo(result, 'wangjian')[0]!
     expect(summary).toContain('**专项治理日报（2015年8月31日）**')
     expect(summary).toContain('逾期最多的单位：城关镇 1')
-    expect(summary).toContain('今日新增逾期 1 项：#1')
+    expect(summary).toContain('今日首次提醒逾期 1 项：#1')
     expect(result.written).toBe(result.messages.length)
   })
 
@@ -62,7 +62,7 @@ describe(`the reminder sweep on ${dialect}`, () => {
     expect(lines).toContain('另有 3 项')
     expect(lines.indexOf('🟡 即将到期')).toBeGreaterThan(lines.indexOf('另有 3 项'))
     // Items due later are counted, not listed: the message stays short.
-    expect(lines).toContain('🟢 另有 1 项进行中（发送「我的」查看）')
+    expect(lines).toContain('🟢 另有 1 项未到期（发送「我的」查看）')
   })
 
   it('writes nothing the second time, and nothing in a dry run', async () => {
@@ -149,7 +149,7 @@ describe(`the reminder sweep on ${dialect}`, () => {
     // No sweep ran 7–9 September; on the 10th #1 is well overdue, #2's "3 days before" is gone.
     const result = await runSweep(ds, at('2015-09-10'))
     expect(messagesTo(result, 'zhaolei')[0]).toContain('🔴 已逾期')
-    expect(messagesTo(result, 'wangjian')[0]).toContain('逾期 7 个工作日以上、升级至组织部 1 项')
+    expect(messagesTo(result, 'wangjian')[0]).toContain('今日升级至组织部（逾期满 7 个工作日）1 项')
     // Each item keeps its furthest stage, in working days from its due date: #1 reached the
     // 组织部 escalation (7), #2 its overdue alert (1).
     const reached = Object.fromEntries((await ds.getRepository(ItemReminderSchema).find()).map((r) => [r.ledgerItemId, r.stage]))

@@ -4,13 +4,14 @@ import { CircularLinkSchema, CircularSchema, InspectionSchema, LedgerItemSchema,
 import { shorten } from '../domain/ledger/format-item.js'
 import { currentPhases, monthlyReportStatus } from './campaign-progress.js'
 import { ledgerCounts, type LedgerCounts } from './figures.js'
-import { ledgerStatus, pendingExtensionCount } from './ledger-status.js'
+import { ledgerStatus, overdueRanking, pendingExtensionCount } from './ledger-status.js'
 import { addDays, monthOf, type CalendarDate } from '../time/calendar-date.js'
 
 /** Where the campaign stands, for a meeting notice: every figure from the read model (docs/figures.md). */
 export interface CampaignStatus {
   today: CalendarDate
-  phase: { name: string; endDate: CalendarDate } | null
+  /** The phases running (several overlap), or else the next one. */
+  phases: { name: string; endDate: CalendarDate }[]
   counts: LedgerCounts
   pendingExtensions: number
   /** Units with overdue items, most first (all of them; the notice shows five). */
@@ -23,19 +24,16 @@ export interface CampaignStatus {
 
 export async function campaignStatus(ds: DataSource | EntityManager, campaign: Campaign, today: CalendarDate, since: Date | null): Promise<CampaignStatus> {
   const { totals, units } = await ledgerStatus(ds, campaign.id, today)
-  const { shown: phase } = await currentPhases(ds, campaign.id, today)
+  const { running, shown } = await currentPhases(ds, campaign.id, today)
   const month = monthOf(addDays(`${monthOf(today)}-01`, -1))
   const reports = month < monthOf(campaign.startDate) ? null : await monthlyReportStatus(ds, campaign, month)
   const missing = reports?.filter((r) => r.submittedAt === null).map((r) => inertText(r.unitName)) ?? []
   return {
     today,
-    phase: phase && { name: phase.name, endDate: phase.endDate },
+    phases: (running.length > 0 ? running : shown ? [shown] : []).map((p) => ({ name: p.name, endDate: p.endDate })),
     counts: ledgerCounts(totals),
     pendingExtensions: await pendingExtensionCount(ds, campaign.id),
-    overdueUnits: units
-      .filter((u) => u.overdue > 0)
-      .sort((a, b) => b.overdue - a.overdue || a.unitName.localeCompare(b.unitName, 'zh-CN'))
-      .map((u) => ({ unit: inertText(u.unitName), count: u.overdue })),
+    overdueUnits: overdueRanking(units).map((u) => ({ unit: inertText(u.unitName), count: u.overdue })),
     reports: reports && { month, submitted: reports.length - missing.length, expected: reports.length, missing },
     typicalCases: await typicalCases(ds, campaign.id, since),
   }

@@ -1,4 +1,4 @@
-import { Brackets, In, type DataSource, type EntityManager } from 'typeorm'
+import { Brackets, In, Not, type DataSource, type EntityManager } from 'typeorm'
 import { LedgerItemSchema, PersonSchema, ProblemCategorySchema, ProgressUpdateSchema, UnitSchema, type LedgerItem, type ProblemCategory, type ProgressUpdate } from '../db/entities/index.js'
 import type { CalendarDate } from '../time/calendar-date.js'
 import { LIGHT_RANK, statusLight, workdaysOverdue } from './figures.js'
@@ -48,12 +48,12 @@ export function byUrgency(today: CalendarDate) {
   return (a: LedgerItem, b: LedgerItem) => rank(a) - rank(b) || (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : 0) || a.id - b.id
 }
 
-/** The items not yet closed that a person answers for (as responsible person or leader) or whose units they act for, most urgent first. */
-export async function personOpenItems(db: Db, personId: number, unitIds: readonly number[], today: CalendarDate): Promise<LedgerItem[]> {
+/** The campaign's items not yet closed that a person answers for (as responsible person or leader) or whose units they act for, most urgent first. */
+export async function personOpenItems(db: Db, campaignId: number, personId: number, unitIds: readonly number[], today: CalendarDate): Promise<LedgerItem[]> {
   const items = await db
     .getRepository(LedgerItemSchema)
     .createQueryBuilder('i')
-    .where("i.status <> 'closed'")
+    .where("i.campaign_id = :campaignId AND i.status <> 'closed'", { campaignId })
     .andWhere(
       new Brackets((where) => {
         where.where('i.responsible_person_id = :me OR i.responsible_leader_id = :me', { me: personId })
@@ -64,10 +64,15 @@ export async function personOpenItems(db: Db, personId: number, unitIds: readonl
   return items.sort(byUrgency(today))
 }
 
-/** A unit's items not yet closed, most urgent first. */
-export async function unitOpenItems(db: Db, unitId: number, today: CalendarDate): Promise<LedgerItem[]> {
-  const items = await db.getRepository(LedgerItemSchema).createQueryBuilder('i').where("i.status <> 'closed' AND i.unit_id = :unitId", { unitId }).getMany()
+/** A unit's items of the campaign not yet closed, most urgent first. */
+export async function unitOpenItems(db: Db, campaignId: number, unitId: number, today: CalendarDate): Promise<LedgerItem[]> {
+  const items = await db.getRepository(LedgerItemSchema).find({ where: { campaignId, unitId, status: Not('closed') } })
   return items.sort(byUrgency(today))
+}
+
+/** The campaign's items rectified and waiting to be verified (已整改待销号), the longest waiting first. */
+export async function itemsAwaitingVerification(db: Db, campaignId: number): Promise<LedgerItem[]> {
+  return db.getRepository(LedgerItemSchema).find({ where: { campaignId, status: 'rectified' }, order: { rectifiedAt: 'ASC', id: 'ASC' } })
 }
 
 /** An item with what its detail shows: unit, category, the names of its people, its latest history. */

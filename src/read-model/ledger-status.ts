@@ -72,6 +72,14 @@ export function worstFirst(a: UnitStatistics, b: UnitStatistics): number {
   return LIGHT_RANK[a.light] - LIGHT_RANK[b.light] || b.overdue - a.overdue || (a.onTimeRate ?? 1) - (b.onTimeRate ?? 1) || a.unitName.localeCompare(b.unitName, 'zh-CN')
 }
 
+/** Units with overdue items, most first, then by name: the one ranking the notice, the daily summary and the workbook's summary show. */
+export function overdueRanking(units: readonly Pick<UnitStatistics, 'unitName' | 'overdue'>[]): { unitName: string; overdue: number }[] {
+  return units
+    .filter((u) => u.overdue > 0)
+    .map(({ unitName, overdue }) => ({ unitName, overdue }))
+    .sort((a, b) => b.overdue - a.overdue || a.unitName.localeCompare(b.unitName, 'zh-CN'))
+}
+
 /** Extension requests of the campaign waiting for a decision, oldest first. */
 export function pendingExtensions(db: Db, campaignId: number) {
   return db

@@ -1,8 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm'
-import { LedgerItemSchema, MonthlyReportSchema, type ExtensionRequest, type LedgerItem } from '../db/entities/index.js'
+import { MonthlyReportSchema, type ExtensionRequest, type LedgerItem } from '../db/entities/index.js'
 import { isVerifier, unitsActedFor, type Actor } from '../domain/ledger/ledger-access.js'
 import { monthOf, type CalendarDate } from '../time/calendar-date.js'
 import { phaseStatus, type OwedTask } from './campaign-progress.js'
+import { itemsAwaitingVerification } from './ledger-lists.js'
 import { pendingExtensions } from './ledger-status.js'
 
 type Db = DataSource | EntityManager
@@ -22,7 +23,7 @@ export interface WaitingFor {
 
 export async function waitingFor(db: Db, actor: Actor, campaignId: number, today: CalendarDate): Promise<WaitingFor> {
   const admin = actor.roles.includes('org_admin')
-  const toVerify = isVerifier(actor) ? await db.getRepository(LedgerItemSchema).find({ where: { campaignId, status: 'rectified' }, order: { rectifiedAt: 'ASC', id: 'ASC' } }) : []
+  const toVerify = isVerifier(actor) ? await itemsAwaitingVerification(db, campaignId) : []
   const extensionsToDecide = admin ? await pendingExtensions(db, campaignId).getMany() : []
   const reportsSubmitted = admin
     ? (await db.getRepository(MonthlyReportSchema).find({ where: { campaignId, month: monthOf(today) }, order: { submittedAt: 'ASC' } })).map((r) => ({ unitId: r.unitId, submittedAt: r.submittedAt }))

@@ -10,7 +10,7 @@ export async function currentCampaign(ds: DataSource | EntityManager, today: Cal
   })
 }
 
-/** The campaign running on `today`, otherwise the one started last; null when there is none. */
+/** The campaign running on `today`, otherwise the one started last (by `today`); null when there is none. */
 export async function currentOrLatestCampaign(ds: DataSource | EntityManager, today: CalendarDate): Promise<Campaign | null> {
-  return (await currentCampaign(ds, today)) ?? (await ds.getRepository(CampaignSchema).findOne({ where: {}, order: { startDate: 'DESC', id: 'DESC' } }))
+  return (await currentCampaign(ds, today)) ?? (await ds.getRepository(CampaignSchema).findOne({ where: { startDate: LessThanOrEqual(today) }, order: { startDate: 'DESC', id: 'DESC' } }))
 }

@@ -35,7 +35,7 @@ function addSections(lines: string[], digest: Digest, today: CalendarDate): bool
   }
   addGroup(lines, '🔴 已逾期', overdue.sort(earliestDue), (item) => cachedLine(item, today))
   addGroup(lines, '🟡 即将到期', soon.sort(earliestDue), (item) => cachedLine(item, today))
-  if (digest.laterCount > 0) lines.push(`🟢 另有 ${digest.laterCount} 项进行中（发送「我的」查看）`)
+  if (digest.laterCount > 0) lines.push(`🟢 另有 ${digest.laterCount} 项未到期（发送「我的」查看）`)
   addGroup(lines, '⚠️ 本单位逾期事项（已升级给您）', [...digest.escalated].sort(longestOverdue), escalationLine)
   addGroup(lines, '📋 阶段任务待交', digest.tasks, String)
   addGroup(lines, '📝 月报', digest.reports, String)

@@ -14,7 +14,8 @@ import {
 import { shorten } from '../ledger/format-item.js'
 import { countsLine } from '../../read-model/chat-format.js'
 import { overdueText } from '../../read-model/figures.js'
-import { ledgerStatus, pendingExtensionCount } from '../../read-model/ledger-status.js'
+import { itemsAwaitingVerification } from '../../read-model/ledger-lists.js'
+import { ledgerStatus, overdueRanking, pendingExtensionCount } from '../../read-model/ledger-status.js'
 import { addDays, beijingDate, formatChineseDate, monthOf, type CalendarDate } from '../../time/calendar-date.js'
 import { checkRules, DEFAULT_RULES, type ReminderRules } from './reminder-rules.js'
 import { emptyPlan, type Digest, type Stage, type SweepPlan } from './sweep-plan.js'
@@ -118,8 +119,6 @@ export async function planSweep(ds: EntityManager, now: Date, rules: ReminderRul
 }
 
 interface ItemFacts {
-  /** unit id → its open items past their due date */
-  overdueByUnit: Map<number, number>
   newlyOverdue: LedgerItem[]
   escalatedToOrg: LedgerItem[]
   orgStages: Stage[]
@@ -140,7 +139,7 @@ async function planItems(
     if (value === undefined) distance.set(due, (value = due >= today ? workdaysUntil(today, due) : workdaysBetween(today, due)))
     return value
   }
-  const facts: ItemFacts = { overdueByUnit: new Map(), newlyOverdue: [], escalatedToOrg: [], orgStages: [], near: new Map(), horizon }
+  const facts: ItemFacts = { newlyOverdue: [], escalatedToOrg: [], orgStages: [], near: new Map(), horizon }
   const userid = (personId: number | null) => (personId === null ? undefined : roster.people.get(personId)?.userid)
   const near = (personId: number | null, item: LedgerItem) => {
     if (personId === null) return
@@ -165,7 +164,6 @@ async function planItems(
         if (remindDays.has(left) && beyond(-left) && responsible) digest(responsible).stages.push(itemStage(item, -left))
         continue
       }
-      facts.overdueByUnit.set(item.unitId, (facts.overdueByUnit.get(item.unitId) ?? 0) + 1)
       const late = -workdays(item.dueDate)
       if (late >= 1 && beyond(1)) {
         facts.newlyOverdue.push(item)
@@ -368,22 +366,22 @@ async function buildSummary(
   roster: Roster,
   facts: ItemFacts & { overdueTasks: { task: string; units: number }[]; missedReports: { month: string | null; units: string[] } },
 ): Promise<{ text: string }> {
-  const overdueByUnit = [...facts.overdueByUnit.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 5)
   // Items come in index order; the summary names them by number.
   facts.newlyOverdue.sort((a, b) => a.id - b.id)
   facts.escalatedToOrg.sort((a, b) => a.id - b.id)
-  // The totals every surface shows (docs/figures.md); the sweep's own reads find the same overdue items.
-  const { totals } = await ledgerStatus(ds, campaign.id, today)
-  const rectified = totals.awaitingVerification
+  // The totals, the ranking and the lists every surface shows (docs/figures.md).
+  const { totals, units } = await ledgerStatus(ds, campaign.id, today)
+  const ranking = overdueRanking(units).slice(0, 5)
+  const toVerify = await itemsAwaitingVerification(ds, campaign.id)
   const extensions = await pendingExtensionCount(ds, campaign.id)
   const lines = [`**专项治理日报（${formatChineseDate(today)}）**`, countsLine(totals)]
-  lines.push(overdueByUnit.length > 0 ? `逾期最多的单位：${overdueByUnit.map(([unitId, n]) => `${roster.unitNames.get(unitId)} ${n}`).join('，')}` : '目前没有逾期未整改的事项。')
-  if (facts.newlyOverdue.length > 0) lines.push(`今日新增逾期 ${facts.newlyOverdue.length} 项：${facts.newlyOverdue.slice(0, 5).map((i) => `#${i.id}`).join(' ')}${facts.newlyOverdue.length > 5 ? ' 等' : ''}`)
+  lines.push(ranking.length > 0 ? `逾期最多的单位：${ranking.map((u) => `${inertText(u.unitName)} ${u.overdue}`).join('，')}` : '目前没有逾期未整改的事项。')
+  if (facts.newlyOverdue.length > 0) lines.push(`今日首次提醒逾期 ${facts.newlyOverdue.length} 项：${facts.newlyOverdue.slice(0, 5).map((i) => `#${i.id}`).join(' ')}${facts.newlyOverdue.length > 5 ? ' 等' : ''}`)
   if (facts.escalatedToOrg.length > 0) {
-    lines.push(`逾期 ${rules.escalateToOrgAfter} 个工作日以上、升级至组织部 ${facts.escalatedToOrg.length} 项：`)
+    lines.push(`今日升级至组织部（逾期满 ${rules.escalateToOrgAfter} 个工作日）${facts.escalatedToOrg.length} 项：`)
     for (const item of facts.escalatedToOrg.slice(0, 5)) lines.push(`🔴 #${item.id} ${roster.unitNames.get(item.unitId)} ${shorten(item.problem, 16)}（${formatChineseDate(item.dueDate, today)}到期，${overdueText(item.dueDate, today)}）`)
   }
-  if (rectified > 0) lines.push(`待核实销号 ${rectified} 项（「我的」或「逾期」查看；「销号 编号」）`)
+  if (toVerify.length > 0) lines.push(`已整改待销号 ${toVerify.length} 项：${toVerify.slice(0, 5).map((i) => `#${i.id}`).join(' ')}${toVerify.length > 5 ? ' 等' : ''}；核实后发送「销号 编号 意见」`)
   if (extensions > 0) lines.push(`待审批延期申请 ${extensions} 件`)
   for (const t of facts.overdueTasks) lines.push(`阶段任务逾期：${t.task}，${t.units} 个单位未交`)
   if (facts.missedReports.month && facts.missedReports.units.length > 0) {

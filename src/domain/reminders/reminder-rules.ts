@@ -1,3 +1,5 @@
+import { DUE_SOON_WORKDAYS } from '../../read-model/figures.js'
+
 /** When reminders go out, in working days. */
 export interface ReminderRules {
   /** Phase tasks not handed in: before the due date, and on it (0). */
@@ -28,6 +30,8 @@ export const DEFAULT_RULES: ReminderRules = Object.freeze({
 export function checkRules(rules: ReminderRules): void {
   const problems = [
     rules.itemDaysBefore.every((d) => Number.isInteger(d) && d >= 0) || 'itemDaysBefore: whole working days, 0 or more',
+    // A reminder lists the person's 🟡 items: one sent earlier than the 🟡 window would list none (docs/figures.md, Lights).
+    rules.itemDaysBefore.every((d) => d <= DUE_SOON_WORKDAYS) || `itemDaysBefore: at most ${DUE_SOON_WORKDAYS} (the due-soon window)`,
     rules.escalateToUnitHeadAfter >= 2 || 'escalateToUnitHeadAfter: 2 or more (day 1 is the overdue alert)',
     rules.escalateToOrgAfter > rules.escalateToUnitHeadAfter || 'escalateToOrgAfter: after escalateToUnitHeadAfter',
   ].filter((p): p is string => p !== true)

@@ -1,7 +1,5 @@
 import { In, type DataSource } from 'typeorm'
 import {
-  CampaignUnitSchema,
-  MonthlyReportSchema,
   PersonSchema,
   ProblemCategorySchema,
   UnitSchema,
@@ -10,6 +8,7 @@ import {
   type ProgressKind,
 } from '../../db/entities/index.js'
 import { isOverdue, onTimeRate, sumTallies, workdaysOverdue, type LedgerTally } from '../../read-model/figures.js'
+import { monthlyReportStatus } from '../../read-model/campaign-progress.js'
 import { unitStatistics, type UnitStatistics } from '../../read-model/ledger-status.js'
 import { ledgerAsOf, loadCampaignHistory, type ItemAsOf } from './ledger-as-of.js'
 import { reportPeriod, type ReportPeriod } from './month-span.js'
@@ -17,6 +16,8 @@ import { reportPeriod, type ReportPeriod } from './month-span.js'
 export interface UnitFigures extends UnitStatistics {
   /** 进展反馈 and 报告整改完成 rows the unit's people wrote in the month. */
   updatesThisMonth: number
+  /** A participating unit owes a monthly report (docs/figures.md); others are listed for their items only. */
+  owesReport: boolean
   reportSubmittedAt: Date | null
 }
 
@@ -71,7 +72,8 @@ export function monthlyTotals(f: MonthlyFigures) {
     units: f.units.length,
     onTimeRate: onTimeRate(tally),
     updatesThisMonth: f.units.reduce((total, u) => total + u.updatesThisMonth, 0),
-    reported: f.units.filter((u) => u.reportSubmittedAt).length,
+    reportsOwed: f.units.filter((u) => u.owesReport).length,
+    reported: f.units.filter((u) => u.owesReport && u.reportSubmittedAt).length,
   }
 }
 
@@ -80,15 +82,15 @@ export async function monthlyFigures(ds: DataSource, campaign: Campaign, month: 
   const period = reportPeriod(month, now)
   const history = await loadCampaignHistory(ds, campaign.id)
   const items = ledgerAsOf(history, period.asOf)
-  const participants = await ds.getRepository(CampaignUnitSchema).find({ where: { campaignId: campaign.id, role: 'participant' } })
-  const unitIds = [...new Set([...participants.map((p) => p.unitId), ...history.items.map((i) => i.unitId)])]
+  // The month's reports as every surface counts them: participating units, submitted by the period's instant.
+  const reportStatus = new Map((await monthlyReportStatus(ds, campaign, month, period.asOf)).map((r) => [r.unitId, r]))
+  const unitIds = [...new Set([...reportStatus.keys(), ...history.items.map((i) => i.unitId)])]
   const unitNames = new Map((await ds.getRepository(UnitSchema).findBy({ id: In(unitIds) })).map((u) => [u.id, u.name]))
   const unitName = (id: number) => unitNames.get(id) ?? `#${id}`
   const personIds = [...new Set([...history.items.flatMap((i) => [i.responsibleLeaderId, i.responsiblePersonId]), ...history.updates.map((u) => u.personId), ...history.extensions.map((e) => e.decidedById)].filter((id): id is number => id !== null))]
   const personNames = new Map((await ds.getRepository(PersonSchema).findBy({ id: In(personIds) })).map((p) => [p.id, p.name]))
   const personName = (id: number | null) => (id === null ? '' : (personNames.get(id) ?? `#${id}`))
   const categories = await ds.getRepository(ProblemCategorySchema).find({ where: { campaignId: campaign.id }, order: { number: 'ASC' } })
-  const reports = await ds.getRepository(MonthlyReportSchema).find({ where: { campaignId: campaign.id, month } })
   const inMonth = (at: Date) => at.getTime() >= period.start.getTime() && at.getTime() <= period.asOf.getTime()
   const itemById = new Map(history.items.map((i) => [i.id, i]))
 
@@ -100,12 +102,13 @@ export async function monthlyFigures(ds: DataSource, campaign: Campaign, month: 
   }
   // The same per-unit figures as every surface (docs/figures.md), of the ledger as of the period's instant.
   const units = unitStatistics(items, period.asOfDate, unitIds, unitNames).map((u): UnitFigures => {
-    const report = reports.find((r) => r.unitId === u.unitId)
+    const report = reportStatus.get(u.unitId)
     return {
       ...u,
-      reportsSubmitted: reports.filter((r) => r.unitId === u.unitId).length,
+      reportsSubmitted: report?.submittedAt ? 1 : 0,
       updatesThisMonth: updatesByUnit.get(u.unitId) ?? 0,
-      reportSubmittedAt: report && report.submittedAt.getTime() <= period.asOf.getTime() ? report.submittedAt : null,
+      owesReport: report !== undefined,
+      reportSubmittedAt: report?.submittedAt ?? null,
     }
   })
 

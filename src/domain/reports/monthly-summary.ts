@@ -3,6 +3,7 @@ import type { Campaign } from '../../db/entities/index.js'
 import type { Attachment } from '../../outbox/stored-files.js'
 import { inertText } from '../../wecom/inert-text.js'
 import { countsLine, percent } from '../../read-model/chat-format.js'
+import { overdueRanking } from '../../read-model/ledger-status.js'
 import { truncateUtf8, BYTE_LIMITS } from '../../wecom/utf8-limits.js'
 import { monthlyFigures, monthlyTotals, type MonthlyFigures } from './monthly-figures.js'
 import { renderMonthlyWorkbook, SHEET_NAMES } from './monthly-workbook.js'
@@ -17,7 +18,7 @@ export function summaryLine(f: MonthlyFigures): string {
   const t = monthlyTotals(f)
   return (
     `${monthName(f)}月报（截至 ${f.period.asOfDate}）：${t.units} 个单位，${countsLine(t)}，` +
-    `本月进展 ${f.events.length} 条，月报已报 ${t.reported}/${t.units}。`
+    `本月进展 ${f.events.length} 条，月报已报 ${t.reported}/${t.reportsOwed}。`
   )
 }
 
@@ -40,13 +41,13 @@ function someNames(names: readonly string[], limit = 5): string {
 export function monthlySummaryMarkdown(f: MonthlyFigures, filename: string): string {
   const t = monthlyTotals(f)
   const asOf = f.period.complete ? `${Number(f.period.month.slice(5))}月底` : `${Number(f.period.asOfDate.slice(5, 7))}月${Number(f.period.asOfDate.slice(8))}日`
-  const missing = f.units.filter((u) => !u.reportSubmittedAt).map((u) => inertText(u.unitName))
-  const worst = [...f.units].filter((u) => u.overdue > 0).sort((a, b) => b.overdue - a.overdue || a.unitName.localeCompare(b.unitName, 'zh-CN'))
+  const missing = f.units.filter((u) => u.owesReport && !u.reportSubmittedAt).map((u) => inertText(u.unitName)).sort((a, b) => a.localeCompare(b, 'zh-CN'))
+  const worst = overdueRanking(f.units)
   const lines = [
     `**${monthName(f)}专项治理月报汇总**（截至${asOf}）`,
     countsLine(t),
     `按期销号率：${t.onTimeRate === null ? '暂无到期项' : percent(t.onTimeRate)}；本月进展 ${f.events.length} 条`,
-    `月报已报 ${t.reported}/${t.units} 个单位` + (missing.length > 0 ? `，未报：${someNames(missing)}` : ''),
+    `月报已报 ${t.reported}/${t.reportsOwed} 个单位` + (missing.length > 0 ? `，未报：${someNames(missing)}` : ''),
   ]
   if (worst.length > 0) lines.push(`逾期较多：${worst.slice(0, 3).map((u) => `${inertText(u.unitName)} ${u.overdue} 项`).join('、')}`)
   lines.push(`> 明细见附件《${inertText(filename)}》（${SHEET_NAMES.join('、')}）`)

@@ -61,18 +61,18 @@ function summarySheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: string
     u.overdue,
     rate(u.onTime, u.due),
     u.updatesThisMonth,
-    u.reportSubmittedAt ? excelDate(beijingDate(u.reportSubmittedAt)) : '未报',
+    u.reportSubmittedAt ? excelDate(beijingDate(u.reportSubmittedAt)) : u.owesReport ? '未报' : '不需报送',
     LIGHT_NAMES[u.light],
   ])
   const t = monthlyTotals(f)
-  rows.push(['合计', t.total, t.notStarted, t.inProgress, t.awaitingVerification, t.closed, t.overdue, t.onTimeRate ?? '—', t.updatesThisMonth, `已报 ${t.reported}/${t.units}`, ''])
+  rows.push(['合计', t.total, t.notStarted, t.inProgress, t.awaitingVerification, t.closed, t.overdue, t.onTimeRate ?? '—', t.updatesThisMonth, `已报 ${t.reported}/${t.reportsOwed}`, ''])
   const kinds = ['text', 'number', 'number', 'number', 'number', 'number', 'number', 'percent', 'number', 'date', 'text'] as const
   const written = writeTable(sheet, title, SUMMARY_HEADERS.map((header, i) => ({ header, kind: kinds[i]! })), rows)
   f.units.forEach((u, i) => {
     const light = written[i]!.getCell(SUMMARY_HEADERS.length)
     light.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: LIGHT_FILLS[u.light] } }
     light.alignment = { horizontal: 'center' }
-    if (!u.reportSubmittedAt) written[i]!.getCell(SUMMARY_HEADERS.indexOf('月报报送') + 1).font = { color: { argb: 'FFC00000' } }
+    if (u.owesReport && !u.reportSubmittedAt) written[i]!.getCell(SUMMARY_HEADERS.indexOf('月报报送') + 1).font = { color: { argb: 'FFC00000' } }
   })
   written.at(-1)!.font = { bold: true }
 }
