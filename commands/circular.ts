@@ -9,8 +9,8 @@ import { parseAudienceSelector, type AudienceSelector } from '../src/domain/circ
 import { circularContent, kindLabel } from '../src/domain/circulars/circular-message.js'
 import { circularStatus } from '../src/domain/circulars/circular-status.js'
 import { describeLinks } from '../src/domain/circulars/links.js'
-import { draftCircular, sendCircular, senderSignature, type CircularInput } from '../src/domain/circulars/publish-circular.js'
-import { recallCircular } from '../src/domain/circulars/recall-circular.js'
+import { previewCircular, publishCircular, sendDraft, type CircularInput } from '../src/domain/circulars/publish-circular.js'
+import { recallCircularNow } from '../src/domain/circulars/recall-circular.js'
 import { latestCirculars } from '../src/domain/circulars/list-circulars.js'
 import { type CircularKind, type Role } from '../src/db/entities/index.js'
 import { UserFacingError } from '../src/errors.js'
@@ -86,7 +86,7 @@ export const circular = defineCommand<Parsed>({
       case 'publish':
         return publish(context, parsed.input)
       case 'send':
-        return sendDraft(context, parsed.id)
+        return sendDrafted(context, parsed.id)
       case 'status':
         return status(context, parsed.id)
       case 'recall':
@@ -110,19 +110,13 @@ function sentSummary(id: number, title: string, kind: CircularKind, people: numb
 async function publish(context: CommandContext, input: CircularInput): Promise<void> {
   const campaign = await campaignId(context)
   const now = context.now()
-  const { circular, audience } = await context.dataSource.transaction(async (manager) => {
-    const drafted = await draftCircular(manager, { campaignId: campaign, input, senderId: context.sender.id, robotNames: context.robotNames })
-    return sendCircular(manager, { circularId: drafted.circular.id, senderId: context.sender.id, robotNames: context.robotNames, now })
-  })
+  const { circular, audience } = await publishCircular(context.dataSource, { campaignId: campaign, input, senderId: context.sender.id, robotNames: context.robotNames, now })
   context.reply(sentSummary(circular.id, circular.title, circular.kind, audience.recipients.length, audience.units.length, audience.robots))
 }
 
 async function preview(context: CommandContext, input: CircularInput): Promise<void> {
   const campaign = await campaignId(context)
-  const { drafted, from } = await context.dataSource.transaction(async (manager) => {
-    const drafted = await draftCircular(manager, { campaignId: campaign, input, senderId: context.sender.id, robotNames: context.robotNames })
-    return { drafted, from: await senderSignature(manager, context.sender.id) }
-  })
+  const { drafted, from } = await previewCircular(context.dataSource, { campaignId: campaign, input, senderId: context.sender.id, robotNames: context.robotNames })
   const { circular, audience, links } = drafted
   const reach = [
     audience.recipients.length > 0 ? `${audience.recipients.length} 人（${audience.units.length} 个单位：${audience.units.map((u) => inertText(u.name)).join('、') || '—'}）` : '',
@@ -140,11 +134,8 @@ async function preview(context: CommandContext, input: CircularInput): Promise<v
   context.reply(markdown(lines.join('\n')))
 }
 
-async function sendDraft(context: CommandContext, id: number): Promise<void> {
-  const now = context.now()
-  const { circular, audience } = await context.dataSource.transaction((manager) =>
-    sendCircular(manager, { circularId: id, senderId: context.sender.id, robotNames: context.robotNames, now }),
-  )
+async function sendDrafted(context: CommandContext, id: number): Promise<void> {
+  const { circular, audience } = await sendDraft(context.dataSource, { circularId: id, senderId: context.sender.id, robotNames: context.robotNames, now: context.now() })
   context.reply(sentSummary(circular.id, circular.title, circular.kind, audience.recipients.length, audience.units.length, audience.robots))
 }
 
@@ -185,7 +176,7 @@ async function status(context: CommandContext, id: number): Promise<void> {
 
 async function recall(context: CommandContext, id: number): Promise<void> {
   const now = context.now()
-  const outcome = await context.dataSource.transaction((manager) => recallCircular(manager, id, now))
+  const outcome = await recallCircularNow(context.dataSource, id, now)
   const lines = [`已撤回${kindLabel(outcome.circular.kind)} #${id}《${inertText(outcome.circular.title)}》。`]
   const done = [outcome.recalling > 0 ? `已发出的 ${outcome.recalling} 份正在从企业微信撤回` : '', outcome.cancelled > 0 ? `未发出的 ${outcome.cancelled} 份已取消` : ''].filter(Boolean)
   if (done.length > 0) lines.push(`${done.join('，')}。`)

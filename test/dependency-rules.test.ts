@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -62,5 +62,15 @@ describe('the dependency rules', () => {
     expect(result.ok).toBe(false)
     expect(result.output).toContain('no-circular')
     expect(result.output).toContain('no-unlayered: src/http/route.ts → src/misc/loose.ts')
+  })
+})
+
+describe('commands and jobs', () => {
+  // Without an import of src/db (refused by the rules above) a repository is out of reach; raw SQL and transactions are not, so they are looked for.
+  it('call domain services and the read model, never SQL, a query builder or a transaction of their own', () => {
+    const files = [...readdirSync(join(ROOT, 'commands')).map((f) => join('commands', f)), ...readdirSync(join(ROOT, 'src/jobs')).map((f) => join('src/jobs', f))]
+    const offending = files.filter((file) => /\.(query|transaction|getRepository|createQueryBuilder)\(/.test(readFileSync(join(ROOT, file), 'utf8')))
+    expect(files.length).toBeGreaterThan(20)
+    expect(offending).toEqual([])
   })
 })

@@ -1,4 +1,4 @@
-import { In, IsNull, Not, type EntityManager } from 'typeorm'
+import { In, IsNull, Not, type DataSource, type EntityManager } from 'typeorm'
 import { enqueueMany, type OutgoingMessage } from '../../outbox/enqueue.js'
 import { StateConflictError, UserFacingError } from '../../errors.js'
 import { formatWhen } from '../../time/calendar-date.js'
@@ -146,4 +146,24 @@ async function markTypicalCases(manager: EntityManager, circularId: number): Pro
   const inspections = links.map((l) => l.inspectionId).filter((id): id is number => id !== null)
   if (items.length > 0) await manager.update(LedgerItemSchema, { id: In(items) }, { isTypicalCase: true })
   if (inspections.length > 0) await manager.update(InspectionSchema, { id: In(inspections) }, { isTypicalCase: true })
+}
+
+type DraftOptions = { campaignId: number; input: CircularInput; senderId: number; robotNames: readonly string[] }
+
+/** 通报 …: drafted and sent in one transaction. */
+export async function publishCircular(ds: DataSource, options: DraftOptions & { now: Date }): Promise<{ circular: Circular; audience: ResolvedAudience }> {
+  return ds.transaction(async (manager) => {
+    const drafted = await draftCircular(manager, options)
+    return sendCircular(manager, { circularId: drafted.circular.id, senderId: options.senderId, robotNames: options.robotNames, now: options.now })
+  })
+}
+
+/** 通报 预览 …: stored as a draft, with the signature its recipients will read. */
+export async function previewCircular(ds: DataSource, options: DraftOptions): Promise<{ drafted: Drafted; from: string }> {
+  return ds.transaction(async (manager) => ({ drafted: await draftCircular(manager, options), from: await senderSignature(manager, options.senderId) }))
+}
+
+/** 通报 发送 编号: a draft sent, in its own transaction. */
+export async function sendDraft(ds: DataSource, options: { circularId: number; senderId: number; robotNames: readonly string[]; now: Date }): Promise<{ circular: Circular; audience: ResolvedAudience }> {
+  return ds.transaction((manager) => sendCircular(manager, options))
 }

@@ -1,5 +1,5 @@
 import { inertText } from '../../wecom/inert-text.js'
-import { In, type EntityManager } from 'typeorm'
+import { In, type DataSource, type EntityManager } from 'typeorm'
 import { enqueue } from '../../outbox/enqueue.js'
 import { StateConflictError, UserFacingError } from '../../errors.js'
 import { findOneForUpdate } from '../../db/row-lock.js'
@@ -104,4 +104,9 @@ async function tellWeChatPluginReaders(manager: EntityManager, circular: Circula
     )
   }
   return readers.map((p) => p.name)
+}
+
+/** 通报 撤回 编号, in its own transaction. */
+export async function recallCircularNow(ds: DataSource, circularId: number, now: Date): Promise<RecallOutcome> {
+  return ds.transaction((manager) => recallCircular(manager, circularId, now))
 }
