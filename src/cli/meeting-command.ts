@@ -36,13 +36,15 @@ async function operator(ds: DataSource, userid: string | undefined): Promise<Sen
   return sender
 }
 
+type WithDatabase = (work: (ds: DataSource, at: Date) => Promise<void>) => Promise<number>
+
 /** `meeting create|list|show|change|cancel`: joint meetings from the terminal (topics from a text file). */
 export function addMeetingCommand(program: Command, cli: CliContext): void {
   const meeting = program
     .command('meeting')
     .description('联席会议：召集、列出、详情、改期或改地点、取消（变更和取消立即通知参会人）')
   /** Opens the database for one action, and closes it whatever happens. */
-  const withDatabase = async (work: (ds: DataSource, at: Date) => Promise<void>): Promise<number> => {
+  const withDatabase: WithDatabase = async (work) => {
     const dataSource = await openDatabase(cli.config().database, cli.logger())
     try {
       await work(dataSource, new Date())
@@ -51,7 +53,14 @@ export function addMeetingCommand(program: Command, cli: CliContext): void {
       await dataSource.destroy()
     }
   }
+  addCreate(meeting, cli, withDatabase)
+  addList(meeting, cli, withDatabase)
+  addShow(meeting, cli, withDatabase)
+  addChange(meeting, cli, withDatabase)
+  addCancel(meeting, cli, withDatabase)
+}
 
+function addCreate(meeting: Command, cli: CliContext, withDatabase: WithDatabase): void {
   meeting
     .command('create')
     .description('召集联席会议（立即通知参会人）')
@@ -81,7 +90,9 @@ export function addMeetingCommand(program: Command, cli: CliContext): void {
         })
       }),
     )
+}
 
+function addList(meeting: Command, cli: CliContext, withDatabase: WithDatabase): void {
   meeting
     .command('list')
     .description('列出联席会议及回复情况')
@@ -97,7 +108,9 @@ export function addMeetingCommand(program: Command, cli: CliContext): void {
         }),
       ),
     )
+}
 
+function addShow(meeting: Command, cli: CliContext, withDatabase: WithDatabase): void {
   meeting
     .command('show')
     .description('一次会议的详情及回复情况')
@@ -112,7 +125,9 @@ export function addMeetingCommand(program: Command, cli: CliContext): void {
         })
       }),
     )
+}
 
+function addChange(meeting: Command, cli: CliContext, withDatabase: WithDatabase): void {
   meeting
     .command('change')
     .description('改期或改地点（立即通知参会人）')
@@ -132,7 +147,9 @@ export function addMeetingCommand(program: Command, cli: CliContext): void {
         })
       }),
     )
+}
 
+function addCancel(meeting: Command, cli: CliContext, withDatabase: WithDatabase): void {
   meeting
     .command('cancel')
     .description('取消会议（立即通知参会人）')
