@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { DataSource } from 'typeorm'
+import { IsNull, type DataSource } from 'typeorm'
 import { CircularReceiptSchema, CircularSchema, InspectionSchema, LedgerItemSchema, OutboxMessageSchema, PersonSchema } from '../src/db/entities/index.js'
 import { seedCircularAudience } from './helpers/circular-fixture.js'
 import { chatAs } from './helpers/ledger-fixture.js'
@@ -185,9 +185,8 @@ describe(`circular commands on ${dialect}`, () => {
 
     it('refuses 收到 politely for a circular the person did not receive, and for unknown numbers', async () => {
       const { circular } = await publish('县直', '关于人社系统的通知')
-      expect((await chat('zhangwei', `收到 ${circular.id}`)).text).toBe(`通报 #${circular.id} 不是发给您的，无需确认。\n用法：收到 通报编号\n示例：收到 12`)
-      expect((await chat('zhangwei', '收到 99999')).text).toBe('没有编号为 #99999 的通报，请核对编号（见通报末尾「收到 编号」）。\n用法：收到 通报编号\n示例：收到 12')
-      expect((await chat('zhangwei', '收到')).text).toContain('缺少通报编号。\n用法：收到 通报编号')
+      expect((await chat('zhangwei', `收到 ${circular.id}`)).text).toBe(`通报 #${circular.id} 不是发给您的，无需确认。\n用法：收到 [通报编号]\n示例：收到 12`)
+      expect((await chat('zhangwei', '收到 99999')).text).toBe('没有编号为 #99999 的通报，请核对编号（见通报末尾「收到 编号」）。\n用法：收到 [通报编号]\n示例：收到 12')
     })
 
     it('lists recent circulars with drafts and acknowledgement counts', async () => {
@@ -218,6 +217,29 @@ describe(`circular commands on ${dialect}`, () => {
 
     it('is for the organization department only', async () => {
       expect((await chat('zhangwei', '通报 发布 镇 标题\n正文')).text).toContain('「通报」只有组织部（干部监督科）可以使用')
+    })
+  })
+
+  describe('收到 without a number', () => {
+    it('acknowledges the one circular waiting, lists several, and says when none waits', async () => {
+      await publish('全体', '关于开展谈心谈话的通知')
+      const { circular: newest } = await publish('全体', '关于报送整改清单的通知')
+      const zhangwei = (await ds.getRepository(PersonSchema).findOneByOrFail({ userid: 'zhangwei' })).id
+      const waiting = async () =>
+        (await ds.getRepository(CircularReceiptSchema).find({ where: { personId: zhangwei, acknowledgedAt: IsNull() } }))
+          .map((r) => r.circularId)
+          .sort((a, b) => b - a)
+      const pending = await waiting()
+      expect(pending.length).toBeGreaterThanOrEqual(2)
+      const listed = (await chat('zhangwei', '收到')).text.split('\n')
+      expect(listed[0]).toBe(`您有 ${pending.length} 份通报待确认，请逐份回复「收到 编号」：`)
+      expect(listed[1]).toBe(`- #${newest.id}《关于报送整改清单的通知》（9月7日）`)
+      expect(await waiting()).toEqual(pending)
+      for (const id of pending.slice(0, -1)) await chat('zhangwei', `收到 ${id}`)
+      const last = pending.at(-1)!
+      expect((await chat('zhangwei', '收到')).text).toMatch(new RegExp(`^已确认收到通报 #${last}《.+》，谢谢。$`))
+      expect((await chat('zhangwei', '收到')).text).toBe('您没有待确认的通报。')
+      expect(await waiting()).toEqual([])
     })
   })
 })
