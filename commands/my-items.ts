@@ -1,6 +1,6 @@
 import { inertText } from '../src/wecom/inert-text.js'
 import { defineCommand } from '../src/bot/define-command.js'
-import { currentCampaign } from '../src/domain/campaign/current-campaign.js'
+import { runningCampaignOrSay } from '../src/bot/running-campaign.js'
 import { itemLine } from '../src/domain/ledger/format-item.js'
 import { isVerifier, unitsActedFor } from '../src/domain/ledger/ledger-access.js'
 import { findUnitByName } from '../src/domain/roster/find-unit.js'
@@ -23,11 +23,8 @@ export const myItems = defineCommand<{ unit: string }>({
   async run(context, { unit }) {
     const { dataSource, actor } = context
     const today = beijingDate(context.now())
-    const campaign = await currentCampaign(dataSource, today)
-    if (!campaign) {
-      context.reply('当前没有进行中的专项治理。')
-      return
-    }
+    const campaign = await runningCampaignOrSay(context, today)
+    if (!campaign) return
     let title = '我的台账'
     let items
     if (unit) {

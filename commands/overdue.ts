@@ -1,6 +1,6 @@
 import { inertText } from '../src/wecom/inert-text.js'
 import { defineCommand } from '../src/bot/define-command.js'
-import { currentCampaign } from '../src/domain/campaign/current-campaign.js'
+import { runningCampaignOrSay } from '../src/bot/running-campaign.js'
 import { shorten } from '../src/domain/ledger/format-item.js'
 import { isVerifier, unitsActedFor } from '../src/domain/ledger/ledger-access.js'
 import { findUnitByName } from '../src/domain/roster/find-unit.js'
@@ -33,11 +33,8 @@ export const overdue = defineCommand<{ unit: string }>({
     } else if (allowed?.length === 0) {
       throw new UserFacingError('denied', '您没有可查看的单位。')
     }
-    const campaign = await currentCampaign(dataSource, today)
-    if (!campaign) {
-      context.reply('当前没有进行中的专项治理。')
-      return
-    }
+    const campaign = await runningCampaignOrSay(context, today)
+    if (!campaign) return
     const groups = await overdueByUnit(dataSource, campaign.id, today, units)
     const count = groups.reduce((n, g) => n + g.items.length, 0)
     if (count === 0) {

@@ -1,5 +1,5 @@
 import { defineCommand } from '../src/bot/define-command.js'
-import { currentCampaign } from '../src/domain/campaign/current-campaign.js'
+import { runningCampaignOrSay } from '../src/bot/running-campaign.js'
 import { unitsActedFor } from '../src/domain/ledger/ledger-access.js'
 import { phaseStatus } from '../src/read-model/campaign-progress.js'
 import { beijingDate, formatChineseDate } from '../src/time/calendar-date.js'
@@ -18,11 +18,8 @@ export const phase = defineCommand<Record<string, never>>({
   async run(context) {
     const { dataSource, actor } = context
     const today = beijingDate(context.now())
-    const campaign = await currentCampaign(dataSource, today)
-    if (!campaign) {
-      context.reply('当前没有进行中的专项治理。')
-      return
-    }
+    const campaign = await runningCampaignOrSay(context, today)
+    if (!campaign) return
     const ownUnits = [...unitsActedFor(actor), ...(actor.person.unitId === null ? [] : [actor.person.unitId])]
     const status = await phaseStatus(dataSource, campaign.id, today, ownUnits)
     const lines = [`**${campaign.name}**`]

@@ -1,6 +1,6 @@
 import { inertText } from '../src/wecom/inert-text.js'
 import { defineCommand } from '../src/bot/define-command.js'
-import { currentCampaign } from '../src/domain/campaign/current-campaign.js'
+import { runningCampaignOrSay } from '../src/bot/running-campaign.js'
 import { countsLine, percent } from '../src/read-model/chat-format.js'
 import { ledgerStatus } from '../src/read-model/ledger-status.js'
 import { beijingDate } from '../src/time/calendar-date.js'
@@ -19,11 +19,8 @@ export const stats = defineCommand<Record<string, never>>({
   parse: () => ({}),
   async run(context) {
     const today = beijingDate(context.now())
-    const campaign = await currentCampaign(context.dataSource, today)
-    if (!campaign) {
-      context.reply('当前没有进行中的专项治理。')
-      return
-    }
+    const campaign = await runningCampaignOrSay(context, today)
+    if (!campaign) return
     const { totals, units } = await ledgerStatus(context.dataSource, campaign.id, today)
     if (totals.total === 0) {
       context.reply('台账中还没有事项。')

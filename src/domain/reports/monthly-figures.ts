@@ -2,14 +2,13 @@ import { In, type DataSource } from 'typeorm'
 import {
   PersonSchema,
   ProblemCategorySchema,
-  UnitSchema,
   type Campaign,
   type LedgerStatus,
   type ProgressKind,
 } from '../../db/entities/index.js'
 import { isOverdue, onTimeRate, sumTallies, workdaysOverdue, type LedgerTally } from '../../read-model/figures.js'
 import { monthlyReportStatus } from '../../read-model/campaign-progress.js'
-import { unitStatistics, type UnitStatistics } from '../../read-model/ledger-status.js'
+import { unitNames, unitStatistics, type UnitStatistics } from '../../read-model/ledger-status.js'
 import { ledgerAsOf, loadCampaignHistory, type ItemAsOf } from './ledger-as-of.js'
 import { reportPeriod, type ReportPeriod } from './month-span.js'
 
@@ -85,8 +84,8 @@ export async function monthlyFigures(ds: DataSource, campaign: Campaign, month: 
   // The month's reports as every surface counts them: participating units, submitted by the period's instant.
   const reportStatus = new Map((await monthlyReportStatus(ds, campaign, month, period.asOf)).map((r) => [r.unitId, r]))
   const unitIds = [...new Set([...reportStatus.keys(), ...history.items.map((i) => i.unitId)])]
-  const unitNames = new Map((await ds.getRepository(UnitSchema).findBy({ id: In(unitIds) })).map((u) => [u.id, u.name]))
-  const unitName = (id: number) => unitNames.get(id) ?? `#${id}`
+  const names = await unitNames(ds, unitIds)
+  const unitName = (id: number) => names.get(id) ?? `#${id}`
   const personIds = [...new Set([...history.items.flatMap((i) => [i.responsibleLeaderId, i.responsiblePersonId]), ...history.updates.map((u) => u.personId), ...history.extensions.map((e) => e.decidedById)].filter((id): id is number => id !== null))]
   const personNames = new Map((await ds.getRepository(PersonSchema).findBy({ id: In(personIds) })).map((p) => [p.id, p.name]))
   const personName = (id: number | null) => (id === null ? '' : (personNames.get(id) ?? `#${id}`))
@@ -101,7 +100,7 @@ export async function monthlyFigures(ds: DataSource, campaign: Campaign, month: 
     updatesByUnit.set(unitId, (updatesByUnit.get(unitId) ?? 0) + 1)
   }
   // The same per-unit figures as every surface (docs/figures.md), of the ledger as of the period's instant.
-  const units = unitStatistics(items, period.asOfDate, unitIds, unitNames).map((u): UnitFigures => {
+  const units = unitStatistics(items, period.asOfDate, unitIds, names).map((u): UnitFigures => {
     const report = reportStatus.get(u.unitId)
     return {
       ...u,
