@@ -17,6 +17,8 @@ import {
   MonthlyReportSchema,
   OutboxMessageSchema,
   PersonLeaveSchema,
+  PersonSeenSchema,
+  ListPageSchema,
   PersonSchema,
   PhaseSchema,
   PhaseTaskSchema,
@@ -73,6 +75,8 @@ describe(`every entity round-trips on ${dialect}`, () => {
       active: true,
     })
     await roundTrip(PersonLeaveSchema, { personId: person.id, until: '2015-09-30', deputyId: null, endedAt: AT })
+    await roundTrip(PersonSeenSchema, { personId: person.id, topic: 'monthly_reports', seenAt: AT })
+    await roundTrip(ListPageSchema, { personId: person.id, command: '逾期', pages: JSON.stringify([TEXT, TEXT]), nextPage: 2, expiresAt: AT })
     await roundTrip(RoleAssignmentSchema, { personId: person.id, role: 'unit_head', unitId: child.id })
     const campaign = await roundTrip(CampaignSchema, {
       name: TEXT,

@@ -14,6 +14,8 @@ import { MonthlyReportRevisionSchema } from './monthly-report-revision.js'
 import { MonthlyReportSchema } from './monthly-report.js'
 import { OutboxMessageSchema } from './outbox-message.js'
 import { ItemReminderSchema } from './item-reminder.js'
+import { ListPageSchema } from './list-page.js'
+import { PersonSeenSchema } from './person-seen.js'
 import { PersonLeaveSchema } from './person-leave.js'
 import { PersonSchema } from './person.js'
 import { PhaseTaskSchema } from './phase-task.js'
@@ -38,6 +40,8 @@ export * from './circular.js'
 export * from './extension-request.js'
 export * from './inbound-message.js'
 export * from './inspection.js'
+export * from './list-page.js'
+export * from './person-seen.js'
 export * from './item-reminder.js'
 export * from './ledger-item.js'
 export * from './meeting.js'
@@ -90,4 +94,6 @@ export const entities = [
   StoredFileChunkSchema,
   SendBudgetSchema,
   SendSlotSchema,
+  ListPageSchema,
+  PersonSeenSchema,
 ]

@@ -1,0 +1,16 @@
+import { cutIntoPages, keepPages, type ListToPage } from '../domain/conversation/list-pages.js'
+import { markdown } from '../wecom/messages.js'
+import type { CommandContext } from './define-command.js'
+
+/**
+ * Answers with a list: its first page, the rest kept for 更多 (docs/chat.md, Long lists); or
+ * `empty` when it has no lines. Every list a command answers with goes through this, instead of
+ * cutting it and saying "另有 N 项".
+ */
+export async function replyList(context: CommandContext, command: string, list: ListToPage): Promise<void> {
+  const empty = list.lines.length === 0 && list.empty !== undefined
+  const pages = empty ? [] : cutIntoPages(list)
+  // An empty or one-page list is the last list too: 更多 then has nothing older to continue.
+  await keepPages(context.dataSource, context.sender.id, command, pages, context.now())
+  context.reply(empty ? list.empty! : markdown(pages[0]!))
+}
