@@ -1,12 +1,11 @@
 import { inertText } from '../src/wecom/inert-text.js'
 import { defineCommand, type CommandContext } from '../src/bot/define-command.js'
 import { parseItemNumber } from '../src/bot/parse-args.js'
+import { replyList } from '../src/bot/reply-list.js'
 import { acknowledgeCircular } from '../src/domain/circulars/acknowledge-circular.js'
 import { kindLabel } from '../src/domain/circulars/circular-message.js'
 import { unacknowledgedCirculars } from '../src/read-model/circulars.js'
 import { beijingDate, formatBeijingDateTime, formatChineseDate } from '../src/time/calendar-date.js'
-
-const LISTED = 10
 
 /** 收到 [编号]: acknowledges a circular (通报) the person received; alone, the one waiting, or the list of those waiting. */
 export const ack = defineCommand<{ id: number | null }>({
@@ -23,9 +22,8 @@ export const ack = defineCommand<{ id: number | null }>({
     if (waiting.length === 0) return context.reply('您没有待确认的通报。')
     if (waiting.length === 1) return acknowledge(context, waiting[0]!.id)
     const today = beijingDate(context.now())
-    const lines = waiting.slice(0, LISTED).map((c) => `- #${c.id}《${inertText(c.title)}》${c.sentAt ? `（${formatChineseDate(beijingDate(c.sentAt), today)}）` : ''}`)
-    if (waiting.length > LISTED) lines.push(`- 另有 ${waiting.length - LISTED} 份`)
-    context.reply(`您有 ${waiting.length} 份通报待确认，请逐份回复「收到 编号」：\n${lines.join('\n')}`)
+    const lines = waiting.map((c) => `- #${c.id}《${inertText(c.title)}》${c.sentAt ? `（${formatChineseDate(beijingDate(c.sentAt), today)}）` : ''}`)
+    await replyList(context, '收到', { title: `您有 ${waiting.length} 份通报待确认，请逐份回复「收到 编号」：`, lines })
   },
 })
 

@@ -2,18 +2,22 @@ import { inertText } from '../src/wecom/inert-text.js'
 import type { CommandArgs } from '../src/bot/command-args.js'
 import { ROLE_NAMES } from '../src/bot/command-registry.js'
 import { withinLimit } from '../src/domain/text/text-limits.js'
+import { replyList } from '../src/bot/reply-list.js'
 import { defineCommand, type CommandContext } from '../src/bot/define-command.js'
 import { parseItemNumber } from '../src/bot/parse-args.js'
 import { currentCampaign } from '../src/domain/campaign/current-campaign.js'
 import { parseAudienceSelector, type AudienceSelector } from '../src/domain/circulars/audience.js'
 import { circularContent, kindLabel } from '../src/domain/circulars/circular-message.js'
-import { circularStatus } from '../src/domain/circulars/circular-status.js'
-import { describeLinks } from '../src/domain/circulars/links.js'
+import { circularStatus, type CircularStatus } from '../src/domain/circulars/circular-status.js'
+import { caseLines } from '../src/domain/circulars/links.js'
 import { previewCircular, publishCircular, sendDraft, type CircularInput } from '../src/domain/circulars/publish-circular.js'
+import type { ResolvedAudience } from '../src/domain/circulars/audience.js'
 import { recallCircularNow } from '../src/domain/circulars/recall-circular.js'
 import { latestCirculars } from '../src/domain/circulars/list-circulars.js'
-import { type CircularKind, type Role } from '../src/db/entities/index.js'
-import { UserFacingError } from '../src/errors.js'
+import { type Circular, type CircularKind, type Role } from '../src/db/entities/index.js'
+import { quietHoursNote } from '../src/outbox/outbox-backlog.js'
+import { linkedCases } from '../src/read-model/circulars.js'
+import { RefusalError, UserFacingError } from '../src/errors.js'
 import { beijingDate, formatChineseDate } from '../src/time/calendar-date.js'
 import { markdown } from '../src/wecom/messages.js'
 
@@ -72,10 +76,19 @@ function parse(args: CommandArgs): Parsed {
 export const circular = defineCommand<Parsed>({
   name: '通报',
   aliases: ['circular'],
-  summary: '发布通报或典型案例通报（可先预览），查看确认情况，24 小时内撤回',
+  summary: '通报：发布、确认情况、撤回',
   usage: '通报 发布|典型|预览 受众 标题（第二行起写正文）；通报 发送|状态|撤回 编号；通报 列表',
   example: '通报 发布 镇 关于报送8月工作台账的通知\n请各镇于9月5日前报送本月台账。',
   roles: ['org_admin'],
+  verbs: [
+    { usage: '通报 发布 受众 标题（第二行起写正文）', example: '通报 发布 镇 关于报送8月工作台账的通知\n请各镇于9月5日前报送本月台账。' },
+    { usage: '通报 典型 受众 标题（正文写 #编号 关联台账）', example: '通报 典型 全体 关于招商引资不作为问题的通报\n经查，#12 长期未整改。' },
+    { usage: '通报 预览 受众 标题（先看效果，不发送）', example: '通报 预览 县直 关于开展自查的通知\n请于9月10日前完成自查。' },
+    { usage: '通报 发送 编号', example: '通报 发送 5' },
+    { usage: '通报 状态 编号', example: '通报 状态 5' },
+    { usage: '通报 撤回 编号', example: '通报 撤回 5' },
+    { usage: '通报 列表', example: '通报 列表' },
+  ],
   parse,
   async run(context, parsed) {
     switch (parsed.action) {
@@ -97,27 +110,33 @@ export const circular = defineCommand<Parsed>({
 
 async function campaignId(context: CommandContext): Promise<number> {
   const campaign = await currentCampaign(context.dataSource, beijingDate(context.now()))
-  if (!campaign) throw new UserFacingError('no_campaign', '当前没有进行中的专项治理，无法发布通报。')
+  if (!campaign) throw new RefusalError('no_campaign', '当前没有进行中的专项治理，无法发布通报。')
   return campaign.id
 }
 
-function sentSummary(id: number, title: string, kind: CircularKind, people: number, units: number, robots: readonly string[]): string {
+/** The answer to a circular just sent; a typical case also names the cases it links (their 详情 show the circular). */
+async function sentSummary(context: CommandContext, circular: Circular, audience: ResolvedAudience): Promise<string> {
+  const { id, kind, title } = circular
+  const people = audience.recipients.length
+  const units = audience.units.length
+  const robots = audience.robots
   const reach = [people > 0 ? `${units > 0 ? `${units} 个单位 ` : ''}${people} 人` : '', robots.length > 0 ? `群 ${robots.join('、')}` : ''].filter(Boolean).join('，')
   const ack = people > 0 ? `收件人回复「收到 ${id}」即确认；查看确认情况：通报 状态 ${id}；24 小时内可撤回：通报 撤回 ${id}` : '群机器人消息发出后无法撤回。'
-  return `已发布${kindLabel(kind)} #${id}《${inertText(title)}》，发给 ${reach}。\n${ack}`
+  const cases = kind === 'typical_case' ? caseLines(await linkedCases(context.dataSource, id)) : []
+  return [`已发布${kindLabel(kind)} #${id}《${inertText(title)}》，发给 ${reach}。`, ...cases, ack].join('\n')
 }
 
 async function publish(context: CommandContext, input: CircularInput): Promise<void> {
   const campaign = await campaignId(context)
   const now = context.now()
   const { circular, audience } = await publishCircular(context.dataSource, { campaignId: campaign, input, senderId: context.sender.id, robotNames: context.robotNames, now })
-  context.reply(sentSummary(circular.id, circular.title, circular.kind, audience.recipients.length, audience.units.length, audience.robots))
+  context.reply(await sentSummary(context, circular, audience))
 }
 
 async function preview(context: CommandContext, input: CircularInput): Promise<void> {
   const campaign = await campaignId(context)
   const { drafted, from } = await previewCircular(context.dataSource, { campaignId: campaign, input, senderId: context.sender.id, robotNames: context.robotNames })
-  const { circular, audience, links } = drafted
+  const { circular, audience } = drafted
   const reach = [
     audience.recipients.length > 0 ? `${audience.recipients.length} 人（${audience.units.length} 个单位：${audience.units.map((u) => inertText(u.name)).join('、') || '—'}）` : '',
     audience.robots.length > 0 ? `群 ${audience.robots.join('、')}` : '',
@@ -125,7 +144,7 @@ async function preview(context: CommandContext, input: CircularInput): Promise<v
   const lines = [
     `**预览：${kindLabel(circular.kind)} #${circular.id}（草稿，尚未发送）**`,
     `受众：${drafted.audienceText}，${reach.join('，')}`,
-    ...(links.ledgerItemIds.length + links.inspectionIds.length > 0 ? [`涉及：${describeLinks(links)}（发送后标记为典型案例）`] : []),
+    ...(circular.kind === 'typical_case' ? [...caseLines(await linkedCases(context.dataSource, circular.id)), '发送后以上事项标记为典型案例，其「详情」显示本通报。'] : []),
     '────── 收件人将看到 ──────',
     circularContent(circular, from, audience.recipients.length === 0),
     '──────────────',
@@ -136,7 +155,7 @@ async function preview(context: CommandContext, input: CircularInput): Promise<v
 
 async function sendDrafted(context: CommandContext, id: number): Promise<void> {
   const { circular, audience } = await sendDraft(context.dataSource, { circularId: id, senderId: context.sender.id, robotNames: context.robotNames, now: context.now() })
-  context.reply(sentSummary(circular.id, circular.title, circular.kind, audience.recipients.length, audience.units.length, audience.robots))
+  context.reply(await sentSummary(context, circular, audience))
 }
 
 async function status(context: CommandContext, id: number): Promise<void> {
@@ -148,30 +167,51 @@ async function status(context: CommandContext, id: number): Promise<void> {
     return
   }
   const total = s.receipts.length
-  const sent = s.receipts.filter((r) => r.sent).length
-  const acked = s.receipts.filter((r) => r.acknowledgedAt !== null).length
+  // While it is quiet, copies wait on purpose (docs/delivery.md, Quiet hours): said, with when they go.
+  const held = quietHoursNote(context.now(), context.quietHours)
   const lines = [
     `**${kindLabel(circular.kind)} #${id} 确认情况${circular.status === 'recalled' ? '（已撤回）' : ''}**`,
     `《${inertText(circular.title)}》· ${s.audienceText} · ${circular.sentAt ? `${formatChineseDate(beijingDate(circular.sentAt), today)}发出` : ''}`,
   ]
-  if (total > 0) lines.push(`已送达 ${sent}/${total} 人，已确认 ${acked} 人，未确认 ${total - acked} 人`)
+  if (total > 0) lines.push(...deliveryLines(s.receipts, held))
+  const head = lines.splice(0)
   const pending = new Map<string, string[]>()
   for (const r of s.receipts.filter((x) => x.acknowledgedAt === null)) {
     const unit = inertText(r.unitName || '其他')
     pending.set(unit, [...(pending.get(unit) ?? []), `${inertText(r.name)}${r.role ? `（${ROLE_NAMES[r.role as Role]}）` : ''}`])
   }
   if (pending.size > 0) {
-    lines.push(`未确认的单位（${pending.size} 个）：`)
-    const shown = [...pending].slice(0, 20)
-    for (const [unit, names] of shown) lines.push(`- ${unit}：${names.join('、')}`)
-    if (pending.size > shown.length) lines.push(`- 另有 ${pending.size - shown.length} 个单位`)
+    head.push(`未确认的单位（${pending.size} 个）：`)
+    for (const [unit, names] of pending) lines.push(`- ${unit}：${names.join('、')}`)
   } else if (total > 0) {
-    lines.push('全部已确认 ✅')
+    head.push('全部已确认 ✅')
   }
   const robotStatus: Record<string, string> = { sent: '已发送', pending: '待发送', sending: '发送中', dead: '发送失败', cancelled: '已取消' }
-  if (s.robots.length > 0) lines.push(`群：${s.robots.map((r) => `${r.name} ${robotStatus[r.status] ?? r.status}`).join('、')}`)
-  if (s.links.ledgerItemIds.length + s.links.inspectionIds.length > 0) lines.push(`涉及：${describeLinks(s.links)}`)
-  context.reply(markdown(lines.join('\n')))
+  if (s.robots.length > 0) {
+    const waiting = held !== null && s.robots.some((r) => r.status === 'pending')
+    lines.push(`群：${s.robots.map((r) => `${r.name} ${robotStatus[r.status] ?? r.status}`).join('、')}${waiting ? `（${held}）` : ''}`)
+  }
+  if (circular.kind === 'typical_case') lines.push(...caseLines(await linkedCases(context.dataSource, id)))
+  await replyList(context, '通报 状态', { title: head.join('\n'), lines })
+}
+
+/**
+ * "已送达 4/6 人（2 人待发送：静默时段，08:00 后发送）" and "已确认 3 人（含 1 人在消息送达前回复），未确认 3 人":
+ * what has not gone out says why, and acknowledgements beyond deliveries say where they came from
+ * (a reply to a copy not yet delivered: the person heard of it another way).
+ */
+function deliveryLines(receipts: CircularStatus['receipts'], held: string | null): string[] {
+  const count = (test: (r: CircularStatus['receipts'][number]) => boolean) => receipts.filter(test).length
+  const sent = count((r) => r.sent)
+  const waiting = count((r) => r.delivery === 'pending' || r.delivery === 'sending')
+  const failed = count((r) => r.delivery === 'dead')
+  const acked = count((r) => r.acknowledgedAt !== null)
+  const early = count((r) => r.acknowledgedAt !== null && !r.sent)
+  const notes = [waiting > 0 ? `${waiting} 人待发送${held ? `：${held}` : ''}` : '', failed > 0 ? `${failed} 人发送失败` : ''].filter(Boolean)
+  return [
+    `已送达 ${sent}/${receipts.length} 人${notes.length > 0 ? `（${notes.join('，')}）` : ''}`,
+    `已确认 ${acked} 人${early > 0 ? `（含 ${early} 人在消息送达前回复）` : ''}，未确认 ${receipts.length - acked} 人`,
+  ]
 }
 
 async function recall(context: CommandContext, id: number): Promise<void> {

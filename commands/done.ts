@@ -8,7 +8,7 @@ import { UserFacingError } from '../src/errors.js'
 export const done = defineCommand<{ id: number; note: string }>({
   name: '完成',
   aliases: ['done'],
-  summary: '报告整改完成，提请组织部核实销号',
+  summary: '报告整改完成，提请销号',
   usage: '完成 编号 整改说明',
   example: '完成 12 已建立首问负责制并公示',
   roles: 'everyone',

@@ -1,7 +1,7 @@
 import type { CommandArgs } from '../src/bot/command-args.js'
 import { withinLimit } from '../src/domain/text/text-limits.js'
 import { defineCommand } from '../src/bot/define-command.js'
-import { parseDate, parseItemNumber } from '../src/bot/parse-args.js'
+import { parseItemNumber, readDate, withDateReading } from '../src/bot/parse-args.js'
 import { decideExtension, requestExtension } from '../src/domain/ledger/extension.js'
 import { UserFacingError } from '../src/errors.js'
 import { beijingDate, formatChineseDate } from '../src/time/calendar-date.js'
@@ -10,7 +10,7 @@ import { beijingDate, formatChineseDate } from '../src/time/calendar-date.js'
 export const extend = defineCommand<{ id: number; date: string; reason: string }>({
   name: '延期',
   aliases: ['extend'],
-  summary: '申请延长完成时限，由组织部审批',
+  summary: '申请延期，由组织部审批',
   usage: '延期 编号 新日期 理由',
   example: '延期 12 9月30日 需等待省厅批复',
   roles: 'everyone',
@@ -24,10 +24,10 @@ export const extend = defineCommand<{ id: number; date: string; reason: string }
   },
   async run(context, { id, date, reason }) {
     const today = beijingDate(context.now())
-    const newDate = parseDate(date, today)
-    const request = await requestExtension(context.dataSource, context.actor, id, newDate, reason, today, context.now())
+    const asked = readDate(date, today)
+    const request = await requestExtension(context.dataSource, context.actor, id, asked.date, reason, today, context.now())
     context.reply(
-      `已提交延期申请 #${request.id}：#${id} 从 ${formatChineseDate(request.oldDueDate, today)} 延至 ${formatChineseDate(newDate, today)}，等待组织部审批，结果会通知您。`,
+      withDateReading(`已提交延期申请 #${request.id}：#${id} 从 ${formatChineseDate(request.oldDueDate, today)} 延至 ${formatChineseDate(asked.date, today)}，等待组织部审批，结果会通知您。`, asked, today),
     )
   },
 })

@@ -6,6 +6,7 @@ import { approve, deny, extend } from './extend.js'
 import { help } from './help.js'
 import { meeting, rsvp } from './meeting.js'
 import { backFromLeave, leave } from './leave.js'
+import { more } from './more.js'
 import { myItems } from './my-items.js'
 import { overdue } from './overdue.js'
 import { phase } from './phase.js'
@@ -14,7 +15,10 @@ import { register } from './register.js'
 import { report } from './report.js'
 import { showItem } from './show-item.js'
 import { stats } from './stats.js'
+import { todo } from './todo.js'
 import { close, reopen } from './verify.js'
+import { roster } from './roster.js'
+import { viewReport } from './view-report.js'
 
 /** Every chat command, listed explicitly. The registry refuses duplicate words at start-up. */
-export const commands: readonly AnyCommand[] = [help, myItems, showItem, progress, done, close, reopen, extend, approve, deny, phase, overdue, stats, report, register, leave, backFromLeave, meeting, rsvp, circular, ack]
+export const commands: readonly AnyCommand[] = [help, todo, myItems, showItem, progress, done, close, reopen, extend, approve, deny, phase, overdue, stats, report, register, leave, backFromLeave, meeting, rsvp, circular, ack, more, viewReport, roster]

@@ -1,16 +1,16 @@
 import { currentOrLatestCampaign } from '../src/domain/campaign/current-campaign.js'
 import { checkDateBound } from '../src/domain/campaign/date-bound.js'
 import { defineCommand } from '../src/bot/define-command.js'
-import { parseDate } from '../src/bot/parse-args.js'
+import { readDate, withDateReading } from '../src/bot/parse-args.js'
 import { endLeave, leaveTaker, startLeave } from '../src/domain/roster/person-leave.js'
-import { UserFacingError } from '../src/errors.js'
+import { RefusalError, UserFacingError } from '../src/errors.js'
 import { beijingDate, formatChineseDate } from '../src/time/calendar-date.js'
 
 /** 请假: reminders go to a deputy (or the unit's liaison) until a date. */
 export const leave = defineCommand<{ date: string; deputy: string }>({
   name: '请假',
   aliases: ['leave'],
-  summary: '请假期间暂停提醒，转给代理人（默认本单位联络员）',
+  summary: '请假，提醒转给代理人',
   usage: '请假 至 日期 [代理人]',
   example: '请假 至 9月30日 李娜',
   roles: 'everyone',
@@ -22,8 +22,9 @@ export const leave = defineCommand<{ date: string; deputy: string }>({
   async run(context, { date, deputy }) {
     const { dataSource, sender } = context
     const today = beijingDate(context.now())
-    const until = parseDate(date, today)
-    if (until < today) throw new UserFacingError('past', `请假截止日期 ${formatChineseDate(until, today)} 已过。`)
+    const read = readDate(date, today)
+    const until = read.date
+    if (until < today) throw new RefusalError('past', `请假截止日期 ${formatChineseDate(until)} 已过。`)
     const campaign = await currentOrLatestCampaign(dataSource, today)
     if (campaign) checkDateBound(until, campaign, today, '请假截止日期')
     const taker = await leaveTaker(dataSource, sender, deputy)
@@ -33,7 +34,7 @@ export const leave = defineCommand<{ date: string; deputy: string }>({
         ? `本单位联络员 ${taker.liaisons.join('、')}`
         : '（本单位没有联络员，提醒仍发给您）'
     await startLeave(dataSource, sender.id, until, taker.deputy?.id ?? null, context.now())
-    context.reply(`已登记请假至 ${formatChineseDate(until, today)}：期间您的提醒和升级通知转给${takerText}。提前返回请发送「销假」。`)
+    context.reply(withDateReading(`已登记请假至 ${formatChineseDate(until, today)}：期间您的提醒和升级通知转给${takerText}。提前返回请发送「销假」。`, read, today))
   },
 })
 
@@ -41,7 +42,7 @@ export const leave = defineCommand<{ date: string; deputy: string }>({
 export const backFromLeave = defineCommand<Record<string, never>>({
   name: '销假',
   aliases: ['back'],
-  summary: '提前结束请假，恢复接收提醒',
+  summary: '提前结束请假',
   usage: '销假',
   example: '销假',
   roles: 'everyone',

@@ -2,9 +2,9 @@ import { inertLines, inertText } from '../src/wecom/inert-text.js'
 import type { CommandArgs } from '../src/bot/command-args.js'
 import { MAX_LINES, quoteTyped, withinLimit } from '../src/domain/text/text-limits.js'
 import { defineCommand, type CommandContext } from '../src/bot/define-command.js'
-import { parseDate, parseItemNumber } from '../src/bot/parse-args.js'
+import { parseDate, parseItemNumber, readDate, withDateReading, type DateRead } from '../src/bot/parse-args.js'
 import { formatRoll, isInvited, meetingsFor, rollCall } from '../src/read-model/meetings.js'
-import { UserFacingError } from '../src/errors.js'
+import { RefusalError, UserFacingError } from '../src/errors.js'
 import { meetingTime } from '../src/domain/meetings/agenda-message.js'
 import {
   answerMeeting,
@@ -46,17 +46,17 @@ export function parseClock(text: string | undefined): [number, number] {
   return [hour, minute]
 }
 
-/** A Beijing date and a clock time as an instant: "9月10日" "15:00". */
-export function parseMeetingTime(date: string | undefined, clock: string | undefined, today: CalendarDate): Date {
+/** A Beijing date and a clock time as an instant: "9月10日" "15:00"; with how the date was read. */
+export function parseMeetingTime(date: string | undefined, clock: string | undefined, today: CalendarDate): { startsAt: Date; read: DateRead } {
   if (!clock) {
     // "2015-09-10T15:00" or "9月10日15:00" typed as one token.
     const joined = /^(.+?日|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2})[T\s]?(\d{1,2}[:：点].*)$/.exec(date ?? '')
     if (joined) return parseMeetingTime(joined[1], joined[2], today)
     throw new UserFacingError('no_time', '缺少开会时刻，例：9月10日 15:00。')
   }
-  const day = parseDate(date, today)
+  const read = readDate(date, today)
   const [hour, minute] = parseClock(clock)
-  return beijingInstant(day, hour, minute)
+  return { startsAt: beijingInstant(read.date, hour, minute), read }
 }
 
 /** The "字段：内容" lines of 会议 新建; the lines after 议题 (and its own text) are the topics. */
@@ -165,25 +165,25 @@ async function run(context: CommandContext, parsed: Parsed): Promise<void> {
       const missing = [!fields.time && '时间', !fields.place && '地点', fields.topics.length === 0 && '议题'].filter(Boolean)
       if (missing.length > 0) throw new UserFacingError('missing', `缺少${missing.join('、')}。格式：\n${CREATE_EXAMPLE}`)
       const [date, clock] = fields.time.split(/\s+/)
-      const startsAt = parseMeetingTime(date, clock, today)
+      const { startsAt, read } = parseMeetingTime(date, clock, today)
       withinLimit(fields.title, 'shortField', '名称')
       withinLimit(fields.place, 'shortField', '地点')
       if (fields.topics.length > MAX_LINES.topics) throw new UserFacingError('too_many', `议题太多：${fields.topics.length} 个，一次会议最多 ${MAX_LINES.topics} 个。`)
       for (const topic of fields.topics) withinLimit(topic, 'shortField', '每个议题')
       const { meeting, notified } = await createMeeting(ds, actor, { startsAt, place: fields.place, topics: fields.topics, title: fields.title || undefined }, now)
-      return context.reply(`已召集联席会议 #${meeting.id}：${meetingTime(meeting.startsAt, today)}，${inertText(meeting.place)}；已通知 ${notified.length} 人。查看回复情况：会议 详情 ${meeting.id}`)
+      return context.reply(withDateReading(`已召集联席会议 #${meeting.id}：${meetingTime(meeting.startsAt, today)}，${inertText(meeting.place)}；已通知 ${notified.length} 人。查看回复情况：会议 详情 ${meeting.id}`, read, today))
     }
     case 'show': {
       const meeting = await meetingOrFail(ds, parsed.id)
-      if (!actor.roles.includes('org_admin') && !(await isInvited(ds, meeting.id, context.sender.id))) throw new UserFacingError('not_invited', `您不在会议 #${meeting.id} 的参会名单中。`)
+      if (!actor.roles.includes('org_admin') && !(await isInvited(ds, meeting.id, context.sender.id))) throw new RefusalError('not_invited', `您不在会议 #${meeting.id} 的参会名单中。`)
       const roll = formatRoll(await rollCall(ds, meeting.id))
       const state = meeting.status === 'cancelled' ? '\n**本次会议已取消**' : meeting.status === 'held' ? `\n**已召开**${meeting.minutes ? `\n纪要：\n${inertLines(meeting.minutes)}` : ''}` : ''
       return context.reply(`${await meetingNotice(ds, meeting, now, { full: true })}${state}\n**回复情况**\n${roll}`)
     }
     case 'reschedule': {
-      const startsAt = parseMeetingTime(parsed.date, parsed.clock, today)
+      const { startsAt, read } = parseMeetingTime(parsed.date, parsed.clock, today)
       const { meeting, notified } = await changeMeeting(ds, actor, parsed.id, { startsAt }, now)
-      return context.reply(`会议 #${meeting.id} 改至 ${meetingTime(meeting.startsAt, today)}，已通知 ${notified.length} 人。`)
+      return context.reply(withDateReading(`会议 #${meeting.id} 改至 ${meetingTime(meeting.startsAt, today)}，已通知 ${notified.length} 人。`, read, today))
     }
     case 'move': {
       const { meeting, notified } = await changeMeeting(ds, actor, parsed.id, { place: parsed.place }, now)
@@ -195,7 +195,7 @@ async function run(context: CommandContext, parsed: Parsed): Promise<void> {
     }
     case 'participants': {
       if (parsed.add.length + parsed.remove.length === 0) {
-        if (!actor.roles.includes('org_admin')) throw new UserFacingError('denied', ADMIN_ONLY)
+        if (!actor.roles.includes('org_admin')) throw new RefusalError('denied', ADMIN_ONLY)
         const meeting = await meetingOrFail(ds, parsed.id)
         return context.reply(`会议 #${meeting.id} 参会情况：\n${formatRoll(await rollCall(ds, meeting.id))}\n增减参会人：会议 参会人 ${meeting.id} +张三 -李四`)
       }
@@ -217,10 +217,20 @@ async function run(context: CommandContext, parsed: Parsed): Promise<void> {
 export const meeting = defineCommand<Parsed>({
   name: '会议',
   aliases: ['meeting'],
-  summary: '联席会议：列表、详情；组织部可新建、改期、改地点、取消、参会人、纪要',
+  summary: '联席会议',
   usage: '会议 [列表|详情 编号|新建|改期 编号 日期 时刻|改地点 编号 地点|取消 编号 [原因]|参会人 编号 +姓名 -姓名|纪要 编号]',
   example: '会议 详情 3',
   roles: 'everyone',
+  verbs: [
+    { usage: '会议 列表', example: '会议' },
+    { usage: '会议 详情 编号', example: '会议 详情 3' },
+    { usage: '会议 新建（换行写 时间、地点、议题）', example: CREATE_EXAMPLE, roles: ['org_admin'] },
+    { usage: '会议 改期 编号 日期 时刻', example: '会议 改期 3 9月11日 10:00', roles: ['org_admin'] },
+    { usage: '会议 改地点 编号 地点', example: '会议 改地点 3 县委第二会议室', roles: ['org_admin'] },
+    { usage: '会议 取消 编号 [原因]', example: '会议 取消 3 与全县大会时间冲突', roles: ['org_admin'] },
+    { usage: '会议 参会人 编号 +姓名 -姓名', example: '会议 参会人 3 +张伟 -李娜', roles: ['org_admin'] },
+    { usage: '会议 纪要 编号（换行每行一项决定，交办写「内容 @单位 日期」）', example: '会议 纪要 3\n城关镇补报招商台账 @城关镇 9月30日', roles: ['org_admin'] },
+  ],
   parse,
   run,
 })

@@ -10,7 +10,7 @@ import { markdown } from '../src/wecom/messages.js'
 export const phase = defineCommand<Record<string, never>>({
   name: '阶段',
   aliases: ['phase'],
-  summary: '查看当前阶段、截止时间和本单位待交任务',
+  summary: '当前阶段和待交任务',
   usage: '阶段',
   example: '阶段',
   roles: 'everyone',

@@ -1,12 +1,12 @@
 import { inertText } from '../src/wecom/inert-text.js'
-import { quoteTyped, withinLimit } from '../src/domain/text/text-limits.js'
+import { withinLimit } from '../src/domain/text/text-limits.js'
 import { defineCommand } from '../src/bot/define-command.js'
-import { parseDate } from '../src/bot/parse-args.js'
+import { readDate, withDateReading } from '../src/bot/parse-args.js'
 import { currentCampaign } from '../src/domain/campaign/current-campaign.js'
 import { actsForUnit, unitsActedFor } from '../src/domain/ledger/ledger-access.js'
 import { registerItem } from '../src/domain/ledger/register-item.js'
-import { findUnitByName } from '../src/domain/roster/find-unit.js'
-import { UserFacingError } from '../src/errors.js'
+import { unitByNameOrRefuse } from '../src/domain/roster/find-unit.js'
+import { RefusalError, UserFacingError } from '../src/errors.js'
 import { beijingDate, formatChineseDate } from '../src/time/calendar-date.js'
 
 /** The field names people write, and their synonyms. */
@@ -41,10 +41,11 @@ function readFields(text: string): Record<string, string> {
 export const register = defineCommand<Record<string, string>>({
   name: '登记',
   aliases: ['add'],
-  summary: '登记一个台账问题（多行：类别、问题、措施、目标、时限、责任领导、责任人）',
+  summary: '登记一个台账问题',
   usage: '登记 + 换行写 类别：… 问题：… 措施：… 目标：… 时限：… 责任领导：… 责任人：…',
   example: TEMPLATE.replaceAll('\n', ' / '),
   roles: ['unit_head', 'liaison', 'org_admin'],
+  verbs: [{ usage: '登记（第二行起每行一项：类别、问题、措施、目标、时限、责任领导、责任人）', example: TEMPLATE }],
   parse(args) {
     const fields = readFields(args.rest(0))
     const missing = Object.entries(REQUIRED).filter(([key]) => !fields[key]).map(([, name]) => name)
@@ -59,19 +60,19 @@ export const register = defineCommand<Record<string, string>>({
     const { dataSource, actor } = context
     const today = beijingDate(context.now())
     const campaign = await currentCampaign(dataSource, today)
-    if (!campaign) throw new UserFacingError('no_campaign', '当前没有进行中的专项治理，无法登记。')
+    if (!campaign) throw new RefusalError('no_campaign', '当前没有进行中的专项治理，无法登记。')
     let unitId: number | undefined
     if (fields.unit) {
-      const unit = await findUnitByName(dataSource, fields.unit)
-      if (!unit) throw new UserFacingError('no_unit', `没有名为「${quoteTyped(fields.unit)}」的单位。`)
-      if (!actor.roles.includes('org_admin') && !actsForUnit(actor, unit.id)) throw new UserFacingError('denied', '只能为本单位登记台账。')
+      const unit = await unitByNameOrRefuse(dataSource, fields.unit)
+      if (!actor.roles.includes('org_admin') && !actsForUnit(actor, unit.id)) throw new RefusalError('denied', '只能为本单位登记台账。')
       unitId = unit.id
     } else {
       const own = unitsActedFor(actor)
       unitId = own.includes(actor.person.unitId ?? -1) ? actor.person.unitId! : own[0]
       if (unitId === undefined) throw new UserFacingError('no_unit', '请加一行「单位：单位名称」，说明为哪个单位登记。')
     }
-    const dueDate = parseDate(fields.due, today)
+    const due = readDate(fields.due, today)
+    const dueDate = due.date
     const result = await registerItem(dataSource, actor, {
       campaign,
       unitId,
@@ -88,8 +89,7 @@ export const register = defineCommand<Record<string, string>>({
         department: fields.department ?? null,
       },
     })
-    context.reply(
-      `已登记 #${result.item.id}：${inertText(result.item.problem)}\n类别 ${result.category.label}${result.category.name} · 时限 ${formatChineseDate(dueDate, today)} · 责任领导 ${inertText(result.leader.name)} · 责任人 ${inertText(result.person.name)}${result.notified.length > 0 ? '\n已通知责任人。' : ''}`,
-    )
+    const answer = `已登记 #${result.item.id}：${inertText(result.item.problem)}\n类别 ${result.category.label}${result.category.name} · 时限 ${formatChineseDate(dueDate, today)} · 责任领导 ${inertText(result.leader.name)} · 责任人 ${inertText(result.person.name)}${result.notified.length > 0 ? '\n已通知责任人。' : ''}`
+    context.reply(withDateReading(answer, due, today))
   },
 })

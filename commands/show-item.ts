@@ -5,7 +5,9 @@ import { canSeeItem } from '../src/domain/ledger/ledger-access.js'
 import { itemOrFail } from '../src/domain/ledger/item-lifecycle.js'
 import { isOverdue, overdueText, STATE_NAMES, statusLight } from '../src/read-model/figures.js'
 import { itemDetail } from '../src/read-model/ledger-lists.js'
-import { UserFacingError } from '../src/errors.js'
+import { typicalCaseCircularsOf } from '../src/read-model/circulars.js'
+import { typicalCaseLine } from '../src/domain/ledger/format-item.js'
+import { RefusalError } from '../src/errors.js'
 import { beijingDate, formatBeijingDateTime, formatChineseDate } from '../src/time/calendar-date.js'
 import { markdown } from '../src/wecom/messages.js'
 
@@ -23,7 +25,7 @@ const KIND_NAMES: Record<string, string> = {
 export const showItem = defineCommand<{ id: number }>({
   name: '详情',
   aliases: ['show'],
-  summary: '查看一个台账事项的详情和最近进展',
+  summary: '事项详情和最近进展',
   usage: '详情 编号',
   example: '详情 12',
   roles: 'everyone',
@@ -31,7 +33,7 @@ export const showItem = defineCommand<{ id: number }>({
   async run(context, { id }) {
     const { dataSource } = context
     const found = await itemOrFail(dataSource, id)
-    if (!canSeeItem(context.actor, found)) throw new UserFacingError('denied', `#${id} 不属于您负责的范围。`)
+    if (!canSeeItem(context.actor, found)) throw new RefusalError('denied', `#${id} 不属于您负责的范围。`)
     const today = beijingDate(context.now())
     const { item, unitName, category, updates, names } = await itemDetail(dataSource, found)
     const name = (personId: number | null) => (personId === null ? '—' : inertText(names.get(personId) ?? '—'))
@@ -45,6 +47,8 @@ export const showItem = defineCommand<{ id: number }>({
       `责任：${item.responsibleDepartment ? `${inertText(item.responsibleDepartment)} · ` : ''}领导 ${name(item.responsibleLeaderId)} · 责任人 ${name(item.responsiblePersonId)}`,
       `状态：${STATE_NAMES[item.status]}，进度 ${item.progress}%`,
     ]
+    const exposed = await typicalCaseCircularsOf(dataSource, item.id)
+    if (exposed.length > 0) lines.push(typicalCaseLine(exposed, today))
     if (updates.length > 0) {
       lines.push('最近进展：')
       for (const u of updates) lines.push(`- ${formatBeijingDateTime(u.createdAt).slice(5, 16)} ${name(u.personId)} ${KIND_NAMES[u.kind] ?? u.kind} ${u.newProgress}% ${inertText(u.note)}`)

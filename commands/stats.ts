@@ -1,18 +1,16 @@
 import { inertText } from '../src/wecom/inert-text.js'
 import { defineCommand } from '../src/bot/define-command.js'
+import { replyList } from '../src/bot/reply-list.js'
 import { runningCampaignOrSay } from '../src/bot/running-campaign.js'
 import { countsLine, percent } from '../src/read-model/chat-format.js'
 import { ledgerStatus } from '../src/read-model/ledger-status.js'
 import { beijingDate } from '../src/time/calendar-date.js'
-import { markdown } from '../src/wecom/messages.js'
-
-const SHOWN = 20
 
 /** 统计: per-unit counts for the organization department, the inspection group and the joint meeting. */
 export const stats = defineCommand<Record<string, never>>({
   name: '统计',
   aliases: ['stats'],
-  summary: '各单位台账统计：四种状态、逾期、按期率、月报',
+  summary: '各单位台账统计',
   usage: '统计',
   example: '统计',
   roles: ['org_admin', 'inspector', 'meeting_member'],
@@ -26,10 +24,7 @@ export const stats = defineCommand<Record<string, never>>({
       context.reply('台账中还没有事项。')
       return
     }
-    const lines = units
-      .slice(0, SHOWN)
-      .map((u) => `${u.light} ${inertText(u.unitName)}：共${u.total} 未开始${u.notStarted} 整改中${u.inProgress} 待销号${u.awaitingVerification} 销号${u.closed} 逾期${u.overdue} 按期${percent(u.onTimeRate)} 月报${u.reportsSubmitted}`)
-    if (units.length > SHOWN) lines.push(`另有 ${units.length - SHOWN} 个单位`)
-    context.reply(markdown(`**台账统计（${units.length} 个单位）**\n${countsLine(totals)}；按期销号率 ${percent(totals.onTimeRate)}\n${lines.join('\n')}`))
+    const lines = units.map((u) => `${u.light} ${inertText(u.unitName)}：共${u.total} 未开始${u.notStarted} 整改中${u.inProgress} 待销号${u.awaitingVerification} 销号${u.closed} 逾期${u.overdue} 按期${percent(u.onTimeRate)} 月报${u.reportsSubmitted}`)
+    await replyList(context, '统计', { title: `**台账统计（${units.length} 个单位）**\n${countsLine(totals)}；按期销号率 ${percent(totals.onTimeRate)}`, lines })
   },
 })

@@ -37,7 +37,8 @@ export const reopen = defineCommand<{ id: number; note: string }>({
     return parsed
   },
   async run(context, { id, note }) {
-    const { notified } = await verifyItem(context.dataSource, context.actor, id, 'reopen', note, context.now())
-    context.reply(`已退回 #${id}，状态改为整改中。${notified.length > 0 ? '已通知责任人。' : ''}`)
+    const { after, notified, progressRestored } = await verifyItem(context.dataSource, context.actor, id, 'reopen', note, context.now())
+    const progress = progressRestored ? `进度退回到 ${after.progress}%（报告完成前的进度）` : '报告完成前的进度没有记录，进度置为 0%，需责任人重新报告'
+    context.reply(`已退回 #${id}，状态改为整改中，${progress}。${notified.length > 0 ? '已通知责任人。' : ''}`)
   },
 })

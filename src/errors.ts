@@ -32,8 +32,9 @@ export function isOperatorFacing(error: unknown): error is ConfigError | Startup
 }
 
 /**
- * Something a person typed is wrong. Its message is Chinese, says what was wrong and the
- * correct form with an example, and is shown to them as it is (docs/architecture.md, How the code is built).
+ * Something a person typed could not be read: a piece missing, or not in any form the command
+ * knows. Its message is Chinese and says what was wrong; the answer adds the command's usage and
+ * an example (docs/chat-input.md). Refusals of well-formed requests are RefusalErrors.
  */
 export class UserFacingError extends Error {
   constructor(
@@ -46,11 +47,22 @@ export class UserFacingError extends Error {
 }
 
 /**
- * The thing asked for cannot be done as things stand (someone else got there first, the item is
- * closed): what was typed was right, so the answer says what happened and by whom, without the
- * command's usage.
+ * What was typed was read, but it cannot be done as things stand: the item is closed or not the
+ * sender's, the number names nothing, no campaign is running, the date is past. The message says
+ * why and what to do instead, and is answered without the command's usage (docs/chat-input.md).
  */
-export class StateConflictError extends UserFacingError {
+export class RefusalError extends UserFacingError {
+  constructor(code: string, message: string) {
+    super(code, message)
+    this.name = 'RefusalError'
+  }
+}
+
+/**
+ * A refusal because someone else got there first (the item was closed, the request decided):
+ * the message says what happened, by whom and when (docs/concurrency.md).
+ */
+export class StateConflictError extends RefusalError {
   constructor(code: string, message: string) {
     super(code, message)
     this.name = 'StateConflictError'

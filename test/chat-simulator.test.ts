@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newDevCallbackFile, spawnService } from './helpers/service-process.js'
 import { createTestDatabase, dialect, type TestDatabase } from './helpers/test-database.js'
@@ -42,6 +43,35 @@ describe(`npm run chat against npm start’s demo data on ${dialect}`, () => {
       service.child.kill('SIGINT')
       await service.exited
     }
+  })
+
+  it('finds the running service without --url: the service writes its callback URL into the dev callback file at every start', async () => {
+    const service = spawnService({ ...env, PORT: '0' })
+    const [, port] = await service.waitFor(/health:\s+http:\/\/localhost:(\d+)\/healthz/)
+    expect(port).not.toBe('3000')
+    try {
+      const file = JSON.parse(readFileSync(env.DEV_CALLBACK_FILE!, 'utf8')) as Record<string, string>
+      expect(file.url).toBe(`http://127.0.0.1:${port}/wecom/callback`)
+      expect(Object.keys(file).sort()).toEqual(['aesKey', 'corpId', 'token', 'url'])
+      // No PORT and no --url: the chat reads the address the service recorded.
+      const run = spawnService(env, 'src/cli/chat.ts', ['--as', 'zhaolei', '我的'])
+      expect(await run.exited).toBe(0)
+      expect(run.output()).toMatch(/← 我的台账（\d+ 项）/)
+    } finally {
+      service.child.kill('SIGINT')
+      await service.exited
+    }
+    // The service gone, the recorded address is named in the refusal.
+    const stale = spawnService(env, 'src/cli/chat.ts', ['--as', 'zhaolei', '我的'])
+    expect(await stale.exited).toBe(1)
+    expect(stale.output()).toContain(`连不上 http://127.0.0.1:${port}/wecom/callback（服务上次启动时记下的地址）：请先在本目录运行 npm start（或用 --url 指定回调地址）。`)
+  })
+
+  it('a missing --as is answered with what is missing and the usage, exit code 1', async () => {
+    const run = spawnService(env, 'src/cli/chat.ts', ['我的'])
+    expect(await run.exited).toBe(1)
+    expect(run.output()).toContain('缺少 --as：以谁（企业微信账号）的身份发送。\n\n用法： npm run chat -- [选项] [命令...]')
+    expect(run.output()).toContain('--url <回调地址>')
   })
 
   it('explains what to do when the service is not running', async () => {

@@ -85,7 +85,7 @@ describe(`circulars through the fake WeCom server on ${dialect}`, () => {
       const robot = await lastId()
       expect((await worker().runOnce()).sent).toBe(3)
       clock += 25 * 3_600_000
-      expect((await chat('wangjian', `通报 撤回 ${late}`)).text).toMatch(/^通报 #\d+ 发出已超过 24 小时，企业微信不允许撤回。如需更正，请发布更正通报。\n用法：/)
+      expect((await chat('wangjian', `通报 撤回 ${late}`)).text).toMatch(/^通报 #\d+ 发出已超过 24 小时，企业微信不允许撤回。如需更正，请发布更正通报。$/)
       expect((await rows(`circular-recall:${late}:`)).length).toBe(0)
       expect((await chat('wangjian', `通报 撤回 ${robot}`)).text).toContain('无法撤回：群机器人消息（群 lianxi），请在群内说明。')
       expect(fake.recalls).toEqual([])

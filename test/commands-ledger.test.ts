@@ -44,7 +44,7 @@ describe(`ledger commands on ${dialect}`, () => {
     it('refuses another unit’s list to a unit head, allows it to the organization department', async () => {
       expect((await chat('zhangwei', '我的 后港镇')).text).toContain('只能查看本单位的台账')
       expect((await chat('wangjian', '我的 后港镇')).text).toContain('**后港镇台账（1 项）**')
-      expect((await chat('wangjian', '我的 不存在镇')).text).toContain('没有名为「不存在镇」的单位')
+      expect((await chat('wangjian', '我的 不存在镇')).text).toBe('没有「不存在镇」这个单位。')
     })
   })
 
@@ -58,7 +58,7 @@ describe(`ledger commands on ${dialect}`, () => {
     })
 
     it('refuses someone from another unit, and explains a bad number', async () => {
-      expect((await chat('wufang', `详情 ${items.overdue}`)).text).toBe(`#${items.overdue} 不属于您负责的范围。\n用法：详情 编号\n示例：详情 12`)
+      expect((await chat('wufang', `详情 ${items.overdue}`)).text).toBe(`#${items.overdue} 不属于您负责的范围。`)
       expect((await chat('zhaolei', '详情 abc')).text).toContain('「abc」不是有效的台账编号')
       expect((await chat('zhaolei', '详情 99999')).text).toContain('没有编号为 #99999 的台账事项')
     })
@@ -110,8 +110,8 @@ describe(`ledger commands on ${dialect}`, () => {
 
     it('sends back with the reason and tells the responsible people', async () => {
       const { text } = await chat('liuyang', `退回 ${items.soon} 公示材料不全，请补充`)
-      expect(text).toBe(`已退回 #${items.soon}，状态改为整改中。已通知责任人。`)
-      expect(await item(items.soon)).toMatchObject({ status: 'in_progress', rectifiedAt: null })
+      expect(text).toBe(`已退回 #${items.soon}，状态改为整改中，进度退回到 70%（报告完成前的进度）。已通知责任人。`)
+      expect(await item(items.soon)).toMatchObject({ status: 'in_progress', progress: 70, rectifiedAt: null })
       const notice = (await outbox()).find((m) => m.dedupeKey.startsWith(`reopen:${items.soon}:`))!
       expect(JSON.parse(notice.recipients).touser.sort()).toEqual(['chenjing', 'lina'])
       expect(notice.payload).toContain('公示材料不全')
@@ -140,7 +140,7 @@ describe(`ledger commands on ${dialect}`, () => {
 
     it('refuses someone not responsible, a date not later, and missing parts', async () => {
       expect((await chat('wufang', `延期 ${items.overdue} 9月30日 越权`)).text).toContain('只有该事项的具体责任人')
-      expect((await chat('sunli', `延期 ${items.other} 9月1日 提前`)).text).toContain('新的时限应晚于现在的时限 9月30日')
+      expect((await chat('sunli', `延期 ${items.other} 9月1日 提前`)).text).toBe('新的时限 2015年9月1日 应晚于现在的时限 9月30日。')
       expect((await chat('sunli', `延期 ${items.other} 过几天 理由`)).text).toContain('不是能识别的日期')
       expect((await chat('sunli', `延期 ${items.other} 10月9日`)).text).toContain('请写明延期理由')
     })

@@ -74,7 +74,7 @@ describe(`overview commands on ${dialect}`, () => {
       expect((await chat('wangjian', 'overdue')).text).toContain('城关镇（1 项）')
       expect((await chat('sunli', '逾期 城关镇')).text).toContain('第一责任人只能查看本单位的逾期事项')
       expect((await chat('zhaolei', '逾期')).text).toContain('「逾期」只有第一责任人、组织部（干部监督科）、专项检查组可以使用')
-      expect((await chat('wangjian', '逾期 不存在镇')).text).toContain('没有名为「不存在镇」的单位')
+      expect((await chat('wangjian', '逾期 不存在镇')).text).toBe('没有「不存在镇」这个单位。')
     })
 
     it('counts only the running campaign, and says when none runs', async () => {

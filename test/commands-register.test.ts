@@ -57,7 +57,7 @@ describe(`登记 on ${dialect}`, () => {
     const { text } = await chat('chenjing', message({ ...FULL, 类别: '不知道', 责任领导: '王芳', 责任人: '孙丽' }))
     expect(text.split('\n').slice(0, 4)).toEqual([
       '未登记，请修改后重发：',
-      '- 问题类别「不知道」无法识别，可写 (一)–(八) 或类别名称，如「履行职责不担当」',
+      '- 问题类别「不知道」无法识别，可写：(一)促进发展不敢为、(二)履行职责不担当、(三)工作态度不积极、(四)推诿扯皮不主动、(五)降低标准不尽责、(六)服务群众不热心、(七)缺乏激情不进取、(八)因循守旧不敢闯（写编号或名称均可）',
       '- 责任领导「王芳」有重名：王芳（wangfang1）、王芳（wangfang2），请改写企业微信账号',
       '- 责任人「孙丽」不是本单位人员',
     ])
@@ -69,6 +69,6 @@ describe(`登记 on ${dialect}`, () => {
     expect((await chat('zhangwei', message({ 单位: '后港镇', ...FULL }))).text).toContain('只能为本单位登记台账')
     const { text } = await chat('wangjian', message({ 单位: '后港镇', ...FULL, 责任领导: '孙丽', 责任人: '吴芳' }))
     expect(text).toMatch(/^已登记 #\d+：/)
-    expect((await chat('chenjing', message({ ...FULL, 时限: '8月1日' }))).text).toContain('完成时限 8月1日 已过')
+    expect((await chat('chenjing', message({ ...FULL, 时限: '8月1日' }))).text).toBe('未登记，请修改后重发：\n- 完成时限 2015年8月1日 已过')
   })
 })

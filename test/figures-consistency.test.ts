@@ -130,7 +130,7 @@ describe(`one figure, every surface, on ${dialect}`, () => {
     // The threshold is the rule's (7 working days), written from it.
     expect(summary).toContain('今日升级至组织部（逾期满 7 个工作日）1 项：')
     expect(summary).toContain(`🔴 #${ids.four} 城关镇 村级财务公开不及时（8月20日到期，逾期 8 个工作日）`)
-    expect(summary).toContain(`已整改待销号 1 项：#${ids.five}`)
+    expect(summary.split('\n')).toContain(`已整改待销号 1 项：#${ids.five}（发送「待办」查看）`)
     expect(summary).not.toContain('待核实销号')
     // The digest's 🟡 is the same 3 working days; the rest is named by what it is, not a fifth state.
     const wufang = to('wufang')

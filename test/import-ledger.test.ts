@@ -95,7 +95,7 @@ describe(`ledger import on ${dialect}`, () => {
     expect(await ds.getRepository(LedgerItemSchema).countBy({ campaignId: fixture.campaign.id })).toBe(3)
     expect(formatImportResult(result, '台账条目', false).split('\n')).toEqual([
       '发现 7 处问题，未导入任何内容（共 5 行台账条目，改正后可全部导入）：',
-      '- 工作表「工作台账」第 5 行「问题类别」列：问题类别「(九)」无法识别，可写 (一)–(八) 或类别名称',
+      '- 工作表「工作台账」第 5 行「问题类别」列：问题类别「(九)」无法识别，可写：(一)促进发展不敢为、(二)履行职责不担当、(三)工作态度不积极、(四)推诿扯皮不主动、(五)降低标准不尽责、(六)服务群众不热心、(七)缺乏激情不进取、(八)因循守旧不敢闯（写编号或名称均可）',
       '- 工作表「工作台账」第 5 行「完成时限（年月日）」列：完成时限「下个月」不是能识别的日期，可写 2015-09-30、2015年9月30日 或 9月30日',
       '- 工作表「工作台账」第 5 行「责任领导」列：责任领导「王五」不在花名册中（请先导入人员）',
       '- 工作表「工作台账」第 6 行「完成时限（年月日）」列：完成时限 2015年6月30日 早于专项治理开始（2015年7月1日）',
@@ -136,9 +136,11 @@ describe(`ledger import on ${dialect}`, () => {
       const child = spawnService({ DATABASE_URL: db.url }, 'src/cli/main.ts', args)
       return { code: await child.exited, output: child.output().trim() }
     }
-    expect(await run('import', 'ledger', path, '--dry-run', '--campaign', String(fixture.campaign.id))).toEqual({ code: 0, output: '检查通过（试运行，未写入）：3 行台账条目，将新增 3，更新 0，未变 0。' })
+    expect(await run('import', 'ledger', path, '--dry-run', '--campaign', String(fixture.campaign.id))).toEqual({ code: 0, output: '检查通过（试运行，未写入）：3 行台账条目，将新增 3 项；更新 0 项；未变 0 项。' })
     expect(await ds.getRepository(LedgerItemSchema).count()).toBe(3)
-    expect(await run('import', 'ledger', path)).toEqual({ code: 0, output: '已导入 3 行台账条目：新增 3，更新 0，未变 0。' })
+    const output = (await run('import', 'ledger', path)).output
+    const ids = (await ds.getRepository(LedgerItemSchema).find({ order: { id: 'ASC' } })).slice(3).map((i) => i.id)
+    expect(output).toBe(`已导入 3 行台账条目：新增 3 项（#${ids[0]}–#${ids[2]}）；更新 0 项；未变 0 项。`)
     expect((await run('import', 'ledger', path, '--campaign', '99')).output).toContain('没有编号为 #99 的专项治理')
   })
 })

@@ -131,7 +131,7 @@ describe(`roster import on ${dialect}`, () => {
     const bad = csv('姓名,企业微信账号,单位,角色\n张伟,zhangwei,城关镇,第一责任人\n李娜,lina,城关县,分管领导\n赵磊,zhangwei,城关镇,科员\n')
     const result = await importPeople(ds, bad)
     expect(result.problems.map((p) => [p.row, p.column, p.reason])).toEqual([
-      [3, '单位', '单位「城关县」不在花名册中（请先导入单位）'],
+      [3, '单位', '没有「城关县」这个单位。您是不是指「城关镇」？'],
       [4, '企业微信账号', '与第 2 行是同一账号'],
       [4, '角色', '角色「科员」无法识别，可写 第一责任人、分管领导、责任领导、联络员、责任人、具体责任人、联席会议成员'],
     ])

@@ -281,7 +281,7 @@ describe(`the monthly workbook sent to the organization department on ${dialect}
 
     it('explains a month it cannot read, one still to come, and one outside the campaign, storing no file', async () => {
       const chat = chatAs(ds, now)
-      expect((await chat('wangjian', '月报 汇总 十三月')).text).toMatch(/^「十三月」不是月份：写成 2015-08、2015年8月 或 8月，不写则为本月。\n用法：月报 \[内容\]｜月报 汇总 \[月份\]\n示例：/)
+      expect((await chat('wangjian', '月报 汇总 十三月')).text).toMatch(/^「十三月」不是月份：写成 2015-08、2015年8月、8月 或 上月，不写则为本月。\n用法：月报 汇总 \[月份\]\n示例：月报 汇总 8月$/)
       expect((await chat('wangjian', '月报 汇总 2015-10')).text).toContain('2015-10 还没有到')
       expect((await chat('wangjian', '月报 汇总 2015-06')).text).toContain('2015-06 不在专项治理')
       // Through the callback: the short refusal goes back at once, nothing is queued or stored.

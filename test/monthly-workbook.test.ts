@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import ExcelJS from 'exceljs'
 import type { DataSource } from 'typeorm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ExtensionRequestSchema, LedgerItemSchema, MonthlyReportSchema, PersonSchema, ProblemCategorySchema, ProgressUpdateSchema, type ProgressUpdate } from '../src/db/entities/index.js'
+import { ExtensionRequestSchema, LedgerItemSchema, MonthlyReportRevisionSchema, MonthlyReportSchema, PersonSchema, ProblemCategorySchema, ProgressUpdateSchema, type ProgressUpdate } from '../src/db/entities/index.js'
 import { buildMonthlyWorkbook, LIGHT_FILLS, SHEET_NAMES, SUMMARY_HEADERS } from '../src/domain/reports/monthly-workbook.js'
 import { displayWidth } from '../src/domain/reports/sheet-table.js'
 import { seedLedger } from './helpers/ledger-fixture.js'
@@ -12,12 +12,13 @@ import { spawnService } from './helpers/service-process.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 
 const at = (text: string) => new Date(`${text}+08:00`)
+const REPORT_TEXT = '八月份工作情况：召开推进会2次。\n下月打算：完成剩余整改。'
 const day = (date: string) => new Date(`${date}T00:00:00Z`)
 
 /**
  * seedLedger's three items, registered in July, plus a fourth that 后港镇 closed on time in
  * August; progress in July (before), August (counted) and September (after the month); an
- * extension approved and one denied in August; 城关镇's August report.
+ * extension approved and one denied in August; 城关镇's August report, in two versions.
  */
 async function seedMonth(ds: DataSource) {
   const fixture = await seedLedger(ds)
@@ -47,7 +48,12 @@ async function seedMonth(ds: DataSource) {
   const extensions = ds.getRepository(ExtensionRequestSchema)
   await extensions.save({ ledgerItemId: ids.soon, requestedById: await person('chenjing'), oldDueDate: '2015-08-28', newDueDate: '2015-09-02', reason: '设备未到', status: 'approved', decidedById: await person('wangjian'), decidedAt: at('2015-08-22T09:00:00'), decisionNote: null })
   await extensions.save({ ledgerItemId: ids.overdue, requestedById: await person('zhaolei'), oldDueDate: '2015-08-25', newDueDate: '2015-09-15', reason: '项目方未回复', status: 'denied', decidedById: await person('wangjian'), decidedAt: at('2015-08-26T15:00:00'), decisionNote: '理由不充分' })
-  await ds.getRepository(MonthlyReportSchema).save({ campaignId: fixture.campaign.id, unitId: fixture.chengguan, month: '2015-08', content: '八月份工作情况……', submittedById: await person('chenjing'), submittedAt: at('2015-08-28T10:00:00'), revision: 1 })
+  // 城关镇's report: a first version on 27 August, replaced by the second on 28 August.
+  const report = await ds.getRepository(MonthlyReportSchema).save({ campaignId: fixture.campaign.id, unitId: fixture.chengguan, month: '2015-08', content: REPORT_TEXT, submittedById: await person('chenjing'), submittedAt: at('2015-08-28T10:00:00'), revision: 2 })
+  await ds.getRepository(MonthlyReportRevisionSchema).insert([
+    { reportId: report.id, revision: 1, content: '八月份工作情况（初稿）', submittedById: await person('zhangwei'), submittedAt: at('2015-08-27T09:00:00') },
+    { reportId: report.id, revision: 2, content: REPORT_TEXT, submittedById: await person('chenjing'), submittedAt: at('2015-08-28T10:00:00') },
+  ])
   return { ...fixture, items: ids }
 }
 
@@ -72,7 +78,7 @@ describe(`the monthly report workbook on ${dialect}`, () => {
 
   const sheet = (name: string) => book.getWorksheet(name)!
 
-  it('has the four sheets, titled headers, frozen above the data', () => {
+  it('has the five sheets, titled headers, frozen above the data', () => {
     expect(book.worksheets.map((s) => s.name)).toEqual([...SHEET_NAMES])
     expect(values(sheet('汇总').getRow(2))).toEqual([...SUMMARY_HEADERS])
     expect(sheet('汇总').getCell('A1').value).toContain('2015年8月工作月报汇总（截至8月31日）')
@@ -124,6 +130,18 @@ describe(`the monthly report workbook on ${dialect}`, () => {
     expect(values(s.getRow(3))).toEqual(['(一)促进发展不敢为', 0, 1, 0, 0, 1, 1])
     expect(values(s.getRow(4))).toEqual(['(二)履行职责不担当', 1, 0, 0, 1, 0, 2])
     expect(values(s.getRow(11))).toEqual(['合计', 1, 2, 0, 1, 1, 4])
+  })
+
+  it('月报内容: each unit’s report as submitted, by whom, how many versions; 未报 for a unit that owes one', () => {
+    const s = sheet('月报内容')
+    expect(s.getCell('A1').value).toBe('“为官不为”行为专项治理（2015年7月起） 2015年8月各单位月报内容（截至8月31日）')
+    expect(values(s.getRow(2))).toEqual(['单位', '报送时间', '报送人', '版本数', '月报内容'])
+    expect(s.rowCount).toBe(4)
+    expect(values(s.getRow(3))).toEqual(['城关镇', new Date('2015-08-28T10:00:00Z'), '陈静', 2, REPORT_TEXT])
+    expect(values(s.getRow(4))).toEqual(['后港镇', '未报', '', 0, ''])
+    expect(s.getCell('B3').numFmt).toBe('yyyy-mm-dd hh:mm')
+    expect(s.getCell('E3').alignment).toMatchObject({ wrapText: true, vertical: 'top' })
+    expect(s.getCell('B4').font).toMatchObject({ color: { argb: 'FFC00000' } })
   })
 
   it('sizes columns for Chinese text, counting a CJK character as two', () => {

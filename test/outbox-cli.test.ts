@@ -33,6 +33,24 @@ describe(`npm run cli -- outbox on ${dialect}`, () => {
     expect(output).toMatch(/#\d+ b  尝试 8 次  WeCom message\/send failed: errcode 60020/)
   })
 
+  it('during quiet hours says the pending message waits for them to end, and until when', async () => {
+    // A window of the service's own around this minute (Beijing time), not the default 21:00-08:00.
+    const clock = (at: Date) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at)
+    const day = (at: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(at)
+    const now = new Date()
+    const [start, end] = [new Date(now.getTime() - 3600_000), new Date(now.getTime() + 3600_000)]
+    const run = spawnService({ DATABASE_URL: db.url, QUIET_HOURS: `${clock(start)}-${clock(end)}` }, 'src/cli/main.ts', ['outbox', 'status'])
+    expect(await run.exited).toBe(0)
+    const resume = `${day(end) === day(now) ? '' : '明天 '}${clock(end)}`
+    expect(run.output()).toContain(`静默时段（${clock(start)}–${clock(end)}）：1 条消息等静默时段结束，${resume} 后发送；回复等紧急消息照常发送。\n`)
+    expect(run.output()).toMatch(new RegExp(`最早的待发送：#\\d+，已等待 \\d+ 分钟，静默时段，${resume} 后发送（已尝试 0 次）`))
+    // Outside the window: no note, the planned time as before.
+    const day2 = spawnService({ DATABASE_URL: db.url, QUIET_HOURS: `${clock(end)}-${clock(new Date(now.getTime() + 7200_000))}` }, 'src/cli/main.ts', ['outbox', 'status'])
+    expect(await day2.exited).toBe(0)
+    expect(day2.output()).not.toContain('静默时段')
+    expect(day2.output()).toMatch(/最早的待发送：#\d+，已等待 \d+ 分钟，计划于 \d{4}\/\d{2}\/\d{2} \d{2}:\d{2} 发送（已尝试 0 次）/)
+  })
+
   it('puts the dead ones back in the queue', async () => {
     const { code, output } = await cli('outbox', 'retry', '--dead')
     expect(code).toBe(0)

@@ -116,7 +116,7 @@ describe(`the WeCom callback on ${dialect}`, () => {
       const after = await replies()
       expect(after).toHaveLength(before + 1)
       expect(JSON.parse(after.at(-1)!.payload)).toMatchObject({ msgtype: 'markdown' })
-      expect(after.at(-1)!.payload).toContain('帮助 [命令]')
+      expect(after.at(-1)!.payload).toContain('「帮助 命令」看用法和示例')
       expect(after.at(-1)!.urgent).toBe(true)
     })
 
@@ -327,7 +327,8 @@ describe(`the WeCom callback on ${dialect}`, () => {
       const greetings = await ds.getRepository(OutboxMessageSchema).findBy({ dedupeKey: 'greeting:zhangwei:2015-08-31' })
       expect(greetings).toHaveLength(1)
       expect(greetings[0]!.payload).toContain('张伟，您好')
-      expect(greetings[0]!.payload).toContain('帮助 [命令]')
+      expect(greetings[0]!.payload).toContain('- `待办` 现在要办的事，附办理命令')
+      expect(greetings[0]!.payload).toContain('发送「帮助」查看全部命令。')
       // Someone opening the app at night is greeted then, not at 8 in the morning.
       expect(greetings[0]!.urgent).toBe(true)
     })

@@ -14,9 +14,23 @@ export interface CommandArgs {
   rest(index: number): string
 }
 
-/** Splits a raw message into its command word (normalized, leading "/" or "#" dropped) and its arguments. */
-export function splitMessage(raw: string): { word: string; args: CommandArgs } {
-  const spans = [...raw.matchAll(/\S+/g)].map((m) => ({ start: m.index!, token: m[0] }))
+interface Span {
+  start: number
+  token: string
+}
+
+/** A command word, then a number (digits, or "#" and digits, either width), then maybe more: "进度10", "详情#15", "完成12已整改". */
+const GLUED = /^(\D+?)([#＃]?[0-9０-９]+)(.*)$/su
+
+/**
+ * Splits a raw message into its command word (normalized, leading "/" or "#" dropped) and its
+ * arguments. With `isCommand`, a first token that is no command but starts with one glued to a
+ * number ("进度10") is read as the command, the number, and what followed the number, each its own
+ * token (docs/chat-input.md); the original text is kept, so free text stays as typed.
+ */
+export function splitMessage(raw: string, isCommand?: (word: string) => boolean): { word: string; args: CommandArgs } {
+  let spans: Span[] = [...raw.matchAll(/\S+/g)].map((m) => ({ start: m.index!, token: m[0] }))
+  if (spans.length > 0 && isCommand) spans = unglue(spans, isCommand)
   const word = spans.length > 0 ? normalizeCommandText(spans[0]!.token) : ''
   const rest = spans.slice(1)
   const argsRaw = rest.length > 0 ? raw.slice(rest[0]!.start).trim() : ''
@@ -28,4 +42,19 @@ export function splitMessage(raw: string): { word: string; args: CommandArgs } {
       rest: (index) => (index < rest.length ? raw.slice(rest[index]!.start).trim() : ''),
     },
   }
+}
+
+/** The first token split at its number when it is no command itself but its head is one. */
+function unglue(spans: Span[], isCommand: (word: string) => boolean): Span[] {
+  const [first, ...others] = spans as [Span, ...Span[]]
+  if (isCommand(normalizeCommandText(first.token))) return spans
+  const match = GLUED.exec(first.token)
+  if (!match || !isCommand(normalizeCommandText(match[1]!))) return spans
+  const [, head, number, tail] = match as unknown as [string, string, string, string]
+  const split: Span[] = [
+    { start: first.start, token: head },
+    { start: first.start + head.length, token: number },
+  ]
+  if (tail) split.push({ start: first.start + head.length + number.length, token: tail })
+  return [...split, ...others]
 }

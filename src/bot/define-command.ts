@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm'
+import type { QuietHours } from '../config/load-config.js'
 import type { Attachment } from '../outbox/stored-files.js'
 import type { Person, Role } from '../db/entities/index.js'
 import type { Actor } from '../domain/ledger/ledger-access.js'
@@ -26,7 +27,22 @@ export interface CommandContext {
   registry: CommandRegistry
   /** The names of the configured group robots (WECOM_ROBOTS), for audiences such as 群 lianxi. */
   robotNames: readonly string[]
+  /** The service's quiet window (QUIET_HOURS): statuses say when held messages go (docs/delivery.md). */
+  quietHours: QuietHours
   now(): Date
+}
+
+/**
+ * One sub-verb of a command with several (会议 新建, 通报 撤回): help shows a person only the
+ * verbs their roles allow (docs/chat.md, Help).
+ */
+export interface CommandVerb {
+  /** How to type it, e.g. "会议 改期 编号 日期 时刻". */
+  usage: string
+  /** A real example. */
+  example: string
+  /** Who may use it; default: whoever may use the command. */
+  roles?: readonly Role[]
 }
 
 export interface CommandDefinition<Parsed = unknown> {
@@ -42,6 +58,8 @@ export interface CommandDefinition<Parsed = unknown> {
   example: string
   /** Who may run it. */
   roles: readonly Role[] | 'everyone'
+  /** The command's sub-verbs, when it has several; `usage` is then their short form for the help list. */
+  verbs?: readonly CommandVerb[]
   /** Shown first in greetings and help (lower first); unset: not featured. */
   featured?: number
   /** Turns the arguments into what `run` needs; throws UserFacingError with what was wrong. */
@@ -52,6 +70,38 @@ export interface CommandDefinition<Parsed = unknown> {
 /** A command whatever its parsed arguments: the registry holds commands of every shape. */
 // biome-ignore lint: the parsed type differs per command and only the command itself reads it.
 export type AnyCommand = CommandDefinition<any>
+
+/** The sub-verbs a person with these roles may use (all verbs the command has when it has none: the command itself). */
+export function verbsFor(command: AnyCommand, roles: readonly Role[]): CommandVerb[] {
+  const verbs = command.verbs ?? [{ usage: command.usage, example: command.example }]
+  return verbs.filter((verb) => !verb.roles || verb.roles.some((role) => roles.includes(role)))
+}
+
+/**
+ * How a command reads in the help list: its usage, or for a command with sub-verbs, the verbs
+ * this person may use (`会议 列表|详情`), whose arguments 「帮助 会议」 shows.
+ */
+export function shortUsage(command: AnyCommand, roles: readonly Role[]): string {
+  if (!command.verbs) return command.usage
+  const verbs = verbsFor(command, roles)
+  if (verbs.length === 1) return stripNote(verbs[0]!.usage)
+  return `${command.name} ${verbs.map((verb) => stripNote(verb.usage.split(/\s+/)[1] ?? '')).join('|')}`
+}
+
+/** "会议 新建（换行写…）" → "会议 新建": the note in brackets is for the full usage only. */
+const stripNote = (usage: string) => usage.replace(/（.*$/, '')
+
+/**
+ * The 用法/示例 lines added to an answer when the arguments were wrong: for a command with
+ * sub-verbs, the verb typed (if the sender may use it), else the verbs the sender may use.
+ */
+export function usageLines(command: AnyCommand, roles: readonly Role[], typedVerb: string | undefined): string {
+  if (!command.verbs) return `用法：${command.usage}\n示例：${command.example}`
+  const verbs = verbsFor(command, roles)
+  const typed = verbs.find((verb) => stripNote(verb.usage.split(/\s+/)[1] ?? '') === typedVerb)
+  if (typed) return `用法：${typed.usage}\n示例：${typed.example}`
+  return `用法：${verbs.map((verb) => verb.usage).join('；')}\n示例：${verbs[0]?.example ?? command.example}`
+}
 
 /** Declares a chat command as data (one file per command in commands/). */
 export function defineCommand<Parsed>(definition: CommandDefinition<Parsed>): CommandDefinition<Parsed> {

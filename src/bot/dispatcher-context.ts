@@ -6,6 +6,9 @@ import type { AppMessage } from '../wecom/messages.js'
 import type { CommandRegistry } from './command-registry.js'
 import { loadSender, type Sender } from './load-sender.js'
 import { NO_METRICS, type Metrics } from '../metrics/metrics.js'
+import type { QuietHours } from '../config/load-config.js'
+
+const NO_QUIET_HOURS: QuietHours = { startMinute: 0, endMinute: 0 }
 
 export interface DispatchResult {
   /** The answer to the sender, if any. */
@@ -28,6 +31,8 @@ export interface DispatcherDependencies {
   senderCacheMs?: number
   /** The configured group robots' names (WECOM_ROBOTS), default none. */
   robotNames?: readonly string[]
+  /** The configured quiet window (QUIET_HOURS), default none. */
+  quietHours?: QuietHours
   /** Counts commands by name and outcome, default none. */
   metrics?: Metrics
 }
@@ -39,13 +44,14 @@ export interface DispatcherContext {
   readonly now: () => Date
   readonly senderCacheMs: number
   readonly robotNames: readonly string[]
+  readonly quietHours: QuietHours
   readonly metrics: Metrics
   /** Roster entries and roles by userid, each reused until `until` (epoch ms). */
   readonly senders: Map<string, { value: Sender | null; until: number }>
 }
 
-export function createDispatcherContext({ dataSource, registry, now = () => new Date(), senderCacheMs = 10_000, robotNames = [], metrics = NO_METRICS }: DispatcherDependencies): DispatcherContext {
-  return { dataSource, registry, now, senderCacheMs, robotNames, metrics, senders: new Map() }
+export function createDispatcherContext({ dataSource, registry, now = () => new Date(), senderCacheMs = 10_000, robotNames = [], quietHours = NO_QUIET_HOURS, metrics = NO_METRICS }: DispatcherDependencies): DispatcherContext {
+  return { dataSource, registry, now, senderCacheMs, robotNames, quietHours, metrics, senders: new Map() }
 }
 
 /**

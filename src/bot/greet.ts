@@ -5,6 +5,7 @@ import { beijingDate } from '../time/calendar-date.js'
 import type { WeComInbound } from '../wecom/callback/inbound-message.js'
 import { inertText } from '../wecom/inert-text.js'
 import { markdown } from '../wecom/messages.js'
+import { shortUsage } from './define-command.js'
 import { readerFor, senderOf, type DispatchResult, type DispatcherContext } from './dispatcher-context.js'
 
 /** Entering the app: a greeting with the featured commands the person may use, at most once a day. */
@@ -17,7 +18,7 @@ export async function greet(context: DispatcherContext, message: WeComInbound, l
     .filter((command) => command.featured !== undefined)
     .sort((a, b) => a.featured! - b.featured!)
     .slice(0, 3)
-  const lines = featured.map((command) => `- \`${command.usage}\` ${command.summary}`)
+  const lines = featured.map((command) => `- \`${shortUsage(command, sender.roles)}\` ${command.summary}`)
   const at = now()
   const greeting = (manager: EntityManager) =>
     enqueue(
@@ -26,7 +27,7 @@ export async function greet(context: DispatcherContext, message: WeComInbound, l
         dedupeKey: `greeting:${sender.person.userid}:${beijingDate(at)}`,
         subject: { kind: 'reply', id: null, person: sender.person.id },
         to: { users: [sender.person.userid] },
-        message: markdown(`${inertText(sender.person.name)}，您好！我是专项治理督办助手。常用命令：\n${lines.join('\n')}`),
+        message: markdown(`${inertText(sender.person.name)}，您好！我是专项治理督办助手。常用命令：\n${lines.join('\n')}\n发送「帮助」查看全部命令。`),
         reply: true,
         // An answer to someone who just opened the app: not held back by quiet hours.
         urgent: true,

@@ -2,13 +2,13 @@ import type { DataSource, EntityManager } from 'typeorm'
 import { bindToTransaction } from '../db/bind-to-transaction.js'
 import { isTransientDatabaseError } from '../db/retry-on-deadlock.js'
 import type { Attachment } from '../outbox/stored-files.js'
-import { StateConflictError, UserFacingError } from '../errors.js'
+import { RefusalError, UserFacingError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { text, type AppMessage } from '../wecom/messages.js'
 import { orgAdmins } from '../domain/roster/org-admins.js'
 import { splitMessage, type CommandArgs } from './command-args.js'
 import { ROLE_NAMES } from './command-registry.js'
-import type { AnyCommand, CommandContext } from './define-command.js'
+import { usageLines, type AnyCommand, type CommandContext } from './define-command.js'
 import { readerFor, senderOf, type DispatchResult, type DispatcherContext } from './dispatcher-context.js'
 import type { Sender } from './load-sender.js'
 
@@ -18,7 +18,7 @@ export async function runText(context: DispatcherContext, content: string, from:
   const db = readerFor(context, outer)
   const sender = await senderOf(context, from, db)
   if (!sender) return unregistered(context, db, from)
-  const { word, args } = splitMessage(content)
+  const { word, args } = splitMessage(content, (typed) => registry.find(typed) !== undefined)
   if (word === '') return { reply: text('请发送命令，例如「帮助」。'), status: 'processed', outcome: 'empty' }
   const command = registry.find(word)
   if (!command) return unknownCommand(context, word)
@@ -75,7 +75,7 @@ async function runCommand(context: DispatcherContext, command: AnyCommand, sende
   try {
     await (outer ? run(outer) : dataSource.transaction(run))
   } catch (error) {
-    if (error instanceof UserFacingError) return refused(context, command, error)
+    if (error instanceof UserFacingError) return refused(context, command, error, usageLines(command, sender.roles, args.tokens[0]))
     // A deadlock victim is run again whole (the callback's transaction): counted once, then.
     if (!isTransientDatabaseError(error)) metrics.command(command.name, 'failed')
     throw error
@@ -99,15 +99,20 @@ function commandContextFor(context: DispatcherContext, command: AnyCommand, send
     dataSource: context.dataSource,
     registry: context.registry,
     robotNames: context.robotNames,
+    quietHours: context.quietHours,
     now: context.now,
   }
 }
 
-/** The person typed something wrong, or things stand otherwise: a conflict is told without the usage (docs/concurrency.md). */
-function refused(context: DispatcherContext, command: AnyCommand, error: UserFacingError): DispatchResult {
+/**
+ * The person typed something that could not be read: what was wrong, the usage and an example.
+ * A refusal of something read well (the item is closed, not theirs, the date past) says why
+ * alone: the usage would suggest they mistyped (docs/chat-input.md).
+ */
+function refused(context: DispatcherContext, command: AnyCommand, error: UserFacingError, usage: string): DispatchResult {
   context.metrics.command(command.name, 'bad_arguments')
   return {
-    reply: text(error instanceof StateConflictError ? error.message : `${error.message}\n用法：${command.usage}\n示例：${command.example}`),
+    reply: text(error instanceof RefusalError ? error.message : `${error.message}\n${usage}`),
     status: 'processed',
     outcome: `bad_arguments:${command.name}`,
   }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { openDatabase } from '../db/open-database.js'
 import { outboxStatus, retryOutbox } from '../delivery/outbox-admin.js'
+import { outboxBacklog, quietHoursEnd, quietHoursResume, quietHoursText } from '../outbox/outbox-backlog.js'
 import { formatBeijingDateTime } from '../time/calendar-date.js'
 import { exitCode, type CliContext } from './program.js'
 
@@ -14,14 +15,23 @@ export function addOutboxCommand(program: Command, cli: CliContext): void {
       exitCode(async () => {
         const dataSource = await openDatabase(cli.config().database, cli.logger())
         try {
+          const now = new Date()
+          const { quietHours } = cli.config()
           const report = await outboxStatus(dataSource)
           const { counts } = report
           cli.print(`发件箱：待发送 ${counts.pending}，发送中 ${counts.sending}，已发送 ${counts.sent}，失败 ${counts.dead}，已取消 ${counts.cancelled}`)
-          if (report.oldestPending) {
-            const waitedMinutes = Math.max(0, Math.round((Date.now() - report.oldestPending.createdAt.getTime()) / 60_000))
-            cli.print(
-              `最早的待发送：#${report.oldestPending.id}，已等待 ${waitedMinutes} 分钟，计划于 ${formatBeijingDateTime(report.oldestPending.nextAttemptAt)} 发送（已尝试 ${report.oldestPending.attempts} 次）`,
-            )
+          // While it is quiet the worker holds non-urgent messages back on purpose (docs/delivery.md): say until when, so that they do not look stuck.
+          const resume = quietHoursResume(now, quietHours)
+          const { heldForQuietHours } = await outboxBacklog(dataSource, now, quietHours)
+          if (resume !== null && heldForQuietHours > 0) {
+            cli.print(`静默时段（${quietHoursText(quietHours)}）：${heldForQuietHours} 条消息等静默时段结束，${resume} 后发送；回复等紧急消息照常发送。`)
+          }
+          const oldest = report.oldestPending
+          if (oldest) {
+            const waitedMinutes = Math.max(0, Math.round((now.getTime() - oldest.createdAt.getTime()) / 60_000))
+            const end = quietHoursEnd(now, quietHours)
+            const when = end && !oldest.urgent && oldest.nextAttemptAt <= end ? `静默时段，${resume} 后发送` : `计划于 ${formatBeijingDateTime(oldest.nextAttemptAt)} 发送`
+            cli.print(`最早的待发送：#${oldest.id}，已等待 ${waitedMinutes} 分钟，${when}（已尝试 ${oldest.attempts} 次）`)
           }
           if (report.dead.length > 0) {
             cli.print('失败的消息（最近 20 条）：')

@@ -1,6 +1,6 @@
 import type { CalendarDate } from '../time/calendar-date.js'
-import { workdayHorizon, workdaysBetween } from '../time/work-calendar.js'
-import { beijingDate } from '../time/calendar-date.js'
+import { workdayHorizon, workdayOnOrBefore, workdaysBetween } from '../time/work-calendar.js'
+import { addDays, beijingDate } from '../time/calendar-date.js'
 import type { LedgerItem, LedgerStatus } from '../db/entities/index.js'
 
 /**
@@ -29,6 +29,16 @@ export function isOpen(item: Pick<LedgerItem, 'status'>): boolean {
 /** 逾期: open, and its due date has passed in Beijing time (overdue from the next day 00:00). A flag across the open states, never a fifth state. */
 export function isOverdue(item: Pick<LedgerItem, 'status' | 'dueDate'>, today: CalendarDate): boolean {
   return isOpen(item) && item.dueDate < today
+}
+
+/**
+ * 新增逾期 on `today`: overdue, and it became so since the previous working day's daily summary —
+ * its due date is on or after the previous working day. A function of the date alone (never of
+ * the reminders sent), so a preview far ahead says the same as that day's summary will; an item is
+ * new on one working day only (due on a Friday, Saturday or Sunday: the Monday after).
+ */
+export function isNewlyOverdue(item: Pick<LedgerItem, 'status' | 'dueDate'>, today: CalendarDate): boolean {
+  return isOverdue(item, today) && item.dueDate >= workdayOnOrBefore(addDays(today, -1))
 }
 
 /** Working days an overdue date is past: the working days after it up to today. 0 while it is not yet a working day late. */

@@ -23,7 +23,7 @@ import type { Logger } from '../logger.js'
 import { createScheduler, type Scheduler } from '../scheduler/create-scheduler.js'
 import { beijingDate } from '../time/calendar-date.js'
 import type { CallbackSecrets } from '../wecom/callback/open-callback.js'
-import { loadOrCreateDevSecrets } from './dev-callback-secrets.js'
+import { loadOrCreateDevSecrets, recordDevCallbackUrl } from './dev-callback-secrets.js'
 
 export interface RunningService {
   port: number
@@ -69,7 +69,7 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
       callback: {
         path: config.callbackPath,
         secrets: callbackSecrets(config),
-        dispatcher: createDispatcher({ dataSource, registry: createCommandRegistry(commands), now, robotNames: Object.keys(config.robots), metrics }),
+        dispatcher: createDispatcher({ dataSource, registry: createCommandRegistry(commands), now, robotNames: Object.keys(config.robots), quietHours: config.quietHours, metrics }),
         timestampWindowSeconds: config.callbackWindowSeconds,
         metrics,
         inFlight,
@@ -83,6 +83,8 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
       void handler(req, res)
     }, config.host, config.port)
     servers.push(server)
+    // Console mode: `npm run chat` finds this service, on whatever port it got, through the dev callback file.
+    if (!config.wecom) recordDevCallbackUrl(config.devCallbackFile, `http://${localAddress(config.host)}:${(server.address() as AddressInfo).port}${config.callbackPath}`)
     let adminServer: Server | null = null
     if (config.adminPort !== null) {
       const admin = createAdminApp({ logger, deliveryMode: client ? 'wecom' : 'console', readiness: createReadinessCheck({ dataSource, wecom: client }), registry, token: config.adminToken, now })
@@ -142,6 +144,12 @@ export function callbackSecrets(config: Readonly<Config>): CallbackSecrets {
   return config.wecom
     ? { token: config.wecom.token, aesKey: config.wecom.aesKey, corpId: config.wecom.corpId }
     : loadOrCreateDevSecrets(config.devCallbackFile)
+}
+
+/** Where this machine reaches a listener on `host`: loopback for the wildcard addresses. */
+function localAddress(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1'
+  return host.includes(':') ? `[${host}]` : host
 }
 
 function isLoopback(host: string): boolean {

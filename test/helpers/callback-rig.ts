@@ -1,6 +1,7 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { DataSource } from 'typeorm'
+import type { QuietHours } from '../../src/config/load-config.js'
 import { commands } from '../../commands/index.js'
 import { createCommandRegistry, type CommandRegistry } from '../../src/bot/command-registry.js'
 import { createDispatcher } from '../../src/bot/dispatcher.js'
@@ -24,6 +25,8 @@ export interface RigOptions {
   logger?: Logger
   /** Default every command of commands/index.ts. */
   registry?: CommandRegistry
+  /** The service's quiet window (QUIET_HOURS), default none. */
+  quietHours?: QuietHours
 }
 
 /**
@@ -41,7 +44,7 @@ export async function startCallbackRig(dataSource: DataSource, options: RigOptio
     callback: {
       path: '/wecom/callback',
       secrets: SECRETS,
-      dispatcher: createDispatcher({ dataSource, registry: options.registry ?? createCommandRegistry(commands), now: clock, senderCacheMs: 0 }),
+      dispatcher: createDispatcher({ dataSource, registry: options.registry ?? createCommandRegistry(commands), now: clock, senderCacheMs: 0, quietHours: options.quietHours }),
       replyBudgetMs: 3000,
     },
   })

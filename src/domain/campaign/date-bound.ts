@@ -1,4 +1,4 @@
-import { UserFacingError } from '../../errors.js'
+import { RefusalError } from '../../errors.js'
 import { addMonths, formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
 import type { Campaign } from '../../db/entities/index.js'
 
@@ -11,7 +11,7 @@ export function latestDate(campaign: Pick<Campaign, 'endDate'>): CalendarDate {
 export function checkDateBound(date: CalendarDate, campaign: Pick<Campaign, 'endDate'>, today: CalendarDate, what: string): void {
   const latest = latestDate(campaign)
   if (date > latest) {
-    throw new UserFacingError(
+    throw new RefusalError(
       'date_too_far',
       `${what} ${formatChineseDate(date, today)} 太远：最晚可写 ${formatChineseDate(latest, today)}（专项治理结束后一年）。`,
     )

@@ -1,6 +1,6 @@
 import { In, type EntityManager } from 'typeorm'
-import { editDistance } from '../text/normalize-text.js'
-import { UserFacingError } from '../../errors.js'
+import { RefusalError, UserFacingError } from '../../errors.js'
+import { unknownUnitText } from '../roster/find-unit.js'
 import { CampaignUnitSchema, PersonSchema, RoleAssignmentSchema, UnitSchema, type Role } from '../../db/entities/index.js'
 import { quoteTyped } from '../text/text-limits.js'
 
@@ -48,34 +48,27 @@ export function parseAudienceSelector(tokens: readonly string[]): { selector: Au
   return type === 'units' ? { selector: { type, names: list }, used } : { selector: { type, robots: list }, used }
 }
 
-/** Turns unit names into ids; an unknown name is refused with the names closest to it. */
+/** Turns unit names into ids; an unknown name is refused with the names closest to it (find-unit.ts). */
 export async function resolveSelector(manager: EntityManager, selector: AudienceSelector, robotNames: readonly string[]): Promise<Audience> {
   if (selector.type === 'robots') {
     const unknown = selector.robots.filter((r) => !robotNames.includes(r))
     if (unknown.length > 0) {
       const known = robotNames.length > 0 ? `已配置的群：${robotNames.join('、')}` : '目前没有配置任何群机器人（在 WECOM_ROBOTS 中添加 名称=key）'
-      throw new UserFacingError('unknown_robot', `没有名为「${quoteTyped(unknown.join('、'), 40)}」的群。${known}。`)
+      throw new RefusalError('unknown_robot', `没有名为「${quoteTyped(unknown.join('、'), 40)}」的群。${known}。`)
     }
     return { type: 'robots', robots: [...new Set(selector.robots)] }
   }
   if (selector.type !== 'units') return selector
-  const units = await manager.find(UnitSchema, { select: { id: true, name: true } })
+  const units = await manager.find(UnitSchema, { select: { id: true, name: true }, order: { id: 'ASC' } })
   const ids: number[] = []
   const problems: string[] = []
   for (const name of selector.names) {
-    const unit = units.find((u) => u.name === name)
-    if (unit) {
-      ids.push(unit.id)
-      continue
-    }
-    const near = units
-      .map((u) => ({ name: u.name, score: u.name.includes(name) || name.includes(u.name) ? 0 : editDistance(name, u.name) }))
-      .filter((u) => u.score <= Math.max(1, Math.floor([...name].length / 2)))
-      .sort((a, b) => a.score - b.score)
-      .slice(0, 5)
-    problems.push(near.length > 0 ? `没有名为「${quoteTyped(name)}」的单位，您是不是指：${near.map((u) => u.name).join('、')}？` : `没有名为「${quoteTyped(name)}」的单位。`)
+    // The names were normalized (NFKC) with the message: a unit named with full-width brackets is found too.
+    const unit = units.find((u) => u.name === name) ?? units.find((u) => u.name.normalize('NFKC') === name.normalize('NFKC'))
+    if (unit) ids.push(unit.id)
+    else problems.push(unknownUnitText(name, units.map((u) => u.name)))
   }
-  if (problems.length > 0) throw new UserFacingError('unknown_unit', problems.join('\n'))
+  if (problems.length > 0) throw new RefusalError('unknown_unit', problems.join('\n'))
   return { type: 'units', unitIds: [...new Set(ids)] }
 }
 

@@ -1,10 +1,9 @@
 import type { DataSource } from 'typeorm'
-import { UserFacingError } from '../../errors.js'
-import { CircularLinkSchema, CircularSchema, type Circular } from '../../db/entities/index.js'
+import { RefusalError } from '../../errors.js'
+import { CircularSchema, type Circular, type OutboxStatus } from '../../db/entities/index.js'
 import { fromSqlInstant } from '../../db/sql-instant.js'
 import type { Audience } from './audience.js'
 import { describeAudience } from './audience.js'
-import type { CircularLinks } from './links.js'
 
 export interface ReceiptLine {
   personId: number
@@ -14,6 +13,8 @@ export interface ReceiptLine {
   /** unit_head, liaison or meeting_member (the first that applies). */
   role: string | null
   sent: boolean
+  /** Where their copy stands in the outbox (pending while quiet hours hold it, say); null: no copy recorded. */
+  delivery: OutboxStatus | null
   acknowledgedAt: Date | null
   remindedAt: Date | null
 }
@@ -21,15 +22,14 @@ export interface ReceiptLine {
 export interface CircularStatus {
   circular: Circular
   audienceText: string
-  links: CircularLinks
   receipts: ReceiptLine[]
   robots: { name: string; status: string }[]
 }
 
-/** A circular with its receipts (who got it, who acknowledged) and its group-robot copies. */
+/** A circular with its receipts (who got it, who acknowledged) and its group-robot copies; the cases it names: linkedCases (src/read-model/circulars.ts). */
 export async function circularStatus(ds: DataSource, circularId: number): Promise<CircularStatus> {
   const circular = await ds.getRepository(CircularSchema).findOneBy({ id: circularId })
-  if (!circular) throw new UserFacingError('unknown_circular', `没有编号为 #${circularId} 的通报。`)
+  if (!circular) throw new RefusalError('unknown_circular', `没有编号为 #${circularId} 的通报。`)
   const rows = (await ds.query(
     `SELECT r.person_id, p.name, r.unit_id, u.name AS unit_name, o.status AS outbox_status, r.acknowledged_at, r.reminded_at,
             (SELECT MIN(a.role) FROM role_assignment a WHERE a.person_id = r.person_id AND a.role IN ('unit_head', 'liaison', 'meeting_member') AND (a.unit_id = r.unit_id OR a.unit_id IS NULL)) AS role
@@ -47,15 +47,10 @@ export async function circularStatus(ds: DataSource, circularId: number): Promis
     "SELECT recipients, status FROM outbox_message WHERE subject_kind = 'circular' AND subject_id = ? AND channel = 'webhook' ORDER BY id",
     [circularId],
   )) as { recipients: string; status: string }[]
-  const links = await ds.getRepository(CircularLinkSchema).findBy({ circularId })
   const units = [...new Map(rows.filter((r) => r.unit_name).map((r) => [r.unit_id, r.unit_name!])).values()]
   return {
     circular,
     audienceText: describeAudience(audience, units),
-    links: {
-      ledgerItemIds: links.map((l) => l.ledgerItemId).filter((id): id is number => id !== null),
-      inspectionIds: links.map((l) => l.inspectionId).filter((id): id is number => id !== null),
-    },
     receipts: rows.map((r) => ({
       personId: Number(r.person_id),
       name: r.name,
@@ -63,6 +58,7 @@ export async function circularStatus(ds: DataSource, circularId: number): Promis
       unitName: r.unit_name ?? '',
       role: r.role,
       sent: r.outbox_status === 'sent',
+      delivery: r.outbox_status as OutboxStatus | null,
       acknowledgedAt: fromSqlInstant(r.acknowledged_at),
       remindedAt: fromSqlInstant(r.reminded_at),
     })),

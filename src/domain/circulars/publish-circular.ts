@@ -1,6 +1,6 @@
 import { In, IsNull, Not, type DataSource, type EntityManager } from 'typeorm'
 import { enqueueMany, type OutgoingMessage } from '../../outbox/enqueue.js'
-import { StateConflictError, UserFacingError } from '../../errors.js'
+import { RefusalError, StateConflictError, UserFacingError } from '../../errors.js'
 import { formatWhen } from '../../time/calendar-date.js'
 import { personName } from '../roster/person-name.js'
 import { markdown } from '../../wecom/messages.js'
@@ -59,7 +59,7 @@ export async function draftCircular(
   }
   const resolved = await resolveAudience(manager, campaignId, audience)
   if (resolved.recipients.length === 0 && resolved.robots.length === 0) {
-    throw new UserFacingError('empty_audience', `「${describeAudience(audience)}」中没有第一责任人、联络员或联席会议成员，请检查花名册或换一个受众。`)
+    throw new RefusalError('empty_audience', `「${describeAudience(audience)}」中没有第一责任人、联络员或联席会议成员，请检查花名册或换一个受众。`)
   }
   const inserted = await manager.insert(CircularSchema, {
     campaignId,
@@ -101,7 +101,7 @@ export async function sendCircular(
   const claimed = await manager.update(CircularSchema, { id: circularId, status: 'draft' }, { status: 'sent', sentAt: now, sentById: options.senderId })
   if (!claimed.affected) {
     const existing = await manager.findOneBy(CircularSchema, { id: circularId })
-    if (!existing) throw new UserFacingError('unknown_circular', `没有编号为 #${circularId} 的通报草稿。`)
+    if (!existing) throw new RefusalError('unknown_circular', `没有编号为 #${circularId} 的通报草稿。`)
     const sent = existing.sentAt ? `已于 ${formatWhen(existing.sentAt, now)} 由${await personName(manager, existing.sentById)}发送` : '已经发送过'
     throw new StateConflictError('not_draft', `通报 #${circularId} ${existing.status === 'sent' ? sent : '已撤回'}，不能再发送。`)
   }
@@ -109,11 +109,11 @@ export async function sendCircular(
   const audience = JSON.parse(circular.audience) as Audience
   if (audience.type === 'robots') {
     const gone = audience.robots.filter((r) => !options.robotNames.includes(r))
-    if (gone.length > 0) throw new UserFacingError('unknown_robot', `群「${gone.join('、')}」已不在配置中（WECOM_ROBOTS），请重新预览。`)
+    if (gone.length > 0) throw new RefusalError('unknown_robot', `群「${gone.join('、')}」已不在配置中（WECOM_ROBOTS），请重新预览。`)
   }
   const resolved = await resolveAudience(manager, circular.campaignId, audience)
   if (resolved.recipients.length === 0 && resolved.robots.length === 0) {
-    throw new UserFacingError('empty_audience', `通报 #${circularId} 的受众中已没有人员，请重新预览。`)
+    throw new RefusalError('empty_audience', `通报 #${circularId} 的受众中已没有人员，请重新预览。`)
   }
   const from = await senderSignature(manager, options.senderId)
   const content = circularContent(circular, from)

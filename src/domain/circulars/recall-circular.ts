@@ -1,7 +1,7 @@
 import { inertText } from '../../wecom/inert-text.js'
 import { In, type DataSource, type EntityManager } from 'typeorm'
 import { enqueue } from '../../outbox/enqueue.js'
-import { StateConflictError, UserFacingError } from '../../errors.js'
+import { RefusalError, StateConflictError } from '../../errors.js'
 import { findOneForUpdate } from '../../db/row-lock.js'
 import { formatWhen } from '../../time/calendar-date.js'
 import { text } from '../../wecom/messages.js'
@@ -36,9 +36,9 @@ export interface RecallOutcome {
 export async function recallCircular(manager: EntityManager, circularId: number, now: Date): Promise<RecallOutcome> {
   // Locked: two 撤回 at once make one recall; a 收到 waits for it and then finds the circular recalled.
   const circular = await findOneForUpdate(manager, CircularSchema, { id: circularId })
-  if (!circular) throw new UserFacingError('unknown_circular', `没有编号为 #${circularId} 的通报。`)
+  if (!circular) throw new RefusalError('unknown_circular', `没有编号为 #${circularId} 的通报。`)
   if (circular.status === 'recalled') throw new StateConflictError('already_recalled', `通报 #${circularId} 已于 ${formatWhen(circular.recalledAt ?? now, now)} 撤回过了。`)
-  if (circular.status === 'draft') throw new UserFacingError('draft', `通报 #${circularId} 还是草稿，没有发出，无需撤回。`)
+  if (circular.status === 'draft') throw new RefusalError('draft', `通报 #${circularId} 还是草稿，没有发出，无需撤回。`)
   // The circular's copies (to people and robots) and its reminders, by subject (docs/delivery.md).
   const rows = await manager.find(OutboxMessageSchema, {
     where: [
@@ -59,7 +59,7 @@ export async function recallCircular(manager: EntityManager, circularId: number,
   // circular whose copies are all past the window recallable.
   const pendingCopies = pending.filter(isOwn)
   if (pendingCopies.length === 0 && recallable.length === 0 && pastWindow > 0) {
-    throw new UserFacingError('past_window', `通报 #${circularId} 发出已超过 24 小时，企业微信不允许撤回。如需更正，请发布更正通报。`)
+    throw new RefusalError('past_window', `通报 #${circularId} 发出已超过 24 小时，企业微信不允许撤回。如需更正，请发布更正通报。`)
   }
   await manager.update(CircularSchema, { id: circularId, status: 'sent' }, { status: 'recalled', recalledAt: now })
   if (pending.length > 0) await manager.update(OutboxMessageSchema, { id: In(pending.map((r) => r.id)), status: 'pending' }, { status: 'cancelled', lastError: '通报已撤回' })

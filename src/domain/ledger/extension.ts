@@ -1,6 +1,6 @@
 import { inertText } from '../../wecom/inert-text.js'
 import type { DataSource, EntityManager } from 'typeorm'
-import { StateConflictError, UserFacingError } from '../../errors.js'
+import { RefusalError, StateConflictError } from '../../errors.js'
 import { findOneForUpdate } from '../../db/row-lock.js'
 import { formatChineseDate, formatWhen, type CalendarDate } from '../../time/calendar-date.js'
 import { checkDateBound } from '../campaign/date-bound.js'
@@ -24,12 +24,14 @@ export async function requestExtension(
   return ds.transaction(async (manager) => {
     // Locked: a second request for the same item waits here and then finds this one pending.
     const item = await itemOrFail(manager, itemId, { lock: true })
-    if (!canUpdateItem(actor, item)) throw new UserFacingError('denied', UPDATE_DENIED)
+    if (!canUpdateItem(actor, item)) throw new RefusalError('denied', UPDATE_DENIED)
     if (item.status === 'closed' || item.status === 'rectified') throw new StateConflictError('finished', `#${itemId} ${await finishedBy(manager, item, now)}，不需要延期。`)
+    // The asked date with its year: a date typed without one may have been read as next year's, or this year's (docs/chat-input.md).
+    const asked = formatChineseDate(newDueDate)
     if (newDueDate <= item.dueDate) {
-      throw new UserFacingError('not_later', `新的时限应晚于现在的时限 ${formatChineseDate(item.dueDate, today)}。`)
+      throw new RefusalError('not_later', `新的时限 ${asked} 应晚于现在的时限 ${formatChineseDate(item.dueDate, today)}。`)
     }
-    if (newDueDate <= today) throw new UserFacingError('past', '新的时限应晚于今天。')
+    if (newDueDate <= today) throw new RefusalError('past', `新的时限 ${asked} 应晚于今天（${formatChineseDate(today, today)}）。`)
     checkDateBound(newDueDate, await manager.findOneByOrFail(CampaignSchema, { id: item.campaignId }), today, '新的时限')
     const pending = await manager.findOneBy(ExtensionRequestSchema, { ledgerItemId: itemId, status: 'pending' })
     if (pending) {
@@ -85,10 +87,10 @@ export async function decideExtension(
   today: CalendarDate,
   now: Date,
 ): Promise<ExtensionDecision> {
-  if (!actor.roles.includes('org_admin')) throw new UserFacingError('denied', '只有组织部（干部监督科）可以审批延期申请。')
+  if (!actor.roles.includes('org_admin')) throw new RefusalError('denied', '只有组织部（干部监督科）可以审批延期申请。')
   return ds.transaction(async (manager) => {
     const found = await manager.findOneBy(ExtensionRequestSchema, { id: requestId })
-    if (!found) throw new UserFacingError('no_request', `没有编号为 #${requestId} 的延期申请。`)
+    if (!found) throw new RefusalError('no_request', `没有编号为 #${requestId} 的延期申请。`)
     const item = await itemOrFail(manager, found.ledgerItemId, { lock: true })
     const request = (await findOneForUpdate(manager, ExtensionRequestSchema, { id: requestId }))!
     if (request.status !== 'pending') {

@@ -1,6 +1,6 @@
 import { inertText } from '../../wecom/inert-text.js'
-import { formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
-import type { LedgerItem } from '../../db/entities/index.js'
+import { beijingDate, formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
+import type { Circular, LedgerItem } from '../../db/entities/index.js'
 import { isOverdue, overdueText, statusLight } from '../../read-model/figures.js'
 
 /** Short enough for one line on a phone (counted in characters, not UTF-16 units), and inert in a message. */
@@ -17,4 +17,13 @@ export function shorten(text: string, max = 24): string {
 export function itemLine(item: LedgerItem, today: CalendarDate): string {
   const due = `${formatChineseDate(item.dueDate, today)}到期${isOverdue(item, today) ? `，${overdueText(item.dueDate, today)}` : ''}`
   return `${statusLight(item, today)} #${item.id} ${shorten(item.problem)} · ${due} · ${item.progress}%`
+}
+
+/** "典型案例通报：#3《关于…的通报》（9月7日）" in 详情: the typical-case circulars that named the item (the circular's answer names the item back). */
+export function typicalCaseLine(circulars: readonly Pick<Circular, 'id' | 'title' | 'sentAt' | 'status'>[], today: CalendarDate): string {
+  const one = (c: (typeof circulars)[number]) => {
+    const when = [c.sentAt ? formatChineseDate(beijingDate(c.sentAt), today) : '', c.status === 'recalled' ? '已撤回' : ''].filter(Boolean).join('，')
+    return `#${c.id}《${inertText(c.title)}》${when ? `（${when}）` : ''}`
+  }
+  return `典型案例通报：${circulars.map(one).join('；')}`
 }

@@ -1,6 +1,6 @@
 import { inertText } from '../../wecom/inert-text.js'
 import type { DataSource, EntityManager } from 'typeorm'
-import { StateConflictError, UserFacingError } from '../../errors.js'
+import { RefusalError, StateConflictError } from '../../errors.js'
 import { findOneForUpdate } from '../../db/row-lock.js'
 import { formatChineseDate } from '../../time/calendar-date.js'
 import { LedgerItemSchema, ProgressUpdateSchema, type LedgerItem, type LedgerStatus, type ProgressKind } from '../../db/entities/index.js'
@@ -16,6 +16,12 @@ export interface ItemChange {
   notified: string[]
 }
 
+/** 退回: the change, and whether the progress set back to was found in the item's history. */
+export interface Reopening extends ItemChange {
+  /** false: no 完成 row held the progress before it, so it was set to 0% and must be reported again. */
+  progressRestored: boolean
+}
+
 /**
  * Loads an item, or says there is none with that number. With `lock` (inside a transaction that
  * changes it), the row stays locked until the transaction ends: whoever comes second waits, then
@@ -24,7 +30,7 @@ export interface ItemChange {
 export async function itemOrFail(db: DataSource | EntityManager, id: number, options: { lock?: boolean } = {}): Promise<LedgerItem> {
   const manager = 'manager' in db ? db.manager : db
   const item = options.lock ? await findOneForUpdate(manager, LedgerItemSchema, { id }) : await manager.findOneBy(LedgerItemSchema, { id })
-  if (!item) throw new UserFacingError('no_item', `没有编号为 #${id} 的台账事项。发送「我的」查看您负责的事项和编号。`)
+  if (!item) throw new RefusalError('no_item', `没有编号为 #${id} 的台账事项。发送「我的」查看您负责的事项和编号。`)
   return item
 }
 
@@ -67,9 +73,9 @@ async function requireOpen(manager: EntityManager, item: LedgerItem, now: Date, 
 export async function recordProgress(ds: DataSource, actor: Actor, id: number, progress: number, note: string, now = new Date()): Promise<ItemChange> {
   return ds.transaction(async (manager) => {
     const before = await itemOrFail(manager, id, { lock: true })
-    if (!canUpdateItem(actor, before)) throw new UserFacingError('denied', UPDATE_DENIED)
+    if (!canUpdateItem(actor, before)) throw new RefusalError('denied', UPDATE_DENIED)
     await requireOpen(manager, before, now, 'progress')
-    if (progress === 100) throw new UserFacingError('use_done', `进度 100% 请用「完成 ${id} 整改说明」标记整改完成，由组织部核实销号。`)
+    if (progress === 100) throw new RefusalError('use_done', `进度 100% 请用「完成 ${id} 整改说明」标记整改完成，由组织部核实销号。`)
     const after = await applyChange(manager, actor, before, { kind: 'progress', status: 'in_progress', progress, note })
     return { before, after, notified: [] }
   })
@@ -79,7 +85,7 @@ export async function recordProgress(ds: DataSource, actor: Actor, id: number, p
 export async function markRectified(ds: DataSource, actor: Actor, id: number, note: string, now: Date): Promise<ItemChange> {
   return ds.transaction(async (manager) => {
     const before = await itemOrFail(manager, id, { lock: true })
-    if (!canUpdateItem(actor, before)) throw new UserFacingError('denied', UPDATE_DENIED)
+    if (!canUpdateItem(actor, before)) throw new RefusalError('denied', UPDATE_DENIED)
     await requireOpen(manager, before, now, 'done')
     const after = await applyChange(manager, actor, before, { kind: 'rectified', status: 'rectified', progress: 100, note, extra: { rectifiedAt: now } })
     const history = await manager.countBy(ProgressUpdateSchema, { ledgerItemId: id })
@@ -95,16 +101,16 @@ export async function markRectified(ds: DataSource, actor: Actor, id: number, no
   })
 }
 
-/** 销号 / 退回: the organization department or the inspection group verifies a rectified item. */
-export async function verifyItem(
-  ds: DataSource,
-  actor: Actor,
-  id: number,
-  decision: 'close' | 'reopen',
-  note: string,
-  now: Date,
-): Promise<ItemChange> {
-  if (!isVerifier(actor)) throw new UserFacingError('denied', VERIFY_DENIED)
+/** 销号: the organization department or the inspection group verifies a rectified item and closes it. */
+export async function verifyItem(ds: DataSource, actor: Actor, id: number, decision: 'close', note: string, now: Date): Promise<ItemChange>
+/**
+ * 退回: sends a rectified item back. Its progress goes back to what it was before 完成 (the last
+ * 完成 row's old progress), so 详情, lists and reminders show that again, not 100%; without such a
+ * row it is set to 0% and the people are told to report it again.
+ */
+export async function verifyItem(ds: DataSource, actor: Actor, id: number, decision: 'reopen', note: string, now: Date): Promise<Reopening>
+export async function verifyItem(ds: DataSource, actor: Actor, id: number, decision: 'close' | 'reopen', note: string, now: Date): Promise<ItemChange | Reopening> {
+  if (!isVerifier(actor)) throw new RefusalError('denied', VERIFY_DENIED)
   return ds.transaction(async (manager) => {
     const before = await itemOrFail(manager, id, { lock: true })
     const verb = decision === 'close' ? '销号' : '退回'
@@ -118,23 +124,22 @@ export async function verifyItem(
       throw new StateConflictError('not_rectified', `#${id} 还没有报告整改完成（当前进度 ${before.progress}%），不能${verb}。`)
     }
     const history = await manager.countBy(ProgressUpdateSchema, { ledgerItemId: id })
-    const after =
-      decision === 'close'
-        ? await applyChange(manager, actor, before, { kind: 'closed', status: 'closed', progress: 100, note, extra: { closedAt: now } })
-        : await applyChange(manager, actor, before, { kind: 'reopened', status: 'in_progress', progress: before.progress, note, extra: { rectifiedAt: null } })
-    const message =
-      decision === 'close'
-        ? `**#${id} 已销号**\n${inertText(before.problem)}\n核实人：${inertText(actor.person.name)}${note ? `；意见：${inertText(note)}` : ''}`
-        : `**#${id} 被退回，请继续整改**\n${inertText(before.problem)}\n退回理由：${inertText(note)}\n完成时限：${formatChineseDate(before.dueDate)}。整改后再次发送「完成 ${id} 整改说明」。`
-    const notified = await notifyPeople(
-      manager,
-      [before.responsiblePersonId, before.responsibleLeaderId],
-      `${decision}:${id}:${history}`,
-      { kind: 'item', id },
-      message,
-      now,
-      actor.person.id,
-    )
-    return { before, after, notified }
+    if (decision === 'close') {
+      const after = await applyChange(manager, actor, before, { kind: 'closed', status: 'closed', progress: 100, note, extra: { closedAt: now } })
+      const message = `**#${id} 已销号**\n${inertText(before.problem)}\n核实人：${inertText(actor.person.name)}${note ? `；意见：${inertText(note)}` : ''}`
+      return { before, after, notified: await notifyItemPeople(manager, actor, before, `close:${id}:${history}`, message, now) }
+    }
+    const restored = (await lastChange(manager, id, ['rectified']))?.oldProgress ?? null
+    const after = await applyChange(manager, actor, before, { kind: 'reopened', status: 'in_progress', progress: restored ?? 0, note, extra: { rectifiedAt: null } })
+    const progress =
+      restored === null ? `报告完成前的进度没有记录，进度置为 0%，请发送「进度 ${id} 百分比 说明」重新报告。` : `进度退回到 ${restored}%（报告完成前的进度）。`
+    const message = `**#${id} 被退回，请继续整改**\n${inertText(before.problem)}\n退回理由：${inertText(note)}\n${progress}\n完成时限：${formatChineseDate(before.dueDate)}。整改后再次发送「完成 ${id} 整改说明」。`
+    const notified = await notifyItemPeople(manager, actor, before, `reopen:${id}:${history}`, message, now)
+    return { before, after, notified, progressRestored: restored !== null }
   })
+}
+
+/** Tells an item's responsible person and leader, leaving out the one who acted. */
+function notifyItemPeople(manager: EntityManager, actor: Actor, item: LedgerItem, key: string, message: string, now: Date): Promise<string[]> {
+  return notifyPeople(manager, [item.responsiblePersonId, item.responsibleLeaderId], key, { kind: 'item', id: item.id }, message, now, actor.person.id)
 }

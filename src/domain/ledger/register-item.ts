@@ -1,7 +1,7 @@
 import { inertText } from '../../wecom/inert-text.js'
 import type { DataSource, EntityManager } from 'typeorm'
 import { editDistance } from '../text/normalize-text.js'
-import { StateConflictError, UserFacingError } from '../../errors.js'
+import { RefusalError, StateConflictError, UserFacingError } from '../../errors.js'
 import { isUniqueViolation } from '../../db/database-error.js'
 import { findOneForUpdate } from '../../db/row-lock.js'
 import { problemKey } from '../../db/problem-key.js'
@@ -38,6 +38,16 @@ export function matchCategory(categories: readonly ProblemCategory[], typed: str
   )
 }
 
+/** The campaign's categories as a person may write them: "(一)促进发展不敢为、(二)履行职责不担当、…" (from the plan). */
+export function categoryChoices(categories: readonly ProblemCategory[]): string {
+  return [...categories].sort((a, b) => a.number - b.number).map((c) => `${c.label}${c.name}`).join('、')
+}
+
+/** Why a typed category is not one: "问题类别「…」无法识别，可写：(一)…、(二)…（写编号或名称均可）". */
+export function unknownCategoryText(categories: readonly ProblemCategory[], typed: string): string {
+  return `问题类别「${quoteTyped(typed)}」无法识别，可写：${categoryChoices(categories)}（写编号或名称均可）`
+}
+
 /** A person of the unit by name or userid; every problem is described for the reply. */
 async function resolvePerson(ds: DataSource, unitId: number, typed: string, role: string): Promise<Person | string> {
   const people = await ds.getRepository(PersonSchema).find({ where: [{ name: typed, active: true }, { userid: typed.toLowerCase(), active: true }] })
@@ -63,13 +73,18 @@ export async function registerItem(
   const leader = await resolvePerson(ds, unitId, fields.leader, '责任领导')
   const person = await resolvePerson(ds, unitId, fields.person, '责任人')
   const problems: string[] = []
-  if (!category) problems.push(`问题类别「${quoteTyped(fields.category)}」无法识别，可写 (一)–(八) 或类别名称，如「履行职责不担当」`)
+  if (!category) problems.push(unknownCategoryText(categories, fields.category))
   if (typeof leader === 'string') problems.push(leader)
   if (typeof person === 'string') problems.push(person)
-  if (fields.dueDate < today) problems.push(`完成时限 ${formatChineseDate(fields.dueDate, today)} 已过`)
+  // A refused date names its year: one typed without it may have been read as this year's or next (docs/chat-input.md).
+  if (fields.dueDate < today) problems.push(`完成时限 ${formatChineseDate(fields.dueDate)} 已过`)
   const { campaign } = input
   if (fields.dueDate > latestDate(campaign)) problems.push(`完成时限 ${formatChineseDate(fields.dueDate, today)} 太远：最晚可写 ${formatChineseDate(latestDate(campaign), today)}（专项治理结束后一年）`)
-  if (problems.length > 0) throw new UserFacingError('bad_fields', `未登记，请修改后重发：\n${problems.map((p) => `- ${p}`).join('\n')}`)
+  if (problems.length > 0) {
+    // Usage only when a field could not be read (the category); people and dates that were read are refused plainly.
+    const Refusal = category ? RefusalError : UserFacingError
+    throw new Refusal('bad_fields', `未登记，请修改后重发：\n${problems.map((p) => `- ${p}`).join('\n')}`)
+  }
   return ds.transaction(async (manager) => {
     const { item, notified } = await insertLedgerItem(manager, actor, {
       campaignId: campaign.id,

@@ -16,7 +16,7 @@ import {
 import type { Actor } from '../ledger/ledger-access.js'
 import { notifyPeople } from '../ledger/notify.js'
 import { insertLedgerItem } from '../ledger/register-item.js'
-import { StateConflictError, UserFacingError } from '../../errors.js'
+import { RefusalError, StateConflictError, UserFacingError } from '../../errors.js'
 import { findOneForUpdate } from '../../db/row-lock.js'
 import { checkDateBound } from '../campaign/date-bound.js'
 import { beijingDate, formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
@@ -38,19 +38,19 @@ export interface NewMeeting {
 }
 
 function requireAdmin(actor: Actor): void {
-  if (!actor.roles.includes('org_admin')) throw new UserFacingError('denied', ADMIN_ONLY)
+  if (!actor.roles.includes('org_admin')) throw new RefusalError('denied', ADMIN_ONLY)
 }
 
 async function campaignOrFail(ds: DataSource, today: CalendarDate): Promise<Campaign> {
   const campaign = await currentCampaign(ds, today)
-  if (!campaign) throw new UserFacingError('no_campaign', '目前没有进行中的专项治理。')
+  if (!campaign) throw new RefusalError('no_campaign', '目前没有进行中的专项治理。')
   return campaign
 }
 
 /** A meeting by number, or a refusal naming the list. With `lock`, locked until the transaction ends (docs/concurrency.md). */
 export async function meetingOrFail(db: DataSource | EntityManager, id: number, options: { lock?: boolean } = {}): Promise<Meeting> {
   const meeting = options.lock ? await findOneForUpdate(db as EntityManager, MeetingSchema, { id }) : await db.getRepository(MeetingSchema).findOneBy({ id })
-  if (!meeting) throw new UserFacingError('no_meeting', `没有编号为 #${id} 的联席会议。发送「会议」查看会议列表。`)
+  if (!meeting) throw new RefusalError('no_meeting', `没有编号为 #${id} 的联席会议。发送「会议」查看会议列表。`)
   return meeting
 }
 
@@ -100,7 +100,7 @@ export async function meetingNotice(ds: DataSource | EntityManager, meeting: Mee
 export async function createMeeting(ds: DataSource, actor: Actor, input: NewMeeting, now: Date): Promise<{ meeting: Meeting; notified: string[] }> {
   requireAdmin(actor)
   const today = beijingDate(now)
-  if (input.startsAt.getTime() <= now.getTime()) throw new UserFacingError('past', `会议时间 ${meetingTime(input.startsAt, today)} 已过。`)
+  if (input.startsAt.getTime() <= now.getTime()) throw new RefusalError('past', `会议时间 ${meetingTime(input.startsAt, today)} 已过。`)
   if (input.topics.length === 0) throw new UserFacingError('no_topics', '请至少写一个议题（每行一个）。')
   const campaign = await campaignOrFail(ds, today)
   checkDateBound(beijingDate(input.startsAt), campaign, today, '会议日期')
@@ -169,7 +169,7 @@ export async function changeMeeting(
   return ds.transaction(async (manager) => {
     const meeting = await meetingOrFail(manager, id, { lock: true })
     if (meeting.status !== 'scheduled') throw new StateConflictError('not_scheduled', `会议 #${id} 已${meeting.status === 'cancelled' ? '取消' : '召开'}，不能修改。`)
-    if (change.startsAt && change.startsAt.getTime() <= now.getTime()) throw new UserFacingError('past', `会议时间 ${meetingTime(change.startsAt, today)} 已过。`)
+    if (change.startsAt && change.startsAt.getTime() <= now.getTime()) throw new RefusalError('past', `会议时间 ${meetingTime(change.startsAt, today)} 已过。`)
     if (change.startsAt) checkDateBound(beijingDate(change.startsAt), await manager.findOneByOrFail(CampaignSchema, { id: meeting.campaignId }), today, '会议日期')
     const before = { startsAt: meeting.startsAt, place: meeting.place }
     const updated: Meeting = { ...meeting, ...change }
@@ -178,7 +178,7 @@ export async function changeMeeting(
       change.startsAt && change.startsAt.getTime() !== before.startsAt.getTime() ? `时间改为 ${meetingTime(change.startsAt, today)}（原 ${meetingTime(before.startsAt, today)}）` : null,
       change.place && change.place !== before.place ? `地点改为 ${inertText(change.place)}（原 ${inertText(before.place)}）` : null,
     ].filter((w): w is string => w !== null)
-    if (what.length === 0) throw new UserFacingError('no_change', `会议 #${id} 的时间地点与原来相同，未作修改。`)
+    if (what.length === 0) throw new RefusalError('no_change', `会议 #${id} 的时间地点与原来相同，未作修改。`)
     const content = `**联席会议 #${id} 变更**\n${what.join('\n')}\n时间：${meetingTime(updated.startsAt, today)}\n地点：${inertText(updated.place)}`
     if (updated.startsAt.getTime() !== before.startsAt.getTime()) await withdrawReminders(manager, meeting)
     // Each change is its own announcement, even back to an earlier time or place: numbered.
@@ -226,7 +226,7 @@ async function findPeople(manager: EntityManager, names: readonly string[]): Pro
     if (people.length === 1) found.push(people[0]!)
     else problems.push(people.length > 1 ? `「${quoteTyped(name)}」有重名，请改写企业微信账号` : `「${quoteTyped(name)}」不在花名册中`)
   }
-  if (problems.length > 0) throw new UserFacingError('people', problems.join('；'))
+  if (problems.length > 0) throw new RefusalError('people', problems.join('；'))
   return found
 }
 
@@ -277,7 +277,7 @@ export async function answerMeeting(
     if (meeting.status === 'cancelled') throw new StateConflictError('cancelled', `会议 #${id} 已取消，无需回复。`)
     if (meeting.startsAt.getTime() <= now.getTime()) throw new StateConflictError('started', `会议 #${id} 已开始，不能再回复。`)
     const row = await findOneForUpdate(manager, AttendanceSchema, { meetingId: id, personId: person.id })
-    if (!row) throw new UserFacingError('not_invited', `您不在会议 #${id} 的参会名单中；如需参加请联系组织部。`)
+    if (!row) throw new RefusalError('not_invited', `您不在会议 #${id} 的参会名单中；如需参加请联系组织部。`)
     if (!answer.attend && !answer.reason) throw new UserFacingError('no_reason', '请假请写明理由。')
     await manager.update(AttendanceSchema, { id: row.id }, { response: answer.attend ? 'attend' : 'leave', reason: answer.attend ? null : answer.reason, respondedAt: now })
     const previous: PreviousAnswer = row.response === 'pending' ? { response: 'pending' } : { response: row.response, reason: row.reason, at: row.respondedAt ?? now }
@@ -301,8 +301,8 @@ export async function recordMinutes(
   const today = beijingDate(now)
   if (decisions.length === 0) throw new UserFacingError('no_decisions', '请在「会议 纪要 编号」下每行写一项决定事项。')
   const meeting = await meetingOrFail(ds, id)
-  if (meeting.status === 'cancelled') throw new UserFacingError('cancelled', `会议 #${id} 已取消，不能记录纪要。`)
-  if (meeting.startsAt.getTime() > now.getTime()) throw new UserFacingError('not_yet', `会议 #${id} 尚未召开（${meetingTime(meeting.startsAt, today)}）。`)
+  if (meeting.status === 'cancelled') throw new RefusalError('cancelled', `会议 #${id} 已取消，不能记录纪要。`)
+  if (meeting.startsAt.getTime() > now.getTime()) throw new RefusalError('not_yet', `会议 #${id} 尚未召开（${meetingTime(meeting.startsAt, today)}）。`)
   const planned = await planDecisions(ds, meeting, decisions, today)
   return ds.transaction((manager) => writeMinutes(manager, { actor, id, meeting, decisions, planned, now, today }))
 }

@@ -3,7 +3,8 @@ import { CampaignSchema, PersonSchema, ProblemCategorySchema, RoleAssignmentSche
 import { UserFacingError } from '../../errors.js'
 import { formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
 import { latestDate } from '../campaign/date-bound.js'
-import { matchCategory } from '../ledger/register-item.js'
+import { matchCategory, unknownCategoryText } from '../ledger/register-item.js'
+import { findUnitByName, unknownUnitOr } from '../roster/find-unit.js'
 import { quoteTyped } from '../text/text-limits.js'
 
 /** A decision line: "内容 @单位 日期 [（类别）]" becomes a ledger item of that unit due that day. */
@@ -52,9 +53,10 @@ export async function planDecisions(ds: DataSource, meeting: Meeting, decisions:
 async function planDecision(match: MinutesMatch, decision: Decision): Promise<PlannedDecision | undefined> {
   const { ds, categories, problems } = match
   if (!decision.unit) return { decision }
-  const unit = await ds.getRepository(UnitSchema).findOneBy({ name: decision.unit })
+  const unit = await findUnitByName(ds, decision.unit)
   if (!unit) {
-    problems.push(`「${quoteTyped(decision.unit)}」不是花名册中的单位`)
+    const names = (await ds.getRepository(UnitSchema).find({ select: { id: true, name: true }, order: { id: 'ASC' } })).map((u) => u.name)
+    problems.push(unknownUnitOr(decision.unit, names, `「${quoteTyped(decision.unit)}」不是花名册中的单位`))
     return undefined
   }
   const dueProblem = checkDue(match, unit, decision.due)
@@ -66,7 +68,7 @@ async function planDecision(match: MinutesMatch, decision: Decision): Promise<Pl
   }
   const category = decision.category ? matchCategory(categories, decision.category) : (matchCategory(categories, decision.text) ?? categories.find((c) => c.number === 2))
   if (!category) {
-    problems.push(`问题类别「${quoteTyped(decision.category ?? "")}」无法识别，可写 (一)–(八)`)
+    problems.push(unknownCategoryText(categories, decision.category ?? ''))
     return undefined
   }
   const [headPerson, liaisonPerson] = await Promise.all([ds.getRepository(PersonSchema).findOneByOrFail({ id: contacts.head }), ds.getRepository(PersonSchema).findOneByOrFail({ id: contacts.liaison })])

@@ -13,7 +13,7 @@ import {
 } from '../../db/entities/index.js'
 import { shorten } from '../ledger/format-item.js'
 import { countsLine } from '../../read-model/chat-format.js'
-import { overdueText } from '../../read-model/figures.js'
+import { isNewlyOverdue, overdueText } from '../../read-model/figures.js'
 import { itemsAwaitingVerification } from '../../read-model/ledger-lists.js'
 import { ledgerStatus, overdueRanking, pendingExtensionCount } from '../../read-model/ledger-status.js'
 import { addDays, beijingDate, formatChineseDate, monthOf, type CalendarDate } from '../../time/calendar-date.js'
@@ -119,6 +119,7 @@ export async function planSweep(ds: EntityManager, now: Date, rules: ReminderRul
 }
 
 interface ItemFacts {
+  /** 今日新增逾期 (docs/figures.md): became overdue since the previous working day's summary. */
   newlyOverdue: LedgerItem[]
   escalatedToOrg: LedgerItem[]
   orgStages: Stage[]
@@ -164,9 +165,9 @@ async function planItems(
         if (remindDays.has(left) && beyond(-left) && responsible) digest(responsible).stages.push(itemStage(item, -left))
         continue
       }
+      if (isNewlyOverdue(item, today)) facts.newlyOverdue.push(item)
       const late = -workdays(item.dueDate)
       if (late >= 1 && beyond(1)) {
-        facts.newlyOverdue.push(item)
         const stage = itemStage(item, 1)
         const told = userid(person)
         const also = userid(leader)
@@ -376,13 +377,13 @@ async function buildSummary(
   const extensions = await pendingExtensionCount(ds, campaign.id)
   const lines = [`**专项治理日报（${formatChineseDate(today)}）**`, countsLine(totals)]
   lines.push(ranking.length > 0 ? `逾期最多的单位：${ranking.map((u) => `${inertText(u.unitName)} ${u.overdue}`).join('，')}` : '目前没有逾期未整改的事项。')
-  if (facts.newlyOverdue.length > 0) lines.push(`今日首次提醒逾期 ${facts.newlyOverdue.length} 项：${facts.newlyOverdue.slice(0, 5).map((i) => `#${i.id}`).join(' ')}${facts.newlyOverdue.length > 5 ? ' 等' : ''}`)
+  if (facts.newlyOverdue.length > 0) lines.push(`今日新增逾期 ${facts.newlyOverdue.length} 项：${facts.newlyOverdue.slice(0, 5).map((i) => `#${i.id}`).join(' ')}${facts.newlyOverdue.length > 5 ? ' 等' : ''}`)
   if (facts.escalatedToOrg.length > 0) {
     lines.push(`今日升级至组织部（逾期满 ${rules.escalateToOrgAfter} 个工作日）${facts.escalatedToOrg.length} 项：`)
     for (const item of facts.escalatedToOrg.slice(0, 5)) lines.push(`🔴 #${item.id} ${roster.unitNames.get(item.unitId)} ${shorten(item.problem, 16)}（${formatChineseDate(item.dueDate, today)}到期，${overdueText(item.dueDate, today)}）`)
   }
-  if (toVerify.length > 0) lines.push(`已整改待销号 ${toVerify.length} 项：${toVerify.slice(0, 5).map((i) => `#${i.id}`).join(' ')}${toVerify.length > 5 ? ' 等' : ''}；核实后发送「销号 编号 意见」`)
-  if (extensions > 0) lines.push(`待审批延期申请 ${extensions} 件`)
+  if (toVerify.length > 0) lines.push(`已整改待销号 ${toVerify.length} 项：${toVerify.slice(0, 5).map((i) => `#${i.id}`).join(' ')}${toVerify.length > 5 ? ' 等' : ''}（发送「待办」查看）`)
+  if (extensions > 0) lines.push(`待审批延期申请 ${extensions} 件（发送「待办」查看）`)
   for (const t of facts.overdueTasks) lines.push(`阶段任务逾期：${t.task}，${t.units} 个单位未交`)
   if (facts.missedReports.month && facts.missedReports.units.length > 0) {
     lines.push(`${Number(facts.missedReports.month.slice(5))}月月报未报：${facts.missedReports.units.slice(0, 10).join('、')}${facts.missedReports.units.length > 10 ? ` 等 ${facts.missedReports.units.length} 个单位` : ''}`)

@@ -1,6 +1,6 @@
 import type { Campaign } from '../../db/entities/index.js'
-import { UserFacingError } from '../../errors.js'
-import { beijingDate, beijingMonthSpan, lastDayOfMonth, monthOf, type CalendarDate } from '../../time/calendar-date.js'
+import { RefusalError, UserFacingError } from '../../errors.js'
+import { addMonths, beijingDate, beijingMonthSpan, lastDayOfMonth, monthOf, type CalendarDate } from '../../time/calendar-date.js'
 
 const MONTH_PATTERN = /^(\d{4})-(0[1-9]|1[0-2])$/
 
@@ -31,7 +31,7 @@ export function reportPeriod(month: string, now: Date): ReportPeriod {
   if (!isMonth(month)) throw new UserFacingError('bad_month', `月份「${month}」应写成 YYYY-MM，例如 2015-08。`)
   const today = beijingDate(now)
   const current = monthOf(today)
-  if (month > current) throw new UserFacingError('future_month', `${month} 还没有到（今天是 ${today}），不能导出月报。`)
+  if (month > current) throw new RefusalError('future_month', `${month} 还没有到（今天是 ${today}），不能导出月报。`)
   const [start, end] = beijingMonthSpan(month)
   if (month === current) return { month, start, asOf: now, asOfDate: today, complete: false }
   return { month, start, asOf: end, asOfDate: lastDayOfMonth(`${month}-01`), complete: true }
@@ -40,6 +40,33 @@ export function reportPeriod(month: string, now: Date): ReportPeriod {
 /** Refuses a month outside the campaign's dates, saying which dates it has. */
 export function checkMonthInCampaign(month: string, campaign: Campaign): void {
   if (month < monthOf(campaign.startDate) || month > monthOf(campaign.endDate)) {
-    throw new UserFacingError('bad_arguments', `${month} 不在专项治理 #${campaign.id}「${campaign.name}」的时间内（${campaign.startDate} 至 ${campaign.endDate}）。`)
+    throw new RefusalError('bad_arguments', `${month} 不在专项治理 #${campaign.id}「${campaign.name}」的时间内（${campaign.startDate} 至 ${campaign.endDate}）。`)
   }
+}
+
+/**
+ * A month as people type it: 2015-08, 2015年8月, 2015/8, 8月 (the latest August up to this
+ * month), 本月 or 上月; null when the text is not a month.
+ */
+export function readMonth(text: string, today: CalendarDate): string | null {
+  const typed = text.normalize('NFKC').replace(/\s+/g, '')
+  if (/^(本月|这个月|当月)$/.test(typed)) return monthOf(today)
+  if (/^(上月|上个月)$/.test(typed)) return monthOf(addMonths(`${monthOf(today)}-01`, -1))
+  const valid = (year: number, month: number) => (month >= 1 && month <= 12 ? `${year}-${String(month).padStart(2, '0')}` : null)
+  let match = /^(\d{4})[-/.年](\d{1,2})月?$/.exec(typed)
+  if (match) return valid(Number(match[1]), Number(match[2]))
+  match = /^(\d{1,2})月(份)?$/.exec(typed)
+  if (match) {
+    const month = Number(match[1])
+    return valid(Number(today.slice(0, 4)) - (month > Number(today.slice(5, 7)) ? 1 : 0), month)
+  }
+  return null
+}
+
+/** readMonth, or a refusal that shows the forms with this month's examples. */
+export function parseMonth(text: string, today: CalendarDate): string {
+  const month = readMonth(text, today)
+  if (month !== null) return month
+  const [year, number] = today.split('-').map(Number) as [number, number]
+  throw new UserFacingError('bad_month', `「${text.slice(0, 20)}」不是月份：写成 ${monthOf(today)}、${year}年${number}月、${number}月 或 上月，不写则为本月。`)
 }

@@ -8,6 +8,7 @@ import {
 } from '../../db/entities/index.js'
 import { isOverdue, onTimeRate, sumTallies, workdaysOverdue, type LedgerTally } from '../../read-model/figures.js'
 import { monthlyReportStatus } from '../../read-model/campaign-progress.js'
+import { monthlyReportTexts, type UnitReportText } from '../../read-model/monthly-reports.js'
 import { unitNames, unitStatistics, type UnitStatistics } from '../../read-model/ledger-status.js'
 import { ledgerAsOf, loadCampaignHistory, type ItemAsOf } from './ledger-as-of.js'
 import { reportPeriod, type ReportPeriod } from './month-span.js'
@@ -61,6 +62,8 @@ export interface MonthlyFigures {
   overdue: OverdueRow[]
   events: MonthEvent[]
   categories: CategoryRow[]
+  /** What each unit wrote in its report, as of the period's instant. */
+  reports: UnitReportText[]
 }
 
 /** The campaign-wide totals of the 汇总 sheet. */
@@ -147,5 +150,6 @@ export async function monthlyFigures(ds: DataSource, campaign: Campaign, month: 
     for (const i of own) byStatus[i.status] += 1
     return { label: c.label, name: c.name, byStatus, overdue: own.filter(overdueAsOf).length, total: own.length }
   })
-  return { campaign, period, units, overdue, events, categories: categoryRows }
+  const reports = await monthlyReportTexts(ds, campaign.id, month, period.asOf)
+  return { campaign, period, units, overdue, events, categories: categoryRows, reports }
 }

@@ -6,7 +6,7 @@ import { beijingDate } from '../../time/calendar-date.js'
 import { monthlyFigures, monthlyTotals, type EventKind, type MonthlyFigures } from './monthly-figures.js'
 import { excelBeijingTime, excelDate, writeTable, type CellInput } from './sheet-table.js'
 
-export const SHEET_NAMES = ['汇总', '逾期明细', '本月进展', '分类统计'] as const
+export const SHEET_NAMES = ['汇总', '逾期明细', '本月进展', '分类统计', '月报内容'] as const
 
 /** The four states add up to 台账总数; 逾期 counts among 未开始 and 整改中 (docs/figures.md). */
 export const SUMMARY_HEADERS = ['单位', '台账总数', '未开始', '整改中', '已整改待销号', '已销号', '逾期', '按期销号率', '本月反馈次数', '月报报送', '状态'] as const
@@ -28,7 +28,7 @@ export const EVENT_NAMES: Record<EventKind, string> = {
 
 /**
  * The monthly report workbook for the organization department: 汇总, 逾期明细,
- * 本月进展, 分类统计. Figures are as of the month's last instant, or `now` for the current
+ * 本月进展, 分类统计, 月报内容 (what each unit wrote). Figures are as of the month's last instant, or `now` for the current
  * month (see reportPeriod in month-span.ts).
  */
 export async function buildMonthlyWorkbook(ds: DataSource, campaign: Campaign, month: string, now: Date): Promise<ExcelJS.Workbook> {
@@ -46,6 +46,7 @@ export function renderMonthlyWorkbook(figures: MonthlyFigures, now: Date): Excel
   overdueSheet(workbook.addWorksheet(SHEET_NAMES[1]), figures, `${heading}逾期未整改问题明细（${asOf}）`)
   eventsSheet(workbook.addWorksheet(SHEET_NAMES[2]), figures, `${heading}整改进展、销号和延期`)
   categorySheet(workbook.addWorksheet(SHEET_NAMES[3]), figures, `${heading}问题分类统计（${asOf}）`)
+  reportTextSheet(workbook.addWorksheet(SHEET_NAMES[4]), figures, `${heading}各单位月报内容（${asOf}）`)
   return workbook
 }
 
@@ -140,4 +141,30 @@ function categorySheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: strin
     rows,
   )
   written.at(-1)!.font = { bold: true }
+}
+
+/** Each unit's report as submitted (its last version by the period's instant); 未报 in red for a unit that owes one. */
+function reportTextSheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: string): void {
+  const rows: CellInput[][] = f.reports.map((r) =>
+    r.current
+      ? [r.unitName, excelBeijingTime(r.current.submittedAt), r.current.submittedBy ?? '', r.earlier.length + 1, r.current.content]
+      : [r.unitName, r.owes ? '未报' : '不需报送', '', 0, ''],
+  )
+  const written = writeTable(
+    sheet,
+    title,
+    [
+      { header: '单位', kind: 'text' },
+      { header: '报送时间', kind: 'datetime' },
+      { header: '报送人', kind: 'text' },
+      { header: '版本数', kind: 'number' },
+      { header: '月报内容', kind: 'text', maxWidth: 80 },
+    ],
+    rows,
+  )
+  f.reports.forEach((r, i) => {
+    // A report keeps its own line breaks: the text wraps within its cell whatever its length.
+    written[i]!.getCell(5).alignment = { wrapText: true, vertical: 'top' }
+    if (!r.current && r.owes) written[i]!.getCell(2).font = { color: { argb: 'FFC00000' } }
+  })
 }

@@ -1,7 +1,7 @@
 import { IsNull, MoreThanOrEqual, type DataSource } from 'typeorm'
 import { findOneForUpdate } from '../../db/row-lock.js'
 import type { CalendarDate } from '../../time/calendar-date.js'
-import { UserFacingError } from '../../errors.js'
+import { RefusalError } from '../../errors.js'
 import { quoteTyped } from '../text/text-limits.js'
 import { PersonLeaveSchema, PersonSchema, RoleAssignmentSchema, type Person } from '../../db/entities/index.js'
 
@@ -43,5 +43,5 @@ export async function leaveTaker(ds: DataSource, sender: Person, typed: string):
   const sameUnit = found.filter((p) => p.id !== sender.id && p.unitId === sender.unitId)
   if (sameUnit.length === 1) return { deputy: sameUnit[0]! }
   const who = `代理人「${quoteTyped(typed)}」`
-  throw new UserFacingError('deputy', sameUnit.length > 1 ? `${who}有重名，请改写企业微信账号。` : found.length > 0 ? `${who}不是本单位人员，请选本单位的人。` : `${who}不在花名册中。`)
+  throw new RefusalError('deputy', sameUnit.length > 1 ? `${who}有重名，请改写企业微信账号。` : found.length > 0 ? `${who}不是本单位人员，请选本单位的人。` : `${who}不在花名册中。`)
 }

@@ -54,7 +54,7 @@ export async function importLedger(
     const item = planRow(match, row)
     if (item) planned.push(item)
   }
-  const result: ImportResult = { rows: table.rows.length, created: 0, updated: 0, unchanged: 0, problems, written: false }
+  const result: ImportResult = { rows: table.rows.length, created: 0, updated: 0, unchanged: 0, createdIds: [], updatedIds: [], problems, written: false }
   if (problems.length > 0) return result
   const plan: LedgerWrite = { campaignId: campaign.id, planned, byId: match.byId, write: !options.dryRun, result, onProgress: options.onProgress }
   if (plan.write) {

@@ -16,6 +16,9 @@ export interface ImportResult {
   created: number
   updated: number
   unchanged: number
+  /** Ledger imports: the numbers of the items created (once written) and updated, in file order. */
+  createdIds?: number[]
+  updatedIds?: number[]
   problems: ImportProblem[]
   /** Nothing was written: a dry run, or problems found. */
   written: boolean
@@ -77,6 +80,26 @@ export function formatImportResult(result: ImportResult, what: string, dryRun: b
     const lines = result.problems.map((p) => `- 工作表「${p.sheet}」第 ${p.row} 行${p.column ? `「${p.column}」列` : ''}：${p.reason}`)
     return [`发现 ${result.problems.length} 处问题，未导入任何内容（共 ${result.rows} 行${what}，改正后可全部导入）：`, ...lines].join('\n')
   }
-  const counts = `新增 ${result.created}，更新 ${result.updated}，未变 ${result.unchanged}`
+  const counts = result.createdIds && result.updatedIds ? itemCounts(result) : `新增 ${result.created}，更新 ${result.updated}，未变 ${result.unchanged}`
   return dryRun ? `检查通过（试运行，未写入）：${result.rows} 行${what}，将${counts}。` : `已导入 ${result.rows} 行${what}：${counts}。`
+}
+
+/** "新增 6 项（#21–#26）；更新 2 项（#3、#7）；未变 1 项": a ledger import names the items it wrote. */
+function itemCounts(result: ImportResult): string {
+  const numbered = (count: number, ids: readonly number[] | undefined) => (count > 0 && ids && ids.length > 0 ? `（${itemRanges(ids)}）` : '')
+  return `新增 ${result.created} 项${numbered(result.created, result.createdIds)}；更新 ${result.updated} 项${numbered(result.updated, result.updatedIds)}；未变 ${result.unchanged} 项`
+}
+
+/** Item numbers in order, three or more consecutive ones as a range: "#3、#7、#21–#26". */
+export function itemRanges(ids: readonly number[]): string {
+  const sorted = [...new Set(ids)].sort((a, b) => a - b)
+  const parts: string[] = []
+  for (let i = 0; i < sorted.length; ) {
+    let j = i
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j += 1
+    if (j - i >= 2) parts.push(`#${sorted[i]}–#${sorted[j]}`)
+    else for (let k = i; k <= j; k += 1) parts.push(`#${sorted[k]}`)
+    i = j + 1
+  }
+  return parts.join('、')
 }

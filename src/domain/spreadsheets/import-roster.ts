@@ -3,6 +3,7 @@ import { PersonSchema, RoleAssignmentSchema, UnitSchema, type Person, type Role,
 import { problemCollector, text, type ImportResult } from './import-report.js'
 import type { ImportLimits } from './import-limits.js'
 import { readTable, type ColumnSpec } from './read-table.js'
+import { unknownUnitOr } from '../roster/find-unit.js'
 
 export const UNIT_COLUMNS: readonly ColumnSpec[] = [
   { key: 'name', header: '单位名称', synonyms: ['单位', '名称', '单位全称'] },
@@ -73,7 +74,8 @@ export async function importUnits(ds: DataSource, path: string, options: { dryRu
   }
   for (const [index, unit] of planned.entries()) {
     if (unit.parent && !known.has(unit.parent) && !seen.has(unit.parent)) {
-      add(table.rows.find((r) => text(r.cells.name) === unit.name) ?? table.rows[index]!, 'parent', `上级单位「${unit.parent}」不在花名册或本表中`)
+      const names = [...known.keys(), ...seen.keys()]
+      add(table.rows.find((r) => text(r.cells.name) === unit.name) ?? table.rows[index]!, 'parent', unknownUnitOr(unit.parent, names, `上级单位「${unit.parent}」不在花名册或本表中`))
     }
   }
   const result: ImportResult = { rows: table.rows.length, created: 0, updated: 0, unchanged: 0, problems, written: false }
@@ -134,7 +136,7 @@ export async function importPeople(ds: DataSource, path: string, options: { dryR
     if (userid) seen.set(userid, row.row)
     const unit = units.get(unitName)
     if (!unitName) add(row, 'unit', '缺少单位')
-    else if (!unit) add(row, 'unit', `单位「${unitName}」不在花名册中（请先导入单位）`)
+    else if (!unit) add(row, 'unit', unknownUnitOr(unitName, [...units.keys()], `单位「${unitName}」不在花名册中（请先导入单位）`))
     if (mobile && !/^\+?\d{6,20}$/.test(mobile)) add(row, 'mobile', `手机「${mobile}」不是号码`)
     const roles: Role[] = []
     for (const word of text(row.cells.roles).split(/[、,，;；/\s]+/).filter(Boolean)) {

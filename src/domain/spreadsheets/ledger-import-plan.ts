@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm'
 import { LedgerItemSchema, PersonSchema, ProblemCategorySchema, UnitSchema, type Campaign, type LedgerItem, type Person, type ProblemCategory, type Unit } from '../../db/entities/index.js'
 import { problemKey } from '../../db/problem-key.js'
-import { matchCategory } from '../ledger/register-item.js'
+import { matchCategory, unknownCategoryText } from '../ledger/register-item.js'
+import { unknownUnitOr } from '../roster/find-unit.js'
 import { formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
 import { cellDate, text, type problemCollector } from './import-report.js'
 import type { TableRow } from './read-table.js'
@@ -87,7 +88,7 @@ function unitOf(match: LedgerMatch, row: TableRow): Unit | undefined {
   const unitName = text(row.cells.unit)
   const unit = match.units.get(unitName)
   if (!unitName) match.add(row, 'unit', '缺少单位')
-  else if (!unit) match.add(row, 'unit', `单位「${unitName}」不在花名册中（请先导入单位）`)
+  else if (!unit) match.add(row, 'unit', unknownUnitOr(unitName, [...match.units.keys()], `单位「${unitName}」不在花名册中（请先导入单位）`))
   return unit
 }
 
@@ -105,7 +106,7 @@ function idOf(match: LedgerMatch, row: TableRow): number | null {
 function categoryOf(match: LedgerMatch, row: TableRow): ProblemCategory | undefined {
   const typedCategory = text(row.cells.category)
   const category = typedCategory ? matchCategory(match.categories, typedCategory) : undefined
-  if (!category) match.add(row, 'category', typedCategory ? `问题类别「${typedCategory}」无法识别，可写 (一)–(八) 或类别名称` : '缺少问题类别')
+  if (!category) match.add(row, 'category', typedCategory ? unknownCategoryText(match.categories, typedCategory) : '缺少问题类别')
   return category
 }
 

@@ -43,7 +43,9 @@ export async function writeLedger(manager: Manager, plan: LedgerWrite): Promise<
     }
     if (await updateItem(manager, plan, known, item)) edited.push(known)
   }
+  plan.result.updatedIds?.push(...edited.map((item) => item.id))
   if (!write) return
+  plan.result.createdIds?.push(...created)
   await insertHistory(manager, created, edited)
   for (const unitId of new Set(planned.map((p) => p.unitId))) await addCampaignUnit(manager, plan.campaignId, unitId, 'participant')
 }

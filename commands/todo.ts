@@ -1,0 +1,71 @@
+import { defineCommand } from '../src/bot/define-command.js'
+import { replyList } from '../src/bot/reply-list.js'
+import { runningCampaignOrSay } from '../src/bot/running-campaign.js'
+import { markSeen } from '../src/domain/conversation/person-seen.js'
+import { itemLine, shorten } from '../src/domain/ledger/format-item.js'
+import { isVerifier } from '../src/domain/ledger/ledger-access.js'
+import { meetingTime } from '../src/domain/meetings/agenda-message.js'
+import { lastSeen, REPORTS_SEEN, todoFor, type Todo } from '../src/read-model/todo.js'
+import { beijingDate, formatChineseDate, formatWhen, lastDayOfMonth, type CalendarDate } from '../src/time/calendar-date.js'
+import { inertText } from '../src/wecom/inert-text.js'
+
+/** 待办: what waits for this person, by role, each line ending with the command that acts on it (docs/chat.md, 待办). */
+export const todo = defineCommand<Record<string, never>>({
+  name: '待办',
+  aliases: ['todo', 'db'],
+  summary: '现在要办的事，附办理命令',
+  usage: '待办',
+  example: '待办',
+  roles: 'everyone',
+  featured: 0,
+  parse: () => ({}),
+  async run(context) {
+    const { dataSource, actor } = context
+    const now = context.now()
+    const today = beijingDate(now)
+    const campaign = await runningCampaignOrSay(context, today)
+    if (!campaign) return
+    const verifier = isVerifier(actor)
+    const seen = verifier ? await lastSeen(dataSource, actor.person.id, REPORTS_SEEN) : null
+    const todo = await todoFor(dataSource, actor, campaign.id, today, now, seen)
+    if (verifier) await markSeen(dataSource, actor.person.id, REPORTS_SEEN, now)
+    const lines = todoLines(todo, today, now, seen)
+    const empty = `待办（${inertText(actor.person.name)}）：暂无待办事项。${verifier ? '' : '发送「我的」查看全部台账。'}`
+    await replyList(context, '待办', { title: `**待办（${inertText(actor.person.name)}）**`, lines, empty })
+  },
+})
+
+function todoLines(todo: Todo, today: CalendarDate, now: Date, reportsSeenAt: Date | null): string[] {
+  const lines: string[] = []
+  const unit = (id: number) => inertText(todo.unitNames.get(id) ?? '')
+  const section = <T>(title: string, entries: readonly T[], line: (entry: T) => string) => {
+    if (entries.length === 0) return
+    lines.push(`**${title}**`)
+    for (const entry of entries) lines.push(line(entry))
+  }
+  section(`待核实销号 ${todo.toVerify.length} 项`, todo.toVerify, (item) => {
+    const reported = item.rectifiedAt ? ` ${formatWhen(item.rectifiedAt, now)}报完成` : ''
+    return `- #${item.id} ${unit(item.unitId)} ${shorten(item.problem, 14)}${reported} →「销号 ${item.id}」或「退回 ${item.id} 理由」`
+  })
+  section(`延期申请待审批 ${todo.extensionsToDecide.length} 项`, todo.extensionsToDecide, (request) => {
+    const dates = `${formatChineseDate(request.oldDueDate, today)}→${formatChineseDate(request.newDueDate, today)}`
+    return `- 申请 #${request.id}：事项 #${request.ledgerItemId} ${dates}，${shorten(request.reason, 12)} →「批准 ${request.id}」或「驳回 ${request.id} 理由」`
+  })
+  section(`${reportsSeenAt ? '新提交的月报' : '本月已提交的月报'} ${todo.reportsSubmitted.length} 份`, todo.reportsSubmitted, (report) => {
+    const revision = report.revision && report.revision > 1 ? `（第 ${report.revision} 版）` : ''
+    return `- ${inertText(report.unitName)} ${formatWhen(report.submittedAt!, now)}${revision} →「查看月报 ${inertText(report.unitName)}」`
+  })
+  section('提醒后仍未确认的通报', todo.circularsUnacknowledged, ({ circular, waiting }) => `- #${circular.id}《${shorten(circular.title, 16)}》${waiting} 人未确认 →「通报 状态 ${circular.id}」`)
+  section('已开会未记纪要', todo.meetingsWithoutMinutes, (meeting) => `- 会议 #${meeting.id} ${meetingTime(meeting.startsAt, today)} →「会议 纪要 ${meeting.id}」`)
+  section(`台账事项 ${todo.items.length} 项`, todo.items, (item) => `${itemLine(item, today)} →「进度 ${item.id}」`)
+  if (todo.items.length > 0) lines.push('进度：进度 编号 百分比 说明；完成：完成 编号 整改说明')
+  if (todo.itemsAwaitingVerification > 0) lines.push(`另有 ${todo.itemsAwaitingVerification} 项已报整改完成，等待组织部核实销号。`)
+  const deadline = formatChineseDate(lastDayOfMonth(today), today)
+  const month = `${Number(today.slice(5, 7))}月`
+  section('月报未提交', todo.reportsOwed, (owed) => `- ${inertText(owed.unitName)}${month}月报（${deadline}前）→「月报 内容」`)
+  section('阶段任务待交', todo.deliverablesOwed, ({ task, light }) => `- ${light} ${inertText(task.name)}（${formatChineseDate(task.dueDate, today)}截止）→「阶段」`)
+  section('待确认的通报', todo.circularsToAcknowledge, (circular) => `- #${circular.id}《${shorten(circular.title, 16)}》→「收到 ${circular.id}」`)
+  section('待回复的会议', todo.meetingsToAnswer, (meeting) => `- 会议 #${meeting.id} ${meetingTime(meeting.startsAt, today)} ${shorten(meeting.place, 10)} →「参会 ${meeting.id} 参加」或「参会 ${meeting.id} 请假 理由」`)
+  return lines
+}
+
