@@ -4,13 +4,11 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Like, type DataSource } from 'typeorm'
 import { CircularSchema, ExtensionRequestSchema, LedgerItemSchema, OutboxMessageSchema, ProgressUpdateSchema, type LedgerItem } from '../src/db/entities/index.js'
-import { addCampaignUnit, createCampaign } from '../src/domain/campaign/create-campaign.js'
-import { DEFAULT_PLAN, loadPlan } from '../src/domain/plan/load-plan.js'
 import { runSweep } from '../src/domain/reminders/run-sweep.js'
 import { importLedger } from '../src/domain/spreadsheets/import-ledger.js'
 import { formatImportResult } from '../src/domain/spreadsheets/import-report.js'
 import { startCallbackRig } from './helpers/callback-rig.js'
-import { addLedgerItem } from './helpers/ledger-fixture.js'
+import { addLedgerItem, seedCampaignPeople } from './helpers/ledger-fixture.js'
 import { seedRoster } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 
@@ -20,23 +18,8 @@ const CATEGORIES = '(一)促进发展不敢为、(二)履行职责不担当、(�
 
 /** The people of test/helpers/ledger-fixture.ts, in a campaign of 2026 (July to December), and a county bureau with a long name (the plan adds its member units, 县纪委(监察局) among them). */
 async function seed(ds: DataSource) {
-  const { campaign } = await ds.transaction((m) => createCampaign(m, loadPlan(DEFAULT_PLAN), '2026-07-01'))
-  await seedRoster(ds, '县委组织部', [
-    { userid: 'wangjian', name: '王健', roles: ['org_admin'] },
-    { userid: 'liuyang', name: '刘洋', roles: ['inspector'] },
-  ])
-  const chengguan = await seedRoster(ds, '城关镇', [
-    { userid: 'zhangwei', name: '张伟', roles: ['unit_head'] },
-    { userid: 'lina', name: '李娜', roles: ['leader'] },
-    { userid: 'chenjing', name: '陈静', roles: ['liaison'] },
-    { userid: 'zhaolei', name: '赵磊', roles: ['staff'] },
-  ])
-  const hougang = await seedRoster(ds, '后港镇', [{ userid: 'sunli', name: '孙丽', roles: ['unit_head'] }])
+  const { campaign, chengguan } = await seedCampaignPeople(ds, '2026-07-01')
   await seedRoster(ds, '县市场监督管理局', [{ userid: 'qianhua', name: '钱华', roles: ['unit_head'] }])
-  await ds.transaction(async (m) => {
-    await addCampaignUnit(m, campaign.id, chengguan, 'participant')
-    await addCampaignUnit(m, campaign.id, hougang, 'participant')
-  })
   return { campaign, chengguan }
 }
 

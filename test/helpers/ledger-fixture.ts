@@ -7,10 +7,15 @@ import { LedgerItemSchema, PersonSchema, ProblemCategorySchema, type LedgerItem 
 import { DEFAULT_PLAN, loadPlan } from '../../src/domain/plan/load-plan.js'
 import { createLogger } from '../../src/logger.js'
 import { seedRoster } from './roster.js'
+import type { CalendarDate } from '../../src/time/calendar-date.js'
 
-/** A campaign started 2015-07-01, two towns and the organization department, and three items. */
-export async function seedLedger(ds: DataSource) {
-  const { campaign } = await ds.transaction((m) => createCampaign(m, loadPlan(DEFAULT_PLAN), '2015-07-01'))
+/**
+ * A campaign of the default plan starting `start`, 组织部 (王健, org_admin; 刘洋, inspector) and two
+ * participating towns: 城关镇 (张伟 head, 李娜 leader, 陈静 liaison, 赵磊 staff) and 后港镇
+ * (孙丽 head, 吴芳 staff). No ledger items.
+ */
+export async function seedCampaignPeople(ds: DataSource, start: CalendarDate) {
+  const { campaign } = await ds.transaction((m) => createCampaign(m, loadPlan(DEFAULT_PLAN), start))
   await seedRoster(ds, '县委组织部', [
     { userid: 'wangjian', name: '王健', roles: ['org_admin'] },
     { userid: 'liuyang', name: '刘洋', roles: ['inspector'] },
@@ -30,6 +35,12 @@ export async function seedLedger(ds: DataSource) {
     await addCampaignUnit(m, campaign.id, chengguan, 'participant')
     await addCampaignUnit(m, campaign.id, hougang, 'participant')
   })
+  return { campaign, chengguan, hougang }
+}
+
+/** A campaign started 2015-07-01, two towns and the organization department, and three items. */
+export async function seedLedger(ds: DataSource) {
+  const { campaign, chengguan, hougang } = await seedCampaignPeople(ds, '2015-07-01')
   const person = async (userid: string) => (await ds.getRepository(PersonSchema).findOneByOrFail({ userid })).id
   const category = async (number: number) => (await ds.getRepository(ProblemCategorySchema).findOneByOrFail({ campaignId: campaign.id, number })).id
   const item = (values: Partial<LedgerItem>) =>
