@@ -87,8 +87,22 @@ describe(`待办 on ${dialect}`, () => {
       '**待确认的通报**',
       '- #1《关于报送8月工作台账的通知》→「收到 1」',
     ])
-    await say('sunli', '收到')
+    expect(await say('sunli', '收到')).toBe('已确认收到通报 #1《关于报送8月工作台账的通知》，谢谢。')
     expect(await say('sunli', '待办')).not.toContain('待确认的通报')
+    expect(await say('sunli', '收到')).toBe('您没有待确认的通报。')
+  })
+
+  it('a bare 收到 with three circulars waiting lists them, newest first, and acknowledges none', async () => {
+    await say('wangjian', '通报 发布 镇 关于开展谈心谈话的通知\n请于8月底前完成。')
+    await say('wangjian', '通报 发布 镇 关于报送整改清单的通知\n请于8月底前报送。')
+    expect((await say('zhangwei', '收到')).split('\n')).toEqual([
+      '您有 3 份通报待确认，请逐份回复「收到 编号」：',
+      '- #3《关于报送整改清单的通知》（8月19日）',
+      '- #2《关于开展谈心谈话的通知》（8月19日）',
+      '- #1《关于报送8月工作台账的通知》（8月17日）',
+    ])
+    expect(await say('zhangwei', '收到 3')).toBe('已确认收到通报 #3《关于报送整改清单的通知》，谢谢。')
+    expect((await say('zhangwei', '收到')).split('\n')[0]).toBe('您有 2 份通报待确认，请逐份回复「收到 编号」：')
   })
 
   it('a unit head sees the unit’s overdue items, a responsible person their own, a meeting member the meeting to answer', async () => {
