@@ -11,6 +11,9 @@ import {
   ExtensionRequestSchema,
   InboundMessageSchema,
   InspectionSchema,
+  PublicReportSchema,
+  PublicReportReporterSchema,
+  AccountabilitySchema,
   LedgerItemSchema,
   MeetingSchema,
   MonthlyReportRevisionSchema,
@@ -172,15 +175,45 @@ describe(`every entity round-trips on ${dialect}`, () => {
       revision: 2,
     })
     await roundTrip(MonthlyReportRevisionSchema, { reportId: report.id, revision: 1, content: TEXT, submittedById: person.id, submittedAt: AT })
-    await roundTrip(InspectionSchema, {
+    const inspection = await roundTrip(InspectionSchema, {
       campaignId: campaign.id,
       unitId: unit.id,
       inspectorId: person.id,
       method: 'unannounced',
       inspectedOn: '2015-09-15',
       findings: TEXT,
+      categoryId: null,
+      mustRectify: true,
       ledgerItemId: item.id,
       isTypicalCase: true,
+    })
+    const publicReport = await roundTrip(PublicReportSchema, {
+      campaignId: campaign.id,
+      source: 'telephone',
+      receivedOn: '2015-09-14',
+      content: TEXT,
+      unitId: unit.id,
+      concernedPerson: TEXT.slice(0, 20),
+      registeredById: person.id,
+      assignedToId: person.id,
+      verifyBy: '2015-09-30',
+      status: 'verified',
+      verdict: 'partly_true',
+      verdictNote: TEXT,
+      verifiedAt: AT,
+      inspectionId: inspection.id,
+    })
+    await roundTrip(PublicReportReporterSchema, { publicReportId: publicReport.id, anonymous: false, name: '群众', contact: '13900000000' })
+    await roundTrip(AccountabilitySchema, {
+      campaignId: campaign.id,
+      inspectionId: inspection.id,
+      unitId: unit.id,
+      personId: person.id,
+      measure: 'admonishment',
+      decidedOn: '2015-10-10',
+      note: TEXT,
+      recordedById: person.id,
+      notifiedAt: AT,
     })
     const meeting = await roundTrip(MeetingSchema, {
       campaignId: campaign.id,

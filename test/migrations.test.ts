@@ -7,6 +7,7 @@ import { seedLedger } from './helpers/ledger-fixture.js'
 import { createTestDatabase, dialect, type TestDatabase } from './helpers/test-database.js'
 
 const TABLES = [
+  'accountability',
   'agenda_item',
   'attendance',
   'campaign',
@@ -31,6 +32,8 @@ const TABLES = [
   'phase_task',
   'problem_category',
   'progress_update',
+  'public_report',
+  'public_report_reporter',
   'reminder_sent',
   'role_assignment',
   'send_budget',

@@ -15,6 +15,8 @@ import { MonthlyReportSchema } from './monthly-report.js'
 import { OutboxMessageSchema } from './outbox-message.js'
 import { ItemReminderSchema } from './item-reminder.js'
 import { ListPageSchema } from './list-page.js'
+import { PublicReportReporterSchema, PublicReportSchema } from './public-report.js'
+import { AccountabilitySchema } from './accountability.js'
 import { PersonSeenSchema } from './person-seen.js'
 import { PersonLeaveSchema } from './person-leave.js'
 import { PersonSchema } from './person.js'
@@ -41,6 +43,8 @@ export * from './extension-request.js'
 export * from './inbound-message.js'
 export * from './inspection.js'
 export * from './list-page.js'
+export * from './public-report.js'
+export * from './accountability.js'
 export * from './person-seen.js'
 export * from './item-reminder.js'
 export * from './ledger-item.js'
@@ -96,4 +100,7 @@ export const entities = [
   SendSlotSchema,
   ListPageSchema,
   PersonSeenSchema,
+  PublicReportSchema,
+  PublicReportReporterSchema,
+  AccountabilitySchema,
 ]

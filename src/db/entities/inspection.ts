@@ -1,5 +1,5 @@
 import { EntitySchema } from 'typeorm'
-import { calendarDate, createdAt, flag, longText, primaryId, reference, shortText } from '../columns.js'
+import { calendarDate, createdAt, flag, integer, longText, primaryId, reference, shortText } from '../columns.js'
 import type { CalendarDate } from '../../time/calendar-date.js'
 
 /** 受理举报 / 随机抽查 / 重点检查 / 明察暗访 / 全面督查, the methods the plan names. */
@@ -14,6 +14,10 @@ export interface Inspection {
   method: InspectionMethod
   inspectedOn: CalendarDate
   findings: string
+  /** The plan's problem category (problem_category.id) the finding falls under, if given. */
+  categoryId: number | null
+  /** The unit must rectify it: then a ledger item (ledgerItemId) was made of it. */
+  mustRectify: boolean
   ledgerItemId: number | null
   isTypicalCase: boolean
   createdAt: Date
@@ -30,6 +34,8 @@ export const InspectionSchema = new EntitySchema<Inspection>({
     method: shortText(32),
     inspectedOn: calendarDate(),
     findings: longText(),
+    categoryId: integer({ nullable: true }),
+    mustRectify: flag(false),
     ledgerItemId: reference('LedgerItem', 'fk_inspection_item', { nullable: true, onDelete: 'SET NULL' }),
     isTypicalCase: flag(false),
     createdAt: createdAt(),
