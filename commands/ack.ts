@@ -10,12 +10,13 @@ import { beijingDate, formatBeijingDateTime, formatChineseDate } from '../src/ti
 /** 收到 [编号]: acknowledges a circular (通报) the person received; alone, the one waiting, or the list of those waiting. */
 export const ack = defineCommand<{ id: number | null }>({
   name: '收到',
-  aliases: ['ack'],
+  aliases: ['ack', '收到了', '已收到'],
   summary: '确认收到通报',
   usage: '收到 [通报编号]',
   example: '收到 12',
   roles: 'everyone',
-  parse: (args) => ({ id: args.tokens[0] === undefined ? null : parseItemNumber(args.tokens[0], '通报编号') }),
+  // 「收到 谢谢」: words that are no number are a courtesy, not a circular's number.
+  parse: (args) => ({ id: args.tokens[0] === undefined || !/\d/.test(args.tokens[0]) ? null : parseItemNumber(args.tokens[0], '通报编号') }),
   async run(context, { id }) {
     if (id !== null) return acknowledge(context, id)
     const waiting = await unacknowledgedCirculars(context.dataSource, context.sender.id)

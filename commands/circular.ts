@@ -80,6 +80,7 @@ export const circular = defineCommand<Parsed>({
   usage: '通报 发布|典型|预览 受众 标题（第二行起写正文）；通报 发送|状态|撤回 编号；通报 列表',
   example: '通报 发布 镇 关于报送8月工作台账的通知\n请各镇于9月5日前报送本月台账。',
   roles: ['org_admin'],
+  verbFirst: true,
   verbs: [
     { usage: '通报 发布 受众 标题（第二行起写正文）', example: '通报 发布 镇 关于报送8月工作台账的通知\n请各镇于9月5日前报送本月台账。' },
     { usage: '通报 典型 受众 标题（正文写 #编号 关联台账）', example: '通报 典型 全体 关于招商引资不作为问题的通报\n经查，#12 长期未整改。' },
@@ -192,7 +193,7 @@ async function status(context: CommandContext, id: number): Promise<void> {
     lines.push(`群：${s.robots.map((r) => `${r.name} ${robotStatus[r.status] ?? r.status}`).join('、')}${waiting ? `（${held}）` : ''}`)
   }
   if (circular.kind === 'typical_case') lines.push(...caseLines(await linkedCases(context.dataSource, id)))
-  await replyList(context, '通报 状态', { title: head.join('\n'), lines })
+  await replyList(context, '通报', { title: head.join('\n'), lines })
 }
 
 /**

@@ -221,6 +221,7 @@ export const meeting = defineCommand<Parsed>({
   usage: '会议 [列表|详情 编号|新建|改期 编号 日期 时刻|改地点 编号 地点|取消 编号 [原因]|参会人 编号 +姓名 -姓名|纪要 编号]',
   example: '会议 详情 3',
   roles: 'everyone',
+  verbFirst: true,
   verbs: [
     { usage: '会议 列表', example: '会议' },
     { usage: '会议 详情 编号', example: '会议 详情 3' },

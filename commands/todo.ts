@@ -51,9 +51,10 @@ function todoLines(todo: Todo, today: CalendarDate, now: Date, reportsSeenAt: Da
     const dates = `${formatChineseDate(request.oldDueDate, today)}→${formatChineseDate(request.newDueDate, today)}`
     return `- 申请 #${request.id}：事项 #${request.ledgerItemId} ${dates}，${shorten(request.reason, 12)} →「批准 ${request.id}」或「驳回 ${request.id} 理由」`
   })
-  section(`${reportsSeenAt ? '新提交的月报' : '本月已提交的月报'} ${todo.reportsSubmitted.length} 份`, todo.reportsSubmitted, (report) => {
-    const revision = report.revision && report.revision > 1 ? `（第 ${report.revision} 版）` : ''
-    return `- ${inertText(report.unitName)} ${formatWhen(report.submittedAt!, now)}${revision} →「查看月报 ${inertText(report.unitName)}」`
+  section(`${reportsSeenAt ? '新提交的月报' : '近两个月已提交的月报'} ${todo.reportsSubmitted.length} 份`, todo.reportsSubmitted, (report) => {
+    const revision = report.revision > 1 ? `（第 ${report.revision} 版）` : ''
+    const month = `${Number(report.month.slice(5, 7))}月`
+    return `- ${inertText(report.unitName)}${month}月报 ${formatWhen(report.submittedAt, now)}${revision} →「查看月报 ${inertText(report.unitName)} ${month}」`
   })
   section('提醒后仍未确认的通报', todo.circularsUnacknowledged, ({ circular, waiting }) => `- #${circular.id}《${shorten(circular.title, 16)}》${waiting} 人未确认 →「通报 状态 ${circular.id}」`)
   section('已开会未记纪要', todo.meetingsWithoutMinutes, (meeting) => `- 会议 #${meeting.id} ${meetingTime(meeting.startsAt, today)} →「会议 纪要 ${meeting.id}」`)

@@ -57,9 +57,14 @@ async function unitAndMonth(context: CommandContext, words: readonly string[], t
   let rest = [...words]
   let month: string | null = null
   const last = rest.at(-1)
+  const lastTwo = rest.length >= 2 ? rest.slice(-2).join('') : undefined
   if (last !== undefined && readMonth(last, today) !== null) {
     month = readMonth(last, today)
     rest = rest.slice(0, -1)
+  } else if (lastTwo !== undefined && readMonth(lastTwo, today) !== null) {
+    // "9 月", typed with a space.
+    month = readMonth(lastTwo, today)
+    rest = rest.slice(0, -2)
   }
   const typed = rest.join(' ')
   if (typed === '') return { unit: null, month }

@@ -9,7 +9,7 @@ export class ListPage1765356000000 implements MigrationInterface {
     const d = dialect(queryRunner)
     await d.createTable({
       name: 'list_page',
-      columns: [d.id(), d.int('person_id'), d.varchar('command', 16), d.text('pages'), d.int('next_page'), d.instant('expires_at')],
+      columns: [d.id(), d.int('person_id'), d.varchar('command', 200), d.text('pages'), d.int('next_page'), d.instant('expires_at')],
       uniques: [{ name: 'uq_list_page_person', columnNames: ['person_id'] }],
       foreignKeys: [d.references('fk_list_page_person', 'person_id', 'person', 'CASCADE')],
     })

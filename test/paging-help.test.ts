@@ -111,7 +111,9 @@ describe(`paging and help on ${dialect}`, () => {
     expect((await rig.say('zhaolei', '帮助 通报')).answer).toBe('**通报**（也可输入 circular）\n通报：发布、确认情况、撤回\n此命令供组织部（干部监督科）使用，您当前的身份不能使用。')
     // A wrong argument is answered with the usage of the verb typed, or of the sender's own verbs.
     expect((await rig.say('wangjian', '会议 改期 下周')).answer).toBe('「下周」不是有效的会议编号，应为数字，例：12 或 #12。\n用法：会议 改期 编号 日期 时刻\n示例：会议 改期 3 9月11日 10:00')
-    expect((await rig.say('zhaolei', '会议 改期 下周')).answer).toBe('「下周」不是有效的会议编号，应为数字，例：12 或 #12。\n用法：会议 列表；会议 详情 编号\n示例：会议')
+    expect((await rig.say('zhaolei', '会议 改期 下周')).answer).toBe('「会议 改期」只有组织部（干部监督科）可以使用。发送「帮助」查看您可用的命令。')
+    expect((await rig.say('zhaolei', '会议 详情 下周')).answer).toBe('「下周」不是有效的会议编号，应为数字，例：12 或 #12。\n用法：会议 详情 编号\n示例：会议 详情 3')
+    expect((await rig.say('zhaolei', '会议 开会')).answer).toBe('「开会」不是会议的操作。可用：列表、新建、召集、详情、查看、改期、改时间、改地点、取消、参会人、纪要。\n用法：会议 列表；会议 详情 编号\n示例：会议')
     expect((await rig.say('zhaolei', '帮助 进度')).answer).toBe('**进度**（也可输入 progress、jd）\n反馈整改进度\n用法：`进度 编号 百分比 说明`\n示例：`进度 12 60% 已完成初步整改`')
   })
 })

@@ -50,8 +50,8 @@ describe(`待办 on ${dialect}`, () => {
       `- #${items.soon} 城关镇 便民服务大厅办事群众反映多… 8月17日 09:00报完成 →「销号 ${items.soon}」或「退回 ${items.soon} 理由」`,
       '**延期申请待审批 1 项**',
       `- 申请 #1：事项 #${items.overdue} 8月25日→9月30日，等待省厅批复 →「批准 1」或「驳回 1 理由」`,
-      '**本月已提交的月报 1 份**',
-      '- 城关镇 8月17日 09:00 →「查看月报 城关镇」',
+      '**近两个月已提交的月报 1 份**',
+      '- 城关镇8月月报 8月17日 09:00 →「查看月报 城关镇 8月」',
       '**提醒后仍未确认的通报**',
       '- #1《关于报送8月工作台账的通知》4 人未确认 →「通报 状态 1」',
       '**已开会未记纪要**',
@@ -64,7 +64,7 @@ describe(`待办 on ${dialect}`, () => {
     clock.now = bj('2015-08-19T15:20:00')
     await say('chenjing', '月报 本月召开推进会2次，查摆问题3个，已整改3个。')
     const lines = (await say('wangjian', '待办')).split('\n')
-    expect(lines.slice(5, 7)).toEqual(['**新提交的月报 1 份**', '- 城关镇 15:20（第 2 版） →「查看月报 城关镇」'])
+    expect(lines.slice(5, 7)).toEqual(['**新提交的月报 1 份**', '- 城关镇8月月报 15:20（第 2 版） →「查看月报 城关镇 8月」'])
     // Done by 组织部 through the commands the lines name: they leave the list.
     await say('wangjian', `销号 ${items.soon} 经核实整改到位`)
     await say('wangjian', '批准 1')

@@ -21,6 +21,8 @@ interface Span {
 
 /** A command word, then a number (digits, or "#" and digits, either width), then maybe more: "进度10", "详情#15", "完成12已整改". */
 const GLUED = /^(\D+?)([#＃]?[0-9０-９]+)(.*)$/su
+/** What follows a number that makes it part of a date or a month, not an item number. */
+const DATE_TAIL = /^[月日号年\-/.．:：]/u
 
 /**
  * Splits a raw message into its command word (normalized, leading "/" or "#" dropped) and its
@@ -51,6 +53,8 @@ function unglue(spans: Span[], isCommand: (word: string) => boolean): Span[] {
   const match = GLUED.exec(first.token)
   if (!match || !isCommand(normalizeCommandText(match[1]!))) return spans
   const [, head, number, tail] = match as unknown as [string, string, string, string]
+  // A date or month keeps its number: 查看月报8月, 查看月报2015-08.
+  if (DATE_TAIL.test(tail)) return [{ start: first.start, token: head }, { start: first.start + head.length, token: number + tail }, ...others]
   const split: Span[] = [
     { start: first.start, token: head },
     { start: first.start + head.length, token: number },

@@ -60,6 +60,12 @@ export interface CommandDefinition<Parsed = unknown> {
   roles: readonly Role[] | 'everyone'
   /** The command's sub-verbs, when it has several; `usage` is then their short form for the help list. */
   verbs?: readonly CommandVerb[]
+  /**
+   * The first argument, when given, is always one of the verbs (会议, 通报): a verb the sender may
+   * not use is refused before its arguments are read. Not so for 月报, whose report may begin
+   * with 汇总.
+   */
+  verbFirst?: boolean
   /** Shown first in greetings and help (lower first); unset: not featured. */
   featured?: number
   /** Turns the arguments into what `run` needs; throws UserFacingError with what was wrong. */
@@ -85,7 +91,7 @@ export function shortUsage(command: AnyCommand, roles: readonly Role[]): string 
   if (!command.verbs) return command.usage
   const verbs = verbsFor(command, roles)
   if (verbs.length === 1) return stripNote(verbs[0]!.usage)
-  return `${command.name} ${verbs.map((verb) => stripNote(verb.usage.split(/\s+/)[1] ?? '')).join('|')}`
+  return `${command.name} ${verbs.map(verbWord).join('|')}`
 }
 
 /** "会议 新建（换行写…）" → "会议 新建": the note in brackets is for the full usage only. */
@@ -95,13 +101,21 @@ const stripNote = (usage: string) => usage.replace(/（.*$/, '')
  * The 用法/示例 lines added to an answer when the arguments were wrong: for a command with
  * sub-verbs, the verb typed (if the sender may use it), else the verbs the sender may use.
  */
-export function usageLines(command: AnyCommand, roles: readonly Role[], typedVerb: string | undefined): string {
-  if (!command.verbs) return `用法：${command.usage}\n示例：${command.example}`
+export function usageLines(command: AnyCommand, roles: readonly Role[], typedVerb: string | undefined): { usage: string; example: string } {
+  if (!command.verbs) return { usage: command.usage, example: command.example }
   const verbs = verbsFor(command, roles)
-  const typed = verbs.find((verb) => stripNote(verb.usage.split(/\s+/)[1] ?? '') === typedVerb)
-  if (typed) return `用法：${typed.usage}\n示例：${typed.example}`
-  return `用法：${verbs.map((verb) => verb.usage).join('；')}\n示例：${verbs[0]?.example ?? command.example}`
+  const typed = verbs.find((verb) => verbWord(verb) === typedVerb)
+  if (typed) return { usage: typed.usage, example: typed.example }
+  return { usage: verbs.map((verb) => verb.usage).join('；'), example: verbs[0]?.example ?? command.example }
 }
+
+/** The sub-verb typed as the first argument ("会议 新建 …" → 新建) of a verbFirst command. */
+export function typedVerb(command: AnyCommand, token: string | undefined): CommandVerb | undefined {
+  return token === undefined || !command.verbFirst ? undefined : command.verbs?.find((verb) => verbWord(verb) === token)
+}
+
+/** "会议 新建（换行写…）" → "新建". */
+const verbWord = (verb: CommandVerb) => stripNote(verb.usage.split(/\s+/)[1] ?? '')
 
 /** Declares a chat command as data (one file per command in commands/). */
 export function defineCommand<Parsed>(definition: CommandDefinition<Parsed>): CommandDefinition<Parsed> {

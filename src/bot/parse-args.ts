@@ -2,9 +2,10 @@ import { UserFacingError } from '../errors.js'
 import { addDays, daysBetween, daysInMonth, formatChineseDate, isCalendarDate, lastDayOfMonth, parts, toCalendarDate, type CalendarDate } from '../time/calendar-date.js'
 import { quoteTyped } from '../domain/text/text-limits.js'
 
-/** "12", "#12" (also "＃12", normalized before) → 12. */
+/** "12", "#12" (also "＃12", normalized before), "12。" → 12. */
 export function parseItemNumber(token: string | undefined, what = '台账编号'): number {
-  const match = /^#?(\d{1,9})$/.exec(token ?? '')
+  // Punctuation after the number is the end of a sentence: 「收到 12。」
+  const match = /^#?(\d{1,9})[。！!？?，,、.]*$/.exec(token ?? '')
   if (!match) throw new UserFacingError('bad_number', token ? `「${quoteTyped(token)}」不是有效的${what}，应为数字，例：12 或 #12。` : `缺少${what}。`)
   return Number(match[1])
 }

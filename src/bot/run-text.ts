@@ -8,7 +8,7 @@ import { text, type AppMessage } from '../wecom/messages.js'
 import { orgAdmins } from '../domain/roster/org-admins.js'
 import { splitMessage, type CommandArgs } from './command-args.js'
 import { ROLE_NAMES } from './command-registry.js'
-import { usageLines, type AnyCommand, type CommandContext } from './define-command.js'
+import { typedVerb, usageLines, type AnyCommand, type CommandContext } from './define-command.js'
 import { readerFor, senderOf, type DispatchResult, type DispatcherContext } from './dispatcher-context.js'
 import type { Sender } from './load-sender.js'
 
@@ -20,9 +20,13 @@ export async function runText(context: DispatcherContext, content: string, from:
   if (!sender) return unregistered(context, db, from)
   const { word, args } = splitMessage(content, (typed) => registry.find(typed) !== undefined)
   if (word === '') return { reply: text('请发送命令，例如「帮助」。'), status: 'processed', outcome: 'empty' }
-  const command = registry.find(word)
+  // 「收到。」「待办！」「收到，谢谢」: the command word before its punctuation (docs/chat-input.md).
+  const command = registry.find(word) ?? registry.find(word.split(/[。！!？?，,、~～…]/)[0] ?? '')
   if (!command) return unknownCommand(context, word)
   if (!registry.isAllowed(command, sender.roles)) return denied(context, command)
+  // A sub-verb of others' (会议 新建 typed by a responsible person) is refused before its arguments are read.
+  const verb = typedVerb(command, args.tokens[0])
+  if (verb?.roles && !verb.roles.some((role) => sender.roles.includes(role))) return denied(context, command, verb.roles, `${command.name} ${args.tokens[0]}`)
   return runCommand(context, command, sender, args, logger, outer)
 }
 
@@ -48,11 +52,11 @@ function unknownCommand(context: DispatcherContext, word: string): DispatchResul
   }
 }
 
-function denied(context: DispatcherContext, command: AnyCommand): DispatchResult {
-  const allowed = command.roles === 'everyone' ? [] : command.roles.map((role) => ROLE_NAMES[role])
+function denied(context: DispatcherContext, command: AnyCommand, roles = command.roles, what = command.name): DispatchResult {
+  const allowed = roles === 'everyone' ? [] : roles.map((role) => ROLE_NAMES[role])
   context.metrics.command(command.name, 'denied')
   return {
-    reply: text(`「${command.name}」只有${allowed.join('、')}可以使用。发送「帮助」查看您可用的命令。`),
+    reply: text(`「${what}」只有${allowed.join('、')}可以使用。发送「帮助」查看您可用的命令。`),
     status: 'processed',
     outcome: `denied:${command.name}`,
   }
@@ -109,11 +113,16 @@ function commandContextFor(context: DispatcherContext, command: AnyCommand, send
  * A refusal of something read well (the item is closed, not theirs, the date past) says why
  * alone: the usage would suggest they mistyped (docs/chat-input.md).
  */
-function refused(context: DispatcherContext, command: AnyCommand, error: UserFacingError, usage: string): DispatchResult {
+function refused(context: DispatcherContext, command: AnyCommand, error: UserFacingError, usage: { usage: string; example: string }): DispatchResult {
   context.metrics.command(command.name, 'bad_arguments')
   return {
-    reply: text(error instanceof RefusalError ? error.message : `${error.message}\n${usage}`),
+    reply: text(error instanceof RefusalError ? error.message : withUsage(error.message, usage)),
     status: 'processed',
     outcome: `bad_arguments:${command.name}`,
   }
+}
+
+/** The answer with 用法 and 示例, unless it already shows a multi-line example (a template such as 登记's is shown once). */
+function withUsage(message: string, { usage, example }: { usage: string; example: string }): string {
+  return example.includes('\n') && message.includes(example) ? message : `${message}\n用法：${usage}\n示例：${example}`
 }

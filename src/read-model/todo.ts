@@ -5,6 +5,7 @@ import {
   CircularSchema,
   LedgerItemSchema,
   MeetingSchema,
+  MonthlyReportSchema,
   PersonSchema,
   PersonSeenSchema,
   type Circular,
@@ -13,11 +14,11 @@ import {
   type Meeting,
 } from '../db/entities/index.js'
 import { isVerifier, unitsActedFor, type Actor } from '../domain/ledger/ledger-access.js'
-import { monthOf, type CalendarDate } from '../time/calendar-date.js'
+import { addMonths, monthOf, type CalendarDate } from '../time/calendar-date.js'
 import { unacknowledgedCirculars } from './circulars.js'
 import { isOpen, statusLight } from './figures.js'
 import { byUrgency, personOpenItems } from './ledger-lists.js'
-import { monthlyReportStatus, participantUnits, type UnitReport } from './campaign-progress.js'
+import { monthlyReportStatus, participantUnits } from './campaign-progress.js'
 import { unitNames } from './ledger-status.js'
 import { waitingFor, type WaitingFor } from './waiting-for.js'
 
@@ -31,8 +32,12 @@ export const REPORTS_SEEN = 'monthly_reports'
  * person's roles do not cover it.
  */
 export interface Todo extends Omit<WaitingFor, 'reportsSubmitted'> {
-  /** 组织部 and the inspection group: monthly reports submitted since they last looked (all of this month's the first time). */
-  reportsSubmitted: UnitReport[]
+  /**
+   * 组织部 and the inspection group: this month's and last month's reports submitted (or revised)
+   * since they last looked, all of them the first time; last month's too, since reports are due
+   * on a month's last day and often come that evening.
+   */
+  reportsSubmitted: SubmittedReport[]
   /** 组织部: sent circulars whose reminder has gone out and that some still have not acknowledged, with how many. */
   circularsUnacknowledged: { circular: Circular; waiting: number }[]
   /** 组织部: meetings that have taken place with no minutes recorded. */
@@ -51,6 +56,15 @@ export interface Todo extends Omit<WaitingFor, 'reportsSubmitted'> {
   unitNames: Map<number, string>
 }
 
+export interface SubmittedReport {
+  unitId: number
+  unitName: string
+  /** YYYY-MM */
+  month: string
+  submittedAt: Date
+  revision: number
+}
+
 /** A meeting counts as having taken place this long after it started. */
 const MEETING_HELD_AFTER_MS = 2 * 3600_000
 
@@ -60,8 +74,8 @@ export async function todoFor(db: Db, actor: Actor, campaignId: number, today: C
   const units = unitsActedFor(actor)
   const waiting = await waitingFor(db, actor, campaignId, today)
   const month = monthOf(today)
-  const reports = verifier || units.length > 0 ? await monthlyReportStatus(db, { id: campaignId }, month) : []
-  const reportsSubmitted = verifier ? reports.filter((r) => r.submittedAt !== null && (reportsSeenAt === null || r.submittedAt.getTime() > reportsSeenAt.getTime())) : []
+  const reports = units.length > 0 ? await monthlyReportStatus(db, { id: campaignId }, month) : []
+  const reportsSubmitted = verifier ? await reportsSince(db, campaignId, [monthOf(addMonths(today, -1)), month], reportsSeenAt) : []
   const participants = new Set(units.length > 0 ? await participantUnits(db, campaignId) : [])
   const reportsOwed = reports.filter((r) => r.submittedAt === null && units.includes(r.unitId) && participants.has(r.unitId)).map(({ unitId, unitName }) => ({ unitId, unitName }))
   const open = await personOpenItems(db, campaignId, actor.person.id, units, today)
@@ -92,6 +106,15 @@ export async function todoFor(db: Db, actor: Actor, campaignId: number, today: C
 }
 
 /** The units of the items extension requests are about. */
+async function reportsSince(db: Db, campaignId: number, months: readonly string[], since: Date | null): Promise<SubmittedReport[]> {
+  const rows = await db.getRepository(MonthlyReportSchema).find({
+    where: { campaignId, month: In([...months]), ...(since ? { submittedAt: MoreThan(since) } : {}) },
+    order: { submittedAt: 'ASC', id: 'ASC' },
+  })
+  const names = await unitNames(db, rows.map((r) => r.unitId))
+  return rows.map((r) => ({ unitId: r.unitId, unitName: names.get(r.unitId) ?? `#${r.unitId}`, month: r.month, submittedAt: r.submittedAt, revision: r.revision }))
+}
+
 async function extensionUnits(db: Db, requests: readonly ExtensionRequest[]): Promise<number[]> {
   if (requests.length === 0) return []
   return (await db.getRepository(LedgerItemSchema).find({ where: { id: In(requests.map((r) => r.ledgerItemId)) }, select: { id: true, unitId: true } })).map((i) => i.unitId)

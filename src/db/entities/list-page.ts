@@ -9,7 +9,7 @@ import { instant, integer, longText, primaryId, reference, shortText } from '../
 export interface ListPage {
   id: number
   personId: number
-  /** The command that made the list, e.g. "逾期". */
+  /** The message that made the list, to send again once it expired, e.g. "逾期 城关镇". */
   command: string
   /** Every page's text, JSON string[]. */
   pages: string
@@ -24,7 +24,7 @@ export const ListPageSchema = new EntitySchema<ListPage>({
   columns: {
     id: primaryId(),
     personId: reference('Person', 'fk_list_page_person', { onDelete: 'CASCADE' }),
-    command: shortText(16),
+    command: shortText(200),
     pages: longText(),
     nextPage: integer(),
     expiresAt: instant(),
