@@ -1,9 +1,11 @@
 import type { AnyCommand } from '../src/bot/define-command.js'
+import { accountability } from './accountability.js'
 import { ack } from './ack.js'
 import { circular } from './circular.js'
 import { done } from './done.js'
 import { approve, deny, extend } from './extend.js'
 import { help } from './help.js'
+import { inspection } from './inspection.js'
 import { meeting, rsvp } from './meeting.js'
 import { backFromLeave, leave } from './leave.js'
 import { more } from './more.js'
@@ -11,6 +13,7 @@ import { myItems } from './my-items.js'
 import { overdue } from './overdue.js'
 import { phase } from './phase.js'
 import { progress } from './progress.js'
+import { publicReport } from './public-report.js'
 import { register } from './register.js'
 import { report } from './report.js'
 import { showItem } from './show-item.js'
@@ -21,4 +24,4 @@ import { roster } from './roster.js'
 import { viewReport } from './view-report.js'
 
 /** Every chat command, listed explicitly. The registry refuses duplicate words at start-up. */
-export const commands: readonly AnyCommand[] = [help, todo, myItems, showItem, progress, done, close, reopen, extend, approve, deny, phase, overdue, stats, report, register, leave, backFromLeave, meeting, rsvp, circular, ack, more, viewReport, roster]
+export const commands: readonly AnyCommand[] = [help, todo, myItems, showItem, progress, done, close, reopen, extend, approve, deny, phase, overdue, stats, report, register, leave, backFromLeave, meeting, rsvp, circular, ack, more, viewReport, roster, accountability, publicReport, inspection]

@@ -6,7 +6,7 @@ import { currentCampaign, currentOrLatestCampaign } from '../src/domain/campaign
 import { unitMonthlyReport } from '../src/read-model/campaign-progress.js'
 import { unitsActedFor } from '../src/domain/ledger/ledger-access.js'
 import { draftMonthlyReport, submitMonthlyReport, type ReplacedReport } from '../src/domain/reports/monthly-report-service.js'
-import { RefusalError, UserFacingError } from '../src/errors.js'
+import { RefusalError } from '../src/errors.js'
 import { findUnitByName, nearestUnitNames, unknownUnitText } from '../src/domain/roster/find-unit.js'
 import { allUnitNames } from '../src/read-model/roster.js'
 import { checkMonthInCampaign, parseMonth, reportPeriod } from '../src/domain/reports/month-span.js'

@@ -6,7 +6,8 @@ import { itemOrFail } from '../src/domain/ledger/item-lifecycle.js'
 import { isOverdue, overdueText, STATE_NAMES, statusLight } from '../src/read-model/figures.js'
 import { itemDetail } from '../src/read-model/ledger-lists.js'
 import { typicalCaseCircularsOf } from '../src/read-model/circulars.js'
-import { typicalCaseLine } from '../src/domain/ledger/format-item.js'
+import { findingLine, typicalCaseLine } from '../src/domain/ledger/format-item.js'
+import { findingOfItem } from '../src/read-model/inspections.js'
 import { RefusalError } from '../src/errors.js'
 import { beijingDate, formatBeijingDateTime, formatChineseDate } from '../src/time/calendar-date.js'
 import { markdown } from '../src/wecom/messages.js'
@@ -36,10 +37,12 @@ export const showItem = defineCommand<{ id: number }>({
     if (!canSeeItem(context.actor, found)) throw new RefusalError('denied', `#${id} 不属于您负责的范围。`)
     const today = beijingDate(context.now())
     const { item, unitName, category, updates, names } = await itemDetail(dataSource, found)
+    const finding = await findingOfItem(dataSource, item.id)
     const name = (personId: number | null) => (personId === null ? '—' : inertText(names.get(personId) ?? '—'))
     const lines = [
       `**${statusLight(item, today)} #${item.id} ${inertText(unitName)}**`,
       `问题：${inertText(item.problem)}`,
+      ...(finding ? [findingLine(finding.id)] : []),
       `类别：${category ? `${category.label}${category.name}` : '—'}`,
       `措施：${inertText(item.measures)}`,
       `目标：${inertText(item.target)}`,

@@ -5,6 +5,7 @@ import { markSeen } from '../src/domain/conversation/person-seen.js'
 import { itemLine, shorten } from '../src/domain/ledger/format-item.js'
 import { isVerifier } from '../src/domain/ledger/ledger-access.js'
 import { meetingTime } from '../src/domain/meetings/agenda-message.js'
+import { statusLight } from '../src/read-model/figures.js'
 import { lastSeen, REPORTS_SEEN, todoFor, type Todo } from '../src/read-model/todo.js'
 import { beijingDate, formatChineseDate, formatWhen, lastDayOfMonth, type CalendarDate } from '../src/time/calendar-date.js'
 import { inertText } from '../src/wecom/inert-text.js'
@@ -46,6 +47,10 @@ function todoLines(todo: Todo, today: CalendarDate, now: Date, reportsSeenAt: Da
   section(`待核实销号 ${todo.toVerify.length} 项`, todo.toVerify, (item) => {
     const reported = item.rectifiedAt ? ` ${formatWhen(item.rectifiedAt, now)}报完成` : ''
     return `- #${item.id} ${unit(item.unitId)} ${shorten(item.problem, 14)}${reported} →「销号 ${item.id}」或「退回 ${item.id} 理由」`
+  })
+  section(`举报待核查 ${todo.reportsToVerify.length} 件`, todo.reportsToVerify, (report) => {
+    const where = report.unitId === null ? '' : ` ${unit(report.unitId)}`
+    return `- ${statusLight({ status: 'in_progress', dueDate: report.verifyBy }, today)} 举报 #${report.id}${where} · ${formatChineseDate(report.verifyBy, today)}前 →「举报 核查 ${report.id} 属实|部分属实|不属实 说明」`
   })
   section(`延期申请待审批 ${todo.extensionsToDecide.length} 项`, todo.extensionsToDecide, (request) => {
     const dates = `${formatChineseDate(request.oldDueDate, today)}→${formatChineseDate(request.newDueDate, today)}`

@@ -2,13 +2,16 @@ import type { DataSource } from 'typeorm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { commands } from '../commands/index.js'
 import {
+  AccountabilitySchema,
   AttendanceSchema,
   CircularReceiptSchema,
   CircularSchema,
   ExtensionRequestSchema,
+  InspectionSchema,
   MeetingSchema,
   PersonLeaveSchema,
   PersonSchema,
+  PublicReportSchema,
   type LedgerItem,
   type LedgerStatus,
   type Role,
@@ -69,6 +72,12 @@ interface Setup {
   meeting(invite: string | null, startsAt?: Date): Promise<number>
   circular(recipient: string | null): Promise<number>
   leave(userid: string): Promise<void>
+  /** A decision of 组织部 (问责) for 城关镇's 赵磊; its id. */
+  accountability(): Promise<number>
+  /** A finding (督查) of 城关镇, not a typical case; its id. */
+  inspection(): Promise<number>
+  /** A report from the public (举报) assigned to liuyang (own) or to someone else (other); its id. */
+  publicReport(ownership: 'own' | 'other'): Promise<number>
   unique(): number
 }
 
@@ -146,7 +155,29 @@ const MATRIX: readonly Row[] = [
   // A unit's report: 组织部 and 检查组 read every unit's, its head, leader and liaison their own.
   { command: '查看月报', ownership: 'own', text: async () => '查看月报 城关镇', allowed: ['org_admin', 'inspector', 'unit_head', 'leader', 'liaison'], effect: 'reads', ok: /城关镇8月月报/ },
   { command: '查看月报', ownership: 'other', text: async () => '查看月报 后港镇', allowed: ['org_admin', 'inspector'], effect: 'reads', ok: /后港镇8月月报/ },
+  { command: '督查', ownership: 'none', label: '登记', text: async (s) => `督查 登记\n单位：城关镇\n日期：8月28日\n方式：随机抽查\n发现：授权矩阵督查发现${s.unique()}\n类别：(二)\n整改：是`, allowed: ['org_admin', 'inspector'], effect: 'writes', ok: /已登记督查#\d+/ },
+  { command: '督查', ownership: 'none', label: '列表', text: async () => '督查 列表', allowed: ['org_admin', 'inspector'], effect: 'reads', ok: /督查记录/ },
+  { command: '督查', ownership: 'none', label: '详情', text: async (s) => `督查 详情 ${await s.inspection()}`, allowed: ['org_admin', 'inspector'], effect: 'reads', ok: /\*\*督查#\d+ 城关镇\*\*/ },
+  { command: '督查', ownership: 'none', label: '进度', text: async () => '督查 进度', allowed: ['org_admin', 'inspector'], effect: 'reads', ok: /督查进度/ },
+  { command: '督查', ownership: 'none', label: '典型', text: async (s) => `督查 典型 ${await s.inspection()}`, allowed: ['org_admin', 'inspector'], effect: 'writes', ok: /已将督查#\d+ 标记为典型案例/ },
   { command: '名册', ownership: 'none', text: async () => '名册', allowed: ['org_admin'], effect: 'reads', ok: /名册：\d+ 个单位/ },
+  { command: '问责', ownership: 'none', label: '列表', text: async () => '问责 列表', allowed: ['org_admin'], effect: 'reads', ok: /问责记录/ },
+  { command: '问责', ownership: 'own', label: '详情', text: async (s) => `问责 详情 ${await s.accountability()}`, allowed: ['org_admin'], effect: 'reads', ok: /\*\*问责 #\d+\*\*/ },
+  { command: '问责', ownership: 'own', label: '登记', text: async () => '问责 登记\n单位：城关镇\n对象：赵磊\n措施：谈话提醒\n日期：8月28日\n说明：授权矩阵\n通知：是', allowed: ['org_admin'], effect: 'writes', ok: /已登记问责 #\d+/ },
+  { command: '举报', ownership: 'none', label: '列表', text: async () => '举报 列表', allowed: ['org_admin', 'inspector'], effect: 'reads', ok: /举报件/ },
+  { command: '举报', ownership: 'own', label: '详情', text: async (s) => `举报 详情 ${await s.publicReport('own')}`, allowed: ['org_admin', 'inspector'], effect: 'reads', ok: /\*\*举报 #\d+\*\*/ },
+  { command: '举报', ownership: 'other', label: '详情', text: async (s) => `举报 详情 ${await s.publicReport('other')}`, allowed: ['org_admin'], effect: 'reads', ok: /\*\*举报 #\d+\*\*/ },
+  {
+    command: '举报',
+    ownership: 'none',
+    label: '登记',
+    text: async (s) => `举报 登记\n来源：电话\n受理日期：8月28日\n内容：授权矩阵举报${s.unique()}\n被举报单位：城关镇\n举报人：匿名\n核查人：刘洋\n核查时限：9月10日`,
+    allowed: ['org_admin'],
+    effect: 'writes',
+    ok: /已登记举报 #\d+/,
+  },
+  { command: '举报', ownership: 'own', label: '核查', text: async (s) => `举报 核查 ${await s.publicReport('own')} 不属实 经查不实`, allowed: ['org_admin', 'inspector'], effect: 'writes', ok: /已核查举报 #\d+/ },
+  { command: '举报', ownership: 'other', label: '核查', text: async (s) => `举报 核查 ${await s.publicReport('other')} 不属实 经查不实`, allowed: ['org_admin'], effect: 'writes', ok: /已核查举报 #\d+/ },
   { command: '名册', ownership: 'own', label: '单位', text: async () => '名册 城关镇', allowed: ['org_admin'], effect: 'reads', ok: /城关镇名册（\d+ 人）/ },
 ]
 
@@ -224,8 +255,45 @@ describe(`the authorization matrix on ${dialect}`, () => {
       if (person) await ds.getRepository(CircularReceiptSchema).insert({ circularId: circular.id, personId: person.id, unitId: person.unitId, outboxMessageId: null, acknowledgedAt: null, remindedAt: null })
       return circular.id
     },
+    async publicReport(ownership) {
+      const saved = await ds.getRepository(PublicReportSchema).save({
+        campaignId: fixture.campaign.id,
+        source: 'telephone',
+        receivedOn: '2015-08-28',
+        content: `授权矩阵举报${++counter}`,
+        unitId: fixture.chengguan,
+        concernedPerson: null,
+        registeredById: await personId('wangjian'),
+        assignedToId: await personId(ownership === 'own' ? 'liuyang' : 'wangjian'),
+        verifyBy: '2015-09-10',
+        status: 'assigned',
+        verdict: null,
+        verdictNote: null,
+        verifiedAt: null,
+        inspectionId: null,
+      })
+      return saved.id
+    },
     async leave(userid) {
       await ds.getRepository(PersonLeaveSchema).insert({ personId: await personId(userid), until: '2015-09-10', deputyId: null, endedAt: null })
+    },
+    async inspection() {
+      const saved = await ds.getRepository(InspectionSchema).save({ campaignId: fixture.campaign.id, unitId: fixture.chengguan, inspectorId: await personId('liuyang'), method: 'random_check', inspectedOn: '2015-08-28', findings: `授权矩阵督查${++counter}`, categoryId: null, mustRectify: false, ledgerItemId: null, isTypicalCase: false })
+      return saved.id
+    },
+    async accountability() {
+      const saved = await ds.getRepository(AccountabilitySchema).save({
+        campaignId: fixture.campaign.id,
+        inspectionId: null,
+        unitId: fixture.chengguan,
+        personId: await personId('zhaolei'),
+        measure: 'talk_reminder',
+        decidedOn: '2015-08-28',
+        note: '授权矩阵问责',
+        recordedById: await personId('wangjian'),
+        notifiedAt: null,
+      })
+      return saved.id
     },
   }
 

@@ -74,3 +74,34 @@ describe('commands and jobs', () => {
     expect(offending).toEqual([])
   })
 })
+
+describe('who reported to the inspection group', () => {
+  /** Every source file of the service and its tools (tests excluded): what could read a table. */
+  const sources = () =>
+    ['src', 'commands', 'migrations', 'scripts', 'bench']
+      .flatMap((dir) => (readdirSync(join(ROOT, dir), { recursive: true }) as string[]).map((f) => join(dir, f)))
+      .filter((file) => /\.(ts|mjs|cjs|js)$/.test(file))
+      .concat('ormconfig.ts')
+  const text = (file: string) => readFileSync(join(ROOT, file), 'utf8')
+
+  // docs/inspections.md, Confidentiality: one reader (for 组织部's answers), one writer, the schema and the migration that made the table.
+  it('is named by no file but its entity, the writer, the one reader and the migration', () => {
+    const naming = sources().filter((file) => /PublicReportReporter|public_report_reporter/.test(text(file)))
+    expect(naming.sort()).toEqual([
+      'migrations/1765442400000-inspection-phase.ts',
+      'src/db/entities/index.ts',
+      'src/db/entities/public-report.ts',
+      'src/domain/inspections/public-reports.ts',
+      'src/read-model/public-reports.ts',
+    ])
+  })
+
+  it('is read by reporterFor alone and only inserted by the writer', () => {
+    // Each line naming the schema, its imports and comments left out.
+    const uses = (file: string) =>
+      [...text(file).replace(/^import [\s\S]*? from '[^']+'$/gm, '').matchAll(/^(?!\s*\*|\s*\/\/).*PublicReportReporterSchema.*$/gm)].map((m) => m[0].trim())
+    expect(uses('src/read-model/public-reports.ts')).toEqual(['return db.getRepository(PublicReportReporterSchema).findOneBy({ publicReportId: reportId })'])
+    expect(text('src/read-model/public-reports.ts')).toMatch(/export async function reporterFor\(db: Db, reportId: number\): Promise<PublicReportReporter \| null> \{\n {2}return db\.getRepository\(PublicReportReporterSchema\)/)
+    expect(uses('src/domain/inspections/public-reports.ts')).toEqual(['await manager.insert(PublicReportReporterSchema, {'])
+  })
+})

@@ -4,8 +4,22 @@ import { join } from 'node:path'
 import ExcelJS from 'exceljs'
 import type { DataSource } from 'typeorm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ExtensionRequestSchema, LedgerItemSchema, MonthlyReportRevisionSchema, MonthlyReportSchema, PersonSchema, ProblemCategorySchema, ProgressUpdateSchema, type ProgressUpdate } from '../src/db/entities/index.js'
-import { buildMonthlyWorkbook, LIGHT_FILLS, SHEET_NAMES, SUMMARY_HEADERS } from '../src/domain/reports/monthly-workbook.js'
+import {
+  ExtensionRequestSchema,
+  InspectionSchema,
+  LedgerItemSchema,
+  MonthlyReportRevisionSchema,
+  MonthlyReportSchema,
+  PersonSchema,
+  ProblemCategorySchema,
+  ProgressUpdateSchema,
+  PublicReportReporterSchema,
+  PublicReportSchema,
+  type Inspection,
+  type ProgressUpdate,
+  type PublicReport,
+} from '../src/db/entities/index.js'
+import { buildMonthlyWorkbook, INSPECTION_HEADERS, LIGHT_FILLS, SHEET_NAMES, SUMMARY_HEADERS } from '../src/domain/reports/monthly-workbook.js'
 import { displayWidth } from '../src/domain/reports/sheet-table.js'
 import { seedLedger } from './helpers/ledger-fixture.js'
 import { spawnService } from './helpers/service-process.js'
@@ -14,11 +28,17 @@ import { createMigratedDatabase, dialect, type MigratedDatabase } from './helper
 const at = (text: string) => new Date(`${text}+08:00`)
 const REPORT_TEXT = '八月份工作情况：召开推进会2次。\n下月打算：完成剩余整改。'
 const day = (date: string) => new Date(`${date}T00:00:00Z`)
+/** Who reported, confidential (docs/inspections.md): in no cell of the workbook. */
+const REPORTER = { name: '欧阳秘举', contact: '13912345678' }
 
 /**
  * seedLedger's three items, registered in July, plus a fourth that 后港镇 closed on time in
  * August; progress in July (before), August (counted) and September (after the month); an
- * extension approved and one denied in August; 城关镇's August report, in two versions.
+ * extension approved and one denied in August; 城关镇's August report, in two versions. Checks:
+ * 城关镇 a 随机抽查 on 20 August that made #1 and a 全面检查 on 26 August; 后港镇 a 重点检查 on 12
+ * August that made the closed item, a 全面检查 in July (before the phase) and a check in September.
+ * Reports from the public: 城关镇's received 5 August and verified 20 August; 后港镇's received 28
+ * August (waiting) and one received in July verified 3 August; one naming no unit, 15 August.
  */
 async function seedMonth(ds: DataSource) {
   const fixture = await seedLedger(ds)
@@ -54,7 +74,29 @@ async function seedMonth(ds: DataSource) {
     { reportId: report.id, revision: 1, content: '八月份工作情况（初稿）', submittedById: await person('zhangwei'), submittedAt: at('2015-08-27T09:00:00') },
     { reportId: report.id, revision: 2, content: REPORT_TEXT, submittedById: await person('chenjing'), submittedAt: at('2015-08-28T10:00:00') },
   ])
+  await seedChecks(ds, fixture.campaign.id, { chengguan: fixture.chengguan, hougang: fixture.hougang }, ids, await person('liuyang'), await person('wangjian'))
   return { ...fixture, items: ids }
+}
+
+async function seedChecks(ds: DataSource, campaignId: number, units: { chengguan: number; hougang: number }, items: { overdue: number; closed: number }, inspectorId: number, adminId: number) {
+  const check = (unitId: number, method: Inspection['method'], inspectedOn: string, mustRectify: boolean, ledgerItemId: number | null) =>
+    ds.getRepository(InspectionSchema).save({ campaignId, unitId, inspectorId, method, inspectedOn, findings: `督查发现${inspectedOn}`, categoryId: null, mustRectify, ledgerItemId, isTypicalCase: false } as Inspection)
+  await check(units.chengguan, 'random_check', '2015-08-20', true, items.overdue)
+  await check(units.chengguan, 'full_check', '2015-08-26', false, null)
+  await check(units.hougang, 'key_check', '2015-08-12', true, items.closed)
+  await check(units.hougang, 'full_check', '2015-07-28', false, null)
+  await check(units.hougang, 'random_check', '2015-09-03', false, null)
+  const report = async (unitId: number | null, receivedOn: string, verifiedAt: Date | null) => {
+    const saved = await ds.getRepository(PublicReportSchema).save({
+      campaignId, source: 'telephone', receivedOn, content: `群众反映${receivedOn}`, unitId, concernedPerson: null, registeredById: adminId, assignedToId: inspectorId, verifyBy: '2015-09-30',
+      status: verifiedAt ? 'verified' : 'assigned', verdict: verifiedAt ? 'untrue' : null, verdictNote: null, verifiedAt, inspectionId: null,
+    } as PublicReport)
+    await ds.getRepository(PublicReportReporterSchema).insert({ publicReportId: saved.id, anonymous: false, ...REPORTER })
+  }
+  await report(units.chengguan, '2015-08-05', at('2015-08-20T15:00:00'))
+  await report(units.hougang, '2015-08-28', null)
+  await report(units.hougang, '2015-07-20', at('2015-08-03T09:00:00'))
+  await report(null, '2015-08-15', null)
 }
 
 const values = (row: ExcelJS.Row) => (row.values as ExcelJS.CellValue[]).slice(1)
@@ -142,6 +184,30 @@ describe(`the monthly report workbook on ${dialect}`, () => {
     expect(s.getCell('B3').numFmt).toBe('yyyy-mm-dd hh:mm')
     expect(s.getCell('E3').alignment).toMatchObject({ wrapText: true, vertical: 'top' })
     expect(s.getCell('B4').font).toMatchObject({ color: { argb: 'FFC00000' } })
+  })
+
+  it('督查情况: the month’s checks, findings, items made and closed, reports received and verified, and the phase’s coverage', () => {
+    const s = sheet('督查情况')
+    expect(s.getCell('A1').value).toBe('“为官不为”行为专项治理（2015年7月起） 2015年8月督查和受理举报情况（截至8月31日）')
+    expect(values(s.getRow(2))).toEqual([...INSPECTION_HEADERS])
+    expect(s.rowCount).toBe(6)
+    // 城关镇: a 随机抽查 that made #1 (open as of 31 August) and a 全面检查; one report received and verified.
+    expect(values(s.getRow(3))).toEqual(['城关镇', 2, 1, 1, 0, 1, 1, 2, '已检查'])
+    // 后港镇: the 重点检查 that made the item closed on 18 August; its July 全面检查 was before the phase; one report received (waiting), July's verified in August.
+    expect(values(s.getRow(4))).toEqual(['后港镇', 1, 1, 1, 1, 1, 1, 1, '未检查'])
+    expect(values(s.getRow(5))).toEqual(['（未涉及具体单位）', 0, 0, 0, 0, 1, 0, '—', '—'])
+    expect(values(s.getRow(6))).toEqual(['合计', 3, 2, 2, 1, 3, 2, 3, '已检查 1/2'])
+    expect(s.getCell('I4').font).toMatchObject({ color: { argb: 'FFC00000' } })
+  })
+
+  it('never holds who reported: no cell of any sheet has the reporter’s name or telephone', () => {
+    const cells: string[] = []
+    for (const s of book.worksheets) s.eachRow((row) => row.eachCell((cell) => cells.push(String(cell.value))))
+    expect(cells.length).toBeGreaterThan(50)
+    for (const text of cells) {
+      expect(text).not.toContain(REPORTER.name)
+      expect(text).not.toContain(REPORTER.contact)
+    }
   })
 
   it('sizes columns for Chinese text, counting a CJK character as two', () => {

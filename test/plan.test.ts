@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_PLAN, loadPlan } from '../src/domain/plan/load-plan.js'
 import { validatePlan } from '../src/domain/plan/validate-plan.js'
+import { DEFAULT_FULL_CHECK_TASKS, inspectionSettings } from '../src/domain/plan/campaign-plan.js'
+import { DEFAULT_INSPECTIONS } from '../src/domain/plan/plan-template.js'
 import { StartupError } from '../src/errors.js'
 
 describe('the built-in plan', () => {
@@ -88,5 +90,34 @@ describe('validatePlan', () => {
     expect(() => loadPlan(file)).toThrow(StartupError)
     expect(() => loadPlan(file)).toThrow(/bad-plan\.json 有误[\s\S]*建章立制」的结束日期 2015-12-31 早于开始日期 2016-01-05/)
     expect(() => loadPlan('no-such-plan')).toThrow(/找不到计划「no-such-plan」/)
+  })
+})
+
+describe('the plan’s inspection settings (docs/inspections.md)', () => {
+  const valid = loadPlan(DEFAULT_PLAN)
+
+  it('the built-in plan: 15 working days to rectify a finding, the subordinates’ full check done by a 全面检查', () => {
+    expect(valid.inspections).toEqual({ rectifyWorkdays: 15 })
+    expect(valid.phases.flatMap((p) => p.tasks).filter((t) => t.doneBy).map((t) => [t.code, t.name, t.doneBy])).toEqual([['subordinate_inspection', '对所辖单位自查整改情况进行全面检查', 'full_check']])
+    expect(inspectionSettings({ planName: valid.name, planVersion: valid.version })).toEqual({ rectifyWorkdays: 15, fullCheckTasks: ['subordinate_inspection'] })
+  })
+
+  it('a campaign whose plan is not a built-in one gets the documented defaults', () => {
+    expect(inspectionSettings({ planName: 'county-own-plan', planVersion: '1' })).toEqual({ rectifyWorkdays: DEFAULT_INSPECTIONS.rectifyWorkdays, fullCheckTasks: DEFAULT_FULL_CHECK_TASKS })
+  })
+
+  it('accepts a plan without them, and names a bad setting or doneBy', () => {
+    const plan = structuredClone(valid)
+    delete plan.inspections
+    delete plan.phases[2]!.tasks[0]!.doneBy
+    expect(validatePlan(plan)).toEqual([])
+    plan.inspections = { rectifyWorkdays: 0 }
+    ;(plan.phases[0]!.tasks[0] as { doneBy?: string }).doneBy = 'submission'
+    expect(validatePlan(plan)).toEqual([
+      '第 1 个阶段「宣传动员」的任务「制定工作计划、开展动员部署」的 doneBy 只能为 "full_check"（全面检查即算完成），或不写',
+      'inspections.rectifyWorkdays（督查发现问题的默认整改工作日数）应为 1–250 的整数，或不写（默认 15）',
+    ])
+    plan.inspections = null as never
+    expect(validatePlan(plan)).toContain('inspections.rectifyWorkdays（督查发现问题的默认整改工作日数）应为 1–250 的整数，或不写（默认 15）')
   })
 })

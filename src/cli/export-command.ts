@@ -1,22 +1,19 @@
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import type { DataSource } from 'typeorm'
 import { openDatabase } from '../db/open-database.js'
-import { currentOrLatestCampaign } from '../domain/campaign/current-campaign.js'
-import { CampaignSchema, type Campaign } from '../db/entities/index.js'
 import { UserFacingError } from '../errors.js'
 import { monthlyFigures } from '../domain/reports/monthly-figures.js'
 import { summaryLine } from '../domain/reports/monthly-summary.js'
 import { checkMonthInCampaign, isMonth } from '../domain/reports/month-span.js'
 import { renderMonthlyWorkbook } from '../domain/reports/monthly-workbook.js'
-import { beijingDate } from '../time/calendar-date.js'
+import { addAssessmentExport } from './assessment-command.js'
+import { chooseCampaign } from './choose-campaign.js'
 import { exitCode, type CliContext } from './program.js'
 
-/** `export monthly`: the monthly report workbook written to a file. */
+/** `export monthly`: the monthly report workbook written to a file; `export assessment`: the annual assessment's. */
 export function addExportCommand(program: Command, cli: CliContext): void {
-  program
-    .command('export')
-    .description('导出报表')
+  const group = program.command('export').description('导出报表')
+  group
     .command('monthly')
     .description('月报工作簿：汇总、逾期明细、本月进展、分类统计')
     .option('--month <YYYY-MM>', '月份（必填）；已过去的月份按该月最后一刻的状态')
@@ -50,16 +47,5 @@ export function addExportCommand(program: Command, cli: CliContext): void {
         }
       }),
     )
-}
-
-async function chooseCampaign(ds: DataSource, id: number | null, now: Date): Promise<Campaign> {
-  const repository = ds.getRepository(CampaignSchema)
-  if (id !== null) {
-    const campaign = await repository.findOneBy({ id })
-    if (!campaign) throw new UserFacingError('no_campaign', `没有编号为 #${id} 的专项治理。查看已有的：npm run cli -- campaign list`)
-    return campaign
-  }
-  const campaign = await currentOrLatestCampaign(ds, beijingDate(now))
-  if (!campaign) throw new UserFacingError('no_campaign', '还没有专项治理。先创建：npm run cli -- campaign create --start YYYY-MM-DD')
-  return campaign
+  addAssessmentExport(group, cli)
 }

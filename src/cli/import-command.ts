@@ -6,6 +6,7 @@ import type { ImportLimits } from '../domain/spreadsheets/import-limits.js'
 import { formatImportResult, type ImportResult } from '../domain/spreadsheets/import-report.js'
 import { importPeople, importUnits } from '../domain/spreadsheets/import-roster.js'
 import { importLedger } from '../domain/spreadsheets/import-ledger.js'
+import { importInspections } from '../domain/spreadsheets/import-inspections.js'
 import { exitCode, type CliContext } from './program.js'
 
 type Importer = (
@@ -24,13 +25,20 @@ const KINDS: ReadonlyArray<{ kind: string; run: Importer; what: string; example:
     example: '台账.xlsx --campaign 1',
     columns: '单位、问题类别、问题描述、整改措施、整治目标、完成时限、责任部门、责任领导、具体责任人、是否公开、[编号]',
   },
+  {
+    kind: 'inspections',
+    run: importInspections,
+    what: '督查记录',
+    example: '督查记录.xlsx --campaign 1',
+    columns: '被检查单位、检查日期、检查方式、发现问题、问题类别、是否整改、[整改时限]、[责任领导]、[具体责任人]、[是否典型]、检查人',
+  },
 ]
 
-/** `import units|people|ledger <file> [--dry-run] [--campaign id]`: a roster or a ledger from a spreadsheet, all or nothing. */
+/** `import units|people|ledger|inspections <file> [--dry-run] [--campaign id]`: a roster, a ledger or findings from a spreadsheet, all or nothing. */
 export function addImportCommand(program: Command, cli: CliContext): void {
   const group = program
     .command('import')
-    .description('从表格导入单位、人员或工作台账（有问题则全部不写入）')
+    .description('从表格导入单位、人员、工作台账或督查记录（有问题则全部不写入）')
     .addHelpText(
       'after',
       `
@@ -44,7 +52,7 @@ export function addImportCommand(program: Command, cli: CliContext): void {
       .description(`导入${what}：${columns}`)
       .argument('<文件>', '.xlsx 或 .csv 文件')
       .option('--dry-run', '只检查，不写入')
-    if (kind === 'ledger') command.option('--campaign <编号>', '导入到哪个专项治理（默认为当前的专项治理）')
+    if (kind === 'ledger' || kind === 'inspections') command.option('--campaign <编号>', '导入到哪个专项治理（默认为当前的专项治理）')
     command.addHelpText('after', `\n例：npm run cli -- import ${kind} ${example} --dry-run`).action(
       exitCode(async (file: string, options: { dryRun?: boolean; campaign?: string }, command: Command) => {
         const campaignId = options.campaign === undefined ? undefined : Number(options.campaign)

@@ -1,6 +1,7 @@
 import { In, LessThanOrEqual, MoreThanOrEqual, type DataSource, type EntityManager } from 'typeorm'
-import { CampaignUnitSchema, MonthlyReportSchema, PersonSchema, PhaseSchema, PhaseTaskSchema, TaskSubmissionSchema, type Campaign, type Phase, type PhaseTask } from '../db/entities/index.js'
+import { CampaignSchema, CampaignUnitSchema, InspectionSchema, MonthlyReportSchema, PersonSchema, PhaseSchema, PhaseTaskSchema, TaskSubmissionSchema, type Campaign, type Phase, type PhaseTask } from '../db/entities/index.js'
 import type { CalendarDate } from '../time/calendar-date.js'
+import { inspectionSettings } from '../domain/plan/campaign-plan.js'
 import { deadlineLight, type StatusLight } from './figures.js'
 import { unitNames } from './ledger-status.js'
 
@@ -41,9 +42,33 @@ export async function phaseStatus(db: Db, campaignId: number, today: CalendarDat
   const participants = new Set(await participantUnits(db, campaignId))
   const units = unitIds.filter((id) => participants.has(id))
   const tasks = running.length === 0 ? [] : await db.getRepository(PhaseTaskSchema).find({ where: { campaignId, phaseId: In(running.map((p) => p.id)) }, order: { dueDate: 'ASC', id: 'ASC' } })
-  const submitted = units.length === 0 || tasks.length === 0 ? [] : await db.getRepository(TaskSubmissionSchema).findBy({ taskId: In(tasks.map((t) => t.id)), unitId: In(units) })
-  const owed = units.length === 0 ? [] : tasks.filter((task) => units.some((unitId) => !submitted.some((s) => s.taskId === task.id && s.unitId === unitId)))
+  const done = await deliverablesDone(db, campaignId, tasks, units)
+  const owed = units.length === 0 ? [] : tasks.filter((task) => units.some((unitId) => !done.has(`${task.id}:${unitId}`)))
   return { running, tasks: units.length === 0 ? [] : tasks, owed: owed.map((task) => ({ task, light: deadlineLight(task.dueDate, today) })) }
+}
+
+/**
+ * Which units have done which deliverables, as "taskId:unitId": handed in (task_submission), or,
+ * for a task the campaign's plan marks done by a full check, a 全面检查 of the unit recorded within
+ * the task's phase (docs/inspections.md, Coverage). The one definition 阶段, 待办 and the reminder
+ * sweep use.
+ */
+export async function deliverablesDone(db: Db, campaignId: number, tasks: readonly PhaseTask[], unitIds: readonly number[]): Promise<Set<string>> {
+  const done = new Set<string>()
+  if (tasks.length === 0 || unitIds.length === 0) return done
+  const submitted = await db.getRepository(TaskSubmissionSchema).find({ where: { taskId: In(tasks.map((t) => t.id)), unitId: In([...unitIds]) }, select: { taskId: true, unitId: true } })
+  for (const s of submitted) done.add(`${s.taskId}:${s.unitId}`)
+  const campaign = await db.getRepository(CampaignSchema).findOneBy({ id: campaignId })
+  const byCheck = campaign ? tasks.filter((t) => inspectionSettings(campaign).fullCheckTasks.includes(t.code)) : []
+  if (byCheck.length === 0) return done
+  const phases = await db.getRepository(PhaseSchema).findBy({ id: In([...new Set(byCheck.map((t) => t.phaseId))]) })
+  const checks = await db.getRepository(InspectionSchema).find({ where: { campaignId, method: 'full_check', unitId: In([...unitIds]) }, select: { unitId: true, inspectedOn: true } })
+  for (const task of byCheck) {
+    const phase = phases.find((p) => p.id === task.phaseId)
+    if (!phase) continue
+    for (const check of checks) if (phase.startDate <= check.inspectedOn && check.inspectedOn <= phase.endDate) done.add(`${task.id}:${check.unitId}`)
+  }
+  return done
 }
 
 /** One participating unit's report for a month. */

@@ -1,11 +1,13 @@
 import { inertText } from '../wecom/inert-text.js'
-import { In, MoreThanOrEqual, Not, type DataSource, type EntityManager } from 'typeorm'
-import { CircularLinkSchema, CircularSchema, InspectionSchema, LedgerItemSchema, UnitSchema, type Campaign } from '../db/entities/index.js'
+import { Between, In, MoreThanOrEqual, Not, type DataSource, type EntityManager } from 'typeorm'
+import { CircularLinkSchema, CircularSchema, InspectionSchema, LedgerItemSchema, UnitSchema, type Campaign, type Inspection } from '../db/entities/index.js'
 import { shorten } from '../domain/ledger/format-item.js'
 import { currentPhases, monthlyReportStatus } from './campaign-progress.js'
 import { ledgerCounts, type LedgerCounts } from './figures.js'
 import { ledgerStatus, overdueRanking, pendingExtensionCount } from './ledger-status.js'
-import { addDays, monthOf, type CalendarDate } from '../time/calendar-date.js'
+import { reportsAwaitingVerification, verificationCounts } from './public-reports.js'
+import { addDays, beijingInstant, monthOf, type CalendarDate } from '../time/calendar-date.js'
+import { workdayOnOrBefore } from '../time/work-calendar.js'
 
 /** Where the campaign stands, for a meeting notice: every figure from the read model (docs/figures.md). */
 export interface CampaignStatus {
@@ -20,6 +22,13 @@ export interface CampaignStatus {
   reports: { month: string; submitted: number; expected: number; missing: string[] } | null
   /** Typical cases flagged since `since` (the previous meeting), items and inspections. */
   typicalCases: string[]
+  /**
+   * Inspection findings recorded since `since` (for the first meeting, all so far), and of those
+   * the ones that must be rectified (docs/figures.md, Inspections). Absent: not counted.
+   */
+  findings?: { sinceLastMeeting: boolean; count: number; mustRectify: number }
+  /** Reports from the public not yet verified, and those past their verify-by date. Absent: not counted. */
+  publicReports?: { waiting: number; overdue: number }
 }
 
 export async function campaignStatus(ds: DataSource | EntityManager, campaign: Campaign, today: CalendarDate, since: Date | null): Promise<CampaignStatus> {
@@ -36,7 +45,28 @@ export async function campaignStatus(ds: DataSource | EntityManager, campaign: C
     overdueUnits: overdueRanking(units).map((u) => ({ unit: inertText(u.unitName), count: u.overdue })),
     reports: reports && { month, submitted: reports.length - missing.length, expected: reports.length, missing },
     typicalCases: await typicalCases(ds, campaign.id, since),
+    findings: await findingsSince(ds, campaign.id, since),
+    publicReports: verificationCounts(await reportsAwaitingVerification(ds, campaign.id), today),
   }
+}
+
+async function findingsSince(ds: DataSource | EntityManager, campaignId: number, since: Date | null): Promise<NonNullable<CampaignStatus['findings']>> {
+  const rows = await ds.getRepository(InspectionSchema).find({ where: { campaignId, ...(since ? { createdAt: MoreThanOrEqual(since) } : {}) }, select: { id: true, mustRectify: true } })
+  return { sinceLastMeeting: since !== null, count: rows.length, mustRectify: rows.filter((r) => r.mustRectify).length }
+}
+
+/**
+ * 新增督查发现 on `today` (docs/figures.md, Inspections): findings recorded on the previous
+ * working day or the rest days after it, Beijing time — so each is new in one daily summary, the
+ * first working day after the day it was recorded. Lowest number first.
+ */
+export async function newFindings(ds: DataSource | EntityManager, campaignId: number, today: CalendarDate): Promise<Pick<Inspection, 'id' | 'unitId' | 'mustRectify'>[]> {
+  const from = beijingInstant(workdayOnOrBefore(addDays(today, -1)))
+  return ds.getRepository(InspectionSchema).find({
+    where: { campaignId, createdAt: Between(from, new Date(beijingInstant(today).getTime() - 1)) },
+    select: { id: true, unitId: true, mustRectify: true },
+    order: { id: 'ASC' },
+  })
 }
 
 /**

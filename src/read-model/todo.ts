@@ -12,10 +12,12 @@ import {
   type ExtensionRequest,
   type LedgerItem,
   type Meeting,
+  type PublicReport,
 } from '../db/entities/index.js'
 import { isVerifier, unitsActedFor, type Actor } from '../domain/ledger/ledger-access.js'
 import { addMonths, monthOf, type CalendarDate } from '../time/calendar-date.js'
 import { unacknowledgedCirculars } from './circulars.js'
+import { reportsAwaitingVerification } from './public-reports.js'
 import { isOpen, statusLight } from './figures.js'
 import { byUrgency, personOpenItems } from './ledger-lists.js'
 import { monthlyReportStatus, participantUnits } from './campaign-progress.js'
@@ -52,6 +54,8 @@ export interface Todo extends Omit<WaitingFor, 'reportsSubmitted'> {
   circularsToAcknowledge: Circular[]
   /** Meetings still to come the person has not answered. */
   meetingsToAnswer: Meeting[]
+  /** Reports from the public assigned to the person (an inspector) and not yet verified, earliest verify-by first. */
+  reportsToVerify: PublicReport[]
   /** Unit names for every unit id above. */
   unitNames: Map<number, string>
 }
@@ -90,7 +94,8 @@ export async function todoFor(db: Db, actor: Actor, campaignId: number, today: C
     unacknowledgedCirculars(db, actor.person.id),
     meetingsUnanswered(db, actor.person.id, now),
   ])
-  const ids = [...waiting.toVerify.map((i) => i.unitId), ...items.map((i) => i.unitId), ...(await extensionUnits(db, waiting.extensionsToDecide))]
+  const reportsToVerify = actor.roles.includes('inspector') ? (await reportsAwaitingVerification(db, campaignId)).filter((r) => r.assignedToId === actor.person.id) : []
+  const ids = [...reportsToVerify.flatMap((r) => (r.unitId === null ? [] : [r.unitId])), ...waiting.toVerify.map((i) => i.unitId), ...items.map((i) => i.unitId), ...(await extensionUnits(db, waiting.extensionsToDecide))]
   return {
     ...waiting,
     reportsSubmitted,
@@ -101,6 +106,7 @@ export async function todoFor(db: Db, actor: Actor, campaignId: number, today: C
     reportsOwed,
     circularsToAcknowledge,
     meetingsToAnswer,
+    reportsToVerify,
     unitNames: await unitNames(db, [...new Set(ids)]),
   }
 }

@@ -35,6 +35,12 @@ export type OutboxSubjectKind =
   | 'reply'
   /** An alert to the administrators about delivery (dead rows, undeliverable members): no id. */
   | 'alert'
+  /** An inspection finding's notice to the unit (never who reported it, docs/inspections.md): inspection.id. */
+  | 'inspection'
+  /** A report from the public: the notice to the inspector assigned and the reminders to verify it (never who reported it, docs/inspections.md): public_report.id. */
+  | 'public_report'
+  /** An accountability decision's notice to the person concerned (or the unit's head), docs/inspections.md: accountability.id. */
+  | 'accountability'
   /** Anything else (rows written before subjects whose key was not recognised, tests): no id. */
   | 'other'
 
@@ -51,6 +57,9 @@ export const OUTBOX_SUBJECT_KINDS: readonly OutboxSubjectKind[] = [
   'monthly_report',
   'reply',
   'alert',
+  'inspection',
+  'public_report',
+  'accountability',
   'other',
 ]
 

@@ -19,6 +19,11 @@ export function itemLine(item: LedgerItem, today: CalendarDate): string {
   return `${statusLight(item, today)} #${item.id} ${shorten(item.problem)} · ${due} · ${item.progress}%`
 }
 
+/** "来源：督查#3" in 详情: the item was made of an inspection finding (docs/inspections.md, Findings). */
+export function findingLine(inspectionId: number): string {
+  return `来源：督查#${inspectionId}`
+}
+
 /** "典型案例通报：#3《关于…的通报》（9月7日）" in 详情: the typical-case circulars that named the item (the circular's answer names the item back). */
 export function typicalCaseLine(circulars: readonly Pick<Circular, 'id' | 'title' | 'sentAt' | 'status'>[], today: CalendarDate): string {
   const one = (c: (typeof circulars)[number]) => {

@@ -124,6 +124,8 @@ export async function insertLedgerItem(
     person: Person
     today: CalendarDate
     now: Date
+    /** false: the caller sends its own notice instead (a finding's, docs/inspections.md). */
+    notify?: boolean
   },
 ): Promise<{ item: LedgerItem; notified: string[] }> {
   const { leader, person, today } = input
@@ -163,6 +165,7 @@ export async function insertLedgerItem(
     note: `${actor.person.name}登记`,
   })
   await addCampaignUnit(manager, input.campaignId, input.unitId, 'participant')
+  if (input.notify === false) return { item, notified: [] }
   const notified = await notifyPeople(
     manager,
     [person.id, leader.id],

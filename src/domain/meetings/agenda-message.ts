@@ -83,6 +83,10 @@ function render(input: AgendaInput, [topics, overdueUnits, missing, cases]: Show
   lines.push(countsLine(counts, change))
   if (previous) lines.push('（括号内为与上次会议相比）')
   lines.push(`待审批延期申请 ${status.pendingExtensions} 件`)
+  // What the inspection group found since the last meeting, and reports from the public it still has to verify (docs/figures.md, Inspections).
+  const { findings, publicReports } = status
+  if (findings && findings.count > 0) lines.push(`${findings.sinceLastMeeting ? '上次会议以来' : ''}督查发现 ${findings.count} 项（须整改 ${findings.mustRectify} 项）`)
+  if (publicReports && publicReports.waiting > 0) lines.push(`举报待核查 ${publicReports.waiting} 件（逾期 ${publicReports.overdue}）`)
   if (overdueUnits!.entries.length > 0) lines.push(...block(overdueUnits!, '、'))
   const r = status.reports
   if (r) lines.push(`${Number(r.month.slice(5))}月月报：已报 ${r.submitted}/${r.expected} 个单位`)

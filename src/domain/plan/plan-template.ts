@@ -17,7 +17,18 @@ export interface PlanTemplate {
   monthlyReport: { name: string; due: 'month_end'; recipient: string }
   categories: PlanCategory[]
   jointMeeting: { convener: string; members: string[] }
+  /** The inspection group's settings (docs/inspections.md); absent: DEFAULT_INSPECTIONS. */
+  inspections?: PlanInspections
 }
+
+/** How findings become ledger items (docs/inspections.md, Findings). */
+export interface PlanInspections {
+  /** A finding that must be rectified is due this many working days after it is recorded, unless a date is given. */
+  rectifyWorkdays: number
+}
+
+/** The settings of a plan without `inspections`, and of a campaign whose plan is not a built-in one. */
+export const DEFAULT_INSPECTIONS: PlanInspections = { rectifyWorkdays: 15 }
 
 export interface PlanPhase {
   code: PhaseCode
@@ -33,6 +44,11 @@ export interface PlanTask {
   name: string
   due: CalendarDate
   description: string
+  /**
+   * "full_check": a unit has done this deliverable once the inspection group recorded a
+   * 全面检查 of it in the task's phase (docs/inspections.md, Coverage); absent: handed in.
+   */
+  doneBy?: 'full_check'
 }
 
 export interface PlanCategory {

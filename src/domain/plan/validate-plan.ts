@@ -1,6 +1,6 @@
 import { isCalendarDate } from '../../time/calendar-date.js'
 import { PHASE_CODES } from '../../db/entities/phase.js'
-import type { PlanTemplate } from './plan-template.js'
+import { DEFAULT_INSPECTIONS, type PlanInspections, type PlanTemplate } from './plan-template.js'
 
 /**
  * Checks a parsed plan file and returns every problem found, in Chinese, each naming the
@@ -53,6 +53,7 @@ export function validatePlan(plan: unknown): string[] {
       textOk(task?.name, `${taskWhere}的名称`, 200)
       if (typeof task?.description !== 'string') problems.push(`${taskWhere}缺少 description（说明）`)
       seenTasks.add(task?.code)
+      if (task?.doneBy !== undefined && task.doneBy !== 'full_check') problems.push(`${taskWhere}的 doneBy 只能为 "full_check"（全面检查即算完成），或不写`)
       if (dateOk(task?.due, `${taskWhere}的截止日期`) && startOk && endOk && (task.due < phase.start || task.due > phase.end)) {
         problems.push(`${taskWhere}的截止日期 ${task.due} 不在阶段时间 ${phase.start}—${phase.end} 内`)
       }
@@ -74,6 +75,10 @@ export function validatePlan(plan: unknown): string[] {
   }
   if (p.monthlyReport?.due !== 'month_end' || typeof p.monthlyReport?.recipient !== 'string' || typeof p.monthlyReport?.name !== 'string') {
     problems.push('monthlyReport 应包含 name（月报名称）、due: "month_end" 和 recipient（报送单位）')
+  }
+  if (p.inspections !== undefined) {
+    const days = (p.inspections as Partial<PlanInspections> | null)?.rectifyWorkdays
+    if (!Number.isInteger(days) || days! < 1 || days! > 250) problems.push(`inspections.rectifyWorkdays（督查发现问题的默认整改工作日数）应为 1–250 的整数，或不写（默认 ${DEFAULT_INSPECTIONS.rectifyWorkdays}）`)
   }
   const meeting = p.jointMeeting
   if (!meeting || typeof meeting.convener !== 'string' || !Array.isArray(meeting.members) || meeting.members.length === 0) {

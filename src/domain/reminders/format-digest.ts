@@ -39,6 +39,10 @@ function addSections(lines: string[], digest: Digest, today: CalendarDate): bool
   addGroup(lines, '⚠️ 本单位逾期事项（已升级给您）', [...digest.escalated].sort(longestOverdue), escalationLine)
   addGroup(lines, '📋 阶段任务待交', digest.tasks, String)
   addGroup(lines, '📝 月报', digest.reports, String)
+  if (digest.publicReports.length > 0) {
+    addGroup(lines, '🔍 举报待核查', digest.publicReports, String)
+    lines.push('核查后回复：举报 核查 编号 属实|部分属实|不属实 说明')
+  }
   return digest.items.length > 0 || digest.escalated.length > 0
 }
 

@@ -1,11 +1,10 @@
 import { inertText } from '../../wecom/inert-text.js'
-import { In, IsNull, LessThanOrEqual, MoreThanOrEqual, type EntityManager } from 'typeorm'
+import { IsNull, LessThanOrEqual, MoreThanOrEqual, type EntityManager } from 'typeorm'
 import { currentCampaign } from '../campaign/current-campaign.js'
 import {
   MonthlyReportSchema,
   PersonLeaveSchema,
   PhaseTaskSchema,
-  TaskSubmissionSchema,
   type Campaign,
   type LedgerItem,
   type Person,
@@ -13,12 +12,15 @@ import {
 } from '../../db/entities/index.js'
 import { shorten } from '../ledger/format-item.js'
 import { countsLine } from '../../read-model/chat-format.js'
+import { newFindings } from '../../read-model/campaign-status.js'
+import { deliverablesDone } from '../../read-model/campaign-progress.js'
 import { isNewlyOverdue, overdueText } from '../../read-model/figures.js'
 import { itemsAwaitingVerification } from '../../read-model/ledger-lists.js'
 import { ledgerStatus, overdueRanking, pendingExtensionCount } from '../../read-model/ledger-status.js'
 import { addDays, beijingDate, formatChineseDate, monthOf, type CalendarDate } from '../../time/calendar-date.js'
 import { checkRules, DEFAULT_RULES, type ReminderRules } from './reminder-rules.js'
 import { emptyPlan, type Digest, type Stage, type SweepPlan } from './sweep-plan.js'
+import { planPublicReports } from './plan-public-reports.js'
 import { isWorkday, lastWorkdayOfMonth, workdayHorizon, workdaysBetween, workdaysUntil } from '../../time/work-calendar.js'
 
 /** Ledger ids read per query by the sweep: at most this many items in memory from one read. */
@@ -98,7 +100,7 @@ export async function planSweep(ds: EntityManager, now: Date, rules: ReminderRul
   const digests = new Map<string, Digest>()
   const digest = (userid: string) => {
     let d = digests.get(userid)
-    if (!d) digests.set(userid, (d = { userid, items: [], laterCount: 0, escalated: [], tasks: [], reports: [], stages: [], behalf: [] }))
+    if (!d) digests.set(userid, (d = { userid, items: [], laterCount: 0, escalated: [], tasks: [], reports: [], publicReports: [], stages: [], behalf: [] }))
     return d
   }
   const participants = ((await ds.query("SELECT unit_id FROM campaign_unit WHERE campaign_id = ? AND role = 'participant'", [campaign.id])) as { unit_id: number }[]).map((r) => Number(r.unit_id))
@@ -108,7 +110,9 @@ export async function planSweep(ds: EntityManager, now: Date, rules: ReminderRul
   const missedReports = await planReports(context)
   await attachItemLists(ds, campaign, roster, facts, digests)
   await routeAroundLeave(ds, today, roster, digests, digest)
-  const summary = await buildSummary(ds, campaign, today, rules, roster, { ...facts, overdueTasks, missedReports })
+  // After the routing around leave: a report's reminder is not passed to a deputy.
+  const publicReports = await planPublicReports(ds, { campaignId: campaign.id, today, rules, people: roster.people, unitNames: roster.unitNames, digest })
+  const summary = await buildSummary(ds, campaign, today, rules, roster, { ...facts, overdueTasks, missedReports, publicReports })
   return {
     today,
     digests: [...digests.values()],
@@ -304,8 +308,8 @@ async function planTasks(
   const horizon = workdayHorizon(today, Math.max(0, ...rules.taskDaysBefore))
   const tasks = await ds.getRepository(PhaseTaskSchema).find({ where: { campaignId: campaign.id, dueDate: LessThanOrEqual(horizon) }, order: { dueDate: 'ASC' } })
   if (tasks.length === 0) return []
-  const submissions = await ds.getRepository(TaskSubmissionSchema).find({ where: { taskId: In(tasks.map((t) => t.id)) }, select: { taskId: true, unitId: true } })
-  const handedIn = new Set(submissions.map((s) => `${s.taskId}:${s.unitId}`))
+  // Handed in, or done by a 全面检查 where the plan says so: the same rule as 阶段 (docs/inspections.md, Coverage).
+  const handedIn = await deliverablesDone(ds, campaign.id, tasks, participants)
   const overdue: { task: string; units: number }[] = []
   for (const task of tasks) {
     const owing = participants.filter((unitId) => !handedIn.has(`${task.id}:${unitId}`))
@@ -365,7 +369,7 @@ async function buildSummary(
   today: CalendarDate,
   rules: ReminderRules,
   roster: Roster,
-  facts: ItemFacts & { overdueTasks: { task: string; units: number }[]; missedReports: { month: string | null; units: string[] } },
+  facts: ItemFacts & { overdueTasks: { task: string; units: number }[]; missedReports: { month: string | null; units: string[] }; publicReports: string | null },
 ): Promise<{ text: string }> {
   // Items come in index order; the summary names them by number.
   facts.newlyOverdue.sort((a, b) => a.id - b.id)
@@ -378,12 +382,15 @@ async function buildSummary(
   const lines = [`**专项治理日报（${formatChineseDate(today)}）**`, countsLine(totals)]
   lines.push(ranking.length > 0 ? `逾期最多的单位：${ranking.map((u) => `${inertText(u.unitName)} ${u.overdue}`).join('，')}` : '目前没有逾期未整改的事项。')
   if (facts.newlyOverdue.length > 0) lines.push(`今日新增逾期 ${facts.newlyOverdue.length} 项：${facts.newlyOverdue.slice(0, 5).map((i) => `#${i.id}`).join(' ')}${facts.newlyOverdue.length > 5 ? ' 等' : ''}`)
+  const findings = await newFindings(ds, campaign.id, today)
+  if (findings.length > 0) lines.push(`今日新增督查发现 ${findings.length} 项：${findings.slice(0, 5).map((i) => `督查#${i.id}`).join(' ')}${findings.length > 5 ? ' 等' : ''}`)
   if (facts.escalatedToOrg.length > 0) {
     lines.push(`今日升级至组织部（逾期满 ${rules.escalateToOrgAfter} 个工作日）${facts.escalatedToOrg.length} 项：`)
     for (const item of facts.escalatedToOrg.slice(0, 5)) lines.push(`🔴 #${item.id} ${roster.unitNames.get(item.unitId)} ${shorten(item.problem, 16)}（${formatChineseDate(item.dueDate, today)}到期，${overdueText(item.dueDate, today)}）`)
   }
   if (toVerify.length > 0) lines.push(`已整改待销号 ${toVerify.length} 项：${toVerify.slice(0, 5).map((i) => `#${i.id}`).join(' ')}${toVerify.length > 5 ? ' 等' : ''}（发送「待办」查看）`)
   if (extensions > 0) lines.push(`待审批延期申请 ${extensions} 件（发送「待办」查看）`)
+  if (facts.publicReports) lines.push(facts.publicReports)
   for (const t of facts.overdueTasks) lines.push(`阶段任务逾期：${t.task}，${t.units} 个单位未交`)
   if (facts.missedReports.month && facts.missedReports.units.length > 0) {
     lines.push(`${Number(facts.missedReports.month.slice(5))}月月报未报：${facts.missedReports.units.slice(0, 10).join('、')}${facts.missedReports.units.length > 10 ? ` 等 ${facts.missedReports.units.length} 个单位` : ''}`)

@@ -30,6 +30,8 @@ export interface Digest {
   tasks: string[]
   /** The unit's monthly report, not yet in. */
   reports: string[]
+  /** Reports from the public this inspector must verify, at a reminder stage today (never who reported). */
+  publicReports: string[]
   /** The stages this digest sends; recorded with it, so each goes out once. */
   stages: Stage[]
   /** Digests of people on leave who named this person as deputy (or whose liaison this is). */

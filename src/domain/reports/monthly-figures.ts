@@ -12,6 +12,7 @@ import { monthlyReportTexts, type UnitReportText } from '../../read-model/monthl
 import { unitNames, unitStatistics, type UnitStatistics } from '../../read-model/ledger-status.js'
 import { ledgerAsOf, loadCampaignHistory, type ItemAsOf } from './ledger-as-of.js'
 import { reportPeriod, type ReportPeriod } from './month-span.js'
+import { monthlyInspections, type UnitInspections } from './monthly-inspections.js'
 
 export interface UnitFigures extends UnitStatistics {
   /** 进展反馈 and 报告整改完成 rows the unit's people wrote in the month. */
@@ -64,6 +65,8 @@ export interface MonthlyFigures {
   categories: CategoryRow[]
   /** What each unit wrote in its report, as of the period's instant. */
   reports: UnitReportText[]
+  /** The 督查情况 sheet: the month's checks, findings and reports from the public, by unit. */
+  inspections: UnitInspections[]
 }
 
 /** The campaign-wide totals of the 汇总 sheet. */
@@ -151,5 +154,6 @@ export async function monthlyFigures(ds: DataSource, campaign: Campaign, month: 
     return { label: c.label, name: c.name, byStatus, overdue: own.filter(overdueAsOf).length, total: own.length }
   })
   const reports = await monthlyReportTexts(ds, campaign.id, month, period.asOf)
-  return { campaign, period, units, overdue, events, categories: categoryRows, reports }
+  const inspections = await monthlyInspections(ds, campaign.id, period, units, items)
+  return { campaign, period, units, overdue, events, categories: categoryRows, reports, inspections }
 }

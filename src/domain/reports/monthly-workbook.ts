@@ -6,7 +6,7 @@ import { beijingDate } from '../../time/calendar-date.js'
 import { monthlyFigures, monthlyTotals, type EventKind, type MonthlyFigures } from './monthly-figures.js'
 import { excelBeijingTime, excelDate, writeTable, type CellInput } from './sheet-table.js'
 
-export const SHEET_NAMES = ['汇总', '逾期明细', '本月进展', '分类统计', '月报内容'] as const
+export const SHEET_NAMES = ['汇总', '逾期明细', '本月进展', '分类统计', '月报内容', '督查情况'] as const
 
 /** The four states add up to 台账总数; 逾期 counts among 未开始 and 整改中 (docs/figures.md). */
 export const SUMMARY_HEADERS = ['单位', '台账总数', '未开始', '整改中', '已整改待销号', '已销号', '逾期', '按期销号率', '本月反馈次数', '月报报送', '状态'] as const
@@ -28,7 +28,7 @@ export const EVENT_NAMES: Record<EventKind, string> = {
 
 /**
  * The monthly report workbook for the organization department: 汇总, 逾期明细,
- * 本月进展, 分类统计, 月报内容 (what each unit wrote). Figures are as of the month's last instant, or `now` for the current
+ * 本月进展, 分类统计, 月报内容 (what each unit wrote), 督查情况 (checks, findings, reports from the public). Figures are as of the month's last instant, or `now` for the current
  * month (see reportPeriod in month-span.ts).
  */
 export async function buildMonthlyWorkbook(ds: DataSource, campaign: Campaign, month: string, now: Date): Promise<ExcelJS.Workbook> {
@@ -47,6 +47,7 @@ export function renderMonthlyWorkbook(figures: MonthlyFigures, now: Date): Excel
   eventsSheet(workbook.addWorksheet(SHEET_NAMES[2]), figures, `${heading}整改进展、销号和延期`)
   categorySheet(workbook.addWorksheet(SHEET_NAMES[3]), figures, `${heading}问题分类统计（${asOf}）`)
   reportTextSheet(workbook.addWorksheet(SHEET_NAMES[4]), figures, `${heading}各单位月报内容（${asOf}）`)
+  inspectionSheet(workbook.addWorksheet(SHEET_NAMES[5]), figures, `${heading}督查和受理举报情况（${asOf}）`)
   return workbook
 }
 
@@ -167,4 +168,35 @@ function reportTextSheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: str
     written[i]!.getCell(5).alignment = { wrapText: true, vertical: 'top' }
     if (!r.current && r.owes) written[i]!.getCell(2).font = { color: { argb: 'FFC00000' } }
   })
+}
+
+export const INSPECTION_HEADERS = ['单位', '本月检查', '发现问题', '转为台账', '其中已销号', '受理举报', '核查办结', '本阶段检查', '全面检查'] as const
+
+/**
+ * The month's checks by unit, the findings that must be rectified, the ledger items made of them
+ * and how many are closed, reports from the public received and verified (counts of
+ * public_report only: never who reported, docs/inspections.md), and the phase's coverage: how
+ * many checks and whether a 全面检查 (docs/figures.md, Inspections).
+ */
+function inspectionSheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: string): void {
+  const rows: CellInput[][] = f.inspections.map((u) => [
+    u.unitName,
+    u.checks,
+    u.findings,
+    u.itemsCreated,
+    u.itemsClosed,
+    u.reportsReceived,
+    u.reportsVerified,
+    u.phaseChecks ?? '—',
+    u.fullCheck === null ? '—' : u.fullCheck ? '已检查' : '未检查',
+  ])
+  const sum = (key: 'checks' | 'findings' | 'itemsCreated' | 'itemsClosed' | 'reportsReceived' | 'reportsVerified' | 'phaseChecks') => f.inspections.reduce((total, u) => total + (u[key] ?? 0), 0)
+  const covered = f.inspections.filter((u) => u.fullCheck !== null)
+  rows.push(['合计', sum('checks'), sum('findings'), sum('itemsCreated'), sum('itemsClosed'), sum('reportsReceived'), sum('reportsVerified'), sum('phaseChecks'), `已检查 ${covered.filter((u) => u.fullCheck).length}/${covered.length}`])
+  const kinds = ['text', 'number', 'number', 'number', 'number', 'number', 'number', 'number', 'text'] as const
+  const written = writeTable(sheet, title, INSPECTION_HEADERS.map((header, i) => ({ header, kind: kinds[i]! })), rows)
+  f.inspections.forEach((u, i) => {
+    if (u.fullCheck === false) written[i]!.getCell(INSPECTION_HEADERS.length).font = { color: { argb: 'FFC00000' } }
+  })
+  written.at(-1)!.font = { bold: true }
 }

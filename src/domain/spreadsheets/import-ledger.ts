@@ -22,8 +22,8 @@ export const LEDGER_COLUMNS: readonly ColumnSpec[] = [
   { key: 'public', header: '是否公开', synonyms: ['公开', '是否公示'] },
 ]
 
-/** The campaign to import into: the one named, else the one running today. */
-async function campaignFor(ds: DataSource, campaignId: number | undefined, now: Date): Promise<Campaign> {
+/** The campaign an import goes into: the one named, else the latest active one (ledger and inspection imports). */
+export async function campaignFor(ds: DataSource, campaignId: number | undefined, now: Date): Promise<Campaign> {
   const campaign = campaignId
     ? await ds.getRepository(CampaignSchema).findOneBy({ id: campaignId })
     : await ds.getRepository(CampaignSchema).findOne({ where: { status: 'active' }, order: { startDate: 'DESC', id: 'DESC' } })
