@@ -2,6 +2,7 @@ import { inertLines, inertText } from '../src/wecom/inert-text.js'
 import type { CommandArgs } from '../src/bot/command-args.js'
 import { defineCommand, type CommandContext } from '../src/bot/define-command.js'
 import { parseItemNumber, readDate, withDateReading, type DateRead } from '../src/bot/parse-args.js'
+import { fieldProblemsError, missingFields, readFields } from '../src/bot/read-fields.js'
 import { replyList } from '../src/bot/reply-list.js'
 import { currentCampaign } from '../src/domain/campaign/current-campaign.js'
 import { MEASURE_CHOICES, MEASURE_NAMES, measureByName, recordAccountability, resolveTargets, type Told } from '../src/domain/inspections/accountability.js'
@@ -18,7 +19,7 @@ import { markdown } from '../src/wecom/messages.js'
 const TEMPLATE = '问责 登记\n督查：3\n单位：城关镇\n对象：赵磊\n措施：诫勉\n日期：9月8日\n说明：招商引资项目长期未申报，经研究决定\n通知：是'
 
 /** The field names people write, and their synonyms. */
-const FIELDS: Record<string, readonly string[]> = {
+const FIELDS = {
   inspection: ['督查', '督查编号', '关联督查'],
   unit: ['单位'],
   person: ['对象', '人员', '姓名', '被问责人'],
@@ -27,6 +28,7 @@ const FIELDS: Record<string, readonly string[]> = {
   note: ['说明', '备注', '事由'],
   notify: ['通知', '告知', '是否通知'],
 }
+type Fields = Partial<Record<keyof typeof FIELDS, string>>
 const REQUIRED = { measure: '措施', date: '日期', note: '说明', notify: '通知' } as const
 /** The note of a decision: as long as a problem's description (docs/inspections.md, Recording a decision). */
 const NOTE_MAX = TEXT_LIMITS.problem.max
@@ -44,18 +46,6 @@ function parse(args: CommandArgs): Parsed {
   return { action, id: parseItemNumber(args.tokens[1], '问责编号') }
 }
 
-/** Reads "字段：内容" lines (either colon) into fields by their canonical names. */
-function readFields(text: string): Record<string, string> {
-  const fields: Record<string, string> = {}
-  for (const line of text.split(/\r?\n/).slice(1)) {
-    const match = /^\s*([^:：]{1,8})\s*[:：]\s*(.*?)\s*$/.exec(line)
-    if (!match) continue
-    const key = Object.entries(FIELDS).find(([, names]) => names.includes(match[1]!.trim()))?.[0]
-    if (key && match[2]) fields[key] = match[2]
-  }
-  return fields
-}
-
 /** "是" / "否" and their everyday forms; undefined when neither. */
 function readYesNo(text: string): boolean | undefined {
   const typed = text.normalize('NFKC').trim().toLowerCase()
@@ -65,9 +55,9 @@ function readYesNo(text: string): boolean | undefined {
 }
 
 /** What could be read of 问责 登记's lines, and what could not (listed at once with the problems of who it concerns). */
-function readRecord(fields: Record<string, string>, campaign: Campaign, today: CalendarDate) {
+function readRecord(fields: Fields, campaign: Campaign, today: CalendarDate) {
   const unreadable: string[] = []
-  const missing: string[] = Object.entries(REQUIRED).filter(([key]) => !fields[key]).map(([, name]) => name)
+  const missing = missingFields(fields, REQUIRED)
   if (!fields.unit && !fields.inspection) missing.unshift('单位')
   if (missing.length > 0) unreadable.push(`缺少 ${missing.join('、')}`)
   let inspectionId: number | undefined
@@ -105,17 +95,13 @@ async function record(context: CommandContext, text: string): Promise<void> {
   const today = beijingDate(now)
   const campaign = await currentCampaign(ds, today)
   if (!campaign) throw new RefusalError('no_campaign', '当前没有进行中的专项治理，无法登记问责。')
-  const fields = readFields(text)
+  const fields = readFields(text, { names: FIELDS, skipFirstLine: true })
   const read = readRecord(fields, campaign, today)
   const targets = await resolveTargets(ds, campaign.id, { unit: fields.unit, person: fields.person, inspectionId: read.inspectionId })
   // The missing unit is said once, among the missing fields.
   const problems = [...read.unreadable, ...read.refused, ...targets.problems.filter((p) => p !== '缺少 单位')]
-  if (problems.length > 0 || !('unit' in targets)) {
-    const list = `未登记，请修改后重发：\n${problems.map((p) => `- ${p}`).join('\n')}`
-    // Unreadable lines: the template, once (the usage is not added to an answer that shows it); the rest refused plainly.
-    if (read.unreadable.length > 0) throw new UserFacingError('bad_fields', `${list}\n格式：\n${TEMPLATE}`)
-    throw new RefusalError('bad_fields', list)
-  }
+  // Unreadable lines: the template, once (the usage is not added to an answer that shows it); the rest refused plainly.
+  if (problems.length > 0 || !('unit' in targets)) throw fieldProblemsError(problems, read.unreadable.length > 0, TEMPLATE)
   const { record: saved, told } = await recordAccountability(
     ds,
     actor,

@@ -2,6 +2,7 @@ import { inertText } from '../src/wecom/inert-text.js'
 import type { CommandArgs } from '../src/bot/command-args.js'
 import { defineCommand, type CommandContext } from '../src/bot/define-command.js'
 import { parseItemNumber, readDate } from '../src/bot/parse-args.js'
+import { fieldProblemsError, readFields } from '../src/bot/read-fields.js'
 import { replyList } from '../src/bot/reply-list.js'
 import { runningCampaignOrSay } from '../src/bot/running-campaign.js'
 import { checkFinding, type TypedFinding } from '../src/domain/inspections/finding-fields.js'
@@ -33,20 +34,6 @@ const FIELDS: Record<keyof TypedFinding, readonly string[]> = {
   person: ['责任人', '具体责任人'],
   typical: ['典型', '典型案例'],
 }
-const NAMES = Object.values(FIELDS).flat().sort((a, b) => b.length - a.length)
-
-/** "字段：内容", one a line or several on a line ("单位：城关镇 日期：9月15日"), into fields by their canonical names. */
-function readFields(text: string): TypedFinding {
-  const fields: TypedFinding = {}
-  const split = text.split(new RegExp(`\\r?\\n|\\s+(?=(?:${NAMES.join('|')})\\s*[:：])`))
-  for (const line of split) {
-    const match = /^\s*([^:：\s]{1,6})\s*[:：]\s*([\s\S]*?)\s*$/.exec(line)
-    if (!match) continue
-    const key = (Object.keys(FIELDS) as (keyof TypedFinding)[]).find((k) => FIELDS[k].includes(match[1]!))
-    if (key && match[2]) fields[key] = match[2]
-  }
-  return fields
-}
 
 type Parsed =
   | { action: 'register'; fields: TypedFinding }
@@ -71,7 +58,7 @@ function parse(args: CommandArgs): Parsed {
   if (!action) throw new UserFacingError('bad_action', `「${quoteTyped(word)}」不是督查的操作。可用：登记、列表、详情、进度、典型。`)
   switch (action) {
     case 'register':
-      return { action, fields: readFields(args.rest(0).replace(/^\S*?登记/, '')) }
+      return { action, fields: readFields(args.rest(0).replace(/^\S*?登记/, ''), { names: FIELDS, severalPerLine: true }) }
     case 'list':
       return { action, unit: args.rest(1) }
     case 'coverage':
@@ -122,10 +109,7 @@ type Campaign = NonNullable<Awaited<ReturnType<typeof runningCampaignOrSay>>>
 
 async function register(context: CommandContext, campaign: Campaign, fields: TypedFinding, today: CalendarDate): Promise<void> {
   const checked = await checkFinding(context.dataSource, campaign, fields, today, (text) => readDate(text, today).date)
-  if (!checked.input) {
-    const Refusal = checked.unreadable ? UserFacingError : RefusalError
-    throw new Refusal('bad_fields', `未登记，请修改后重发：\n${checked.problems.map((p) => `- ${p}`).join('\n')}`)
-  }
+  if (!checked.input) throw fieldProblemsError(checked.problems, checked.unreadable)
   const input = checked.input
   const { inspection, item, notified } = await registerFinding(context.dataSource, context.actor, input, context.now())
   const detail = (await inspectionDetail(context.dataSource, campaign.id, inspection.id))!

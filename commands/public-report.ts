@@ -2,6 +2,7 @@ import { inertLines, inertText } from '../src/wecom/inert-text.js'
 import type { CommandArgs } from '../src/bot/command-args.js'
 import { defineCommand, type CommandContext } from '../src/bot/define-command.js'
 import { parseItemNumber, readDate, withDateReading, type DateRead } from '../src/bot/parse-args.js'
+import { fieldProblemsError, missingFields, missingFieldsError, readFields } from '../src/bot/read-fields.js'
 import { replyList } from '../src/bot/reply-list.js'
 import { currentCampaign, currentOrLatestCampaign } from '../src/domain/campaign/current-campaign.js'
 import { publicReportProblems, registerPublicReport, verifyPublicReport, type NewPublicReport, type ReporterInput, type Verification } from '../src/domain/inspections/public-reports.js'
@@ -19,7 +20,7 @@ const CONTENT_MAX = 1000
 const VERIFY_EXAMPLE = '举报 核查 3 属实 (六) 经查工作日上午窗口无人值守'
 
 /** The field names 组织部 writes, and their synonyms. */
-const FIELDS: Record<keyof RawFields, readonly string[]> = {
+const FIELDS = {
   source: ['来源', '受理方式', '渠道'],
   receivedOn: ['受理日期', '受理时间', '日期', '收到日期'],
   content: ['内容', '举报内容', '反映内容'],
@@ -29,28 +30,11 @@ const FIELDS: Record<keyof RawFields, readonly string[]> = {
   inspector: ['核查人', '核查人员'],
   verifyBy: ['核查时限', '时限', '核查期限'],
 }
-const REQUIRED: Partial<Record<keyof RawFields, string>> = { source: '来源', receivedOn: '受理日期', content: '内容', reporter: '举报人', inspector: '核查人', verifyBy: '核查时限' }
+type RawFields = Partial<Record<keyof typeof FIELDS, string>>
+const REQUIRED: RawFields = { source: '来源', receivedOn: '受理日期', content: '内容', reporter: '举报人', inspector: '核查人', verifyBy: '核查时限' }
 
 const SOURCES: Record<string, PublicReportSource> = { 电话: 'telephone', 来电: 'telephone', 热线: 'telephone', 信箱: 'mailbox', 举报信箱: 'mailbox', 来信: 'letter', 信件: 'letter', 来访: 'visit', 当面: 'visit' }
 const VERDICTS: Record<string, PublicReportVerdict> = { 属实: 'true', 部分属实: 'partly_true', 不属实: 'untrue' }
-
-type RawFields = { source?: string; receivedOn?: string; content?: string; unit?: string; concernedPerson?: string; reporter?: string; inspector?: string; verifyBy?: string }
-
-/** "字段：内容" lines; the lines after 内容 that are no field continue it. */
-function readFields(text: string): RawFields {
-  const fields: RawFields = {}
-  let last: keyof RawFields | undefined
-  for (const raw of text.split(/\r?\n/).slice(1)) {
-    const line = raw.trim()
-    const match = /^([^:：]{1,8})\s*[:：]\s*(.*)$/.exec(line)
-    const key = match ? (Object.keys(FIELDS) as (keyof RawFields)[]).find((k) => FIELDS[k].includes(match[1]!.trim())) : undefined
-    if (key) {
-      last = key
-      if (match![2]) fields[key] = match![2]
-    } else if (last === 'content' && line) fields.content = `${fields.content ?? ''}\n${line}`.trim()
-  }
-  return fields
-}
 
 /** "匿名", or a name and a contact: "张三 13800000000", "张三，13800000000", "张三13800000000", "张三". */
 function readReporter(typed: string): ReporterInput | string {
@@ -77,8 +61,9 @@ function parse(args: CommandArgs): Parsed {
   if (!action) throw new UserFacingError('bad_action', `「${quoteTyped(word)}」不是举报的操作。可用：登记、核查、列表、详情。`)
   if (action === 'list') return { action }
   if (action === 'register') {
-    const fields = readFields(args.rest(0))
-    const missing = Object.entries(REQUIRED).filter(([key]) => !fields[key as keyof RawFields]).map(([, name]) => name!)
+    // The lines after 内容 that are no field continue it.
+    const fields = readFields(args.rest(0), { names: FIELDS, skipFirstLine: true, continued: 'content' })
+    const missing = missingFields(fields, REQUIRED)
     return { action, fields, missing }
   }
   const id = parseItemNumber(args.tokens[1], '举报编号')
@@ -130,7 +115,7 @@ async function run(context: CommandContext, parsed: Parsed): Promise<void> {
 
 async function register(context: CommandContext, parsed: Extract<Parsed, { action: 'register' }>, today: CalendarDate, now: Date): Promise<void> {
   const { fields, missing } = parsed
-  if (missing.length > 0) throw new UserFacingError('missing_fields', `未登记：缺少 ${missing.join('、')}。请按下面的格式每项一行发送（举报人不愿具名写「匿名」）：\n${REGISTER_EXAMPLE}`)
+  if (missing.length > 0) throw missingFieldsError(missing, REGISTER_EXAMPLE, '（举报人不愿具名写「匿名」）')
   const campaign = await currentCampaign(context.dataSource, today)
   if (!campaign) throw new RefusalError('no_campaign', '当前没有进行中的专项治理，无法登记。')
   // Every field read, its problems collected, then the database's: all listed in one answer.
@@ -172,8 +157,7 @@ async function register(context: CommandContext, parsed: Extract<Parsed, { actio
   for (const text of (await publicReportProblems(context.dataSource, campaign, input, today)).problems) problem(text, false)
   if (problems.length > 0) {
     // Usage only when a field could not be read; names and dates that were read are refused plainly (docs/chat-input.md).
-    const Refusal = formWrong ? UserFacingError : RefusalError
-    throw new Refusal('bad_fields', `未登记，请修改后重发：\n${problems.map((p) => `- ${p}`).join('\n')}`)
+    throw fieldProblemsError(problems, formWrong)
   }
   const { report, unit, inspector, notified } = await registerPublicReport(context.dataSource, context.actor, campaign, input as NewPublicReport, today, now)
   const named = reporter as ReporterInput

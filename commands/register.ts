@@ -2,6 +2,7 @@ import { inertText } from '../src/wecom/inert-text.js'
 import { withinLimit } from '../src/domain/text/text-limits.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { readDate, withDateReading } from '../src/bot/parse-args.js'
+import { missingFields, missingFieldsError, readFields } from '../src/bot/read-fields.js'
 import { currentCampaign } from '../src/domain/campaign/current-campaign.js'
 import { actsForUnit, unitsActedFor } from '../src/domain/ledger/ledger-access.js'
 import { registerItem } from '../src/domain/ledger/register-item.js'
@@ -10,7 +11,7 @@ import { RefusalError, UserFacingError } from '../src/errors.js'
 import { beijingDate, formatChineseDate } from '../src/time/calendar-date.js'
 
 /** The field names people write, and their synonyms. */
-const FIELDS: Record<string, readonly string[]> = {
+const FIELDS = {
   unit: ['单位'],
   category: ['类别', '问题类别'],
   problem: ['问题', '问题描述'],
@@ -21,24 +22,13 @@ const FIELDS: Record<string, readonly string[]> = {
   leader: ['责任领导', '分管领导'],
   person: ['责任人', '具体责任人'],
 }
+type Fields = Partial<Record<keyof typeof FIELDS, string>>
 const REQUIRED = { category: '类别', problem: '问题', measures: '措施', target: '目标', due: '时限', leader: '责任领导', person: '责任人' } as const
 
 const TEMPLATE = '登记\n类别：(二)\n问题：信访件转办后推诿扯皮\n措施：建立首办责任制\n目标：积案全部化解\n时限：9月30日\n责任领导：李娜\n责任人：赵磊'
 
-/** Reads "字段：内容" lines (either colon, full or half width) into fields by their canonical names. */
-function readFields(text: string): Record<string, string> {
-  const fields: Record<string, string> = {}
-  for (const line of text.split(/\r?\n/)) {
-    const match = /^\s*([^:：]{1,8})\s*[:：]\s*(.*?)\s*$/.exec(line)
-    if (!match) continue
-    const key = Object.entries(FIELDS).find(([, names]) => names.includes(match[1]!.trim()))?.[0]
-    if (key && match[2]) fields[key] = match[2]
-  }
-  return fields
-}
-
 /** 登记: registers a ledger item from a multi-line message. */
-export const register = defineCommand<Record<string, string>>({
+export const register = defineCommand<Fields>({
   name: '登记',
   aliases: ['add'],
   summary: '登记一个台账问题',
@@ -47,9 +37,9 @@ export const register = defineCommand<Record<string, string>>({
   roles: ['unit_head', 'liaison', 'org_admin'],
   verbs: [{ usage: '登记（第二行起每行一项：类别、问题、措施、目标、时限、责任领导、责任人）', example: TEMPLATE }],
   parse(args) {
-    const fields = readFields(args.rest(0))
-    const missing = Object.entries(REQUIRED).filter(([key]) => !fields[key]).map(([, name]) => name)
-    if (missing.length > 0) throw new UserFacingError('missing_fields', `未登记：缺少 ${missing.join('、')}。请按下面的格式每项一行发送：\n${TEMPLATE}`)
+    const fields = readFields(args.rest(0), { names: FIELDS })
+    const missing = missingFields(fields, REQUIRED)
+    if (missing.length > 0) throw missingFieldsError(missing, TEMPLATE)
     withinLimit(fields.problem!, 'problem')
     withinLimit(fields.measures!, 'measures')
     withinLimit(fields.target!, 'target')

@@ -116,6 +116,12 @@ describe(`督查 (inspection findings) through the callback on ${dialect}`, () =
     expect(await notices('inspection')).toEqual([[['sunli'], '**督查反馈（督查#1）**\n检查组9月10日检查发现：反映的值班脱岗问题经核查不属实，提醒加强管理\n不列入台账，无需反馈，请注意改进。']])
   })
 
+  it('records a finding at the injected clock, not the database’s, so figures counting findings since a day follow the clock', async () => {
+    // NOW (15 September 2015) is years from the wall clock: a database default would not match it.
+    await say('liuyang', finding(WINDOW))
+    expect((await ds.getRepository(InspectionSchema).findOneByOrFail({ id: 1 })).createdAt).toEqual(NOW)
+  })
+
   it('names a responsible person, a due date and a typical case when given, on one line too', async () => {
     const answer = await say('wangjian', '督查 登记 单位：城关镇 日期：9月14日 方式：重点检查 发现：项目审批超时 类别：一 整改：是 时限：10月30日 责任人：赵磊 典型：是')
     expect(answer).toBe(

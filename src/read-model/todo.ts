@@ -20,7 +20,7 @@ import { unacknowledgedCirculars } from './circulars.js'
 import { reportsAwaitingVerification } from './public-reports.js'
 import { isOpen, statusLight } from './figures.js'
 import { byUrgency, personOpenItems } from './ledger-lists.js'
-import { monthlyReportStatus, participantUnits } from './campaign-progress.js'
+import { participantUnits } from './campaign-progress.js'
 import { unitNames } from './ledger-status.js'
 import { waitingFor, type WaitingFor } from './waiting-for.js'
 
@@ -77,11 +77,7 @@ export async function todoFor(db: Db, actor: Actor, campaignId: number, today: C
   const verifier = isVerifier(actor)
   const units = unitsActedFor(actor)
   const waiting = await waitingFor(db, actor, campaignId, today)
-  const month = monthOf(today)
-  const reports = units.length > 0 ? await monthlyReportStatus(db, { id: campaignId }, month) : []
-  const reportsSubmitted = verifier ? await reportsSince(db, campaignId, [monthOf(addMonths(today, -1)), month], reportsSeenAt) : []
-  const participants = new Set(units.length > 0 ? await participantUnits(db, campaignId) : [])
-  const reportsOwed = reports.filter((r) => r.submittedAt === null && units.includes(r.unitId) && participants.has(r.unitId)).map(({ unitId, unitName }) => ({ unitId, unitName }))
+  const { reportsOwed, reportsSubmitted } = await monthlyReportParts(db, campaignId, units, verifier, today, reportsSeenAt)
   const open = await personOpenItems(db, campaignId, actor.person.id, units, today)
   const mine = (item: LedgerItem) => item.responsiblePersonId === actor.person.id || item.responsibleLeaderId === actor.person.id
   // A unit head sees the unit's urgent items, and all of their own.
@@ -111,16 +107,35 @@ export async function todoFor(db: Db, actor: Actor, campaignId: number, today: C
   }
 }
 
-/** The units of the items extension requests are about. */
-async function reportsSince(db: Db, campaignId: number, months: readonly string[], since: Date | null): Promise<SubmittedReport[]> {
-  const rows = await db.getRepository(MonthlyReportSchema).find({
-    where: { campaignId, month: In([...months]), ...(since ? { submittedAt: MoreThan(since) } : {}) },
-    order: { submittedAt: 'ASC', id: 'ASC' },
-  })
-  const names = await unitNames(db, rows.map((r) => r.unitId))
-  return rows.map((r) => ({ unitId: r.unitId, unitName: names.get(r.unitId) ?? `#${r.unitId}`, month: r.month, submittedAt: r.submittedAt, revision: r.revision }))
+/**
+ * The monthly report parts of 待办 from one read of the reports: the participating units among
+ * `units` without this month's report, by name; for a verifier, the reports of this month and last
+ * submitted (or revised) after `seenAt`, all of them when null, earliest first.
+ */
+async function monthlyReportParts(
+  db: Db,
+  campaignId: number,
+  units: readonly number[],
+  verifier: boolean,
+  today: CalendarDate,
+  seenAt: Date | null,
+): Promise<Pick<Todo, 'reportsOwed' | 'reportsSubmitted'>> {
+  const month = monthOf(today)
+  const months = verifier ? [monthOf(addMonths(today, -1)), month] : [month]
+  const reports = units.length > 0 || verifier ? await db.getRepository(MonthlyReportSchema).find({ where: { campaignId, month: In(months) } }) : []
+  const owing = units.length > 0 ? (await participantUnits(db, campaignId)).filter((unitId) => units.includes(unitId) && !reports.some((r) => r.unitId === unitId && r.month === month)) : []
+  const names = await unitNames(db, [...new Set([...owing, ...reports.map((r) => r.unitId)])])
+  const unitName = (unitId: number) => names.get(unitId) ?? `#${unitId}`
+  const submitted = verifier ? reports.filter((r) => seenAt === null || r.submittedAt.getTime() > seenAt.getTime()) : []
+  return {
+    reportsOwed: owing.map((unitId) => ({ unitId, unitName: unitName(unitId) })).sort((a, b) => a.unitName.localeCompare(b.unitName, 'zh-CN')),
+    reportsSubmitted: submitted
+      .sort((a, b) => a.submittedAt.getTime() - b.submittedAt.getTime() || a.id - b.id)
+      .map((r) => ({ unitId: r.unitId, unitName: unitName(r.unitId), month: r.month, submittedAt: r.submittedAt, revision: r.revision })),
+  }
 }
 
+/** The units of the items extension requests are about. */
 async function extensionUnits(db: Db, requests: readonly ExtensionRequest[]): Promise<number[]> {
   if (requests.length === 0) return []
   return (await db.getRepository(LedgerItemSchema).find({ where: { id: In(requests.map((r) => r.ledgerItemId)) }, select: { id: true, unitId: true } })).map((i) => i.unitId)

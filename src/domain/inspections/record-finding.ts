@@ -85,6 +85,8 @@ export async function recordFinding(
     mustRectify: input.mustRectify,
     ledgerItemId: null,
     isTypicalCase: input.isTypicalCase ?? false,
+    // When it was recorded, by the injected clock: figures counting findings "since" a day read it.
+    createdAt: now,
   } as Inspection)
   // Not the method: 举报核查 would tell the unit that someone reported it (docs/inspections.md, Confidentiality).
   const checked = `${formatChineseDate(input.inspectedOn, today)}检查`

@@ -2,14 +2,13 @@ import ExcelJS from 'exceljs'
 import type { DataSource } from 'typeorm'
 import type { Campaign } from '../../db/entities/index.js'
 import { STATE_NAMES, type StatusLight } from '../../read-model/figures.js'
+import type { UnitReportText } from '../../read-model/monthly-reports.js'
 import { beijingDate } from '../../time/calendar-date.js'
-import { monthlyFigures, monthlyTotals, type EventKind, type MonthlyFigures } from './monthly-figures.js'
-import { excelBeijingTime, excelDate, writeTable, type CellInput } from './sheet-table.js'
+import { monthlyFigures, monthlyTotals, type CategoryRow, type EventKind, type MonthEvent, type MonthlyFigures, type OverdueRow, type UnitFigures } from './monthly-figures.js'
+import type { UnitInspections } from './monthly-inspections.js'
+import { excelBeijingTime, excelDate, writeTable, type CellInput, type ColumnSpec } from './sheet-table.js'
 
 export const SHEET_NAMES = ['汇总', '逾期明细', '本月进展', '分类统计', '月报内容', '督查情况'] as const
-
-/** The four states add up to 台账总数; 逾期 counts among 未开始 and 整改中 (docs/figures.md). */
-export const SUMMARY_HEADERS = ['单位', '台账总数', '未开始', '整改中', '已整改待销号', '已销号', '逾期', '按期销号率', '本月反馈次数', '月报报送', '状态'] as const
 
 /** Cell colours of the status light (the issue asks for red / yellow / green cells). */
 export const LIGHT_FILLS: Record<StatusLight, string> = { '🔴': 'FFFF7875', '🟡': 'FFFFD666', '🟢': 'FF95DE64' }
@@ -51,25 +50,35 @@ export function renderMonthlyWorkbook(figures: MonthlyFigures, now: Date): Excel
   return workbook
 }
 
+/** A column of a sheet: its header, kind and widest width as writeTable takes them, and its cell for each row. */
+type Column<T> = ColumnSpec & { value: (row: T) => CellInput }
+
+/** Writes a sheet of one row per item by `columns`, then the `totals` rows as they are; returns every row written. */
+function writeColumns<T>(sheet: ExcelJS.Worksheet, title: string, columns: readonly Column<T>[], items: readonly T[], totals: CellInput[][] = []): ExcelJS.Row[] {
+  return writeTable(sheet, title, [...columns], [...items.map((item) => columns.map((column) => column.value(item))), ...totals])
+}
+
+const SUMMARY_COLUMNS: readonly Column<UnitFigures>[] = [
+  { header: '单位', kind: 'text', value: (u) => u.unitName },
+  { header: '台账总数', kind: 'number', value: (u) => u.total },
+  { header: '未开始', kind: 'number', value: (u) => u.notStarted },
+  { header: '整改中', kind: 'number', value: (u) => u.inProgress },
+  { header: '已整改待销号', kind: 'number', value: (u) => u.awaitingVerification },
+  { header: '已销号', kind: 'number', value: (u) => u.closed },
+  { header: '逾期', kind: 'number', value: (u) => u.overdue },
+  { header: '按期销号率', kind: 'percent', value: (u) => (u.due === 0 ? '—' : u.onTime / u.due) },
+  { header: '本月反馈次数', kind: 'number', value: (u) => u.updatesThisMonth },
+  { header: '月报报送', kind: 'date', value: (u) => (u.reportSubmittedAt ? excelDate(beijingDate(u.reportSubmittedAt)) : u.owesReport ? '未报' : '不需报送') },
+  { header: '状态', kind: 'text', value: (u) => LIGHT_NAMES[u.light] },
+]
+
+/** The four states add up to 台账总数; 逾期 counts among 未开始 and 整改中 (docs/figures.md). */
+export const SUMMARY_HEADERS: readonly string[] = SUMMARY_COLUMNS.map((c) => c.header)
+
 function summarySheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: string): void {
-  const rate = (onTime: number, due: number): CellInput => (due === 0 ? '—' : onTime / due)
-  const rows: CellInput[][] = f.units.map((u) => [
-    u.unitName,
-    u.total,
-    u.notStarted,
-    u.inProgress,
-    u.awaitingVerification,
-    u.closed,
-    u.overdue,
-    rate(u.onTime, u.due),
-    u.updatesThisMonth,
-    u.reportSubmittedAt ? excelDate(beijingDate(u.reportSubmittedAt)) : u.owesReport ? '未报' : '不需报送',
-    LIGHT_NAMES[u.light],
-  ])
   const t = monthlyTotals(f)
-  rows.push(['合计', t.total, t.notStarted, t.inProgress, t.awaitingVerification, t.closed, t.overdue, t.onTimeRate ?? '—', t.updatesThisMonth, `已报 ${t.reported}/${t.reportsOwed}`, ''])
-  const kinds = ['text', 'number', 'number', 'number', 'number', 'number', 'number', 'percent', 'number', 'date', 'text'] as const
-  const written = writeTable(sheet, title, SUMMARY_HEADERS.map((header, i) => ({ header, kind: kinds[i]! })), rows)
+  const totals: CellInput[] = ['合计', t.total, t.notStarted, t.inProgress, t.awaitingVerification, t.closed, t.overdue, t.onTimeRate ?? '—', t.updatesThisMonth, `已报 ${t.reported}/${t.reportsOwed}`, '']
+  const written = writeColumns(sheet, title, SUMMARY_COLUMNS, f.units, [totals])
   f.units.forEach((u, i) => {
     const light = written[i]!.getCell(SUMMARY_HEADERS.length)
     light.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: LIGHT_FILLS[u.light] } }
@@ -79,90 +88,65 @@ function summarySheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: string
   written.at(-1)!.font = { bold: true }
 }
 
+const OVERDUE_COLUMNS: readonly Column<OverdueRow>[] = [
+  { header: '编号', kind: 'number', value: (o) => o.itemId },
+  { header: '单位', kind: 'text', value: (o) => o.unitName },
+  { header: '问题类别', kind: 'text', value: (o) => o.category },
+  { header: '问题描述', kind: 'text', maxWidth: 50, value: (o) => o.problem },
+  { header: '完成时限', kind: 'date', value: (o) => excelDate(o.dueDate) },
+  { header: '逾期工作日', kind: 'number', value: (o) => o.workdaysOverdue },
+  { header: '责任领导', kind: 'text', value: (o) => o.leader },
+  { header: '具体责任人', kind: 'text', value: (o) => o.person },
+  { header: '最近反馈时间', kind: 'datetime', value: (o) => (o.lastUpdateAt ? excelBeijingTime(o.lastUpdateAt) : '无') },
+  { header: '最近反馈内容', kind: 'text', maxWidth: 40, value: (o) => o.lastUpdateNote },
+]
+
 function overdueSheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: string): void {
-  const rows: CellInput[][] = f.overdue.map((o) => [
-    o.itemId,
-    o.unitName,
-    o.category,
-    o.problem,
-    excelDate(o.dueDate),
-    o.workdaysOverdue,
-    o.leader,
-    o.person,
-    o.lastUpdateAt ? excelBeijingTime(o.lastUpdateAt) : '无',
-    o.lastUpdateNote,
-  ])
-  writeTable(
-    sheet,
-    title,
-    [
-      { header: '编号', kind: 'number' },
-      { header: '单位', kind: 'text' },
-      { header: '问题类别', kind: 'text' },
-      { header: '问题描述', kind: 'text', maxWidth: 50 },
-      { header: '完成时限', kind: 'date' },
-      { header: '逾期工作日', kind: 'number' },
-      { header: '责任领导', kind: 'text' },
-      { header: '具体责任人', kind: 'text' },
-      { header: '最近反馈时间', kind: 'datetime' },
-      { header: '最近反馈内容', kind: 'text', maxWidth: 40 },
-    ],
-    rows,
-  )
+  writeColumns(sheet, title, OVERDUE_COLUMNS, f.overdue)
 }
+
+const EVENT_COLUMNS: readonly Column<MonthEvent>[] = [
+  { header: '时间', kind: 'datetime', value: (e) => excelBeijingTime(e.at) },
+  { header: '单位', kind: 'text', value: (e) => e.unitName },
+  { header: '编号', kind: 'number', value: (e) => e.itemId },
+  { header: '问题描述', kind: 'text', maxWidth: 40, value: (e) => e.problem },
+  { header: '事项', kind: 'text', value: (e) => EVENT_NAMES[e.kind] },
+  { header: '进度(%)', kind: 'number', value: (e) => e.progress },
+  { header: '说明', kind: 'text', maxWidth: 50, value: (e) => e.note },
+  { header: '经办人', kind: 'text', value: (e) => e.by },
+]
 
 function eventsSheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: string): void {
-  const rows: CellInput[][] = f.events.map((e) => [excelBeijingTime(e.at), e.unitName, e.itemId, e.problem, EVENT_NAMES[e.kind], e.progress, e.note, e.by])
-  writeTable(
-    sheet,
-    title,
-    [
-      { header: '时间', kind: 'datetime' },
-      { header: '单位', kind: 'text' },
-      { header: '编号', kind: 'number' },
-      { header: '问题描述', kind: 'text', maxWidth: 40 },
-      { header: '事项', kind: 'text' },
-      { header: '进度(%)', kind: 'number' },
-      { header: '说明', kind: 'text', maxWidth: 50 },
-      { header: '经办人', kind: 'text' },
-    ],
-    rows,
-  )
+  writeColumns(sheet, title, EVENT_COLUMNS, f.events)
 }
 
+const STATUSES = ['open', 'in_progress', 'rectified', 'closed'] as const
+
+const CATEGORY_COLUMNS: readonly Column<CategoryRow>[] = [
+  { header: '问题类别', kind: 'text', value: (c) => `${c.label}${c.name}` },
+  ...STATUSES.map((s): Column<CategoryRow> => ({ header: STATE_NAMES[s], kind: 'number', value: (c) => c.byStatus[s] })),
+  { header: '逾期', kind: 'number', value: (c) => c.overdue },
+  { header: '合计', kind: 'number', value: (c) => c.total },
+]
+
 function categorySheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: string): void {
-  const statuses = ['open', 'in_progress', 'rectified', 'closed'] as const
-  const rows: CellInput[][] = f.categories.map((c) => [`${c.label}${c.name}`, ...statuses.map((s) => c.byStatus[s]), c.overdue, c.total])
-  const column = (i: number) => f.categories.reduce((total, c) => total + (c.byStatus[statuses[i]!] ?? 0), 0)
-  rows.push(['合计', ...statuses.map((_, i) => column(i)), f.categories.reduce((t, c) => t + c.overdue, 0), f.categories.reduce((t, c) => t + c.total, 0)])
-  const written = writeTable(
-    sheet,
-    title,
-    [{ header: '问题类别', kind: 'text' }, ...statuses.map((s) => ({ header: STATE_NAMES[s], kind: 'number' as const })), { header: '逾期', kind: 'number' }, { header: '合计', kind: 'number' }],
-    rows,
-  )
+  const sum = (count: (c: CategoryRow) => number | undefined) => f.categories.reduce((total, c) => total + (count(c) ?? 0), 0)
+  const totals: CellInput[] = ['合计', ...STATUSES.map((s) => sum((c) => c.byStatus[s])), sum((c) => c.overdue), sum((c) => c.total)]
+  const written = writeColumns(sheet, title, CATEGORY_COLUMNS, f.categories, [totals])
   written.at(-1)!.font = { bold: true }
 }
 
+const REPORT_TEXT_COLUMNS: readonly Column<UnitReportText>[] = [
+  { header: '单位', kind: 'text', value: (r) => r.unitName },
+  { header: '报送时间', kind: 'datetime', value: (r) => (r.current ? excelBeijingTime(r.current.submittedAt) : r.owes ? '未报' : '不需报送') },
+  { header: '报送人', kind: 'text', value: (r) => (r.current ? (r.current.submittedBy ?? '') : '') },
+  { header: '版本数', kind: 'number', value: (r) => (r.current ? r.earlier.length + 1 : 0) },
+  { header: '月报内容', kind: 'text', maxWidth: 80, value: (r) => r.current?.content ?? '' },
+]
+
 /** Each unit's report as submitted (its last version by the period's instant); 未报 in red for a unit that owes one. */
 function reportTextSheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: string): void {
-  const rows: CellInput[][] = f.reports.map((r) =>
-    r.current
-      ? [r.unitName, excelBeijingTime(r.current.submittedAt), r.current.submittedBy ?? '', r.earlier.length + 1, r.current.content]
-      : [r.unitName, r.owes ? '未报' : '不需报送', '', 0, ''],
-  )
-  const written = writeTable(
-    sheet,
-    title,
-    [
-      { header: '单位', kind: 'text' },
-      { header: '报送时间', kind: 'datetime' },
-      { header: '报送人', kind: 'text' },
-      { header: '版本数', kind: 'number' },
-      { header: '月报内容', kind: 'text', maxWidth: 80 },
-    ],
-    rows,
-  )
+  const written = writeColumns(sheet, title, REPORT_TEXT_COLUMNS, f.reports)
   f.reports.forEach((r, i) => {
     // A report keeps its own line breaks: the text wraps within its cell whatever its length.
     written[i]!.getCell(5).alignment = { wrapText: true, vertical: 'top' }
@@ -170,7 +154,19 @@ function reportTextSheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: str
   })
 }
 
-export const INSPECTION_HEADERS = ['单位', '本月检查', '发现问题', '转为台账', '其中已销号', '受理举报', '核查办结', '本阶段检查', '全面检查'] as const
+const INSPECTION_COLUMNS: readonly Column<UnitInspections>[] = [
+  { header: '单位', kind: 'text', value: (u) => u.unitName },
+  { header: '本月检查', kind: 'number', value: (u) => u.checks },
+  { header: '发现问题', kind: 'number', value: (u) => u.findings },
+  { header: '转为台账', kind: 'number', value: (u) => u.itemsCreated },
+  { header: '其中已销号', kind: 'number', value: (u) => u.itemsClosed },
+  { header: '受理举报', kind: 'number', value: (u) => u.reportsReceived },
+  { header: '核查办结', kind: 'number', value: (u) => u.reportsVerified },
+  { header: '本阶段检查', kind: 'number', value: (u) => u.phaseChecks ?? '—' },
+  { header: '全面检查', kind: 'text', value: (u) => (u.fullCheck === null ? '—' : u.fullCheck ? '已检查' : '未检查') },
+]
+
+export const INSPECTION_HEADERS: readonly string[] = INSPECTION_COLUMNS.map((c) => c.header)
 
 /**
  * The month's checks by unit, the findings that must be rectified, the ledger items made of them
@@ -179,22 +175,10 @@ export const INSPECTION_HEADERS = ['单位', '本月检查', '发现问题', '�
  * many checks and whether a 全面检查 (docs/figures.md, Inspections).
  */
 function inspectionSheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: string): void {
-  const rows: CellInput[][] = f.inspections.map((u) => [
-    u.unitName,
-    u.checks,
-    u.findings,
-    u.itemsCreated,
-    u.itemsClosed,
-    u.reportsReceived,
-    u.reportsVerified,
-    u.phaseChecks ?? '—',
-    u.fullCheck === null ? '—' : u.fullCheck ? '已检查' : '未检查',
-  ])
   const sum = (key: 'checks' | 'findings' | 'itemsCreated' | 'itemsClosed' | 'reportsReceived' | 'reportsVerified' | 'phaseChecks') => f.inspections.reduce((total, u) => total + (u[key] ?? 0), 0)
   const covered = f.inspections.filter((u) => u.fullCheck !== null)
-  rows.push(['合计', sum('checks'), sum('findings'), sum('itemsCreated'), sum('itemsClosed'), sum('reportsReceived'), sum('reportsVerified'), sum('phaseChecks'), `已检查 ${covered.filter((u) => u.fullCheck).length}/${covered.length}`])
-  const kinds = ['text', 'number', 'number', 'number', 'number', 'number', 'number', 'number', 'text'] as const
-  const written = writeTable(sheet, title, INSPECTION_HEADERS.map((header, i) => ({ header, kind: kinds[i]! })), rows)
+  const totals: CellInput[] = ['合计', sum('checks'), sum('findings'), sum('itemsCreated'), sum('itemsClosed'), sum('reportsReceived'), sum('reportsVerified'), sum('phaseChecks'), `已检查 ${covered.filter((u) => u.fullCheck).length}/${covered.length}`]
+  const written = writeColumns(sheet, title, INSPECTION_COLUMNS, f.inspections, [totals])
   f.inspections.forEach((u, i) => {
     if (u.fullCheck === false) written[i]!.getCell(INSPECTION_HEADERS.length).font = { color: { argb: 'FFC00000' } }
   })
