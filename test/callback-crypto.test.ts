@@ -108,6 +108,21 @@ describe('event keys', () => {
     const b = parseInbound(event(`${long}b`))
     expect(a.dedupeKey).not.toBe(b.dedupeKey)
     expect(a.dedupeKey.length).toBeLessThanOrEqual(191)
-    expect(parseInbound(event('short')).dedupeKey).toBe('event:zhangwei:1409659813:template_card_event:short:t1')
+    expect(parseInbound(event('short')).dedupeKey).toBe('card:zhangwei:t1:short:')
+    const menu = parseInbound('<xml><FromUserName>zhangwei</FromUserName><CreateTime>1409659813</CreateTime><MsgType>event</MsgType><Event>click</Event><EventKey>menu:todo</EventKey></xml>')
+    expect(menu.dedupeKey).toBe('event:zhangwei:1409659813:click:menu:todo:')
+  })
+
+  it('keys a card tap on sender, card, button and response code (not its time), and reads its selection', async () => {
+    const { parseInbound } = await import('../src/wecom/callback/inbound-message.js')
+    const tap = (time: number, code: string, options: string) =>
+      `<xml><FromUserName>LiNa</FromUserName><CreateTime>${time}</CreateTime><MsgType>event</MsgType><Event>template_card_event</Event><EventKey>done</EventKey><TaskId>c1x</TaskId><CardType>button_interaction</CardType><ResponseCode>${code}</ResponseCode><SelectedItems><SelectedItem><QuestionKey>item</QuestionKey><OptionIds>${options}</OptionIds></SelectedItem></SelectedItems></xml>`
+    const first = parseInbound(tap(1409659813, 'rc1', '<OptionId>12</OptionId>'))
+    expect(first.dedupeKey).toBe('card:lina:c1x:done:rc1')
+    expect(parseInbound(tap(1409659899, 'rc1', '<OptionId>12</OptionId>')).dedupeKey).toBe(first.dedupeKey)
+    expect(parseInbound(tap(1409659813, 'rc2', '<OptionId>12</OptionId>')).dedupeKey).toBe('card:lina:c1x:done:rc2')
+    expect(first.kind === 'event' && first.selected).toEqual([{ questionKey: 'item', optionIds: ['12'] }])
+    const two = parseInbound(tap(1409659813, 'rc3', '<OptionId>12</OptionId><OptionId><![CDATA[13]]></OptionId>'))
+    expect(two.kind === 'event' && two.selected).toEqual([{ questionKey: 'item', optionIds: ['12', '13'] }])
   })
 })

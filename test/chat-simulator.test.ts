@@ -38,7 +38,13 @@ describe(`npm run chat against npm start’s demo data on ${dialect}`, () => {
       expect(done.output).toContain(`← 已标记 #${id} 整改完成，进度 100%。已通知组织部核实销号。`)
       expect(done.output).toContain(`另发给 王健(wangjian)：待核实销号 #${id}`)
       // The notice reaches the console transport of the running service too.
-      await service.waitFor(new RegExp(`控制台投递 \\(console delivery\\) #\\d+ → 王健\\(wangjian\\) \\[markdown\\]\\n待核实销号 #${id}`))
+      // A card: printed with its buttons and task id, which --click plays a tap on (docs/cards.md).
+      await service.waitFor(new RegExp(`控制台投递 \\(console delivery\\) #\\d+ → 王健\\(wangjian\\) \\[template_card\\]\\n待核实销号 #${id}`))
+      const [, taskId] = await service.waitFor(new RegExp(`\\[销号\\]\\(key=close:${id}\\) \\[退回\\]\\(key=return:${id}\\)\\n任务 (\\S+)`))
+      const tap = spawnService({ ...env, PORT: port! }, 'src/cli/chat.ts', ['--as', 'wangjian', '--click', taskId!, `close:${id}`])
+      expect(await tap.exited).toBe(0)
+      expect(tap.output()).toMatch(new RegExp(`已销号 #${id}|#${id} 已销号`))
+      await service.waitFor(/（更新已发出的卡片）\n待核实销号/)
     } finally {
       service.child.kill('SIGINT')
       await service.exited

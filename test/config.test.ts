@@ -148,6 +148,7 @@ describe('loadConfig', () => {
       deliveryConcurrency: 4,
       importMaxBytes: 50 * 1024 * 1024,
       robots: {},
+      cards: true,
       demoData: 'auto',
       plan: 'weiguan-buwei-2015',
       logLevel: 'info',

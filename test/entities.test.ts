@@ -22,6 +22,8 @@ import {
   PersonLeaveSchema,
   PersonSeenSchema,
   ListPageSchema,
+  PersonQuestionSchema,
+  CardStateSchema,
   PersonSchema,
   PhaseSchema,
   PhaseTaskSchema,
@@ -80,6 +82,8 @@ describe(`every entity round-trips on ${dialect}`, () => {
     await roundTrip(PersonLeaveSchema, { personId: person.id, until: '2015-09-30', deputyId: null, endedAt: AT })
     await roundTrip(PersonSeenSchema, { personId: person.id, topic: 'monthly_reports', seenAt: AT })
     await roundTrip(ListPageSchema, { personId: person.id, command: '逾期', pages: JSON.stringify([TEXT, TEXT]), nextPage: 2, expiresAt: AT })
+    await roundTrip(PersonQuestionSchema, { personId: person.id, kind: 'done', subjectId: 12, taskId: 'c1x-_@', responseCode: 'rc'.repeat(100), prompt: TEXT.slice(0, 60), askedAt: AT, expiresAt: AT })
+    await roundTrip(CardStateSchema, { taskId: 'c1x-_@', card: TEXT, outcomes: JSON.stringify({ 'item:12': TEXT }), version: 1, updatedAt: AT })
     await roundTrip(RoleAssignmentSchema, { personId: person.id, role: 'unit_head', unitId: child.id })
     const campaign = await roundTrip(CampaignSchema, {
       name: TEXT,

@@ -18,6 +18,12 @@ export interface DispatchResult {
   status: InboundStatus
   /** For the log line: what happened, e.g. "command:帮助", "unknown_command". */
   outcome: string
+  /**
+   * Set when a command was not carried out: 'input' (it could not be read), 'state' (read well,
+   * but the item, request or meeting does not allow it now), 'denied' (not the sender's to do).
+   * A tap and the answer to a question act on it (docs/cards.md).
+   */
+  refused?: 'input' | 'state' | 'denied'
 }
 
 export interface DispatcherDependencies {

@@ -4,6 +4,8 @@ import type { WeComInbound } from '../wecom/callback/inbound-message.js'
 import { text } from '../wecom/messages.js'
 import { createDispatcherContext, type DispatchResult, type DispatcherContext, type DispatcherDependencies } from './dispatcher-context.js'
 import { greet } from './greet.js'
+import { handleCardTap } from './card-tap.js'
+import { menuCommand } from './app-menu.js'
 import { runText } from './run-text.js'
 
 export type { DispatchResult, DispatcherDependencies } from './dispatcher-context.js'
@@ -38,6 +40,12 @@ async function dispatch(context: DispatcherContext, message: WeComInbound, logge
       return runText(context, message.content, message.from, logger, manager)
     case 'event':
       if (message.event === 'enter_agent' || message.event === 'subscribe') return greet(context, message, logger, manager)
+      if (message.event === 'template_card_event') return handleCardTap(context, message, logger, manager)
+      if (message.event === 'click') {
+        // The app menu (docs/cards.md, The menu): each item runs the command it names.
+        const command = menuCommand(message.eventKey)
+        if (command) return runText(context, command, message.from, logger, manager)
+      }
       return { reply: null, status: 'ignored', outcome: `event:${message.event}` }
     case 'other':
       return { reply: text(ONLY_TEXT), status: 'ignored', outcome: `unsupported:${message.msgType}` }

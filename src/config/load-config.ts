@@ -65,6 +65,8 @@ export interface Config {
   importMaxBytes: number
   /** Group robots by name → webhook key (secret). */
   robots: Readonly<Record<string, string>>
+  /** Button cards for those who can see them (WECOM_CARDS, default on); off: everyone gets text (docs/cards.md). */
+  cards: boolean
   demoData: DemoDataMode
   /** The plan for demo data and the CLI's default: a built-in plan name or a JSON file path. */
   plan: string
@@ -171,6 +173,7 @@ const EnvSchema = z
       .transform((entries) => Object.fromEntries(entries.map((entry) => entry.split('=') as [string, string])))
       .prefault('')
       .describe('应为 名称=key 的列表，用逗号分隔，例：lianxi=693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa'),
+    WECOM_CARDS: z.enum(['on', 'off']).prefault('on').describe('应为 on 或 off，例：on（默认）'),
     DEMO_DATA: z.enum(DEMO_DATA_MODES).prefault('auto').describe('应为 auto、on 或 off，例：auto（默认）'),
     PLAN: z.string().prefault(DEFAULT_PLAN),
     LOG_LEVEL: z.enum(LOG_LEVELS).prefault('info').describe(`应为 ${LOG_LEVELS.join('、')} 之一，例：info（默认）`),
@@ -227,6 +230,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     deliveryConcurrency: v.DELIVERY_CONCURRENCY,
     importMaxBytes: v.IMPORT_MAX_MB * 1024 * 1024,
     robots: Object.freeze(v.WECOM_ROBOTS),
+    cards: v.WECOM_CARDS === 'on',
     demoData: v.DEMO_DATA,
     plan: v.PLAN,
     logLevel: v.LOG_LEVEL,

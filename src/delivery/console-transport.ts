@@ -3,7 +3,9 @@ import { join, resolve } from 'node:path'
 import { In, type DataSource } from 'typeorm'
 import { ensureDirectory } from '../db/ensure-directory.js'
 import { PersonSchema, type OutboxMessage } from '../db/entities/index.js'
+import { describeCard } from '../wecom/describe-card.js'
 import { isStoredFile, toPlainText, type AppMessage } from '../wecom/messages.js'
+import { isCardUpdate } from '../outbox/card-update.js'
 import { readStoredFile } from '../outbox/stored-files.js'
 import type { Transport } from './transport.js'
 
@@ -21,7 +23,8 @@ export function createConsoleTransport(dataSource: DataSource, print: (text: str
         print(`──── 控制台投递 (console delivery) #${row.id} 撤回消息 ${(JSON.parse(row.payload) as { msgid: string }).msgid}\n`)
         return { msgids: [], invalidUsers: [], unlicensedUsers: [] }
       }
-      const message = JSON.parse(row.payload) as AppMessage
+      const payload: unknown = JSON.parse(row.payload)
+      const message = payload as AppMessage
       const users = recipients.touser ?? []
       const people =
         users.length === 0 ? [] : await dataSource.getRepository(PersonSchema).find({ where: { userid: In(users) }, select: { userid: true, name: true } })
@@ -40,6 +43,11 @@ export function createConsoleTransport(dataSource: DataSource, print: (text: str
         const path = resolve(join(fileDirectory, `${file.id}-${file.filename}`))
         writeFileSync(path, file.content)
         body = `[文件] ${file.filename}（${file.byteSize} 字节）已保存到 ${path}`
+      } else if (isCardUpdate(payload)) {
+        body = `（更新已发出的卡片）\n${describeCard(payload.template_card)}`
+      } else if (message.msgtype === 'template_card') {
+        // The card itself, with its keys and task id, so that a tap can be played (npm run chat -- --click).
+        body = describeCard(message.template_card)
       } else {
         const plain = toPlainText(message)
         body = plain.msgtype === 'text' ? plain.text.content : `[${message.msgtype}]`

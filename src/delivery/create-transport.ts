@@ -22,5 +22,5 @@ export function createTransport(
   now: () => Date = () => new Date(),
 ): Transport {
   if (!client) return createConsoleTransport(dataSource, print, config.consoleFileDirectory)
-  return createWeComTransport(client, config.robots, { dataSource, now })
+  return createWeComTransport(client, config.robots, { dataSource, now, cards: config.cards })
 }

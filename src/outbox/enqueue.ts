@@ -1,7 +1,9 @@
 import type { EntityManager } from 'typeorm'
 import { OutboxMessageSchema, type OutboxChannel, type OutboxMessage, type OutboxSubjectKind } from '../db/entities/index.js'
 import { insertIgnoringDuplicate, insertManyIgnoringDuplicates } from '../db/insert-ignoring-duplicate.js'
-import { fitToLimits, toPlainText, type AppMessage, type RobotMessage } from '../wecom/messages.js'
+import { fitToLimits, toPlainText, type AppMessage, type CardMessage, type RobotMessage } from '../wecom/messages.js'
+import { fitCard, isInteractive, newTaskId } from '../wecom/template-card.js'
+import type { CardUpdatePayload } from './card-update.js'
 import { SEND_NOTE_BYTES } from './send-time-note.js'
 
 /** Who gets a message: members (by userid), departments, tags; an app group chat; or a named group robot. */
@@ -51,6 +53,15 @@ export interface OutgoingRecall extends Enqueued {
   recall: string
 }
 
+/** Not a message: message/update_template_card of a card after a tap (channel 'card_update', docs/cards.md). */
+export interface OutgoingCardUpdate extends Enqueued {
+  /** The members whose card changes: those it went to. */
+  to: { users: readonly string[] }
+  cardUpdate: CardUpdatePayload
+}
+
+type Outgoing = OutgoingMessage | OutgoingRecall | OutgoingCardUpdate
+
 const MAX_KEY_LENGTH = 160
 
 /**
@@ -60,10 +71,10 @@ const MAX_KEY_LENGTH = 160
  * row holds `dedupeKey` itself, so a repeated enqueue inserts nothing, even if the roster or the
  * content changed in between. Returns the rows inserted.
  */
-export async function enqueue(manager: EntityManager, outgoing: OutgoingMessage | OutgoingRecall, now: Date): Promise<number> {
+export async function enqueue(manager: EntityManager, outgoing: Outgoing, now: Date): Promise<number> {
   checkKey(outgoing.dedupeKey)
   const person = await personOf(manager, outgoing)
-  const rows = await planRows(manager, outgoing)
+  const rows = await planRows(manager, outgoing, now)
   let inserted = 0
   for (const [index, row] of rows.entries()) {
     // The first row carries the caller's key exactly and reserves it: when it is there already,
@@ -79,19 +90,19 @@ interface PlannedRow {
   key: string
   channel: OutboxChannel
   recipients: Record<string, unknown>
-  message: AppMessage | RobotMessage | { msgtype: 'recall'; msgid: string }
+  message: AppMessage | RobotMessage | { msgtype: 'recall'; msgid: string } | CardUpdatePayload
 }
 
 /** The one member a message goes to, or null when it goes to several, to departments or tags, or to a chat or robot. */
-function soleUser(outgoing: OutgoingMessage | OutgoingRecall): string | null {
-  if ('recall' in outgoing || 'chatid' in outgoing.to || 'robot' in outgoing.to) return null
+function soleUser(outgoing: Outgoing): string | null {
+  if ('recall' in outgoing || 'cardUpdate' in outgoing || 'chatid' in outgoing.to || 'robot' in outgoing.to) return null
   const { users = [], parties = [], tags = [] } = outgoing.to
   const distinct = new Set(users.map((u) => u.toLowerCase()))
   return distinct.size === 1 && parties.length === 0 && tags.length === 0 ? [...distinct][0]! : null
 }
 
 /** The subject's person: as given (checked to fit the destination), or looked up for a message to exactly one member. */
-async function personOf(manager: EntityManager, outgoing: OutgoingMessage | OutgoingRecall): Promise<number | null> {
+async function personOf(manager: EntityManager, outgoing: Outgoing): Promise<number | null> {
   const { person } = outgoing.subject
   const sole = soleUser(outgoing)
   if (person !== undefined) {
@@ -113,7 +124,11 @@ async function personIds(manager: EntityManager, users: readonly string[]): Prom
   return ids
 }
 
-async function planRows(manager: EntityManager, outgoing: OutgoingMessage | OutgoingRecall, knownPlain?: ReadonlySet<string>): Promise<PlannedRow[]> {
+async function planRows(manager: EntityManager, outgoing: Outgoing, now: Date, knownPlain?: ReadonlySet<string>): Promise<PlannedRow[]> {
+  if ('cardUpdate' in outgoing) {
+    const touser = [...new Set(outgoing.to.users.map((u) => u.toLowerCase()))].sort()
+    return [{ key: outgoing.dedupeKey, channel: 'card_update', recipients: { touser, toparty: [], totag: [] }, message: outgoing.cardUpdate }]
+  }
   if ('recall' in outgoing) {
     const msgid = outgoing.recall
     // The worker reads the msgid from the payload; recipients say the same for the outbox listings.
@@ -135,13 +150,24 @@ async function planRows(manager: EntityManager, outgoing: OutgoingMessage | Outg
   // Room is kept in each part for the send-time note the worker adds to a message WeCom's duplicate check would drop.
   if (rich.length > 0 || (to.parties?.length ?? 0) > 0 || (to.tags?.length ?? 0) > 0) {
     const recipients = { touser: rich, toparty: [...(to.parties ?? [])], totag: [...(to.tags ?? [])] }
-    rows.push(...numbered(dedupeKey, channel, recipients, fitToLimits(message, 'app', SEND_NOTE_BYTES)))
+    const card = message.msgtype === 'template_card' ? withTaskId(message, now) : null
+    rows.push(...(card ? numbered(dedupeKey, channel, recipients, [card]) : numbered(dedupeKey, channel, recipients, fitToLimits(message, 'app', SEND_NOTE_BYTES))))
   }
   if (plainUsers.size > 0) {
     const plain = toPlainText(message)
     rows.push(...numbered(dedupeKey, channel, { touser: [...plainUsers].sort(), toparty: [], totag: [] }, fitToLimits(plain, 'app', SEND_NOTE_BYTES)))
   }
   return renumber(dedupeKey, rows)
+}
+
+/**
+ * A card as its row stores it: fitted to WeCom's limits and, for a button card, with a task id
+ * made now, for this row alone (docs/cards.md, Task ids). The fallback rides along for the
+ * delivery worker (cards turned off) and is never sent with the card.
+ */
+function withTaskId(message: CardMessage, now: Date): CardMessage {
+  const card = message.template_card
+  return { ...message, template_card: fitCard(isInteractive(card) ? { ...card, task_id: newTaskId(now) } : card) }
 }
 
 /**
@@ -187,9 +213,9 @@ export async function enqueueMany(manager: EntityManager, outgoing: readonly Out
       written.add(message.dedupeKey)
       const sole = soleUser(message)
       const person = message.subject.person !== undefined ? await personOf(manager, message) : sole === null ? null : (ids.get(sole) ?? null)
-      for (const row of await planRows(manager, message, plain)) {
+      for (const row of await planRows(manager, message, now, plain)) {
         const v = rowValues(row, message, person, now)
-        values.push([v.dedupeKey, v.channel, v.recipients, v.msgType, v.payload, v.status, v.urgent, v.attempts, v.nextAttemptAt, now, v.subjectKind, v.subjectId, v.personId])
+        values.push([v.dedupeKey, v.channel, v.recipients, v.msgType, v.payload, v.status, v.urgent, v.attempts, v.nextAttemptAt, now, v.subjectKind, v.subjectId, v.personId, v.taskId])
       }
     }
     await insertManyIgnoringDuplicates(manager, 'outbox_message', OUTBOX_COLUMNS, values, 'dedupe_key')
@@ -199,14 +225,14 @@ export async function enqueueMany(manager: EntityManager, outgoing: readonly Out
 }
 
 /** The columns of rowValues(), in order, and created_at. */
-const OUTBOX_COLUMNS = ['dedupe_key', 'channel', 'recipients', 'msg_type', 'payload', 'status', 'urgent', 'attempts', 'next_attempt_at', 'created_at', 'subject_kind', 'subject_id', 'person_id'] as const
+const OUTBOX_COLUMNS = ['dedupe_key', 'channel', 'recipients', 'msg_type', 'payload', 'status', 'urgent', 'attempts', 'next_attempt_at', 'created_at', 'subject_kind', 'subject_id', 'person_id', 'task_id'] as const
 
 function checkKey(key: string): void {
   if (key.length > MAX_KEY_LENGTH) throw new Error(`dedupe key longer than ${MAX_KEY_LENGTH}: ${key}`)
 }
 
 /** The stored form of one planned row: pending, due at `notBefore` (default now), with the message's subject. */
-function rowValues(row: PlannedRow, message: OutgoingMessage | OutgoingRecall, person: number | null, now: Date): Partial<OutboxMessage> {
+function rowValues(row: PlannedRow, message: Outgoing, person: number | null, now: Date): Partial<OutboxMessage> {
   return {
     dedupeKey: row.key,
     channel: row.channel,
@@ -221,6 +247,7 @@ function rowValues(row: PlannedRow, message: OutgoingMessage | OutgoingRecall, p
     subjectKind: message.subject.kind,
     subjectId: message.subject.id,
     personId: person,
+    taskId: row.message.msgtype === 'template_card' ? (row.message.template_card.task_id ?? null) : null,
   }
 }
 

@@ -1,11 +1,14 @@
+import type { TemplateCard } from './template-card.js'
 import { BYTE_LIMITS, splitUtf8, truncateUtf8 } from './utf8-limits.js'
+
+export type { TemplateCard } from './template-card.js'
 
 /** The message bodies this bot sends through message/send and appchat/send (docs/wecom.md, Sending app messages). */
 export type AppMessage =
   | { msgtype: 'text'; text: { content: string } }
   | { msgtype: 'markdown'; markdown: { content: string } }
   | { msgtype: 'textcard'; textcard: { title: string; description: string; url: string; btntxt?: string } }
-  | { msgtype: 'template_card'; template_card: TemplateCard }
+  | CardMessage
   | { msgtype: 'file'; file: { media_id: string } }
   | StoredFileMessage
 
@@ -18,18 +21,18 @@ export interface StoredFileMessage {
   file: { stored_file_id: number; filename: string }
 }
 
-export const isStoredFile = (message: AppMessage): message is StoredFileMessage => message.msgtype === 'file' && 'stored_file_id' in message.file
-
-/** The parts of a template card this bot uses; WeCom accepts more (docs/wecom.md, Template cards). */
-export interface TemplateCard {
-  card_type: 'text_notice' | 'button_interaction'
-  main_title: { title: string; desc?: string }
-  sub_title_text?: string
-  horizontal_content_list?: { keyname: string; value: string }[]
-  card_action?: { type: 1; url: string }
-  task_id?: string
-  button_list?: { text: string; style?: number; key: string }[]
+/**
+ * A template card. `fallback` is what the same message is without cards (docs/cards.md,
+ * Fallback): what members using WeChat get, and everyone when cards are turned off. It is ours,
+ * never sent to WeCom with the card.
+ */
+export interface CardMessage {
+  msgtype: 'template_card'
+  template_card: TemplateCard
+  fallback?: { msgtype: 'text'; text: { content: string } } | { msgtype: 'markdown'; markdown: { content: string } }
 }
+
+export const isStoredFile = (message: AppMessage): message is StoredFileMessage => message.msgtype === 'file' && 'stored_file_id' in message.file
 
 /** Group robot bodies (webhook/send, docs/wecom.md, Group robots). */
 export type RobotMessage =
@@ -56,6 +59,7 @@ export function toPlainText(message: AppMessage): AppMessage {
       return text(`${title}\n${markdownToText(description)}\n${url}`)
     }
     case 'template_card': {
+      if (message.fallback) return toPlainText(message.fallback)
       const card = message.template_card
       const lines = [card.main_title.title, card.main_title.desc, card.sub_title_text]
       for (const row of card.horizontal_content_list ?? []) lines.push(`${row.keyname}：${row.value}`)

@@ -17,6 +17,12 @@ export interface SendResult {
   unlicensedUsers: string[]
   invalidParties: string[]
   invalidTags: string[]
+  /**
+   * For an interactive template card, WeCom's `response_code`: it updates the card once
+   * (update_template_card, docs/cards.md). With recipients that needed several calls, the first
+   * call's. Null for every other message.
+   */
+  responseCode: string | null
 }
 
 export interface SendOptions {
@@ -51,7 +57,7 @@ export async function sendMessage(context: ClientContext, recipients: Recipients
   const parties = [...(recipients.toparty ?? [])]
   const tags = [...(recipients.totag ?? [])]
   checkMembers(context, users)
-  const result: SendResult = { msgids: [], invalidUsers: [], unlicensedUsers: [], invalidParties: [], invalidTags: [] }
+  const result: SendResult = { msgids: [], invalidUsers: [], unlicensedUsers: [], invalidParties: [], invalidTags: [], responseCode: null }
   for (const batch of batches(users, parties, tags)) await sendBatch(context, batch, message, options.duplicateCheck ?? true, result)
   // Every recipient invalid (81013) is a result, not an error: the caller records who could
   // not be reached, once, instead of retrying or alerting about the message again and again.
@@ -99,6 +105,7 @@ async function sendBatch(context: ClientContext, batch: Batch, message: AppMessa
   }
   context.members.record(batch.touser, context.now())
   if (body.msgid) result.msgids.push(String(body.msgid))
+  if (typeof body.response_code === 'string' && body.response_code !== '') result.responseCode ??= body.response_code
   result.invalidUsers.push(...splitIds(body.invaliduser))
   result.unlicensedUsers.push(...splitIds(body.unlicenseduser))
   result.invalidParties.push(...splitIds(body.invalidparty))

@@ -1,11 +1,15 @@
 import { createClientContext, type ClientContext, type WeComClientOptions } from './client-context.js'
 import { call, fetchToken, request } from './client-request.js'
 import { RateLimitedError, WeComApiError } from './errors.js'
+import { createMenu, deleteMenu, getMenu, type AppMenu } from './menu.js'
 import type { AppMessage, RobotMessage } from './messages.js'
 import { sendMessage, type Recipients, type SendOptions, type SendResult } from './send-message.js'
+import { updateTemplateCard, type CardUpdate } from './update-card.js'
 
 export type { WeComClientOptions } from './client-context.js'
+export type { AppMenu } from './menu.js'
 export type { Recipients, SendOptions, SendResult } from './send-message.js'
+export type { CardUpdate } from './update-card.js'
 
 export interface WeComClient {
   sendMessage(recipients: Recipients, message: AppMessage, options?: SendOptions): Promise<SendResult>
@@ -18,6 +22,17 @@ export interface WeComClient {
    * sending, and only the WeCom-client copy: copies delivered to the WeChat plugin stay.
    */
   recallMessage(msgid: string): Promise<void>
+  /**
+   * Replaces a sent card (`card`) or greys its tapped button with a new text (`replaceName`) for
+   * these members, with a response code from the send or from a tap: each code works once, for
+   * 72 hours at most (docs/cards.md, Updating a card).
+   */
+  updateTemplateCard(update: CardUpdate): Promise<void>
+  /** Sets the app's custom menu (checked with checkMenu first), replacing the one before. */
+  createMenu(menu: AppMenu): Promise<void>
+  /** The app's custom menu, or null when none is set (WeCom's 46003). */
+  getMenu(): Promise<AppMenu | null>
+  deleteMenu(): Promise<void>
   /** When all of these members may next receive a message (null: now). */
   memberRetryAt(userids: readonly string[]): Date | null
   /**
@@ -31,9 +46,9 @@ export interface WeComClient {
 
 /**
  * The WeCom server API for one self-built app: access-token cache (single-flight, one refresh
- * and one retry on a token error), message/send with batching, media/upload, appchat and the
- * group robot, with per-member and per-robot rate limits enforced before WeCom would silently
- * drop a message. Only its base URL and fetch are needed to point it at the fake server.
+ * and one retry on a token error), message/send with batching, card updates, the app's menu,
+ * media/upload, appchat and the group robot, with per-member and per-robot rate limits enforced
+ * before WeCom would silently drop a message. Only its base URL and fetch are needed to point it at the fake server.
  */
 export function createWeComClient(options: WeComClientOptions): WeComClient {
   const context = createClientContext(options, fetchToken)
@@ -44,6 +59,10 @@ export function createWeComClient(options: WeComClientOptions): WeComClient {
     sendAppChat: (chatid, message) => sendAppChat(context, chatid, message),
     sendRobot: (key, message) => sendRobot(context, key, message),
     recallMessage: (msgid) => recallMessage(context, msgid),
+    updateTemplateCard: (update) => updateTemplateCard(context, update),
+    createMenu: (menu) => createMenu(context, menu),
+    getMenu: () => getMenu(context),
+    deleteMenu: () => deleteMenu(context),
     checkToken: () => checkToken(context),
     memberRetryAt: (userids) => memberRetryAt(context, userids),
   }

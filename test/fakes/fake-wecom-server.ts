@@ -1,11 +1,14 @@
+import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 
 /**
  * A fake WeCom API server on a loopback port, answering with WeCom's real shapes and error
- * codes (docs/wecom.md): gettoken, message/send, message/recall, media/upload, appchat/create,
- * appchat/send and webhook/send. It records every request and can be told to misbehave. The real client reaches
- * it by changing only its base URL.
+ * codes (docs/wecom.md, docs/cards.md): gettoken, message/send (template cards validated, their
+ * task ids unique for all time, response codes issued), message/update_template_card,
+ * message/recall, media/upload, appchat/create, appchat/send, webhook/send, and the app menu
+ * (menu/create, menu/get, menu/delete). It records every request and can be told to misbehave;
+ * `click` plays a member tapping a card. The real client reaches it by changing only its base URL.
  */
 export interface FakeWeComOptions {
   corpId?: string
@@ -60,6 +63,25 @@ export interface DeliveredMessage {
   overLimit: string[]
 }
 
+/** A template card sent with a task id. */
+export interface FakeCard {
+  card: Record<string, unknown>
+  /** Its member recipients that WeCom delivered to (lower-cased). */
+  touser: string[]
+  /** On the fake's clock. */
+  sentAt: number
+}
+
+/** An update_template_card call WeCom took. */
+export interface FakeCardUpdate {
+  userids: string[]
+  responseCode: string
+  /** The whole request JSON: `template_card`, or `button: {replace_name}`. */
+  body: Record<string, unknown>
+  /** On the fake's clock. */
+  at: number
+}
+
 export interface FakeWeCom {
   url: string
   requests: RecordedRequest[]
@@ -70,6 +92,17 @@ export interface FakeWeCom {
   /** message/recall calls, with what the fake answered (0: recalled). */
   recalls: { msgid: string; errcode: number }[]
   uploads: { type: string; filename: string; size: number; mediaId: string; data: Buffer }[]
+  /** Every template card sent with a task id, by task id: a task id is used once for all time. */
+  cards: Map<string, FakeCard>
+  cardUpdates: FakeCardUpdate[]
+  /**
+   * A member taps the card `taskId`: WeCom issues a fresh response code for that tap, returned
+   * here for the test to post in the click event. Throws for a card that does not exist, has no
+   * buttons, or was not sent to this member.
+   */
+  click(taskId: string, userid: string): string
+  /** The app menu set through menu/create, by the agentid of the query. */
+  menus: Map<string, unknown>
   tokenRequests(): number
   /** The next `times` calls to `api` (or to any API but gettoken when omitted) misbehave. */
   inject(fault: Fault, times?: number, api?: string): void
@@ -100,6 +133,10 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
   const sockets = new Set<Socket>()
   /** When each member was delivered an app message (fake clock), for WeCom's per-member limits. */
   const memberTimes = new Map<string, number[]>()
+  /** Every response code issued (by a send or a tap): its card, when, and whether an update used it. */
+  const responseCodes = new Map<string, { taskId: string; issuedAt: number; used: boolean }>()
+  /** Cards sent to departments or tags: any member may tap them. */
+  const cardsToGroups = new Set<string>()
 
   const fake: Omit<FakeWeCom, 'url' | 'close'> = {
     requests: [],
@@ -108,6 +145,16 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
     appchatMessages: [],
     recalls: [],
     uploads: [],
+    cards: new Map(),
+    cardUpdates: [],
+    click(taskId, userid) {
+      const sent = fake.cards.get(taskId)
+      if (!sent) throw new Error(`fake WeCom: no card with task id ${taskId}`)
+      if (!INTERACTIVE_CARDS.has(String(sent.card.card_type))) throw new Error(`fake WeCom: card ${taskId} is a notice card, nothing to tap`)
+      if (!cardsToGroups.has(taskId) && !sent.touser.includes(userid.toLowerCase())) throw new Error(`fake WeCom: card ${taskId} was not sent to ${userid}`)
+      return issueResponseCode(taskId)
+    },
+    menus: new Map(),
     tokenRequests: () => fake.requests.filter((r) => r.api === 'gettoken').length,
     inject(fault, times = 1, api) {
       faults.push({ fault, remaining: times, api })
@@ -164,6 +211,7 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
       fake.uploads.push({ type: query.type ?? '', filename: part.filename, size: part.data.length, mediaId, data: Buffer.from(part.data) })
       return { errcode: 0, errmsg: 'ok', type: query.type, media_id: mediaId, created_at: String(Math.floor(Date.now() / 1000)) }
     }
+    if (api === 'menu/get' || api === 'menu/delete') return menuRead(api, query)
     let body: Record<string, unknown>
     try {
       body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>
@@ -184,6 +232,8 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
     }
     if (api === 'message/send') return messageSend(body, raw.toString('utf8'))
     if (api === 'message/recall') return messageRecall(String(body.msgid ?? ''))
+    if (api === 'message/update_template_card') return updateTemplateCard(body)
+    if (api === 'menu/create') return menuCreate(query, body)
     return { errcode: 40058, errmsg: `unknown api ${api}` }
   }
 
@@ -199,6 +249,9 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
     const content = (body[msgtype] as { content?: string } | undefined)?.content
     if ((msgtype === 'text' || msgtype === 'markdown') && !content) return { errcode: 44004, errmsg: 'empty content' }
     if (msgtype === 'file' && !fake.uploads.some((u) => u.mediaId === (body.file as { media_id?: string } | undefined)?.media_id)) return { errcode: 40007, errmsg: 'invalid media_id' }
+    // Before the duplicate check: a card sent again (a retry after a lost answer) is refused for its task id.
+    const cardError = msgtype === 'template_card' ? checkCard(body.template_card, { taskIdUnique: true }) : null
+    if (cardError) return cardError
     const invalid = touser.filter((u) => fake.invalidUsers.has(u))
     const unlicensed = touser.filter((u) => fake.unlicensedUsers.has(u))
     const reachable = touser.filter((u) => !fake.invalidUsers.has(u) && !fake.unlicensedUsers.has(u))
@@ -217,6 +270,12 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
     const msgid = `msgid-${msgidCount}`
     fake.delivered.push({ touser: reachable, toparty, totag, msgtype, body, raw, msgid, suppressed, at: now, overLimit })
     sentAt.set(msgid, now)
+    const card = msgtype === 'template_card' ? (body.template_card as Record<string, unknown>) : undefined
+    const taskId = typeof card?.task_id === 'string' ? card.task_id : undefined
+    if (card && taskId !== undefined) {
+      fake.cards.set(taskId, { card, touser: reachable, sentAt: now })
+      if (toparty.length > 0 || totag.length > 0) cardsToGroups.add(taskId)
+    }
     return {
       errcode: 0,
       errmsg: 'ok',
@@ -225,7 +284,112 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
       invalidtag: '',
       unlicenseduser: unlicensed.join('|'),
       msgid,
+      // One code per send of an interactive card (docs/cards.md).
+      ...(card && taskId !== undefined && INTERACTIVE_CARDS.has(String(card.card_type)) ? { response_code: issueResponseCode(taskId) } : {}),
     }
+  }
+
+  function issueResponseCode(taskId: string): string {
+    const code = randomBytes(24).toString('base64url')
+    responseCodes.set(code, { taskId, issuedAt: clock(), used: false })
+    return code
+  }
+
+  /**
+   * A template card as WeCom checks it (docs/cards.md, Limits), with WeCom's errcodes where its
+   * documents give one (42014 task id used, 42035 too many rows, 42038 button text, 42039 button
+   * key, 42045 no card_action) and 40058 for anything else. On a send the task id must be new; on
+   * an update it may be left out, or must be the card's own.
+   */
+  function checkCard(value: unknown, rule: { taskIdUnique: true } | { taskIdOf: string }): Record<string, unknown> | null {
+    const invalid = (what: string) => ({ errcode: 40058, errmsg: `invalid template_card: ${what}` })
+    if (!isRecord(value)) return invalid('missing')
+    const type = String(value.card_type)
+    if (!CARD_TYPES.has(type)) return invalid('card_type')
+    const taskId = value.task_id
+    if ('taskIdOf' in rule) {
+      if (taskId !== undefined && taskId !== rule.taskIdOf) return invalid('task_id is not the one the card was sent with')
+    } else if (INTERACTIVE_CARDS.has(type) || taskId !== undefined) {
+      if (typeof taskId !== 'string' || !/^[A-Za-z0-9_\-@]{1,128}$/.test(taskId)) return invalid('task_id')
+    }
+    if ((type === 'text_notice' || type === 'news_notice') && !isRecord(value.card_action)) return { errcode: 42045, errmsg: 'card_action missing' }
+    const rows = value.horizontal_content_list
+    if (rows !== undefined && (!Array.isArray(rows) || rows.length > 6)) return { errcode: 42035, errmsg: 'horizontal_content_list exceed limit' }
+    if (type === 'button_interaction') {
+      const error = checkButtons(value.button_list) ?? checkSelection(value.button_selection)
+      if (error) return error
+    }
+    if ('taskIdUnique' in rule && typeof taskId === 'string' && fake.cards.has(taskId)) return { errcode: 42014, errmsg: 'task_id already exist' }
+    return null
+  }
+
+  function checkButtons(value: unknown): Record<string, unknown> | null {
+    if (!Array.isArray(value) || value.length < 1 || value.length > 6) return { errcode: 40058, errmsg: 'invalid template_card: button_list' }
+    const keys = new Set<string>()
+    for (const button of value as unknown[]) {
+      if (!isRecord(button)) return { errcode: 40058, errmsg: 'invalid template_card: button' }
+      const text = button.text
+      if (typeof text !== 'string' || text === '' || [...text].length > 10) return { errcode: 42038, errmsg: 'invalid button text' }
+      if (button.type === 1) {
+        if (typeof button.url !== 'string' || button.url === '') return { errcode: 40058, errmsg: 'invalid template_card: button url' }
+        continue
+      }
+      const key = button.key
+      if (typeof key !== 'string' || key === '' || Buffer.byteLength(key) > 1024 || keys.has(key)) return { errcode: 42039, errmsg: 'invalid button key' }
+      keys.add(key)
+    }
+    return null
+  }
+
+  function checkSelection(value: unknown): Record<string, unknown> | null {
+    if (value === undefined) return null
+    const options = isRecord(value) ? value.option_list : undefined
+    if (!Array.isArray(options) || options.length < 1 || options.length > 10) return { errcode: 40058, errmsg: 'invalid template_card: option_list' }
+    return null
+  }
+
+  /** message/update_template_card (docs/cards.md, Updating a card): a response code this fake issued, once, within 72 hours. */
+  function updateTemplateCard(body: Record<string, unknown>): Record<string, unknown> {
+    if (body.agentid !== agentId) return { errcode: 301002, errmsg: 'not allow operate another agent with this accesstoken' }
+    const responseCode = String(body.response_code ?? '')
+    const issued = responseCodes.get(responseCode)
+    // 40130 is this fake's own choice: WeCom's documents list no errcode for a used, expired or
+    // unknown response_code. Tests rely only on it being a refusal.
+    if (!issued || issued.used || clock() - issued.issuedAt > 72 * 3_600_000) return { errcode: 40130, errmsg: 'invalid response_code' }
+    const userids = body.userids
+    if (!Array.isArray(userids) || userids.length < 1 || userids.length > 1000 || !userids.every((u) => typeof u === 'string')) {
+      return { errcode: 40058, errmsg: 'invalid userids' }
+    }
+    if (body.template_card !== undefined) {
+      const error = checkCard(body.template_card, { taskIdOf: issued.taskId })
+      if (error) return error
+    } else {
+      const replaceName = isRecord(body.button) ? body.button.replace_name : undefined
+      if (typeof replaceName !== 'string' || replaceName === '') return { errcode: 40058, errmsg: 'invalid button.replace_name' }
+    }
+    issued.used = true
+    fake.cardUpdates.push({ userids: userids as string[], responseCode, body, at: clock() })
+    return { errcode: 0, errmsg: 'ok', invaliduser: [] }
+  }
+
+  /** menu/create: the agent's own menu, within WeCom's limits (https://developer.work.weixin.qq.com/document/path/90231). */
+  function menuCreate(query: Record<string, string>, body: Record<string, unknown>): Record<string, unknown> {
+    if (query.agentid !== String(agentId)) return { errcode: 301002, errmsg: 'not allow operate another agent with this accesstoken' }
+    const problem = menuProblem(body.button)
+    if (problem) return { errcode: 40058, errmsg: `invalid menu: ${problem}` }
+    fake.menus.set(query.agentid, body)
+    return { errcode: 0, errmsg: 'ok' }
+  }
+
+  function menuRead(api: 'menu/get' | 'menu/delete', query: Record<string, string>): Record<string, unknown> {
+    const agent = query.agentid ?? ''
+    if (agent !== String(agentId)) return { errcode: 301002, errmsg: 'not allow operate another agent with this accesstoken' }
+    if (api === 'menu/delete') {
+      fake.menus.delete(agent)
+      return { errcode: 0, errmsg: 'ok' }
+    }
+    const menu = fake.menus.get(agent)
+    return menu === undefined ? { errcode: 46003, errmsg: 'menu no exist' } : { errcode: 0, errmsg: 'ok', ...(menu as Record<string, unknown>) }
   }
 
   /** Counts an app message to a member; false when WeCom would drop it (30 a minute, 1,000 an hour, docs/wecom.md, Sending app messages). */
@@ -325,4 +489,43 @@ function parseMultipartFile(raw: Buffer, contentType: string): { name: string; f
   const name = /name="([^"]*)"/.exec(headers)?.[1] ?? ''
   const filename = /filename="([^"]*)"/.exec(headers)?.[1] ?? ''
   return { name, filename, data: raw.subarray(headerEnd + 4, next - 2) }
+}
+
+const CARD_TYPES = new Set(['text_notice', 'news_notice', 'button_interaction', 'vote_interaction', 'multiple_interaction'])
+/** Card types a member taps: each send, and each tap, issues a response code. */
+const INTERACTIVE_CARDS = new Set(['button_interaction', 'vote_interaction', 'multiple_interaction'])
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/** What is wrong with a menu's `button` list, as WeCom would refuse it; undefined when nothing is. */
+function menuProblem(buttons: unknown): string | undefined {
+  if (!Array.isArray(buttons) || buttons.length < 1 || buttons.length > 3) return 'button: 1 to 3 items'
+  for (const button of buttons as unknown[]) {
+    if (!isRecord(button)) return 'button'
+    if (typeof button.name !== 'string' || button.name === '' || Buffer.byteLength(button.name) > 16) return 'name: at most 16 bytes'
+    if (button.sub_button === undefined) {
+      const problem = menuItemProblem(button)
+      if (problem) return problem
+      continue
+    }
+    const subs = button.sub_button
+    if (!Array.isArray(subs) || subs.length < 1 || subs.length > 5) return 'sub_button: 1 to 5 items'
+    for (const sub of subs as unknown[]) {
+      if (!isRecord(sub)) return 'sub_button'
+      if (typeof sub.name !== 'string' || sub.name === '' || Buffer.byteLength(sub.name) > 40) return 'sub-item name: at most 40 bytes'
+      const problem = menuItemProblem(sub)
+      if (problem) return problem
+    }
+  }
+  return undefined
+}
+
+/** WeCom's item types other than view all send an event carrying the key. */
+const KEYED_MENU_TYPES = new Set(['click', 'scancode_push', 'scancode_waitmsg', 'pic_sysphoto', 'pic_photo_or_album', 'pic_weixin', 'location_select'])
+
+function menuItemProblem(item: Record<string, unknown>): string | undefined {
+  if (item.type === 'view') return typeof item.url === 'string' && item.url !== '' ? undefined : 'view: url required'
+  if (!KEYED_MENU_TYPES.has(String(item.type))) return `type ${String(item.type)}`
+  if (typeof item.key !== 'string' || item.key === '' || Buffer.byteLength(item.key) > 128) return 'key: 1 to 128 bytes'
+  return undefined
 }

@@ -8,7 +8,7 @@ import { createDispatcher } from '../../src/bot/dispatcher.js'
 import { InboundMessageSchema, OutboxMessageSchema } from '../../src/db/entities/index.js'
 import { createApp } from '../../src/http/create-app.js'
 import { createLogger, type Logger } from '../../src/logger.js'
-import { newMsgId, openPassiveReply, post, SECRETS, sign, textXml } from './wecom-callback-client.js'
+import { cardTapXml, eventXml, newMsgId, openPassiveReply, post, SECRETS, sign, textXml } from './wecom-callback-client.js'
 
 export interface Said {
   from: string
@@ -56,23 +56,43 @@ export async function startCallbackRig(dataSource: DataSource, options: RigOptio
     const msgId = newMsgId()
     const at = clock()
     const response = await post(url, sign(textXml(from, content, { msgId, at }), { at }))
+    return { from, content, status: response.status, answer: await answerTo(response, { msgId }) }
+  }
+
+  /** What the person reads: the passive reply, or the outbox's answer to the inbound row found by `where` (a card's answer: its fallback). */
+  async function answerTo(response: Response, where: { msgId: string } | { dedupeKey: string }): Promise<string> {
     const body = await response.text()
-    let answer = ''
-    if (body !== '') answer = openPassiveReply(body).content
-    else {
-      const inbound = await dataSource.getRepository(InboundMessageSchema).findOneBy({ msgId })
-      const reply = inbound ? await dataSource.getRepository(OutboxMessageSchema).findOneBy({ dedupeKey: `reply:${inbound.id}` }) : null
-      if (reply) {
-        const payload = JSON.parse(reply.payload) as { text?: { content: string }; markdown?: { content: string } }
-        answer = payload.text?.content ?? payload.markdown?.content ?? ''
-      }
-    }
-    return { from, content, status: response.status, answer }
+    if (body !== '') return openPassiveReply(body).content
+    const inbound = await dataSource.getRepository(InboundMessageSchema).findOneBy(where)
+    const reply = inbound ? await dataSource.getRepository(OutboxMessageSchema).findOneBy({ dedupeKey: `reply:${inbound.id}` }) : null
+    if (!reply) return ''
+    const payload = JSON.parse(reply.payload) as { text?: { content: string }; markdown?: { content: string }; fallback?: { text?: { content: string }; markdown?: { content: string } } }
+    const shown = payload.fallback ?? payload
+    return shown.text?.content ?? shown.markdown?.content ?? ''
+  }
+
+  /** A tap on a card's button (optionally choosing a digest's item), as WeCom posts it. */
+  async function tap(from: string, taskId: string, key: string, options: { select?: string; responseCode?: string } = {}): Promise<Said & { responseCode: string }> {
+    const at = clock()
+    const responseCode = options.responseCode ?? `rc-${newMsgId()}`
+    const response = await post(url, sign(cardTapXml(from, taskId, key, { at, responseCode, select: options.select }), { at }))
+    const answer = await answerTo(response, { dedupeKey: `card:${from.toLowerCase()}:${taskId}:${key}:${responseCode}` })
+    return { from, content: `[${key}]`, status: response.status, answer, responseCode }
+  }
+
+  /** A tap on the app's menu item with this key. */
+  async function menu(from: string, key: string): Promise<Said> {
+    const at = clock()
+    const response = await post(url, sign(eventXml(from, 'click', { at, eventKey: key }), { at }))
+    const answer = await answerTo(response, { dedupeKey: `event:${from.toLowerCase()}:${Math.floor(at.getTime() / 1000)}:click:${key}:` })
+    return { from, content: `[menu ${key}]`, status: response.status, answer }
   }
 
   return {
     url,
     say,
+    tap,
+    menu,
     /** Every message posted at the same moment; the answers in the order given. */
     sayAtOnce: (messages: readonly (readonly [string, string])[]) => Promise.all(messages.map(([from, content]) => say(from, content))),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -37,6 +37,17 @@ export function eventXml(from: string, event: string, options: { at?: Date; even
   )
 }
 
+/** A tap on a button card, as WeCom posts it (docs/cards.md, Taps). */
+export function cardTapXml(from: string, taskId: string, key: string, options: { at?: Date; responseCode?: string; select?: string } = {}): string {
+  const selected = options.select === undefined ? '' : `<SelectedItems><SelectedItem><QuestionKey><![CDATA[item]]></QuestionKey><OptionIds><OptionId><![CDATA[${options.select}]]></OptionId></OptionIds></SelectedItem></SelectedItems>`
+  return (
+    `<xml><ToUserName><![CDATA[${SECRETS.corpId}]]></ToUserName><FromUserName><![CDATA[${from}]]></FromUserName>` +
+    `<CreateTime>${seconds(options.at ?? new Date())}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[template_card_event]]></Event>` +
+    `<EventKey><![CDATA[${key}]]></EventKey><TaskId><![CDATA[${taskId}]]></TaskId><CardType><![CDATA[button_interaction]]></CardType>` +
+    `<ResponseCode><![CDATA[${options.responseCode ?? 'rc-' + newMsgId()}]]></ResponseCode>${selected}<AgentID>1000002</AgentID></xml>`
+  )
+}
+
 export function imageXml(from: string, options: { at?: Date; msgId?: string } = {}): string {
   return (
     `<xml><ToUserName><![CDATA[${SECRETS.corpId}]]></ToUserName><FromUserName><![CDATA[${from}]]></FromUserName>` +

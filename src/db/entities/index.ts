@@ -15,6 +15,8 @@ import { MonthlyReportSchema } from './monthly-report.js'
 import { OutboxMessageSchema } from './outbox-message.js'
 import { ItemReminderSchema } from './item-reminder.js'
 import { ListPageSchema } from './list-page.js'
+import { CardStateSchema } from './card-state.js'
+import { PersonQuestionSchema } from './person-question.js'
 import { PublicReportReporterSchema, PublicReportSchema } from './public-report.js'
 import { AccountabilitySchema } from './accountability.js'
 import { PersonSeenSchema } from './person-seen.js'
@@ -43,6 +45,8 @@ export * from './extension-request.js'
 export * from './inbound-message.js'
 export * from './inspection.js'
 export * from './list-page.js'
+export * from './card-state.js'
+export * from './person-question.js'
 export * from './public-report.js'
 export * from './accountability.js'
 export * from './person-seen.js'
@@ -103,4 +107,6 @@ export const entities = [
   PublicReportSchema,
   PublicReportReporterSchema,
   AccountabilitySchema,
+  CardStateSchema,
+  PersonQuestionSchema,
 ]

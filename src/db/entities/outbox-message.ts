@@ -2,8 +2,12 @@ import { EntitySchema } from 'typeorm'
 import { createdAt, flag, instant, integer, longText, primaryId, shortText } from '../columns.js'
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'dead' | 'cancelled'
-/** 'recall': not a message but WeCom's message/recall of one sent earlier (payload {"msgid"}). */
-export type OutboxChannel = 'app' | 'appchat' | 'webhook' | 'reply' | 'recall'
+/**
+ * 'recall': not a message but WeCom's message/recall of one sent earlier (payload {"msgid"}).
+ * 'card_update': not a message but message/update_template_card of a card sent earlier (payload
+ * CardUpdate, docs/cards.md); when the tap's code has expired, its fallback goes as a message.
+ */
+export type OutboxChannel = 'app' | 'appchat' | 'webhook' | 'reply' | 'recall' | 'card_update'
 
 /**
  * What an outbox row is about (docs/delivery.md, Subjects): code that must find the rows of a
@@ -92,6 +96,8 @@ export interface OutboxMessage {
   subjectId: number | null
   /** The person the message was addressed to, when it went to one person (every row of it: parts, plain-text copy); else null. */
   personId: number | null
+  /** A button card's task id (docs/cards.md, Task ids): made when the row is written, never reused; null for anything else. */
+  taskId: string | null
 }
 
 export const OutboxMessageSchema = new EntitySchema<OutboxMessage>({
@@ -117,6 +123,7 @@ export const OutboxMessageSchema = new EntitySchema<OutboxMessage>({
     subjectKind: shortText(32, { default: 'other' }),
     subjectId: integer({ nullable: true }),
     personId: integer({ nullable: true }),
+    taskId: shortText(128, { nullable: true }),
   },
   uniques: [{ name: 'uq_outbox_message_dedupe_key', columns: ['dedupeKey'] }],
   // The delivery worker asks: which pending rows are due now?
@@ -124,5 +131,7 @@ export const OutboxMessageSchema = new EntitySchema<OutboxMessage>({
     { name: 'idx_outbox_message_status_next', columns: ['status', 'nextAttemptAt'] },
     // Circulars, meetings and recall ask: which rows are about this circular or meeting?
     { name: 'idx_outbox_message_subject', columns: ['subjectKind', 'subjectId'] },
+    // A tap names its card by task id (docs/cards.md); never two rows with one.
+    { name: 'uq_outbox_message_task_id', columns: ['taskId'], unique: true },
   ],
 })

@@ -10,6 +10,7 @@ import { canUpdateItem, UPDATE_DENIED, type Actor } from './ledger-access.js'
 import { notifyAdmins, notifyPeople } from './notify.js'
 import { doneBy, lastChange } from './last-change.js'
 import { personName } from '../roster/person-name.js'
+import { extensionCard } from '../cards/build-cards.js'
 
 /** 延期: asks the organization department for a new due date; at most one request per item waits. */
 export async function requestExtension(
@@ -53,7 +54,16 @@ export async function requestExtension(
       manager,
       `extension:${request.id}`,
       { kind: 'extension', id: request.id },
-      `**延期申请 #${request.id}**\n${inertText(actor.person.name)}申请将 #${itemId}「${inertText(item.problem)}」的时限从 ${formatChineseDate(item.dueDate, today)} 延至 ${formatChineseDate(newDueDate, today)}。\n理由：${inertText(reason)}\n同意发送「批准 ${request.id}」，不同意发送「驳回 ${request.id} 意见」。`,
+      extensionCard({
+        requestId: request.id,
+        itemId,
+        problem: item.problem,
+        requester: actor.person.name,
+        from: formatChineseDate(item.dueDate, today),
+        to: formatChineseDate(newDueDate, today),
+        reason,
+        text: `**延期申请 #${request.id}**\n${inertText(actor.person.name)}申请将 #${itemId}「${inertText(item.problem)}」的时限从 ${formatChineseDate(item.dueDate, today)} 延至 ${formatChineseDate(newDueDate, today)}。\n理由：${inertText(reason)}\n同意发送「批准 ${request.id}」，不同意发送「驳回 ${request.id} 意见」。`,
+      }),
       now,
       actor.person.userid,
     )
@@ -70,6 +80,20 @@ export interface ExtensionDecision {
 }
 
 const DECIDED: Record<string, string> = { approved: '批准', denied: '驳回', expired: '标记失效' }
+
+/** What 驳回 checks first, on its own (tapping 驳回 asks this before asking for the reason, docs/cards.md): the actor decides, the request waits. */
+export async function checkDecidable(ds: DataSource, actor: Actor, requestId: number, now: Date): Promise<void> {
+  if (!actor.roles.includes('org_admin')) throw new RefusalError('denied', '只有组织部（干部监督科）可以审批延期申请。')
+  const request = await ds.manager.findOneBy(ExtensionRequestSchema, { id: requestId })
+  if (!request) throw new RefusalError('no_request', `没有编号为 #${requestId} 的延期申请。`)
+  if (request.status !== 'pending') throw await alreadyDecided(ds.manager, request, now)
+}
+
+/** The refusal of a decision on a request decided before: when, by whom, how. */
+async function alreadyDecided(manager: EntityManager, request: ExtensionRequest, now: Date): Promise<StateConflictError> {
+  const when = request.decidedAt ? `于 ${formatWhen(request.decidedAt, now)} ` : ''
+  return new StateConflictError('decided', `延期申请 #${request.id} 已${when}由${await personName(manager, request.decidedById)}${DECIDED[request.status] ?? request.status}。`)
+}
 
 /**
  * 批准 / 驳回: the organization department answers an extension request; approval moves the due
@@ -93,10 +117,7 @@ export async function decideExtension(
     if (!found) throw new RefusalError('no_request', `没有编号为 #${requestId} 的延期申请。`)
     const item = await itemOrFail(manager, found.ledgerItemId, { lock: true })
     const request = (await findOneForUpdate(manager, ExtensionRequestSchema, { id: requestId }))!
-    if (request.status !== 'pending') {
-      const when = request.decidedAt ? `于 ${formatWhen(request.decidedAt, now)} ` : ''
-      throw new StateConflictError('decided', `延期申请 #${requestId} 已${when}由${await personName(manager, request.decidedById)}${DECIDED[request.status] ?? request.status}。`)
-    }
+    if (request.status !== 'pending') throw await alreadyDecided(manager, request, now)
     if (decision === 'approved' && item.status === 'rectified') {
       throw new StateConflictError('finished', `#${item.id} ${await finishedBy(manager, item, now)}，不需要延期；可发送「驳回 ${requestId}」结束这件申请。`)
     }

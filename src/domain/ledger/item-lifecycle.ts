@@ -7,6 +7,7 @@ import { LedgerItemSchema, ProgressUpdateSchema, type LedgerItem, type LedgerSta
 import { canUpdateItem, isVerifier, UPDATE_DENIED, VERIFY_DENIED, type Actor } from './ledger-access.js'
 import { notifyAdmins, notifyPeople } from './notify.js'
 import { doneBy, lastChange } from './last-change.js'
+import { verifyCard } from '../cards/build-cards.js'
 
 /** A change as it happened: the item before and after. */
 export interface ItemChange {
@@ -69,6 +70,30 @@ async function requireOpen(manager: EntityManager, item: LedgerItem, now: Date, 
   }
 }
 
+/**
+ * What 进度, 完成 and 延期 check first, on its own: the item exists, the actor may report on it,
+ * and it is still open. Tapping 更新进度, 已整改 or 申请延期 asks this before asking for words
+ * (docs/cards.md, Short conversations); throws the same refusal the command would.
+ */
+export async function checkReportable(ds: DataSource, actor: Actor, id: number, now: Date, asking: 'progress' | 'done'): Promise<LedgerItem> {
+  const item = await itemOrFail(ds, id)
+  if (!canUpdateItem(actor, item)) throw new RefusalError('denied', UPDATE_DENIED)
+  await requireOpen(ds.manager, item, now, asking)
+  return item
+}
+
+/** What 退回 checks first, on its own: the actor verifies, and the item waits for verification. */
+export async function checkReturnable(ds: DataSource, actor: Actor, id: number, now: Date): Promise<LedgerItem> {
+  const item = await itemOrFail(ds, id)
+  if (!isVerifier(actor)) throw new RefusalError('denied', VERIFY_DENIED)
+  if (item.status === 'closed') {
+    const closed = await lastChange(ds.manager, item.id, ['closed'])
+    throw new StateConflictError('closed', `#${item.id} ${doneBy(closed, now)}销号，不能再退回。`)
+  }
+  if (item.status !== 'rectified') throw new StateConflictError('not_rectified', `#${item.id} 已不在待核实状态（可能已被退回），无需退回。`)
+  return item
+}
+
 /** 进度: records progress; open items become in progress. */
 export async function recordProgress(ds: DataSource, actor: Actor, id: number, progress: number, note: string, now = new Date()): Promise<ItemChange> {
   return ds.transaction(async (manager) => {
@@ -93,7 +118,13 @@ export async function markRectified(ds: DataSource, actor: Actor, id: number, no
       manager,
       `rectified:${id}:${history}`,
       { kind: 'item', id },
-      `**待核实销号 #${id}**\n${inertText(actor.person.name)}报告整改完成：${inertText(before.problem)}\n整改说明：${inertText(note)}\n核实后发送「销号 ${id} 意见」，或「退回 ${id} 理由」。`,
+      verifyCard({
+        itemId: id,
+        problem: before.problem,
+        reporter: actor.person.name,
+        note,
+        text: `**待核实销号 #${id}**\n${inertText(actor.person.name)}报告整改完成：${inertText(before.problem)}\n整改说明：${inertText(note)}\n核实后发送「销号 ${id} 意见」，或「退回 ${id} 理由」。`,
+      }),
       now,
       actor.person.userid,
     )

@@ -1,6 +1,6 @@
 import { In, type EntityManager } from 'typeorm'
 import { enqueue, type OutboxSubject } from '../../outbox/enqueue.js'
-import { markdown } from '../../wecom/messages.js'
+import { markdown, type CardMessage } from '../../wecom/messages.js'
 import { PersonSchema } from '../../db/entities/index.js'
 import { orgAdmins } from '../roster/org-admins.js'
 
@@ -26,9 +26,12 @@ export async function notifyPeople(
   return users
 }
 
-/** Tells the organization department's administrators. */
-export async function notifyAdmins(manager: EntityManager, key: string, subject: OutboxSubject, content: string, now: Date, except?: string): Promise<string[]> {
+/**
+ * Tells the organization department's administrators: `content`, or the card whose fallback it
+ * is (one send with one task id to all of them, docs/cards.md).
+ */
+export async function notifyAdmins(manager: EntityManager, key: string, subject: OutboxSubject, content: string | CardMessage, now: Date, except?: string): Promise<string[]> {
   const users = (await orgAdmins(manager)).map((a) => a.userid).filter((u) => u !== except)
-  if (users.length > 0) await enqueue(manager, { dedupeKey: key, subject, to: { users }, message: markdown(content) }, now)
+  if (users.length > 0) await enqueue(manager, { dedupeKey: key, subject, to: { users }, message: typeof content === 'string' ? markdown(content) : content }, now)
   return users
 }

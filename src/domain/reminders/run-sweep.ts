@@ -3,16 +3,22 @@ import type { DataSource, EntityManager } from 'typeorm'
 import { retryOnDeadlock } from '../../db/retry-on-deadlock.js'
 import { enqueueMany } from '../../outbox/enqueue.js'
 import { isMysql } from '../../db/sql-instant.js'
-import { markdown } from '../../wecom/messages.js'
+import { markdown, type CardMessage } from '../../wecom/messages.js'
+import { digestCard } from '../cards/build-cards.js'
 import { formatDigest } from './format-digest.js'
 import { planSweep } from './plan-sweep.js'
 import { DEFAULT_RULES, type ReminderRules } from './reminder-rules.js'
-import type { Stage, SweepPlan } from './sweep-plan.js'
+import type { Digest, Stage, SweepPlan } from './sweep-plan.js'
+import type { LedgerItem } from '../../db/entities/index.js'
+import { statusLight } from '../../read-model/figures.js'
+import type { CalendarDate } from '../../time/calendar-date.js'
 
 export interface SweepMessage {
   dedupeKey: string
   to: string[]
   content: string
+  /** The digest as a button card (docs/cards.md), when it lists items to act on; `content` is its fallback. */
+  card?: CardMessage
 }
 
 export interface SweepResult {
@@ -56,9 +62,35 @@ const summaryKey = (today: string) => `summary:${today}`
 export function sweepMessages(plan: SweepPlan): SweepMessage[] {
   const messages = plan.digests
     .filter((d) => d.stages.length > 0)
-    .map((d) => ({ dedupeKey: digestKey(d.userid, plan.today, d.stages), to: [d.userid], content: formatDigest(d, plan.today) }))
+    .map((d) => {
+      const content = formatDigest(d, plan.today)
+      const card = digestCard({ items: actionable(d, plan.today), more: moreOf(d), today: plan.today, text: content })
+      return { dedupeKey: digestKey(d.userid, plan.today, d.stages), to: [d.userid], content, ...(card ? { card } : {}) }
+    })
   if (plan.summary && plan.admins.length > 0) messages.push({ dedupeKey: summaryKey(plan.today), to: plan.admins, content: plan.summary })
   return messages
+}
+
+/** The digest's items that need action now (overdue or due soon), the person's own and those of whom they stand in for. */
+function actionable(digest: Digest, today: CalendarDate): LedgerItem[] {
+  const items = [...digest.items, ...digest.behalf.flatMap((away) => away.digest.items)]
+  const seen = new Set<number>()
+  return items.filter((item) => {
+    if (seen.has(item.id) || statusLight(item, today) === '🟢') return false
+    seen.add(item.id)
+    return true
+  })
+}
+
+/** The rest of a digest in a few words, for its card's sub-title. */
+function moreOf(digest: Digest): string[] {
+  const more = [
+    digest.escalated.length > 0 ? `本单位逾期 ${digest.escalated.length} 项已升级给您` : '',
+    digest.tasks.length > 0 ? `阶段任务待交 ${digest.tasks.length} 项` : '',
+    digest.reports.length > 0 ? '本月月报待交' : '',
+    digest.publicReports.length > 0 ? `举报待核查 ${digest.publicReports.length} 件` : '',
+  ].filter(Boolean)
+  return more.length > 0 ? [`另：${more.join('；')}。发送「待办」查看全部。`] : []
 }
 
 /**
@@ -84,7 +116,7 @@ export async function runSweep(ds: DataSource, now: Date, options: { rules?: Rem
       if (messages.length === 0) return { plan, messages, written: 0, timings: { planMs, writeMs: 0 } }
       const { rows: written, keys } = await enqueueMany(
         manager,
-        messages.map((message) => ({ dedupeKey: message.dedupeKey, subject: { kind: 'digest', id: null }, to: { users: message.to }, message: markdown(message.content) })),
+        messages.map((message) => ({ dedupeKey: message.dedupeKey, subject: { kind: 'digest', id: null }, to: { users: message.to }, message: message.card ?? markdown(message.content) })),
         now,
       )
       // 组织部's escalations are recorded only with the day's summary that tells them; one found by

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { parseWeComXml, xmlText, XmlRejectedError } from './parse-xml.js'
+import { parseWeComXml, xmlChildren, xmlText, xmlTexts, XmlRejectedError, type XmlFields } from './parse-xml.js'
 
 /** Keys fit the 191-character column; a longer one is hashed whole, never cut (cutting could make two events one). */
 function eventDedupeKey(key: string): string {
@@ -26,8 +26,23 @@ export type WeComInbound =
       taskId: string
       cardType: string
       responseCode: string
+      /** A card's drop-down choices (SelectedItems): question key → option ids. */
+      selected: { questionKey: string; optionIds: string[] }[]
     })
   | (Common & { kind: 'other'; msgType: string; msgId: string | null })
+
+/** A card tap's drop-down choices; at most 10 questions of 10 options are read (a card has one). */
+function selectedItems(fields: XmlFields): { questionKey: string; optionIds: string[] }[] {
+  return xmlChildren(fields, 'SelectedItems')
+    .flatMap((items) => xmlChildren(items, 'SelectedItem'))
+    .slice(0, 10)
+    .map((item) => ({
+      questionKey: xmlText(item, 'QuestionKey') ?? '',
+      optionIds: xmlChildren(item, 'OptionIds')
+        .flatMap((ids) => xmlTexts(ids, 'OptionId'))
+        .slice(0, 10),
+    }))
+}
 
 /**
  * Turns the decrypted XML into a typed message. Messages are keyed by MsgId (a 64-bit number,
@@ -50,6 +65,10 @@ export function parseInbound(xml: string): WeComInbound {
     const event = xmlText(fields, 'Event') ?? ''
     const eventKey = xmlText(fields, 'EventKey') ?? ''
     const taskId = xmlText(fields, 'TaskId') ?? ''
+    const responseCode = xmlText(fields, 'ResponseCode') ?? ''
+    // A tap has no MsgId and WeCom retries it: the same tap is the same sender, card, button and
+    // response code, whatever its CreateTime (docs/cards.md, Taps).
+    const identity = event === 'template_card_event' ? ['card', from, taskId, eventKey, responseCode] : ['event', from, createTime, event, eventKey, taskId]
     return {
       ...common,
       kind: 'event',
@@ -57,8 +76,9 @@ export function parseInbound(xml: string): WeComInbound {
       eventKey,
       taskId,
       cardType: xmlText(fields, 'CardType') ?? '',
-      responseCode: xmlText(fields, 'ResponseCode') ?? '',
-      dedupeKey: eventDedupeKey(['event', from, createTime, event, eventKey, taskId].join(':')),
+      responseCode,
+      selected: selectedItems(fields),
+      dedupeKey: eventDedupeKey(identity.join(':')),
     }
   }
   if (msgId === null) throw new XmlRejectedError('MsgId is required for messages')

@@ -92,6 +92,20 @@ export function xmlText(fields: XmlFields, name: string): string | undefined {
   return textOf(Array.isArray(value) ? value[0] : value)
 }
 
+/** Every occurrence of a field (one, or several when repeated), each as its child fields. */
+export function xmlChildren(fields: XmlFields, name: string): XmlFields[] {
+  const value = fields[name]
+  if (value === undefined) return []
+  return (Array.isArray(value) ? value : [value]).filter((node): node is XmlFields => typeof node === 'object' && node !== null)
+}
+
+/** Every occurrence of a text field (e.g. the OptionId of a card's selection). */
+export function xmlTexts(fields: XmlFields, name: string): string[] {
+  const value = fields[name]
+  if (value === undefined) return []
+  return (Array.isArray(value) ? value : [value]).map(textOf)
+}
+
 function textOf(node: unknown): string {
   if (typeof node === 'string') return decodePredefinedEntities(node)
   if (typeof node === 'number' || typeof node === 'boolean') return String(node)

@@ -1,0 +1,84 @@
+import type { EntityManager } from 'typeorm'
+import type { Logger } from '../logger.js'
+import type { PersonQuestion } from '../db/entities/index.js'
+import { lockTappedCard } from '../domain/cards/card-record.js'
+import { closeQuestion, takeQuestion } from '../domain/conversation/questions.js'
+import { text, type AppMessage } from '../wecom/messages.js'
+import { ACTIONS, QUESTIONS } from './card-actions.js'
+import { showOutcome } from './card-tap.js'
+import { readerFor, type DispatchResult, type DispatcherContext } from './dispatcher-context.js'
+import type { Sender } from './load-sender.js'
+import { runCommandText } from './run-command.js'
+
+/** Words that cancel an open question. */
+const CANCEL = new Set(['取消', '算了', '不用了'])
+
+/**
+ * A text message while the sender has a question open (docs/cards.md, Short conversations): the
+ * question takes it first. 取消 cancels; a message that begins with a command word runs as that
+ * command and drops the question (the reply says so), except 更多 and a bare number, which answer
+ * it; anything else is the answer, run as the command the button stands for. An answer that
+ * cannot be read keeps the question open and says what was wrong. null: no question is open.
+ */
+export async function answerQuestion(context: DispatcherContext, sender: Sender, content: string, logger: Logger, outer?: EntityManager): Promise<DispatchResult | null> {
+  const db = readerFor(context, outer)
+  const now = context.now()
+  const open = await takeQuestion(db, sender.person.id, now)
+  if (open.kind === 'none') return null
+  const question = open.question
+  const spec = QUESTIONS[question.kind]
+  const reply = content.trim()
+  if (open.kind === 'expired') {
+    if (isCommand(context, reply)) return null
+    return answer(`刚才的提问（${spec.prompt(question.subjectId).split('，')[0]}）已超过 10 分钟失效，未做任何更改。请在卡片上重新点按，或直接发送「${spec.typed(question.subjectId)}」。`, 'question:expired')
+  }
+  if (CANCEL.has(reply.replace(/[。！!]$/, ''))) {
+    await closeQuestion(db, question)
+    return answer('已取消，未做任何更改。', 'question:cancelled')
+  }
+  if (isCommand(context, reply)) {
+    await closeQuestion(db, question)
+    const result = await runCommandText(context, sender, reply, logger, outer)
+    return { ...result, reply: prefixed(`（已放弃刚才的提问：${spec.prompt(question.subjectId).split('，')[0]}）`, result.reply) }
+  }
+  if (reply === '') return answer(`${question.prompt}\n（发送「取消」放弃）`, 'question:empty')
+  const action = ACTIONS[spec.action]
+  const result = await runCommandText(context, sender, action.command(question.subjectId, reply), logger, outer)
+  if (result.refused === 'input') {
+    // Not readable: the question stays open for a corrected answer.
+    return { ...result, reply: prefixed(null, result.reply, '请重新回复，或发送「取消」放弃。'), outcome: `question:unreadable:${question.kind}` }
+  }
+  await closeQuestion(db, question)
+  await updateCard(context, sender, question, result, outer)
+  return { ...result, outcome: `question:${result.outcome}` }
+}
+
+const answer = (content: string, outcome: string): DispatchResult => ({ reply: text(content), status: 'processed', outcome })
+
+/** A message whose first word is a command (not 更多, which a question takes as its answer). */
+function isCommand(context: DispatcherContext, reply: string): boolean {
+  const first = reply.split(/\s+/)[0] ?? ''
+  const command = context.registry.find(first)
+  return command !== undefined && command.name !== '更多'
+}
+
+/** The answer's change shown on the card whose button asked, with the code that tap left unused. */
+async function updateCard(context: DispatcherContext, sender: Sender, question: PersonQuestion, result: DispatchResult, outer?: EntityManager): Promise<void> {
+  if (!question.taskId || !question.responseCode || !outer) return
+  const db = readerFor(context, outer)
+  const card = await lockTappedCard(db, question.taskId, context.now())
+  if (!card) return
+  const action = QUESTIONS[question.kind].action
+  const spec = ACTIONS[action]
+  const digest = card.sent.button_selection !== undefined
+  await showOutcome({ context, card, sender, spec, id: question.subjectId, subjectKey: `${spec.subject}:${question.subjectId}`, responseCode: question.responseCode, digest, outer }, result)
+}
+
+/** The reply with a line before (and after) it; text and markdown only. */
+function prefixed(before: string | null, reply: AppMessage | null, after?: string): AppMessage | null {
+  const wrap = (body: string) => [before, body, after].filter((part): part is string => Boolean(part)).join('\n')
+  if (!reply) return before ? text(before) : null
+  if (reply.msgtype === 'text') return text(wrap(reply.text.content))
+  if (reply.msgtype === 'markdown') return { msgtype: 'markdown', markdown: { content: wrap(reply.markdown.content) } }
+  return reply
+}

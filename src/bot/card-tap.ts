@@ -1,0 +1,137 @@
+import type { EntityManager } from 'typeorm'
+import { RefusalError } from '../errors.js'
+import type { Logger } from '../logger.js'
+import { ITEM_QUESTION, readCardKey, type CardAction } from '../domain/cards/build-cards.js'
+import { lockTappedCard, recordCardOutcome, type CardOutcome, type TappedCard } from '../domain/cards/card-record.js'
+import { askQuestion } from '../domain/conversation/questions.js'
+import { checkDecidable } from '../domain/ledger/extension.js'
+import { checkReportable, checkReturnable } from '../domain/ledger/item-lifecycle.js'
+import { formatWhen } from '../time/calendar-date.js'
+import type { WeComInbound } from '../wecom/callback/inbound-message.js'
+import { text } from '../wecom/messages.js'
+import { ACTIONS, QUESTIONS, outcomeLine, type ActionSpec } from './card-actions.js'
+import { readerFor, senderOf, type DispatchResult, type DispatcherContext } from './dispatcher-context.js'
+import type { Sender } from './load-sender.js'
+import { runCommandText } from './run-command.js'
+import { unregistered } from './unregistered.js'
+
+type CardTap = Extract<WeComInbound, { kind: 'event' }>
+
+/** The answer to a tap on a card we do not know, not the tapper's, or with a key the card never had. */
+const STALE_CARD = '这张卡片已失效。请发送「待办」查看需要您处理的事项。'
+
+/**
+ * A tap on a button card (docs/cards.md, Taps): the card is found by its task id and locked, the
+ * tap checked against it (the tapper is one it went to, the button and the chosen item are the
+ * card's own), then the button's command runs as if typed, with the tapper's permissions as
+ * they are now. What changed is shown on the card, for everyone it went to; a button that needs
+ * words asks for them; 详情 only reads.
+ */
+export async function handleCardTap(context: DispatcherContext, tap: CardTap, logger: Logger, outer?: EntityManager): Promise<DispatchResult> {
+  if (!outer) return context.dataSource.transaction((manager) => handleCardTap(context, tap, logger, manager))
+  const db = readerFor(context, outer)
+  const sender = await senderOf(context, tap.from, db)
+  if (!sender) return unregistered(context, db, tap.from)
+  const now = context.now()
+  const card = await lockTappedCard(db, tap.taskId, now)
+  const key = readCardKey(tap.eventKey)
+  if (!card || !key || !card.recipients.includes(sender.person.userid.toLowerCase()) || !(card.sent.button_list ?? []).some((b) => b.key === tap.eventKey)) {
+    return stale('card:unknown')
+  }
+  const spec = ACTIONS[key.action]
+  const id = key.id ?? chosenItem(card, tap)
+  if (id === null) return stale('card:no_item')
+  const subjectKey = `${spec.subject}:${id}`
+  const decided = card.outcomes[subjectKey]
+  if (decided && !spec.readOnly) {
+    return { reply: text(`${card.sent.main_title.title}：${subjectLabel(spec, id)}${decided}，无需重复操作。`), status: 'processed', outcome: 'card:decided' }
+  }
+  const tapped: Tapped = { context, card, sender, spec, action: key.action, id, subjectKey, responseCode: tap.responseCode, digest: key.id === null, logger, outer }
+  if (spec.question) return ask(tapped)
+  return run(tapped, spec.command(id))
+}
+
+interface Tapped {
+  context: DispatcherContext
+  card: TappedCard
+  sender: Sender
+  spec: ActionSpec
+  action: CardAction
+  id: number
+  subjectKey: string
+  responseCode: string
+  /** A digest card (the item came from its drop-down). */
+  digest: boolean
+  logger: Logger
+  outer: EntityManager
+}
+
+const stale = (outcome: string): DispatchResult => ({ reply: text(STALE_CARD), status: 'processed', outcome })
+
+const subjectLabel = (spec: ActionSpec, id: number) => (spec.subject === 'item' ? `#${id} ` : '')
+
+/** The item a digest's tap is about: the drop-down's choice, which must be one the card offered. */
+function chosenItem(card: TappedCard, tap: CardTap): number | null {
+  const offered = card.sent.button_selection?.option_list.map((option) => option.id) ?? []
+  const chosen = tap.selected.find((item) => item.questionKey === ITEM_QUESTION)?.optionIds[0] ?? card.current.button_selection?.selected_id ?? offered[0]
+  return chosen !== undefined && offered.includes(chosen) && /^\d{1,9}$/.test(chosen) ? Number(chosen) : null
+}
+
+/**
+ * Runs the button's command as typed. Done: the card shows it. Refused because things changed
+ * (someone decided first, the item was closed): the card shows how things stand now. Refused
+ * because the tapper may no longer do it: their card alone says so.
+ */
+async function run(tapped: Tapped, command: string): Promise<DispatchResult> {
+  const { context, sender, spec, logger, outer } = tapped
+  const result = await runCommandText(context, sender, command, logger, outer)
+  if (spec.readOnly || result.refused === 'input') return result
+  await showOutcome(tapped, result)
+  return { ...result, outcome: `card:${result.outcome}` }
+}
+
+/** Shows what a tap (or its question's answer) came to on the card. */
+export async function showOutcome(tapped: Pick<Tapped, 'context' | 'card' | 'sender' | 'spec' | 'id' | 'subjectKey' | 'responseCode' | 'digest' | 'outer'>, result: DispatchResult): Promise<void> {
+  const { context, card, sender, spec, id, subjectKey, responseCode, digest, outer } = tapped
+  if (!responseCode || result.refused === 'input') return
+  const now = context.now()
+  const db = readerFor(context, outer)
+  const itemId = digest ? id : null
+  const said = firstLine(result)
+  const outcome: CardOutcome =
+    result.refused === undefined
+      ? { subjectKey, itemId, word: spec.word, line: outcomeLine(spec.word, sender.person.name, formatWhen(now, now)), settled: spec.settles }
+      : result.refused === 'state'
+        ? { subjectKey, itemId, word: '已处理', line: said, settled: true }
+        : { subjectKey, itemId, word: '无权处理', line: `您无权处理：${said}`, settled: true }
+  await recordCardOutcome(db, { card, outcome, responseCode, ...(result.refused === 'denied' ? { only: [sender.person.userid] } : {}) }, now)
+}
+
+function firstLine(result: DispatchResult): string {
+  const reply = result.reply
+  const body = reply?.msgtype === 'text' ? reply.text.content : reply?.msgtype === 'markdown' ? reply.markdown.content : ''
+  return (body.split('\n')[0] ?? '').replace(/\*\*/g, '')
+}
+
+/** A button that needs words: checks it could be done now, then asks (the card stays as it is). */
+async function ask(tapped: Tapped): Promise<DispatchResult> {
+  const { context, sender, spec, id, card, responseCode, outer } = tapped
+  const db = readerFor(context, outer)
+  const now = context.now()
+  const kind = spec.question!
+  try {
+    if (kind === 'progress' || kind === 'extend') await checkReportable(db, sender, id, now, 'progress')
+    else if (kind === 'done') await checkReportable(db, sender, id, now, 'done')
+    else if (kind === 'send_back') await checkReturnable(db, sender, id, now)
+    else if (kind === 'reject_extension') await checkDecidable(db, sender, id, now)
+  } catch (error) {
+    if (!(error instanceof RefusalError)) throw error
+    const refused = error.code === 'denied' ? 'denied' : 'state'
+    const result: DispatchResult = { reply: text(error.message), status: 'processed', outcome: `card:refused:${tapped.action}`, refused }
+    await showOutcome(tapped, result)
+    return result
+  }
+  const prompt = QUESTIONS[kind].prompt(id)
+  await askQuestion(db, sender.person.id, { kind, subjectId: id, taskId: card.taskId, responseCode: responseCode || null, prompt }, now)
+  return { reply: text(`${prompt}\n（10 分钟内有效；发送「取消」放弃）`), status: 'processed', outcome: `card:asked:${kind}` }
+}
