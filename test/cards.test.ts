@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
-import { CardStateSchema, ExtensionRequestSchema, LedgerItemSchema, OutboxMessageSchema, PersonQuestionSchema, PersonSchema, ProgressUpdateSchema, RoleAssignmentSchema, type OutboxMessage } from '../src/db/entities/index.js'
+import { AttendanceSchema, CardStateSchema, CircularReceiptSchema, ExtensionRequestSchema, LedgerItemSchema, OutboxMessageSchema, PersonQuestionSchema, PersonSchema, ProgressUpdateSchema, RoleAssignmentSchema, type OutboxMessage } from '../src/db/entities/index.js'
 import { runSweep } from '../src/domain/reminders/run-sweep.js'
 import type { CardUpdatePayload } from '../src/outbox/card-update.js'
 import type { CardMessage } from '../src/wecom/messages.js'
 import { checkCard, type TemplateCard } from '../src/wecom/template-card.js'
 import { startCallbackRig } from './helpers/callback-rig.js'
 import { addLedgerItem, seedLedger } from './helpers/ledger-fixture.js'
-import { seedRoster } from './helpers/roster.js'
+import { seedMeetingMembers, seedRoster } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 
 const bj = (at: string) => new Date(`${at}+08:00`)
@@ -258,5 +258,58 @@ describe(`cards and taps, on ${dialect}`, () => {
     const typed = await say('lina', '待办')
     expect((await rig.menu('lina', 'menu:todo')).answer).toBe(typed)
     expect((await rig.menu('lina', 'menu:help')).answer).toBe(await say('lina', '帮助'))
+  })
+
+  it('a circular’s card: 全文 answers with the whole text, 收到 acknowledges for the tapper alone, a second 收到 is told', async () => {
+    clock.now = bj('2015-09-02T09:00:00')
+    const body = `请各镇于9月10日前报送本月工作台账，${'逐项写明整改措施、完成时限和责任人。'.repeat(8)}`
+    expect(await say('wangjian', `通报 发布 全体 关于报送9月工作台账的通知\n${body}`)).toMatch(/已发布通报 #\d+/)
+    const copy = await cardTo('zhangwei', (_row, card) => card.main_title.title.startsWith('【通报】关于报送9月'))
+    const id = Number(copy.card.button_list![0]!.key.split(':')[1])
+    expect(copy.card.button_list!.map((b) => [b.text, b.key])).toEqual([
+      ['收到', `ack:${id}`],
+      ['全文', `read:${id}`],
+    ])
+    expect(copy.card.sub_title_text).toHaveLength(112)
+    const whole = await rig.tap('zhangwei', copy.taskId, `read:${id}`)
+    expect(whole.answer).toContain(body)
+    expect(await updatesOf(copy.taskId)).toEqual([])
+    await rig.tap('zhangwei', copy.taskId, `ack:${id}`)
+    const receipt = async (userid: string) => {
+      const person = await ds.getRepository(PersonSchema).findOneByOrFail({ userid })
+      return ds.getRepository(CircularReceiptSchema).findOneByOrFail({ circularId: id, personId: person.id })
+    }
+    expect((await receipt('zhangwei')).acknowledgedAt).not.toBeNull()
+    expect((await receipt('sunli')).acknowledgedAt).toBeNull()
+    const [update] = await updatesOf(copy.taskId)
+    expect(update!.users).toEqual(['zhangwei'])
+    expect(update!.payload.template_card.replace_text).toBe('已收到')
+    expect((await rig.tap('zhangwei', copy.taskId, `ack:${id}`)).answer).toMatch(/已收到（张伟 09:00），无需重复操作。$/)
+  })
+
+  it('a meeting notice: one card to every participant; 请假 asks the reason and answers for the tapper alone', async () => {
+    await seedMeetingMembers(ds)
+    clock.now = bj('2015-09-02T10:00:00')
+    await say('wangjian', '会议 新建\n时间：9月8日 15:00\n地点：县委第三会议室\n议题：\n通报自查整改进展\n研究典型案例通报名单')
+    const notice = await cardTo('xumin', (row) => row.subjectKind === 'meeting')
+    expect(JSON.parse(notice.row.recipients).touser).toEqual(['wangjian', 'xumin', 'zhouqiang'])
+    expect(notice.card.horizontal_content_list).toEqual([
+      { keyname: '时间', value: '9月8日（周二）15:00' },
+      { keyname: '地点', value: '县委第三会议室' },
+      { keyname: '议题', value: '2 项' },
+    ])
+    const meetingId = notice.row.subjectId!
+    expect((await rig.tap('xumin', notice.taskId, `leave:${meetingId}`)).answer).toMatch(/^请回复第 \d+ 号会议的请假理由/)
+    await say('xumin', '赴市里参加培训')
+    const xumin = await ds.getRepository(PersonSchema).findOneByOrFail({ userid: 'xumin' })
+    expect(await ds.getRepository(AttendanceSchema).findOneByOrFail({ meetingId, personId: xumin.id })).toMatchObject({ response: 'leave', reason: '赴市里参加培训' })
+    const [update] = await updatesOf(notice.taskId)
+    expect(update!.users).toEqual(['xumin'])
+    expect(update!.payload.template_card.replace_text).toBe('已请假')
+    // Another participant still answers on the same card.
+    await rig.tap('zhouqiang', notice.taskId, `attend:${meetingId}`)
+    const zhouqiang = await ds.getRepository(PersonSchema).findOneByOrFail({ userid: 'zhouqiang' })
+    expect((await ds.getRepository(AttendanceSchema).findOneByOrFail({ meetingId, personId: zhouqiang.id })).response).toBe('attend')
+    expect((await updatesOf(notice.taskId)).map((u) => u.users)).toEqual([['xumin'], ['zhouqiang']])
   })
 })

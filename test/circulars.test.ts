@@ -4,6 +4,7 @@ import { CircularReceiptSchema, CircularSchema, InspectionSchema, LedgerItemSche
 import { seedCircularAudience } from './helpers/circular-fixture.js'
 import { chatAs } from './helpers/ledger-fixture.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
+import { readerText } from './helpers/outbox-text.js'
 
 /** 2015-09-07 10:00 in Beijing, a Monday. */
 const NOW = new Date('2015-09-07T02:00:00Z')
@@ -52,7 +53,9 @@ describe(`circular commands on ${dialect}`, () => {
       const receipts = await ds.getRepository(CircularReceiptSchema).findBy({ circularId: circular.id })
       expect(new Set(receipts.map((r) => r.outboxMessageId))).toEqual(new Set(copies.map((c) => c.id)))
       const zhangwei = copies.find((c) => JSON.parse(c.recipients).touser[0] === 'zhangwei')!
-      expect(JSON.parse(zhangwei.payload).markdown.content).toBe(
+      // A card with 收到 and 全文 (docs/cards.md); it reads as the text did.
+      expect(JSON.parse(zhangwei.payload).template_card.button_list.map((b: { key: string }) => b.key)).toEqual([`ack:${circular.id}`, `read:${circular.id}`])
+      expect(readerText(zhangwei.payload)).toBe(
         `**【通报】关于报送9月工作台账的通知**\n请于9月10日前报送。\n逾期将通报批评。\n——县委组织部\n> 阅后请回复「收到 ${circular.id}」`,
       )
       // 何军 reads WeCom in WeChat: plain text, same words.
@@ -93,7 +96,7 @@ describe(`circular commands on ${dialect}`, () => {
         ['webhook', 'lianxi', 'markdown'],
         ['webhook', 'zhenjie', 'markdown'],
       ])
-      expect(JSON.parse(copies[0]!.payload).markdown.content).not.toContain('收到')
+      expect(readerText(copies[0]!.payload)).not.toContain('收到')
       expect(text).toContain(`已发布通报 #${circular.id}《关于报送9月工作台账的通知》，发给 群 lianxi、zhenjie。`)
       expect((await chat('wangjian', '通报 发布 群 wuxiao 标题\n正文')).text).toContain('没有名为「wuxiao」的群。已配置的群：lianxi、zhenjie。')
     })
@@ -130,7 +133,7 @@ describe(`circular commands on ${dialect}`, () => {
       expect(text).toContain(`已发布通报 #${draft.id}《关于报送半年总结的通知》，发给 1 个单位 2 人。`)
       const copies = await copiesOf(draft.id)
       expect(copies).toHaveLength(2)
-      expect(previewText).toContain(JSON.parse(copies[0]!.payload).markdown.content)
+      expect(previewText).toContain(readerText(copies[0]!.payload))
       expect((await chat('wangjian', `通报 发送 ${draft.id}`)).text).toContain(`通报 #${draft.id} 已于 10:00 由王健发送，不能再发送。`)
       expect(await copiesOf(draft.id)).toHaveLength(2)
       expect((await chat('wangjian', '通报 发送 99999')).text).toContain('没有编号为 #99999 的通报草稿。')
@@ -147,7 +150,7 @@ describe(`circular commands on ${dialect}`, () => {
       expect((await ds.getRepository(LedgerItemSchema).findOneByOrFail({ id: overdue })).isTypicalCase).toBe(true)
       expect((await ds.getRepository(LedgerItemSchema).findOneByOrFail({ id: fixture.items.soon })).isTypicalCase).toBe(false)
       expect((await ds.getRepository(InspectionSchema).findOneByOrFail({ id: fixture.inspection })).isTypicalCase).toBe(true)
-      expect(JSON.parse((await copiesOf(circular.id))[0]!.payload).markdown.content).toContain('**【典型案例通报】关于城关镇招商引资不作为问题的通报**')
+      expect(readerText((await copiesOf(circular.id))[0]!.payload)).toContain('**【典型案例通报】关于城关镇招商引资不作为问题的通报**')
       expect((await chat('wangjian', `通报 状态 ${circular.id}`)).text.split('\n').slice(-2)).toEqual([
         `关联台账：#${overdue} 城关镇 招商引资项目跑办不积极，两个竞…`,
         `关联督查：督查#${fixture.inspection} 城关镇 便民服务大厅工作日上午无人值守`,

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import type { DataSource } from 'typeorm'
 import { checkCard } from '../src/wecom/template-card.js'
-import type { CardMessage } from '../src/wecom/messages.js'
+import { fitToLimits, type CardMessage } from '../src/wecom/messages.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { enqueue } from '../src/outbox/enqueue.js'
 import { ExtensionRequestSchema, OutboxMessageSchema, PersonSchema, UnitSchema } from '../src/db/entities/index.js'
@@ -101,12 +101,12 @@ interface StoredMessage {
  * A card is checked against its limits here (checkCard throws), and its fallback — the markdown
  * everyone without cards reads — is what the markup checks read (docs/cards.md, Fallback).
  */
-function asChecked(row: StoredMessage): StoredMessage {
-  if (row.msgType !== 'template_card') return row
+function asChecked(row: StoredMessage): StoredMessage[] {
+  if (row.msgType !== 'template_card') return [row]
   const card = row.payload as unknown as CardMessage
   checkCard(card.template_card)
-  const fallback = card.fallback!
-  return { ...row, msgType: fallback.msgtype, payload: fallback as unknown as StoredMessage['payload'] }
+  // Sent in parts when cards are off, as a long text is (src/delivery/wecom-transport.ts).
+  return fitToLimits(card.fallback!).map((part) => ({ ...row, msgType: part.msgtype, payload: part as unknown as StoredMessage['payload'] }))
 }
 
 /** The byte limit a stored message breaks, if any (docs/wecom.md, Sending app messages and Group robots). */
@@ -165,7 +165,7 @@ describe(`typed text in other people's messages on ${dialect}`, () => {
     const before = (await ds.getRepository(OutboxMessageSchema).maximum('id')) ?? 0
     // Within the field's limit (docs/limits.md): beyond it the text is refused and nothing stored.
     await scenario(`${OPEN}${[...text].slice(0, max - 2).join('')}${CLOSE}`)
-    const rows = (await ds.getRepository(OutboxMessageSchema).createQueryBuilder('o').where('o.id > :before', { before }).orderBy('o.id').getMany()).map((r) => asChecked({ key: r.dedupeKey, channel: r.channel, msgType: r.msgType, payload: JSON.parse(r.payload) }))
+    const rows = (await ds.getRepository(OutboxMessageSchema).createQueryBuilder('o').where('o.id > :before', { before }).orderBy('o.id').getMany()).flatMap((r) => asChecked({ key: r.dedupeKey, channel: r.channel, msgType: r.msgType, payload: JSON.parse(r.payload) }))
     runs += 1
     let reached = false
     for (const row of rows) {

@@ -5,6 +5,7 @@ import { runSweep } from '../src/domain/reminders/run-sweep.js'
 import { chatAs, seedLedger } from './helpers/ledger-fixture.js'
 import { seedMeetingMembers } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
+import { readerText } from './helpers/outbox-text.js'
 
 const at = (text: string) => new Date(`${text}+08:00`)
 
@@ -68,7 +69,7 @@ describe(`findings and reports in the daily summary and the meeting notice on ${
     await report('2015-09-05', true)
     const notice = async (meetingId: number) => {
       const row = await ds.getRepository(OutboxMessageSchema).findOneOrFail({ where: { subjectKind: 'meeting', subjectId: meetingId }, order: { id: 'ASC' } })
-      return JSON.parse(row.payload).markdown.content as string
+      return readerText(row.payload)
     }
     const call = (date: string) => `会议 新建\n时间：${date} 15:00\n地点：县委第三会议室\n议题：\n通报监督检查进展`
     expect((await chatAs(ds, at('2015-09-07T10:00:00'))('wangjian', call('9月8日'))).text).toContain('已召集联席会议')

@@ -7,6 +7,7 @@ import { chatAs, seedLedger } from './helpers/ledger-fixture.js'
 import { seedCircularAudience } from './helpers/circular-fixture.js'
 import { seedMeetingMembers, seedRoster } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
+import { readerText } from './helpers/outbox-text.js'
 
 const at = (text: string) => new Date(`${text}+08:00`)
 const CALL = '会议 新建\n时间：9月8日 15:00\n地点：县委第三会议室\n议题：\n通报自查整改进展\n研究典型案例通报名单'
@@ -78,7 +79,7 @@ describe(`joint meetings, edge cases, on ${dialect}`, () => {
     await ds.getRepository(LedgerItemSchema).update({ id: fixture.items.overdue }, { progress: 80, updatedAt: at('2015-09-09T10:00:00') })
     await chatAs(ds, at('2015-09-10T10:00:00'))('wangjian', CALL.replace('9月8日', '9月15日'))
     const [notice] = await rows('meeting:2:notice')
-    expect(JSON.parse(notice!.payload).markdown.content).not.toContain('上次会议以来的典型案例')
+    expect(readerText(notice!.payload)).not.toContain('上次会议以来的典型案例')
   })
 
   it('名称 is length-checked like 地点 and 议题 (a long one overflows the column on MariaDB and the 2,048 bytes on SQLite)', async () => {
@@ -104,14 +105,14 @@ describe(`joint meetings, edge cases, on ${dialect}`, () => {
     expect(sent.text).toContain('已发布典型案例通报')
     await chatAs(ds, at('2015-09-10T10:00:00'))('wangjian', CALL.replace('9月8日', '9月15日'))
     const [notice] = await rows('meeting:2:notice')
-    expect(JSON.parse(notice!.payload).markdown.content).toContain('上次会议以来的典型案例')
+    expect(readerText(notice!.payload)).toContain('上次会议以来的典型案例')
   })
 
   it('a meeting in the campaign’s first month does not report last month’s (not yet owed) reports as missing', async () => {
     // The campaign starts 1 July 2015; a meeting called on 20 July.
     await chatAs(ds, at('2015-07-20T10:00:00'))('wangjian', CALL.replace('9月8日', '7月28日'))
     const [notice] = await rows('meeting:1:notice')
-    expect(JSON.parse(notice!.payload).markdown.content).not.toContain('6月月报未报')
+    expect(readerText(notice!.payload)).not.toContain('6月月报未报')
   })
 
   it('会议 改地点 with a long place is refused in words (create allows 100 characters), not with an internal error', async () => {

@@ -9,6 +9,7 @@ import { utf8Length } from '../src/wecom/utf8-limits.js'
 import { chatAs, seedLedger } from './helpers/ledger-fixture.js'
 import { seedMeetingMembers, seedRoster } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
+import { readerText } from './helpers/outbox-text.js'
 
 const at = (text: string) => new Date(`${text}+08:00`)
 const CALL = '会议 新建\n时间：9月8日 15:00\n地点：县委第三会议室\n议题：\n通报自查整改进展\n研究典型案例通报名单'
@@ -32,10 +33,7 @@ describe(`joint meetings on ${dialect}`, () => {
   })
 
   const outbox = async () => (await ds.getRepository(OutboxMessageSchema).find({ order: { id: 'ASC' } })).map((r) => ({ key: r.dedupeKey, to: (JSON.parse(r.recipients) as { touser: string[] }).touser, content: contentOf(r.payload) }))
-  const contentOf = (payload: string) => {
-    const message = JSON.parse(payload) as { markdown?: { content: string }; text?: { content: string } }
-    return message.markdown?.content ?? message.text?.content ?? ''
-  }
+  const contentOf = readerText
 
   it('sends each participant one notice: time, place, convener, topics and the campaign’s figures from the data', async () => {
     const reply = await chatAs(ds, at('2015-09-01T10:00:00'))('wangjian', CALL)

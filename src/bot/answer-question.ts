@@ -5,7 +5,7 @@ import { lockTappedCard } from '../domain/cards/card-record.js'
 import { closeQuestion, takeQuestion } from '../domain/conversation/questions.js'
 import { text, type AppMessage } from '../wecom/messages.js'
 import { ACTIONS, QUESTIONS } from './card-actions.js'
-import { showOutcome } from './card-tap.js'
+import { showOutcome, subjectKeyOf } from './card-tap.js'
 import { readerFor, type DispatchResult, type DispatcherContext } from './dispatcher-context.js'
 import type { Sender } from './load-sender.js'
 import { runCommandText } from './run-command.js'
@@ -71,7 +71,7 @@ async function updateCard(context: DispatcherContext, sender: Sender, question: 
   const action = QUESTIONS[question.kind].action
   const spec = ACTIONS[action]
   const digest = card.sent.button_selection !== undefined
-  await showOutcome({ context, card, sender, spec, id: question.subjectId, subjectKey: `${spec.subject}:${question.subjectId}`, responseCode: question.responseCode, digest, outer }, result)
+  await showOutcome({ context, card, sender, spec, id: question.subjectId, subjectKey: subjectKeyOf(spec, question.subjectId, sender), responseCode: question.responseCode, digest, outer }, result)
 }
 
 /** The reply with a line before (and after) it; text and markdown only. */

@@ -15,6 +15,8 @@ export interface ActionSpec {
   question?: QuestionKind
   /** Only reads: the card stays as it is. */
   readOnly?: boolean
+  /** Each recipient answers for themselves (a circular, a meeting): the outcome shows on the tapper's card alone. */
+  personal?: boolean
   /** Shown on the card once done (at most 10 characters). */
   word: string
   /** Nothing more to do about the subject from this card afterwards. */
@@ -30,9 +32,11 @@ export const ACTIONS: Readonly<Record<CardAction, ActionSpec>> = {
   reject: { subject: 'extension', command: (id, answer = '') => `驳回 ${id} ${answer}`, question: 'reject_extension', word: '已驳回', settles: true },
   close: { subject: 'item', command: (id) => `销号 ${id}`, word: '已销号', settles: true },
   return: { subject: 'item', command: (id, answer = '') => `退回 ${id} ${answer}`, question: 'send_back', word: '已退回', settles: true },
-  ack: { subject: 'circular', command: (id) => `收到 ${id}`, word: '已收到', settles: true },
-  attend: { subject: 'meeting', command: (id) => `参会 ${id} 参加`, word: '已确认参加', settles: true },
-  leave: { subject: 'meeting', command: (id, answer = '') => `参会 ${id} 请假 ${answer}`, question: 'meeting_leave', word: '已请假', settles: true },
+  ack: { subject: 'circular', command: (id) => `收到 ${id}`, word: '已收到', settles: true, personal: true },
+  attend: { subject: 'meeting', command: (id) => `参会 ${id} 参加`, word: '已确认参加', settles: true, personal: true },
+  leave: { subject: 'meeting', command: (id, answer = '') => `参会 ${id} 请假 ${answer}`, question: 'meeting_leave', word: '已请假', settles: true, personal: true },
+  // 全文: the card's whole text (its fallback), to whoever it went to; no command needed.
+  read: { subject: 'item', command: () => '', readOnly: true, word: '', settles: false },
 }
 
 /** Each question: the button it came from, what it asks, and the command typed instead (named when the question expired). */

@@ -39,9 +39,11 @@ export async function handleCardTap(context: DispatcherContext, tap: CardTap, lo
     return stale('card:unknown')
   }
   const spec = ACTIONS[key.action]
+  // 全文: the card's whole text, to one it went to.
+  if (key.action === 'read') return { reply: card.fallback, status: 'processed', outcome: 'card:read' }
   const id = key.id ?? chosenItem(card, tap)
   if (id === null) return stale('card:no_item')
-  const subjectKey = `${spec.subject}:${id}`
+  const subjectKey = subjectKeyOf(spec, id, sender)
   const decided = card.outcomes[subjectKey]
   if (decided && !spec.readOnly) {
     return { reply: text(`${card.sent.main_title.title}：${subjectLabel(spec, id)}${decided}，无需重复操作。`), status: 'processed', outcome: 'card:decided' }
@@ -67,6 +69,9 @@ interface Tapped {
 }
 
 const stale = (outcome: string): DispatchResult => ({ reply: text(STALE_CARD), status: 'processed', outcome })
+
+/** "extension:3"; a personal answer's subject is the person's own ("meeting:3:person:12"). */
+export const subjectKeyOf = (spec: ActionSpec, id: number, sender: Sender): string => (spec.personal ? `${spec.subject}:${id}:person:${sender.person.id}` : `${spec.subject}:${id}`)
 
 const subjectLabel = (spec: ActionSpec, id: number) => (spec.subject === 'item' ? `#${id} ` : '')
 
@@ -104,7 +109,8 @@ export async function showOutcome(tapped: Pick<Tapped, 'context' | 'card' | 'sen
       : result.refused === 'state'
         ? { subjectKey, itemId, word: '已处理', line: said, settled: true }
         : { subjectKey, itemId, word: '无权处理', line: `您无权处理：${said}`, settled: true }
-  await recordCardOutcome(db, { card, outcome, responseCode, ...(result.refused === 'denied' ? { only: [sender.person.userid] } : {}) }, now)
+  const onlyTapper = result.refused === 'denied' || spec.personal === true
+  await recordCardOutcome(db, { card, outcome, responseCode, ...(onlyTapper ? { only: [sender.person.userid] } : {}), remember: result.refused !== 'denied' }, now)
 }
 
 function firstLine(result: DispatchResult): string {

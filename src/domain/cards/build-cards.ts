@@ -13,9 +13,9 @@ import { shorten } from '../ledger/format-item.js'
  */
 
 /** What a button does; with its subject id ("close:12") except on the digest, where the item comes from the drop-down. */
-export type CardAction = 'progress' | 'done' | 'extend' | 'detail' | 'approve' | 'reject' | 'close' | 'return' | 'ack' | 'attend' | 'leave'
+export type CardAction = 'progress' | 'done' | 'extend' | 'detail' | 'approve' | 'reject' | 'close' | 'return' | 'ack' | 'attend' | 'leave' | 'read'
 
-export const CARD_ACTIONS: readonly CardAction[] = ['progress', 'done', 'extend', 'detail', 'approve', 'reject', 'close', 'return', 'ack', 'attend', 'leave']
+export const CARD_ACTIONS: readonly CardAction[] = ['progress', 'done', 'extend', 'detail', 'approve', 'reject', 'close', 'return', 'ack', 'attend', 'leave', 'read']
 
 /** The drop-down of a digest card. */
 export const ITEM_QUESTION = 'item'
@@ -103,6 +103,40 @@ export function verifyCard(input: { itemId: number; problem: string; reporter: s
       main_title: { title: `待核实销号 #${input.itemId}`, desc: `${input.reporter}报告整改完成` },
       sub_title_text: `${shorten(input.problem, 60)}\n整改说明：${shorten(input.note, 40)}`,
       button_list: [button('销号', `close:${input.itemId}`), button('退回', `return:${input.itemId}`, 3)],
+    },
+    input.text,
+  )
+}
+
+/**
+ * A circular's copy as a card: its title, sender and the start of its text, 收到 and 全文 (which
+ * answers with the whole text, the card's fallback: a card shows 112 characters).
+ */
+export function circularCard(input: { id: number; label: string; title: string; body: string; from: string; text: string }): CardMessage {
+  return cardMessage(
+    {
+      card_type: 'button_interaction',
+      main_title: { title: `【${input.label}】${input.title}`, desc: `${input.from} · 第 ${input.id} 号` },
+      sub_title_text: input.body,
+      button_list: [button('收到', `ack:${input.id}`), button('全文', `read:${input.id}`, 2)],
+    },
+    input.text,
+  )
+}
+
+/** A joint meeting's notice as a card: time, place, the topics, 参加 · 请假 · 全文 (the whole notice with the campaign's figures). */
+export function meetingCard(input: { id: number; title: string; when: string; place: string; topics: readonly string[]; text: string }): CardMessage {
+  return cardMessage(
+    {
+      card_type: 'button_interaction',
+      main_title: { title: input.title, desc: `第 ${input.id} 次会议通知` },
+      sub_title_text: input.topics.map((topic, i) => `${i + 1}. ${topic}`).join('\n'),
+      horizontal_content_list: [
+        { keyname: '时间', value: input.when },
+        { keyname: '地点', value: input.place },
+        { keyname: '议题', value: `${input.topics.length} 项` },
+      ],
+      button_list: [button('参加', `attend:${input.id}`), button('请假', `leave:${input.id}`, 3), button('全文', `read:${input.id}`, 2)],
     },
     input.text,
   )

@@ -4,7 +4,7 @@ import { CardStateSchema, OutboxMessageSchema, type OutboxSubjectKind } from '..
 import { insertIgnoringDuplicate } from '../../db/insert-ignoring-duplicate.js'
 import { findOneForUpdate } from '../../db/row-lock.js'
 import { enqueue } from '../../outbox/enqueue.js'
-import { text, type CardMessage } from '../../wecom/messages.js'
+import { text, type AppMessage, type CardMessage } from '../../wecom/messages.js'
 import { fitCard, fitChars, type TemplateCard } from '../../wecom/template-card.js'
 import { ITEM_QUESTION } from './build-cards.js'
 
@@ -19,6 +19,8 @@ export interface TappedCard {
   subject: { kind: OutboxSubjectKind; id: number | null }
   /** The card as sent: its buttons and options are the only keys a tap may carry. */
   sent: TemplateCard
+  /** What the card stands for as a message (its fallback): what 全文 answers. */
+  fallback: AppMessage | null
   /** The card as it is now (after earlier taps' outcomes). */
   current: TemplateCard
   /** Subject key ("item:12", "extension:3") → outcome shown, for every subject a tap settled (a second tap is told). */
@@ -34,7 +36,7 @@ export interface TappedCard {
 export async function lockTappedCard(ds: DataSource, taskId: string, now: Date): Promise<TappedCard | null> {
   const row = await ds.getRepository(OutboxMessageSchema).findOne({ where: { taskId }, select: { id: true, recipients: true, payload: true, subjectKind: true, subjectId: true } })
   if (!row) return null
-  const sent = (JSON.parse(row.payload) as CardMessage).template_card
+  const { template_card: sent, fallback } = JSON.parse(row.payload) as CardMessage
   await insertIgnoringDuplicate(ds.manager, CardStateSchema, { taskId, card: JSON.stringify(sent), outcomes: '{}', version: 0, updatedAt: now }, 'task_id')
   const state = await findOneForUpdate(ds.manager, CardStateSchema, { taskId })
   if (!state) return null
@@ -44,6 +46,7 @@ export async function lockTappedCard(ds: DataSource, taskId: string, now: Date):
     recipients,
     subject: { kind: row.subjectKind, id: row.subjectId },
     sent,
+    fallback: fallback ?? null,
     current: JSON.parse(state.card) as TemplateCard,
     outcomes: JSON.parse(state.outcomes) as Record<string, string>,
     version: state.version,
@@ -93,8 +96,13 @@ export interface CardUpdate {
   outcome: CardOutcome
   /** The tap's response code (or the one kept with its question). */
   responseCode: string
-  /** Only these recipients' cards change (a refusal for one person); default: everyone the card went to. */
+  /**
+   * Only these recipients' cards change (a personal answer — a circular acknowledged, a meeting
+   * answered — or a refusal for one person); default: everyone the card went to.
+   */
   only?: string[]
+  /** Keep the outcome of a settled subject, so that a second tap is told (default true; not for a refusal that may not last). */
+  remember?: boolean
 }
 
 /**
@@ -107,12 +115,11 @@ export async function recordCardOutcome(ds: DataSource, update: CardUpdate, now:
   const { card, outcome, responseCode } = update
   const everyone = update.only === undefined
   const next = cardWithOutcome(card.current, outcome)
-  if (everyone) {
-    await ds.getRepository(CardStateSchema).update(
-      { taskId: card.taskId },
-      { card: JSON.stringify(next), outcomes: JSON.stringify(outcome.settled ? { ...card.outcomes, [outcome.subjectKey]: outcome.line } : card.outcomes), version: card.version + 1, updatedAt: now },
-    )
-  }
+  const remembered = outcome.settled && update.remember !== false
+  const outcomes = JSON.stringify(remembered ? { ...card.outcomes, [outcome.subjectKey]: outcome.line } : card.outcomes)
+  // The card as everyone sees it changes only with an update to everyone; a personal outcome is kept all the same.
+  if (everyone) await ds.getRepository(CardStateSchema).update({ taskId: card.taskId }, { card: JSON.stringify(next), outcomes, version: card.version + 1, updatedAt: now })
+  else if (remembered) await ds.getRepository(CardStateSchema).update({ taskId: card.taskId }, { outcomes, updatedAt: now })
   const users = update.only ?? card.recipients
   if (users.length === 0) return next
   const code = createHash('sha256').update(responseCode).digest('hex').slice(0, 24)

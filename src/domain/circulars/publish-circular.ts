@@ -17,7 +17,8 @@ import {
   type CircularKind,
 } from '../../db/entities/index.js'
 import { describeAudience, resolveAudience, resolveSelector, type Audience, type AudienceSelector, type ResolvedAudience } from './audience.js'
-import { circularContent } from './circular-message.js'
+import { circularContent, kindLabel } from './circular-message.js'
+import { circularCard } from '../cards/build-cards.js'
 import { checkLinks, findLinks, type CircularLinks } from './links.js'
 
 export interface CircularInput {
@@ -118,6 +119,8 @@ export async function sendCircular(
   const from = await senderSignature(manager, options.senderId)
   const content = circularContent(circular, from)
   const robotContent = circularContent(circular, from, true)
+  // Each copy a card with 收到 (docs/cards.md); its fallback the text as before.
+  const card = circularCard({ id: circularId, label: kindLabel(circular.kind), title: circular.title, body: circular.body, from, text: content })
   if (resolved.recipients.length > 0) {
     await manager.insert(
       CircularReceiptSchema,
@@ -125,7 +128,7 @@ export async function sendCircular(
     )
   }
   const outgoing: OutgoingMessage[] = [
-    ...resolved.recipients.map((r) => ({ dedupeKey: copyKey(circularId, r.personId), subject: { kind: 'circular' as const, id: circularId, person: r.personId }, to: { users: [r.userid] }, message: markdown(content) })),
+    ...resolved.recipients.map((r) => ({ dedupeKey: copyKey(circularId, r.personId), subject: { kind: 'circular' as const, id: circularId, person: r.personId }, to: { users: [r.userid] }, message: card })),
     ...resolved.robots.map((robot) => ({ dedupeKey: robotKey(circularId, robot), subject: { kind: 'circular' as const, id: circularId, person: null }, to: { robot }, message: markdown(robotContent) })),
   ]
   await enqueueMany(manager, outgoing, now)

@@ -4,8 +4,11 @@ import { markdown, type CardMessage } from '../../wecom/messages.js'
 import { PersonSchema } from '../../db/entities/index.js'
 import { orgAdmins } from '../roster/org-admins.js'
 
+/** Markdown text, or a card (docs/cards.md) whose fallback is that text. */
+const asMessage = (content: string | CardMessage) => (typeof content === 'string' ? markdown(content) : content)
+
 /**
- * Tells people about a change, inside the change's transaction (nothing sent that was not
+ * Tells people about a change (text, or a card), inside the change's transaction (nothing sent that was not
  * stored with it). `key` identifies the event, e.g. "rectified:12:3", and `subject` what it is
  * about (docs/delivery.md, Subjects); the people who caused it are left out, since they read the reply.
  */
@@ -14,7 +17,7 @@ export async function notifyPeople(
   personIds: readonly (number | null)[],
   key: string,
   subject: OutboxSubject,
-  content: string,
+  content: string | CardMessage,
   now: Date,
   except?: number,
 ): Promise<string[]> {
@@ -22,7 +25,7 @@ export async function notifyPeople(
   if (ids.length === 0) return []
   const people = await manager.find(PersonSchema, { where: { id: In(ids), active: true }, select: { userid: true } })
   const users = people.map((p) => p.userid)
-  if (users.length > 0) await enqueue(manager, { dedupeKey: key, subject, to: { users }, message: markdown(content) }, now)
+  if (users.length > 0) await enqueue(manager, { dedupeKey: key, subject, to: { users }, message: asMessage(content) }, now)
   return users
 }
 
@@ -32,6 +35,6 @@ export async function notifyPeople(
  */
 export async function notifyAdmins(manager: EntityManager, key: string, subject: OutboxSubject, content: string | CardMessage, now: Date, except?: string): Promise<string[]> {
   const users = (await orgAdmins(manager)).map((a) => a.userid).filter((u) => u !== except)
-  if (users.length > 0) await enqueue(manager, { dedupeKey: key, subject, to: { users }, message: typeof content === 'string' ? markdown(content) : content }, now)
+  if (users.length > 0) await enqueue(manager, { dedupeKey: key, subject, to: { users }, message: asMessage(content) }, now)
   return users
 }

@@ -21,6 +21,8 @@ import { findOneForUpdate } from '../../db/row-lock.js'
 import { checkDateBound } from '../campaign/date-bound.js'
 import { beijingDate, formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
 import { agendaMessage, meetingTime } from './agenda-message.js'
+import { meetingCard } from '../cards/build-cards.js'
+import type { CardMessage } from '../../wecom/messages.js'
 import { campaignStatus, readCounts } from '../../read-model/campaign-status.js'
 import { quoteTyped } from '../text/text-limits.js'
 import { planDecisions, type Decision, type PlannedDecision } from './minutes-plan.js'
@@ -133,9 +135,15 @@ export async function createMeeting(ds: DataSource, actor: Actor, input: NewMeet
       ),
     )
     // The notice is written with the meeting: read through this transaction, which sees its rows.
-    const notified = await announce(ds, saved, `meeting:${saved.id}:notice`, 'meeting', await meetingNotice(manager, saved, now), now, { manager })
+    const notice = noticeCard(saved, input.topics, await meetingNotice(manager, saved, now), today)
+    const notified = await announce(ds, saved, `meeting:${saved.id}:notice`, 'meeting', notice, now, { manager })
     return { meeting: saved, notified }
   })
+}
+
+/** The notice as a card with 参加 · 请假 (docs/cards.md); the text is its fallback. */
+function noticeCard(meeting: Meeting, topics: readonly string[], text: string, today: CalendarDate): CardMessage {
+  return meetingCard({ id: meeting.id, title: meeting.title, when: meetingTime(meeting.startsAt, today), place: meeting.place, topics, text })
 }
 
 /** Sends a meeting's participants (but those who asked for leave, if `skipLeave`) one message: its notice, cancellation ('meeting') or change ('meeting_change'). */
@@ -144,7 +152,7 @@ async function announce(
   meeting: Meeting,
   key: string,
   kind: 'meeting' | 'meeting_change',
-  content: string,
+  content: string | CardMessage,
   now: Date,
   options: { skipLeave?: boolean; manager?: EntityManager } = {},
 ): Promise<string[]> {
@@ -243,7 +251,8 @@ export async function editParticipants(
     // The meeting as it stands once locked (moved or cancelled meanwhile): the added read that notice.
     const locked = await meetingOrFail(manager, id, { lock: true })
     if (locked.status !== 'scheduled') throw new StateConflictError('not_scheduled', `会议 #${id} 已${locked.status === 'cancelled' ? '取消' : '召开'}，不能修改参会人。`)
-    const notice = await meetingNotice(manager, locked, now)
+    const topics = await manager.find(AgendaItemSchema, { where: { meetingId: id, kind: 'topic' }, order: { seq: 'ASC' } })
+    const notice = noticeCard(locked, topics.map((t) => t.topic), await meetingNotice(manager, locked, now), beijingDate(now))
     const add = await findPeople(manager, edit.add)
     const remove = await findPeople(manager, edit.remove)
     const existing = new Set((await manager.find(AttendanceSchema, { where: { meetingId: id } })).map((a) => a.personId))
