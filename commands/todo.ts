@@ -6,9 +6,15 @@ import { itemLine, shorten } from '../src/domain/ledger/format-item.js'
 import { isVerifier } from '../src/domain/ledger/ledger-access.js'
 import { meetingTime } from '../src/domain/meetings/agenda-message.js'
 import { statusLight } from '../src/read-model/figures.js'
-import { lastSeen, REPORTS_SEEN, todoFor, type Todo } from '../src/read-model/todo.js'
+import { lastSeen, personNames, REPORTS_SEEN, todoFor, type Todo } from '../src/read-model/todo.js'
+import { itemOrFail } from '../src/domain/ledger/item-lifecycle.js'
+import type { DataSource } from 'typeorm'
+import type { ExtensionRequest } from '../src/db/entities/index.js'
 import { beijingDate, formatChineseDate, formatWhen, lastDayOfMonth, type CalendarDate } from '../src/time/calendar-date.js'
 import { inertText } from '../src/wecom/inert-text.js'
+import type { CardMessage } from '../src/wecom/messages.js'
+import { circularCard, digestCard, extensionCard, verifyCard } from '../src/domain/cards/build-cards.js'
+import { kindLabel } from '../src/domain/circulars/circular-message.js'
 
 /** 待办: what waits for this person, by role, each line ending with the command that acts on it (docs/chat.md, 待办). */
 export const todo = defineCommand<Record<string, never>>({
@@ -32,9 +38,35 @@ export const todo = defineCommand<Record<string, never>>({
     if (verifier) await markSeen(dataSource, actor.person.id, REPORTS_SEEN, now)
     const lines = todoLines(todo, today, now, seen)
     const empty = `待办（${inertText(actor.person.name)}）：暂无待办事项。${verifier ? '' : '发送「我的」查看全部台账。'}`
-    await replyList(context, '待办', { title: `**待办（${inertText(actor.person.name)}）**`, lines, empty })
+    const extension = todo.extensionsToDecide.length === 1 ? await extensionParties(dataSource, todo.extensionsToDecide[0]!) : null
+    await replyList(context, '待办', { title: `**待办（${inertText(actor.person.name)}）**`, lines, empty }, (text) => decisionCard(todo, today, now, text, extension))
   },
 })
+
+/**
+ * 待办 as a card when all it names is one thing to decide (docs/cards.md, Which cards): one item
+ * to verify, one extension request, one circular to acknowledge, or one item of one's own.
+ */
+function decisionCard(todo: Todo, today: CalendarDate, now: Date, text: string, extension: { requester: string; problem: string } | null): CardMessage | null {
+  const decisions = [todo.toVerify, todo.extensionsToDecide, todo.circularsToAcknowledge, todo.items, todo.reportsToVerify, todo.meetingsToAnswer, todo.reportsOwed, todo.deliverablesOwed, todo.reportsSubmitted, todo.circularsUnacknowledged, todo.meetingsWithoutMinutes]
+  if (decisions.reduce((sum, list) => sum + list.length, 0) !== 1) return null
+  const unit = (id: number) => todo.unitNames.get(id) ?? ''
+  const [verify] = todo.toVerify
+  if (verify) return verifyCard({ itemId: verify.id, problem: verify.problem, reporter: unit(verify.unitId), detail: verify.rectifiedAt ? `${formatWhen(verify.rectifiedAt, now)}报完成，「详情 ${verify.id}」看说明` : `「详情 ${verify.id}」看说明`, text })
+  const [request] = todo.extensionsToDecide
+  if (request && extension) return extensionCard({ requestId: request.id, itemId: request.ledgerItemId, ...extension, from: formatChineseDate(request.oldDueDate, today), to: formatChineseDate(request.newDueDate, today), reason: request.reason, text })
+  const [circular] = todo.circularsToAcknowledge
+  if (circular) return circularCard({ id: circular.id, label: kindLabel(circular.kind), title: circular.title, body: circular.body, from: '县委组织部', text })
+  const [item] = todo.items
+  if (item) return digestCard({ items: [item], more: [], today, text })
+  return null
+}
+
+/** Who asked for an extension and about what, for its card. */
+async function extensionParties(dataSource: DataSource, request: ExtensionRequest): Promise<{ requester: string; problem: string }> {
+  const names = await personNames(dataSource, [request.requestedById])
+  return { requester: names.get(request.requestedById) ?? '', problem: (await itemOrFail(dataSource, request.ledgerItemId)).problem }
+}
 
 function todoLines(todo: Todo, today: CalendarDate, now: Date, reportsSeenAt: Date | null): string[] {
   const lines: string[] = []

@@ -244,6 +244,8 @@ function rowValues(row: PlannedRow, message: Outgoing, person: number | null, no
     urgent: message.urgent ?? false,
     attempts: 0,
     nextAttemptAt: message.notBefore ?? now,
+    // The service's clock, as enqueueMany writes it: a card update's age is counted from it (docs/cards.md).
+    createdAt: now,
     subjectKind: message.subject.kind,
     subjectId: message.subject.id,
     personId: person,

@@ -96,12 +96,12 @@ export function extensionCard(input: { requestId: number; itemId: number; proble
 }
 
 /** 组织部's card for an item reported rectified: 销号 · 退回. */
-export function verifyCard(input: { itemId: number; problem: string; reporter: string; note: string; text: string }): CardMessage {
+export function verifyCard(input: { itemId: number; problem: string; reporter: string; detail: string; text: string }): CardMessage {
   return cardMessage(
     {
       card_type: 'button_interaction',
       main_title: { title: `待核实销号 #${input.itemId}`, desc: `${input.reporter}报告整改完成` },
-      sub_title_text: `${shorten(input.problem, 60)}\n整改说明：${shorten(input.note, 40)}`,
+      sub_title_text: `${shorten(input.problem, 60)}\n${shorten(input.detail, 46)}`,
       button_list: [button('销号', `close:${input.itemId}`), button('退回', `return:${input.itemId}`, 3)],
     },
     input.text,

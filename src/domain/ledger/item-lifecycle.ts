@@ -122,7 +122,7 @@ export async function markRectified(ds: DataSource, actor: Actor, id: number, no
         itemId: id,
         problem: before.problem,
         reporter: actor.person.name,
-        note,
+        detail: `整改说明：${note}`,
         text: `**待核实销号 #${id}**\n${inertText(actor.person.name)}报告整改完成：${inertText(before.problem)}\n整改说明：${inertText(note)}\n核实后发送「销号 ${id} 意见」，或「退回 ${id} 理由」。`,
       }),
       now,
