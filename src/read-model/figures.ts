@@ -43,8 +43,18 @@ export function isNewlyOverdue(item: Pick<LedgerItem, 'status' | 'dueDate'>, tod
 
 /** Working days an overdue date is past: the working days after it up to today. 0 while it is not yet a working day late. */
 export function workdaysOverdue(dueDate: CalendarDate, today: CalendarDate): number {
-  return dueDate < today ? workdaysBetween(dueDate, today) : 0
+  if (dueDate >= today) return 0
+  // Many items share a due date, and a sweep asks for each of them on one day: counted once a pair.
+  const key = `${dueDate}/${today}`
+  let days = overdueDays.get(key)
+  if (days === undefined) {
+    if (overdueDays.size > 10_000) overdueDays.clear()
+    overdueDays.set(key, (days = workdaysBetween(dueDate, today)))
+  }
+  return days
 }
+
+const overdueDays = new Map<string, number>()
 
 /** "逾期 3 个工作日", or "已逾期" before a working day has passed (due on a Friday, read on Saturday). */
 export function overdueText(dueDate: CalendarDate, today: CalendarDate): string {

@@ -98,7 +98,8 @@ export const isTaskId = (value: string): boolean => TASK_ID.test(value) && utf8L
 export function fitCard(card: TemplateCard): TemplateCard {
   const fitted: TemplateCard = {
     ...card,
-    main_title: { title: fitChars(card.main_title.title, CARD_LIMITS.titleChars), ...(card.main_title.desc ? { desc: fitChars(card.main_title.desc, CARD_LIMITS.titleDescChars) } : {}) },
+    // A title of blanks only (an imported name, say) still makes a card WeCom takes.
+    main_title: { title: fitChars(card.main_title.title, CARD_LIMITS.titleChars) || '（无标题）', ...(card.main_title.desc ? { desc: fitChars(card.main_title.desc, CARD_LIMITS.titleDescChars) } : {}) },
     ...(card.source ? { source: { ...card.source, desc: fitChars(card.source.desc, CARD_LIMITS.sourceChars) } } : {}),
     ...(card.sub_title_text !== undefined ? { sub_title_text: fitSubTitle(card.sub_title_text) } : {}),
     ...(card.horizontal_content_list
