@@ -93,6 +93,8 @@ describe(`cards and taps, on ${dialect}`, () => {
     const before = await historyOf(items.overdue)
     const asked = await rig.tap('lina', digest.taskId, 'done', { select: String(items.overdue) })
     expect(asked.answer).toBe(`请回复 #${items.overdue} 的整改说明，如：已建立首问负责制并公示\n（10 分钟内有效；发送「取消」放弃）`)
+    // A tap is answered by a message through the outbox, never in the HTTP answer (docs/cards.md, Taps).
+    expect(asked.passive).toBe(false)
     // Asking changes nothing and leaves the card as it is.
     expect(await historyOf(items.overdue)).toBe(before)
     expect(await updatesOf(digest.taskId)).toEqual([])

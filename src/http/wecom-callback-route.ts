@@ -97,8 +97,10 @@ async function processMessage(route: CallbackRoute, id: number, message: WeComIn
       if ((await lockInbound(manager, id))?.status !== 'received') return { passive: null, outcome: 'given_up' }
       const { result, error } = await dispatchCommand(route, manager, id, message, log)
       const { reply, attachment } = result
-      // A file follows its answer through the outbox, so the answer goes that way too, first.
-      if (reply && !attachment && fitsPassive(reply) && claimPassive()) {
+      // A file follows its answer through the outbox, so the answer goes that way too, first. An
+      // event's answer (a card tap, a menu click) always does: WeCom documents passive replies to
+      // a tap only as card updates (docs/cards.md, Taps).
+      if (reply && !attachment && message.kind !== 'event' && fitsPassive(reply) && claimPassive()) {
         await finishInbound(manager, id, { status: result.status, processedAt: now(), reply: reply.text.content, replyVia: 'passive', error })
         return { passive: reply.text.content, outcome: result.outcome }
       }

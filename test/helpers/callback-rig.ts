@@ -56,12 +56,11 @@ export async function startCallbackRig(dataSource: DataSource, options: RigOptio
     const msgId = newMsgId()
     const at = clock()
     const response = await post(url, sign(textXml(from, content, { msgId, at }), { at }))
-    return { from, content, status: response.status, answer: await answerTo(response, { msgId }) }
+    return { from, content, status: response.status, answer: await answerTo(await response.text(), { msgId }) }
   }
 
   /** What the person reads: the passive reply, or the outbox's answer to the inbound row found by `where` (a card's answer: its fallback). */
-  async function answerTo(response: Response, where: { msgId: string } | { dedupeKey: string }): Promise<string> {
-    const body = await response.text()
+  async function answerTo(body: string, where: { msgId: string } | { dedupeKey: string }): Promise<string> {
     if (body !== '') return openPassiveReply(body).content
     const inbound = await dataSource.getRepository(InboundMessageSchema).findOneBy(where)
     const reply = inbound ? await dataSource.getRepository(OutboxMessageSchema).findOneBy({ dedupeKey: `reply:${inbound.id}` }) : null
@@ -72,19 +71,20 @@ export async function startCallbackRig(dataSource: DataSource, options: RigOptio
   }
 
   /** A tap on a card's button (optionally choosing a digest's item), as WeCom posts it. */
-  async function tap(from: string, taskId: string, key: string, options: { select?: string; responseCode?: string } = {}): Promise<Said & { responseCode: string }> {
+  async function tap(from: string, taskId: string, key: string, options: { select?: string; responseCode?: string } = {}): Promise<Said & { responseCode: string; passive: boolean }> {
     const at = clock()
     const responseCode = options.responseCode ?? `rc-${newMsgId()}`
     const response = await post(url, sign(cardTapXml(from, taskId, key, { at, responseCode, select: options.select }), { at }))
-    const answer = await answerTo(response, { dedupeKey: `card:${from.toLowerCase()}:${taskId}:${key}:${responseCode}` })
-    return { from, content: `[${key}]`, status: response.status, answer, responseCode }
+    const body = await response.text()
+    const answer = await answerTo(body, { dedupeKey: `card:${from.toLowerCase()}:${taskId}:${key}:${responseCode}` })
+    return { from, content: `[${key}]`, status: response.status, answer, responseCode, passive: body !== '' }
   }
 
   /** A tap on the app's menu item with this key. */
   async function menu(from: string, key: string): Promise<Said> {
     const at = clock()
     const response = await post(url, sign(eventXml(from, 'click', { at, eventKey: key }), { at }))
-    const answer = await answerTo(response, { dedupeKey: `event:${from.toLowerCase()}:${Math.floor(at.getTime() / 1000)}:click:${key}:` })
+    const answer = await answerTo(await response.text(), { dedupeKey: `event:${from.toLowerCase()}:${Math.floor(at.getTime() / 1000)}:click:${key}:` })
     return { from, content: `[menu ${key}]`, status: response.status, answer }
   }
 
