@@ -30,8 +30,8 @@ import { cardTapXml, newMsgId, openPassiveReply, post, sign, textXml } from './h
 /**
  * Adversarial review of cards, taps and short conversations (docs/cards.md).
  *
- * Tests whose name starts with "DEFECT:" fail against the code as it is and describe what is
- * expected; each has a comment "Observed: …". The others pin behaviour that is already right.
+ * The tests with a comment "Observed: …" failed before their fix (what was observed then); the
+ * others pin behaviour that was already right.
  */
 
 const bj = (at: string) => new Date(`${at}+08:00`)
@@ -98,7 +98,7 @@ describe(`cards review (callback rig), on ${dialect}`, () => {
 
   // ───────────────────────────── defects ─────────────────────────────
 
-  it('DEFECT: a typed command glued to its number ("进度12 80% …") while a question is open runs as that command, not as the answer', async () => {
+  it('a typed command glued to its number ("进度12 80% …") while a question is open runs as that command, not as the answer', async () => {
     const { overdue, soon } = fixture.items
     const digest = await linaDigest()
     clock.now = bj('2015-08-31T10:00:00')
@@ -113,7 +113,7 @@ describe(`cards review (callback rig), on ${dialect}`, () => {
     expect(answer.split('\n')[0]).toBe(`（已放弃刚才的提问：请回复 #${overdue} 的整改说明）`)
   })
 
-  it('DEFECT: a command word with punctuation or a leading "/" ("待办！", "/帮助") while a question is open runs as that command', async () => {
+  it('a command word with punctuation or a leading "/" ("待办！", "/帮助") while a question is open runs as that command', async () => {
     const { overdue, soon } = fixture.items
     const digest = await linaDigest()
     clock.now = bj('2015-08-31T10:00:00')
@@ -127,7 +127,7 @@ describe(`cards review (callback rig), on ${dialect}`, () => {
     expect.soft((await item(soon)).status).toBe('in_progress')
   })
 
-  it('DEFECT: 取消 with trailing punctuation or words ("不用了，谢谢", "取消？") cancels the question instead of becoming the 整改说明', async () => {
+  it('取消 with trailing punctuation or words ("不用了，谢谢", "取消？") cancels the question instead of becoming the 整改说明', async () => {
     const { overdue, soon } = fixture.items
     const digest = await linaDigest()
     clock.now = bj('2015-08-31T10:00:00')
@@ -143,7 +143,7 @@ describe(`cards review (callback rig), on ${dialect}`, () => {
     expect.soft(second).toBe('已取消，未做任何更改。')
   })
 
-  it('DEFECT: an answer refused for what it says (进度 100%) does not settle the item on the card: it stays in the drop-down and 已整改 can still be tapped', async () => {
+  it('an answer refused for what it says (进度 100%) does not settle the item on the card: it stays in the drop-down and 已整改 can still be tapped', async () => {
     const { overdue } = fixture.items
     const digest = await linaDigest()
     clock.now = bj('2015-08-31T10:00:00')
@@ -162,7 +162,7 @@ describe(`cards review (callback rig), on ${dialect}`, () => {
     }
   })
 
-  it('DEFECT: an extension answer with a date that is not later (延期 refused, not a change of state) leaves the item on the card', async () => {
+  it('an extension answer with a date that is not later (延期 refused, not a change of state) leaves the item on the card', async () => {
     const { soon } = fixture.items
     const digest = await linaDigest()
     clock.now = bj('2015-08-31T10:00:00')
@@ -175,7 +175,7 @@ describe(`cards review (callback rig), on ${dialect}`, () => {
     expect(again.answer).toMatch(new RegExp(`^请回复 #${soon} 的新时限和理由`))
   })
 
-  it('DEFECT: 批准 refused because the item was rectified ("可发送「驳回 N」结束这件申请") leaves 驳回 usable on the card', async () => {
+  it('批准 refused because the item was rectified ("可发送「驳回 N」结束这件申请") leaves 驳回 usable on the card', async () => {
     const { overdue } = fixture.items
     await say('zhaolei', `延期 ${overdue} 9月30日 需等待省厅批复`)
     const request = await ds.getRepository(ExtensionRequestSchema).findOneByOrFail({ ledgerItemId: overdue, status: 'pending' })
@@ -192,7 +192,7 @@ describe(`cards review (callback rig), on ${dialect}`, () => {
     expect((await updatesOf(card.taskId)).map((u) => u.payload.template_card.replace_text)).not.toContain('已处理')
   })
 
-  it('DEFECT: the answer to 驳回 after another administrator approved on the same card keeps the card at 已批准', async () => {
+  it('the answer to 驳回 after another administrator approved on the same card keeps the card at 已批准', async () => {
     const { overdue } = fixture.items
     await say('zhaolei', `延期 ${overdue} 9月30日 需等待省厅批复`)
     const request = await ds.getRepository(ExtensionRequestSchema).findOneByOrFail({ ledgerItemId: overdue, status: 'pending' })
@@ -211,7 +211,7 @@ describe(`cards review (callback rig), on ${dialect}`, () => {
     expect((await updatesOf(card.taskId)).map((u) => u.payload.template_card.replace_text)).toEqual(['已批准'])
   })
 
-  it('DEFECT: a digest outcome sent as a message (code expired or refused) names the item', async () => {
+  it('a digest outcome sent as a message (code expired or refused) names the item', async () => {
     const { overdue } = fixture.items
     const digest = await linaDigest()
     clock.now = bj('2015-08-31T10:00:00')
@@ -224,7 +224,7 @@ describe(`cards review (callback rig), on ${dialect}`, () => {
     expect(fallback.msgtype === 'text' && fallback.text.content).toContain(`#${overdue}`)
   })
 
-  it('DEFECT: 请假 on the card of a cancelled meeting is refused at once, without asking for a reason', async () => {
+  it('请假 on the card of a cancelled meeting is refused at once, without asking for a reason', async () => {
     await seedMeetingMembers(ds)
     clock.now = bj('2015-09-02T10:00:00')
     await say('wangjian', '会议 新建\n时间：9月8日 15:00\n地点：县委第三会议室\n议题：\n通报自查整改进展')
@@ -238,7 +238,7 @@ describe(`cards review (callback rig), on ${dialect}`, () => {
     expect(await questions()).toBe(0)
   })
 
-  it('DEFECT: 更多 after a question expired runs 更多 (a command), not the "expired" notice', async () => {
+  it('更多 after a question expired runs 更多 (a command), not the "expired" notice', async () => {
     const { overdue } = fixture.items
     const digest = await linaDigest()
     clock.now = bj('2015-08-31T10:00:00')
@@ -250,7 +250,7 @@ describe(`cards review (callback rig), on ${dialect}`, () => {
     expect(answer).not.toMatch(/已超过 10 分钟失效/)
   })
 
-  it('DEFECT (MariaDB): a tap whose ResponseCode is longer than the 512-character column asks its question instead of failing', async () => {
+  it('a tap whose ResponseCode is longer than the 512-character column asks its question instead of failing', async () => {
     const { overdue } = fixture.items
     const digest = await linaDigest()
     clock.now = bj('2015-08-31T10:00:00')
@@ -466,7 +466,7 @@ describe(`cards review (worker and fake WeCom), on ${dialect}`, () => {
     await db?.close()
   })
 
-  it('DEFECT: a card update retried after a newer one was sent does not turn the card back (the last update WeCom holds is the newest)', async () => {
+  it('a card update retried after a newer one was sent does not turn the card back (the last update WeCom holds is the newest)', async () => {
     const { overdue, soon } = fixture.items
     await runSweep(ds, clock.now)
     await worker().runOnce()
@@ -488,7 +488,7 @@ describe(`cards review (worker and fake WeCom), on ${dialect}`, () => {
     expect(last.button_selection).toBeUndefined()
   })
 
-  it('DEFECT: 全文 on a circular that was withdrawn does not answer its whole text (a copy delivered by a retry answered 42014 is never recalled)', async () => {
+  it('全文 on a circular that was withdrawn does not answer its whole text (a copy delivered by a retry answered 42014 is never recalled)', async () => {
     clock.now = bj('2015-09-02T09:00:00')
     const body = '请各镇于9月10日前报送本月工作台账，内含尚未核实的人员名单，请勿外传。'
     const published = await rig.say('wangjian', `通报 发布 全体 关于报送9月工作台账的通知\n${body}`)

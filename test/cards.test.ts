@@ -102,6 +102,9 @@ describe(`cards and taps, on ${dialect}`, () => {
     expect(done).toMatch(new RegExp(`#${items.overdue}`))
     expect(await itemStatus(items.overdue)).toBe('rectified')
     expect(await historyOf(items.overdue)).toBe(before + 1)
+    // The history row has the service's clock (it failed before: the database's own clock).
+    const [latest] = await ds.getRepository(ProgressUpdateSchema).find({ where: { ledgerItemId: items.overdue }, order: { id: 'DESC' }, take: 1 })
+    expect(latest!.createdAt.toISOString()).toBe(clock.now.toISOString())
     expect(await ds.getRepository(PersonQuestionSchema).count()).toBe(0)
     const [update, ...more] = await updatesOf(digest.taskId)
     expect(more).toEqual([])

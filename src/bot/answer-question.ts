@@ -8,7 +8,7 @@ import { ACTIONS, QUESTIONS } from './card-actions.js'
 import { showOutcome, subjectKeyOf } from './card-tap.js'
 import { readerFor, type DispatchResult, type DispatcherContext } from './dispatcher-context.js'
 import type { Sender } from './load-sender.js'
-import { runCommandText } from './run-command.js'
+import { readCommand, runCommandText } from './run-command.js'
 
 /** Words that cancel an open question. */
 const CANCEL = new Set(['取消', '算了', '不用了'])
@@ -29,10 +29,10 @@ export async function answerQuestion(context: DispatcherContext, sender: Sender,
   const spec = QUESTIONS[question.kind]
   const reply = content.trim()
   if (open.kind === 'expired') {
-    if (isCommand(context, reply)) return null
+    if (isCommand(context, reply) || readCommand(context.registry, reply).command?.name === '更多') return null
     return answer(`刚才的提问（${spec.prompt(question.subjectId).split('，')[0]}）已超过 10 分钟失效，未做任何更改。请在卡片上重新点按，或直接发送「${spec.typed(question.subjectId)}」。`, 'question:expired')
   }
-  if (CANCEL.has(reply.replace(/[。！!]$/, ''))) {
+  if (isCancel(reply)) {
     await closeQuestion(db, question)
     return answer('已取消，未做任何更改。', 'question:cancelled')
   }
@@ -43,8 +43,14 @@ export async function answerQuestion(context: DispatcherContext, sender: Sender,
   }
   if (reply === '') return answer(`${question.prompt}\n（发送「取消」放弃）`, 'question:empty')
   const action = ACTIONS[spec.action]
+  // Decided on the card meanwhile (another administrator's tap): said so, nothing runs.
+  const decided = await decidedOnCard(context, sender, question, outer)
+  if (decided) {
+    await closeQuestion(db, question)
+    return answer(decided, 'question:decided')
+  }
   const result = await runCommandText(context, sender, action.command(question.subjectId, reply), logger, outer)
-  if (result.refused === 'input') {
+  if (result.refused === 'input' || result.refused === 'said') {
     // Not readable: the question stays open for a corrected answer.
     return { ...result, reply: prefixed(null, result.reply, '请重新回复，或发送「取消」放弃。'), outcome: `question:unreadable:${question.kind}` }
   }
@@ -55,11 +61,28 @@ export async function answerQuestion(context: DispatcherContext, sender: Sender,
 
 const answer = (content: string, outcome: string): DispatchResult => ({ reply: text(content), status: 'processed', outcome })
 
-/** A message whose first word is a command (not 更多, which a question takes as its answer). */
+/**
+ * A message that is a command, read as any message is (glued to its number, after "/", before
+ * punctuation: docs/chat-input.md); not 更多, which a question takes as its answer.
+ */
 function isCommand(context: DispatcherContext, reply: string): boolean {
-  const first = reply.split(/\s+/)[0] ?? ''
-  const command = context.registry.find(first)
+  const { command } = readCommand(context.registry, reply)
   return command !== undefined && command.name !== '更多'
+}
+
+/** 取消 (also 算了, 不用了) as the message's first phrase, whatever punctuation or words follow: 「不用了，谢谢」「取消？」. */
+function isCancel(reply: string): boolean {
+  const first = reply.split(/[\s。！!？?，,、~～…．.]/)[0] ?? ''
+  return CANCEL.has(first)
+}
+
+/** The answer's subject as the card shows it settled by someone else meanwhile, or null. */
+async function decidedOnCard(context: DispatcherContext, sender: Sender, question: PersonQuestion, outer?: EntityManager): Promise<string | null> {
+  if (!question.taskId || !outer) return null
+  const card = await lockTappedCard(readerFor(context, outer), question.taskId, context.now())
+  const spec = ACTIONS[QUESTIONS[question.kind].action]
+  const decided = card?.outcomes[subjectKeyOf(spec, question.subjectId, sender)]
+  return card && decided ? `${card.sent.main_title.title}：${spec.subject === 'item' ? `#${question.subjectId} ` : ''}${decided}，无需重复操作。` : null
 }
 
 /** The answer's change shown on the card whose button asked, with the code that tap left unused. */

@@ -1,11 +1,12 @@
 import type { EntityManager } from 'typeorm'
-import { RefusalError } from '../errors.js'
+import { RefusalError, StateConflictError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { ITEM_QUESTION, readCardKey, type CardAction } from '../domain/cards/build-cards.js'
-import { lockTappedCard, recordCardOutcome, type CardOutcome, type TappedCard } from '../domain/cards/card-record.js'
+import { lockTappedCard, recordCardOutcome, withdrawnNote, type CardOutcome, type TappedCard } from '../domain/cards/card-record.js'
 import { askQuestion } from '../domain/conversation/questions.js'
 import { checkDecidable } from '../domain/ledger/extension.js'
 import { checkReportable, checkReturnable } from '../domain/ledger/item-lifecycle.js'
+import { checkAnswerable } from '../domain/meetings/meeting-service.js'
 import { formatWhen } from '../time/calendar-date.js'
 import type { WeComInbound } from '../wecom/callback/inbound-message.js'
 import { text } from '../wecom/messages.js'
@@ -16,6 +17,13 @@ import { runCommandText } from './run-command.js'
 import { unregistered } from './unregistered.js'
 
 type CardTap = Extract<WeComInbound, { kind: 'event' }>
+
+/**
+ * Refusals that mean the card's subject is settled by someone else meanwhile (closed, decided,
+ * rectified and waiting, no longer waiting, cancelled, started, withdrawn): the card shows how it
+ * stands. Others (the request waits for 驳回 still, one is pending already) leave the card as it is.
+ */
+const SETTLING = new Set(['closed', 'decided', 'rectified', 'not_rectified', 'cancelled', 'started', 'recalled'])
 
 /** The answer to a tap on a card we do not know, not the tapper's, or with a key the card never had. */
 const STALE_CARD = '这张卡片已失效。请发送「待办」查看需要您处理的事项。'
@@ -40,7 +48,10 @@ export async function handleCardTap(context: DispatcherContext, tap: CardTap, lo
   }
   const spec = ACTIONS[key.action]
   // 全文: the card's whole text, to one it went to.
-  if (key.action === 'read') return { reply: card.fallback, status: 'processed', outcome: 'card:read' }
+  if (key.action === 'read') {
+    const withdrawn = await withdrawnNote(db, card.subject)
+    return { reply: withdrawn ? text(withdrawn) : card.fallback, status: 'processed', outcome: 'card:read' }
+  }
   const id = key.id ?? chosenItem(card, tap)
   if (id === null) return stale('card:no_item')
   const subjectKey = subjectKeyOf(spec, id, sender)
@@ -48,7 +59,9 @@ export async function handleCardTap(context: DispatcherContext, tap: CardTap, lo
   if (decided && !spec.readOnly) {
     return { reply: text(`${card.sent.main_title.title}：${subjectLabel(spec, id)}${decided}，无需重复操作。`), status: 'processed', outcome: 'card:decided' }
   }
-  const tapped: Tapped = { context, card, sender, spec, action: key.action, id, subjectKey, responseCode: tap.responseCode, digest: key.id === null, logger, outer }
+  // WeCom's codes are short; a longer one is not WeCom's to honour: the tap works, the card is not updated.
+  const responseCode = tap.responseCode.length <= MAX_RESPONSE_CODE ? tap.responseCode : ''
+  const tapped: Tapped = { context, card, sender, spec, action: key.action, id, subjectKey, responseCode, digest: key.id === null, logger, outer }
   if (spec.question) return ask(tapped)
   return run(tapped, spec.command(id))
 }
@@ -67,6 +80,9 @@ interface Tapped {
   logger: Logger
   outer: EntityManager
 }
+
+/** The longest response code kept (person_question.response_code). */
+const MAX_RESPONSE_CODE = 512
 
 const stale = (outcome: string): DispatchResult => ({ reply: text(STALE_CARD), status: 'processed', outcome })
 
@@ -98,11 +114,14 @@ async function run(tapped: Tapped, command: string): Promise<DispatchResult> {
 /** Shows what a tap (or its question's answer) came to on the card. */
 export async function showOutcome(tapped: Pick<Tapped, 'context' | 'card' | 'sender' | 'spec' | 'id' | 'subjectKey' | 'responseCode' | 'digest' | 'outer'>, result: DispatchResult): Promise<void> {
   const { context, card, sender, spec, id, subjectKey, responseCode, digest, outer } = tapped
-  if (!responseCode || result.refused === 'input') return
+  // Refused for what was typed or said, the card stays as it is (nothing changed); so does one
+  // whose subject it shows settled already (an answer that came after another's decision).
+  if (!responseCode || result.refused === 'input' || result.refused === 'said') return
+  if (result.refused === 'state' && (!SETTLING.has(result.refusalCode ?? '') || card.outcomes[subjectKey] !== undefined)) return
   const now = context.now()
   const db = readerFor(context, outer)
   const itemId = digest ? id : null
-  const said = firstLine(result)
+  const said = firstLine(result).replace(/[。！]$/, '')
   const outcome: CardOutcome =
     result.refused === undefined
       ? { subjectKey, itemId, word: spec.word, line: outcomeLine(spec.word, sender.person.name, formatWhen(now, now)), settled: spec.settles }
@@ -130,10 +149,11 @@ async function ask(tapped: Tapped): Promise<DispatchResult> {
     else if (kind === 'done') await checkReportable(db, sender, id, now, 'done')
     else if (kind === 'send_back') await checkReturnable(db, sender, id, now)
     else if (kind === 'reject_extension') await checkDecidable(db, sender, id, now)
+    else if (kind === 'meeting_leave') await checkAnswerable(db, sender.person, id, now)
   } catch (error) {
     if (!(error instanceof RefusalError)) throw error
-    const refused = error.code === 'denied' ? 'denied' : 'state'
-    const result: DispatchResult = { reply: text(error.message), status: 'processed', outcome: `card:refused:${tapped.action}`, refused }
+    const refused = error.code === 'denied' ? 'denied' : error instanceof StateConflictError ? 'state' : 'said'
+    const result: DispatchResult = { reply: text(error.message), status: 'processed', outcome: `card:refused:${tapped.action}`, refused, refusalCode: error.code }
     await showOutcome(tapped, result)
     return result
   }

@@ -19,11 +19,14 @@ export interface DispatchResult {
   /** For the log line: what happened, e.g. "command:帮助", "unknown_command". */
   outcome: string
   /**
-   * Set when a command was not carried out: 'input' (it could not be read), 'state' (read well,
-   * but the item, request or meeting does not allow it now), 'denied' (not the sender's to do).
-   * A tap and the answer to a question act on it (docs/cards.md).
+   * Set when a command was not carried out: 'input' (it could not be read), 'said' (read well,
+   * but refused for what it says: 进度 100%, a date not later), 'state' (someone else got there
+   * first: the item, request or meeting changed), 'denied' (not the sender's to do). A tap and
+   * the answer to a question act on it (docs/cards.md).
    */
-  refused?: 'input' | 'state' | 'denied'
+  refused?: 'input' | 'said' | 'state' | 'denied'
+  /** The refusal's code (RefusalError.code), e.g. 'closed', 'decided'. */
+  refusalCode?: string
 }
 
 export interface DispatcherDependencies {

@@ -2,11 +2,11 @@ import type { DataSource, EntityManager } from 'typeorm'
 import { bindToTransaction } from '../db/bind-to-transaction.js'
 import { isTransientDatabaseError } from '../db/retry-on-deadlock.js'
 import type { Attachment } from '../outbox/stored-files.js'
-import { RefusalError, UserFacingError } from '../errors.js'
+import { RefusalError, StateConflictError, UserFacingError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { text, type AppMessage } from '../wecom/messages.js'
 import { splitMessage, type CommandArgs } from './command-args.js'
-import { ROLE_NAMES } from './command-registry.js'
+import { ROLE_NAMES, type CommandRegistry } from './command-registry.js'
 import { typedVerb, usageLines, type AnyCommand, type CommandContext } from './define-command.js'
 import type { DispatchResult, DispatcherContext } from './dispatcher-context.js'
 import type { Sender } from './load-sender.js'
@@ -14,16 +14,24 @@ import type { Sender } from './load-sender.js'
 /** A text read as a command of the sender's: found, allowed, then run (a question's answer comes here too). */
 export async function runCommandText(context: DispatcherContext, sender: Sender, content: string, logger: Logger, outer?: EntityManager): Promise<DispatchResult> {
   const { registry } = context
-  const { word, args } = splitMessage(content, (typed) => registry.find(typed) !== undefined)
+  const { word, args, command } = readCommand(registry, content)
   if (word === '') return { reply: text('请发送命令，例如「帮助」。'), status: 'processed', outcome: 'empty' }
-  // 「收到。」「待办！」「收到，谢谢」: the command word before its punctuation (docs/chat-input.md).
-  const command = registry.find(word) ?? registry.find(word.split(/[。！!？?，,、~～…]/)[0] ?? '')
   if (!command) return unknownCommand(context, word)
   if (!registry.isAllowed(command, sender.roles)) return denied(context, command)
   // A sub-verb of others' (会议 新建 typed by a responsible person) is refused before its arguments are read.
   const verb = typedVerb(command, args.tokens[0])
   if (verb?.roles && !verb.roles.some((role) => sender.roles.includes(role))) return denied(context, command, verb.roles, `${command.name} ${args.tokens[0]}`)
   return runCommand(context, command, sender, args, logger, outer)
+}
+
+/**
+ * The command a text names, read as every text is (docs/chat-input.md): glued to its number
+ * (进度12), after a "/", before punctuation (「收到。」「待办！」「收到，谢谢」); undefined when none.
+ */
+export function readCommand(registry: CommandRegistry, content: string): { word: string; args: CommandArgs; command: AnyCommand | undefined } {
+  const { word, args } = splitMessage(content, (typed) => registry.find(typed) !== undefined)
+  const command = word === '' ? undefined : (registry.find(word) ?? registry.find(word.split(/[。！!？?，,、~～…]/)[0] ?? ''))
+  return { word, args, command }
 }
 
 function unknownCommand(context: DispatcherContext, word: string): DispatchResult {
@@ -105,7 +113,8 @@ function refused(context: DispatcherContext, command: AnyCommand, error: UserFac
     reply: text(error instanceof RefusalError ? error.message : withUsage(error.message, usage)),
     status: 'processed',
     outcome: `bad_arguments:${command.name}`,
-    refused: !(error instanceof RefusalError) ? 'input' : error.code === 'denied' ? 'denied' : 'state',
+    refused: !(error instanceof RefusalError) ? 'input' : error.code === 'denied' ? 'denied' : error instanceof StateConflictError ? 'state' : 'said',
+    refusalCode: error.code,
   }
 }
 

@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm'
-import type { OutboxMessage } from '../db/entities/index.js'
 import { WeComApiError } from '../wecom/errors.js'
 import { fitToLimits, isStoredFile, type AppMessage, type RobotMessage } from '../wecom/messages.js'
-import { CARD_UPDATE_HOURS, isCardUpdate } from '../outbox/card-update.js'
+import { CARD_UPDATE_HOURS, isCardUpdate, type CardUpdatePayload } from '../outbox/card-update.js'
+import { CardStateSchema, type OutboxMessage } from '../db/entities/index.js'
 import type { WeComClient } from '../wecom/wecom-client.js'
 import { mediaIdFor } from '../outbox/stored-files.js'
 import { EMPTY_RECEIPT, PermanentDeliveryError, type DeliveryReceipt, type Transport } from './transport.js'
@@ -61,6 +61,14 @@ export function createWeComTransport(client: WeComClient, robots: Readonly<Recor
     }
   }
 
+  /** Whether the card has a newer version than this update shows (card_state, docs/cards.md). */
+  async function superseded(payload: CardUpdatePayload): Promise<boolean> {
+    const taskId = payload.template_card.task_id
+    if (!options.dataSource || !taskId) return false
+    const state = await options.dataSource.getRepository(CardStateSchema).findOne({ where: { taskId }, select: { version: true } })
+    return state !== null && payload.version < state.version
+  }
+
   /**
    * A card's update after a tap: the whole new card with the tap's response code, for everyone
    * the card went to. A code older than CARD_UPDATE_HOURS, or one WeCom refuses (used, expired),
@@ -70,6 +78,8 @@ export function createWeComTransport(client: WeComClient, robots: Readonly<Recor
     const payload: unknown = JSON.parse(row.payload)
     if (!isCardUpdate(payload)) throw new PermanentDeliveryError(`outbox row ${row.id}: not a card update`)
     const asMessage = () => sendParts(recipients, payload.fallback)
+    // A later update shows everything this one does and more: this one, retried late, would turn the card back.
+    if (await superseded(payload)) return EMPTY_RECEIPT
     if (!cards || now().getTime() - row.createdAt.getTime() > CARD_UPDATE_HOURS * 3_600_000) return asMessage()
     try {
       await client.updateTemplateCard({ userids: recipients.touser ?? [], responseCode: payload.response_code, card: payload.template_card })

@@ -14,6 +14,8 @@ export interface CardUpdatePayload {
   response_code: string
   template_card: TemplateCard
   fallback: AppMessage
+  /** card_state.version this update shows: one older than the card's current version is superseded by a later row. */
+  version: number
 }
 
 export const isCardUpdate = (payload: unknown): payload is CardUpdatePayload => (payload as { msgtype?: string } | null)?.msgtype === 'update_template_card'

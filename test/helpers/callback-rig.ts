@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { DataSource } from 'typeorm'
@@ -76,7 +77,10 @@ export async function startCallbackRig(dataSource: DataSource, options: RigOptio
     const responseCode = options.responseCode ?? `rc-${newMsgId()}`
     const response = await post(url, sign(cardTapXml(from, taskId, key, { at, responseCode, select: options.select }), { at }))
     const body = await response.text()
-    const answer = await answerTo(body, { dedupeKey: `card:${from.toLowerCase()}:${taskId}:${key}:${responseCode}` })
+    const identity = `card:${from.toLowerCase()}:${taskId}:${key}:${responseCode}`
+    // As src/wecom/callback/inbound-message.ts keys it: hashed whole when longer than the column.
+    const dedupeKey = identity.length <= 191 ? identity : `event#${createHash('sha256').update(identity).digest('hex')}`
+    const answer = await answerTo(body, { dedupeKey })
     return { from, content: `[${key}]`, status: response.status, answer, responseCode, passive: body !== '' }
   }
 

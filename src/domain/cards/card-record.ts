@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { DataSource } from 'typeorm'
-import { CardStateSchema, OutboxMessageSchema, type OutboxSubjectKind } from '../../db/entities/index.js'
+import { CardStateSchema, CircularSchema, MeetingSchema, OutboxMessageSchema, type OutboxSubjectKind } from '../../db/entities/index.js'
 import { insertIgnoringDuplicate } from '../../db/insert-ignoring-duplicate.js'
 import { findOneForUpdate } from '../../db/row-lock.js'
 import { enqueue } from '../../outbox/enqueue.js'
@@ -51,6 +51,20 @@ export async function lockTappedCard(ds: DataSource, taskId: string, now: Date):
     outcomes: JSON.parse(state.outcomes) as Record<string, string>,
     version: state.version,
   }
+}
+
+/** Why a card's whole text is no longer given (全文): its circular was withdrawn, its meeting cancelled; null otherwise. */
+export async function withdrawnNote(ds: DataSource, subject: TappedCard['subject']): Promise<string | null> {
+  if (subject.id === null) return null
+  if (subject.kind === 'circular') {
+    const circular = await ds.getRepository(CircularSchema).findOneBy({ id: subject.id })
+    return circular?.status === 'recalled' ? `通报 #${subject.id} 已撤回。` : null
+  }
+  if (subject.kind === 'meeting') {
+    const meeting = await ds.getRepository(MeetingSchema).findOneBy({ id: subject.id })
+    return meeting?.status === 'cancelled' ? `会议 #${subject.id} 已取消。` : null
+  }
+  return null
 }
 
 /** What a tap (or the answer to its question) came to, for one subject of a card. */
@@ -129,7 +143,14 @@ export async function recordCardOutcome(ds: DataSource, update: CardUpdate, now:
       dedupeKey: `card:${card.taskId}:${code}`,
       subject: { kind: card.subject.kind, id: card.subject.id, person: null },
       to: { users },
-      cardUpdate: { msgtype: 'update_template_card', response_code: responseCode, template_card: { ...next, task_id: card.taskId }, fallback: text(`${card.sent.main_title.title}：${outcome.line}`) },
+      cardUpdate: {
+        msgtype: 'update_template_card',
+        response_code: responseCode,
+        template_card: { ...next, task_id: card.taskId },
+        fallback: text(`${card.sent.main_title.title}：${outcome.itemId === null ? '' : `#${outcome.itemId} `}${outcome.line}`),
+        // An older update retried after this one was sent must not turn the card back (src/delivery/wecom-transport.ts).
+        version: everyone ? card.version + 1 : card.version,
+      },
       urgent: true,
     },
     now,

@@ -41,6 +41,7 @@ async function applyChange(
   actor: Actor,
   before: LedgerItem,
   change: { kind: ProgressKind; status: LedgerStatus; progress: number; note: string; extra?: Partial<LedgerItem> },
+  now: Date,
 ): Promise<LedgerItem> {
   const values: Partial<LedgerItem> = { status: change.status, progress: change.progress, ...change.extra }
   await manager.update(LedgerItemSchema, { id: before.id }, values)
@@ -53,6 +54,8 @@ async function applyChange(
     oldProgress: before.progress,
     newProgress: change.progress,
     note: change.note,
+    // The service's clock: 「已于 … 标记整改完成」 and the figures read it.
+    createdAt: now,
   })
   return { ...before, ...values }
 }
@@ -101,7 +104,7 @@ export async function recordProgress(ds: DataSource, actor: Actor, id: number, p
     if (!canUpdateItem(actor, before)) throw new RefusalError('denied', UPDATE_DENIED)
     await requireOpen(manager, before, now, 'progress')
     if (progress === 100) throw new RefusalError('use_done', `进度 100% 请用「完成 ${id} 整改说明」标记整改完成，由组织部核实销号。`)
-    const after = await applyChange(manager, actor, before, { kind: 'progress', status: 'in_progress', progress, note })
+    const after = await applyChange(manager, actor, before, { kind: 'progress', status: 'in_progress', progress, note }, now)
     return { before, after, notified: [] }
   })
 }
@@ -112,7 +115,7 @@ export async function markRectified(ds: DataSource, actor: Actor, id: number, no
     const before = await itemOrFail(manager, id, { lock: true })
     if (!canUpdateItem(actor, before)) throw new RefusalError('denied', UPDATE_DENIED)
     await requireOpen(manager, before, now, 'done')
-    const after = await applyChange(manager, actor, before, { kind: 'rectified', status: 'rectified', progress: 100, note, extra: { rectifiedAt: now } })
+    const after = await applyChange(manager, actor, before, { kind: 'rectified', status: 'rectified', progress: 100, note, extra: { rectifiedAt: now } }, now)
     const history = await manager.countBy(ProgressUpdateSchema, { ledgerItemId: id })
     const notified = await notifyAdmins(
       manager,
@@ -156,12 +159,12 @@ export async function verifyItem(ds: DataSource, actor: Actor, id: number, decis
     }
     const history = await manager.countBy(ProgressUpdateSchema, { ledgerItemId: id })
     if (decision === 'close') {
-      const after = await applyChange(manager, actor, before, { kind: 'closed', status: 'closed', progress: 100, note, extra: { closedAt: now } })
+      const after = await applyChange(manager, actor, before, { kind: 'closed', status: 'closed', progress: 100, note, extra: { closedAt: now } }, now)
       const message = `**#${id} 已销号**\n${inertText(before.problem)}\n核实人：${inertText(actor.person.name)}${note ? `；意见：${inertText(note)}` : ''}`
       return { before, after, notified: await notifyItemPeople(manager, actor, before, `close:${id}:${history}`, message, now) }
     }
     const restored = (await lastChange(manager, id, ['rectified']))?.oldProgress ?? null
-    const after = await applyChange(manager, actor, before, { kind: 'reopened', status: 'in_progress', progress: restored ?? 0, note, extra: { rectifiedAt: null } })
+    const after = await applyChange(manager, actor, before, { kind: 'reopened', status: 'in_progress', progress: restored ?? 0, note, extra: { rectifiedAt: null } }, now)
     const progress =
       restored === null ? `报告完成前的进度没有记录，进度置为 0%，请发送「进度 ${id} 百分比 说明」重新报告。` : `进度退回到 ${restored}%（报告完成前的进度）。`
     const message = `**#${id} 被退回，请继续整改**\n${inertText(before.problem)}\n退回理由：${inertText(note)}\n${progress}\n完成时限：${formatChineseDate(before.dueDate)}。整改后再次发送「完成 ${id} 整改说明」。`

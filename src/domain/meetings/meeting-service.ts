@@ -269,6 +269,20 @@ export async function editParticipants(
 /** A participant's answer as it stood before this one: pending, or what they said and when. */
 export type PreviousAnswer = { response: 'pending' } | { response: 'attend' | 'leave'; reason: string | null; at: Date }
 
+/** A meeting can be answered until it starts, unless cancelled. */
+function requireAnswerable(meeting: Meeting, now: Date): void {
+  if (meeting.status === 'cancelled') throw new StateConflictError('cancelled', `会议 #${meeting.id} 已取消，无需回复。`)
+  if (meeting.startsAt.getTime() <= now.getTime()) throw new StateConflictError('started', `会议 #${meeting.id} 已开始，不能再回复。`)
+}
+
+const notInvited = (id: number) => new RefusalError('not_invited', `您不在会议 #${id} 的参会名单中；如需参加请联系组织部。`)
+
+/** What 参会 checks first, on its own (tapping 请假 asks this before asking for the reason, docs/cards.md). */
+export async function checkAnswerable(ds: DataSource, person: Person, id: number, now: Date): Promise<void> {
+  requireAnswerable(await meetingOrFail(ds.manager, id), now)
+  if (!(await ds.manager.findOneBy(AttendanceSchema, { meetingId: id, personId: person.id }))) throw notInvited(id)
+}
+
 /**
  * 参会 编号 参加 / 请假 理由: a participant's answer (changeable until the meeting starts). The
  * meeting and the person's attendance row are locked: of two answers sent at once the later
@@ -283,10 +297,9 @@ export async function answerMeeting(
 ): Promise<{ meeting: Meeting; previous: PreviousAnswer }> {
   return ds.transaction(async (manager) => {
     const meeting = await meetingOrFail(manager, id, { lock: true })
-    if (meeting.status === 'cancelled') throw new StateConflictError('cancelled', `会议 #${id} 已取消，无需回复。`)
-    if (meeting.startsAt.getTime() <= now.getTime()) throw new StateConflictError('started', `会议 #${id} 已开始，不能再回复。`)
+    requireAnswerable(meeting, now)
     const row = await findOneForUpdate(manager, AttendanceSchema, { meetingId: id, personId: person.id })
-    if (!row) throw new RefusalError('not_invited', `您不在会议 #${id} 的参会名单中；如需参加请联系组织部。`)
+    if (!row) throw notInvited(id)
     if (!answer.attend && !answer.reason) throw new UserFacingError('no_reason', '请假请写明理由。')
     await manager.update(AttendanceSchema, { id: row.id }, { response: answer.attend ? 'attend' : 'leave', reason: answer.attend ? null : answer.reason, respondedAt: now })
     const previous: PreviousAnswer = row.response === 'pending' ? { response: 'pending' } : { response: row.response, reason: row.reason, at: row.respondedAt ?? now }
