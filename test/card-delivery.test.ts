@@ -1,16 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
-import { createDeliveryWorker } from '../src/delivery/delivery-worker.js'
-import { createWeComTransport } from '../src/delivery/wecom-transport.js'
 import { OutboxMessageSchema } from '../src/db/entities/index.js'
 import { runSweep } from '../src/domain/reminders/run-sweep.js'
-import { createLogger } from '../src/logger.js'
-import { createWeComClient } from '../src/wecom/wecom-client.js'
 import { startFakeWeCom, type FakeWeCom } from './fakes/fake-wecom-server.js'
 import { startCallbackRig } from './helpers/callback-rig.js'
 import { addLedgerItem, seedLedger } from './helpers/ledger-fixture.js'
 import { seedRoster } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
+import { fakeWeComWorker } from './helpers/cards.js'
 
 const bj = (at: string) => new Date(`${at}+08:00`)
 
@@ -23,18 +20,7 @@ describe(`cards through the fake WeCom server on ${dialect}`, () => {
   let fixture: Awaited<ReturnType<typeof seedLedger>>
   const clock = { now: bj('2015-08-31T09:00:00') }
 
-  function worker(options: { cards?: boolean } = {}) {
-    const client = createWeComClient({ baseUrl: fake.url, corpId: 'wwfakecorp0000001', agentId: 1000002, secret: 'fake-secret', now: () => clock.now.getTime() })
-    return createDeliveryWorker({
-      dataSource: ds,
-      transport: createWeComTransport(client, {}, { dataSource: ds, now: () => clock.now, cards: options.cards }),
-      logger: createLogger('silent'),
-      quietHours: { startMinute: 0, endMinute: 0 },
-      now: () => clock.now,
-      random: () => 0,
-      backoff: { baseMs: 0, maxMs: 0, maxAttempts: 5 },
-    })
-  }
+  const worker = (options: { cards?: boolean } = {}) => fakeWeComWorker(ds, fake, clock, options)
 
   /** The 销号 card the fake delivered for an item: its task id and recipients. */
   const verifyCardOf = (itemId: number) => {

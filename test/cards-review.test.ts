@@ -10,22 +10,16 @@ import {
   PersonQuestionSchema,
   PersonSchema,
   ProgressUpdateSchema,
-  type OutboxMessage,
 } from '../src/db/entities/index.js'
-import { createDeliveryWorker } from '../src/delivery/delivery-worker.js'
-import { createWeComTransport } from '../src/delivery/wecom-transport.js'
 import { runSweep } from '../src/domain/reminders/run-sweep.js'
-import { createLogger } from '../src/logger.js'
-import type { CardUpdatePayload } from '../src/outbox/card-update.js'
-import type { CardMessage } from '../src/wecom/messages.js'
 import { checkCard, type TemplateCard } from '../src/wecom/template-card.js'
-import { createWeComClient } from '../src/wecom/wecom-client.js'
 import { startFakeWeCom, type FakeWeCom } from './fakes/fake-wecom-server.js'
 import { startCallbackRig } from './helpers/callback-rig.js'
 import { seedLedger } from './helpers/ledger-fixture.js'
 import { seedMeetingMembers, seedRoster } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 import { cardTapXml, newMsgId, openPassiveReply, post, sign, textXml } from './helpers/wecom-callback-client.js'
+import { fakeWeComWorker, storedCards } from './helpers/cards.js'
 
 /**
  * Adversarial review of cards, taps and short conversations (docs/cards.md).
@@ -45,21 +39,7 @@ describe(`cards review (callback rig), on ${dialect}`, () => {
   const clock = { now: bj('2015-08-31T09:00:00') }
   const say = async (who: string, text: string) => (await rig.say(who, text)).answer
 
-  async function cardTo(userid: string, where: (row: OutboxMessage, card: TemplateCard) => boolean = () => true): Promise<{ row: OutboxMessage; card: TemplateCard; taskId: string }> {
-    const rows = await ds.getRepository(OutboxMessageSchema).find({ where: { msgType: 'template_card' }, order: { id: 'DESC' } })
-    for (const row of rows) {
-      const card = (JSON.parse(row.payload) as CardMessage).template_card
-      if ((JSON.parse(row.recipients) as { touser: string[] }).touser.includes(userid) && row.taskId && where(row, card)) return { row, card, taskId: row.taskId }
-    }
-    throw new Error(`no card to ${userid}`)
-  }
-
-  async function updatesOf(taskId: string): Promise<{ row: OutboxMessage; payload: CardUpdatePayload; users: string[] }[]> {
-    const rows = await ds.getRepository(OutboxMessageSchema).find({ where: { channel: 'card_update' }, order: { id: 'ASC' } })
-    return rows
-      .map((row) => ({ row, payload: JSON.parse(row.payload) as CardUpdatePayload, users: (JSON.parse(row.recipients) as { touser: string[] }).touser }))
-      .filter((update) => update.payload.template_card.task_id === taskId)
-  }
+  const { cardTo, updatesOf } = storedCards(() => ds)
 
   const historyOf = (id: number) => ds.getRepository(ProgressUpdateSchema).countBy({ ledgerItemId: id })
   const item = (id: number) => ds.getRepository(LedgerItemSchema).findOneByOrFail({ id })
@@ -438,18 +418,7 @@ describe(`cards review (worker and fake WeCom), on ${dialect}`, () => {
   let fixture: Awaited<ReturnType<typeof seedLedger>>
   const clock = { now: bj('2015-08-31T09:00:00') }
 
-  function worker(options: { cards?: boolean } = {}) {
-    const client = createWeComClient({ baseUrl: fake.url, corpId: 'wwfakecorp0000001', agentId: 1000002, secret: 'fake-secret', now: () => clock.now.getTime() })
-    return createDeliveryWorker({
-      dataSource: ds,
-      transport: createWeComTransport(client, {}, { dataSource: ds, now: () => clock.now, cards: options.cards }),
-      logger: createLogger('silent'),
-      quietHours: { startMinute: 0, endMinute: 0 },
-      now: () => clock.now,
-      random: () => 0,
-      backoff: { baseMs: 0, maxMs: 0, maxAttempts: 5 },
-    })
-  }
+  const worker = (options: { cards?: boolean } = {}) => fakeWeComWorker(ds, fake, clock, options)
 
   beforeEach(async () => {
     clock.now = bj('2015-08-31T09:00:00')

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
-import { AttendanceSchema, CardStateSchema, CircularReceiptSchema, ExtensionRequestSchema, LedgerItemSchema, OutboxMessageSchema, PersonQuestionSchema, PersonSchema, ProgressUpdateSchema, RoleAssignmentSchema, type OutboxMessage } from '../src/db/entities/index.js'
+import { AttendanceSchema, CardStateSchema, CircularReceiptSchema, ExtensionRequestSchema, LedgerItemSchema, OutboxMessageSchema, PersonQuestionSchema, PersonSchema, ProgressUpdateSchema, RoleAssignmentSchema } from '../src/db/entities/index.js'
 import { runSweep } from '../src/domain/reminders/run-sweep.js'
-import type { CardUpdatePayload } from '../src/outbox/card-update.js'
 import type { CardMessage } from '../src/wecom/messages.js'
-import { checkCard, type TemplateCard } from '../src/wecom/template-card.js'
+import { checkCard } from '../src/wecom/template-card.js'
 import { startCallbackRig } from './helpers/callback-rig.js'
 import { addLedgerItem, seedLedger } from './helpers/ledger-fixture.js'
 import { seedMeetingMembers, seedRoster } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
+import { storedCards } from './helpers/cards.js'
 
 const bj = (at: string) => new Date(`${at}+08:00`)
 
@@ -23,23 +23,7 @@ describe(`cards and taps, on ${dialect}`, () => {
   const clock = { now: bj('2015-08-31T09:00:00') }
   const say = async (who: string, text: string) => (await rig.say(who, text)).answer
 
-  /** The newest card row (with a task id) that went to this member and satisfies `where`. */
-  async function cardTo(userid: string, where: (row: OutboxMessage, card: TemplateCard) => boolean = () => true): Promise<{ row: OutboxMessage; card: TemplateCard; taskId: string }> {
-    const rows = await ds.getRepository(OutboxMessageSchema).find({ where: { msgType: 'template_card' }, order: { id: 'DESC' } })
-    for (const row of rows) {
-      const card = (JSON.parse(row.payload) as CardMessage).template_card
-      if ((JSON.parse(row.recipients) as { touser: string[] }).touser.includes(userid) && row.taskId && where(row, card)) return { row, card, taskId: row.taskId }
-    }
-    throw new Error(`no card to ${userid}`)
-  }
-
-  /** The card_update rows of a card, oldest first. */
-  async function updatesOf(taskId: string): Promise<{ row: OutboxMessage; payload: CardUpdatePayload; users: string[] }[]> {
-    const rows = await ds.getRepository(OutboxMessageSchema).find({ where: { channel: 'card_update' }, order: { id: 'ASC' } })
-    return rows
-      .map((row) => ({ row, payload: JSON.parse(row.payload) as CardUpdatePayload, users: (JSON.parse(row.recipients) as { touser: string[] }).touser }))
-      .filter((update) => update.payload.template_card.task_id === taskId)
-  }
+  const { cardTo, updatesOf } = storedCards(() => ds)
 
   const historyOf = (id: number) => ds.getRepository(ProgressUpdateSchema).countBy({ ledgerItemId: id })
   const itemStatus = async (id: number) => (await ds.getRepository(LedgerItemSchema).findOneByOrFail({ id })).status
