@@ -5,6 +5,7 @@ import { createMenu, deleteMenu, getMenu, type AppMenu } from './menu.js'
 import type { AppMessage, RobotMessage } from './messages.js'
 import { sendMessage, type Recipients, type SendOptions, type SendResult } from './send-message.js'
 import { updateTemplateCard, type CardUpdate } from './update-card.js'
+import { identityOf, type LoginIdentity } from './web-login.js'
 
 export type { WeComClientOptions } from './client-context.js'
 export type { AppMenu } from './menu.js'
@@ -33,6 +34,8 @@ export interface WeComClient {
   /** The app's custom menu, or null when none is set (WeCom's 46003). */
   getMenu(): Promise<AppMenu | null>
   deleteMenu(): Promise<void>
+  /** Who a web login's code names (auth/getuserinfo; docs/wecom.md, Web login); a code works once. */
+  loginIdentity(code: string): Promise<LoginIdentity>
   /** When all of these members may next receive a message (null: now). */
   memberRetryAt(userids: readonly string[]): Date | null
   /**
@@ -64,6 +67,7 @@ export function createWeComClient(options: WeComClientOptions): WeComClient {
     getMenu: () => getMenu(context),
     deleteMenu: () => deleteMenu(context),
     checkToken: () => checkToken(context),
+    loginIdentity: (code) => identityOf(context, code),
     memberRetryAt: (userids) => memberRetryAt(context, userids),
   }
 }

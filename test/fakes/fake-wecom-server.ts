@@ -7,7 +7,7 @@ import type { AddressInfo, Socket } from 'node:net'
  * codes (docs/wecom.md, docs/cards.md): gettoken, message/send (template cards validated, their
  * task ids unique for all time, response codes issued), message/update_template_card,
  * message/recall, media/upload, appchat/create, appchat/send, webhook/send, and the app menu
- * (menu/create, menu/get, menu/delete). It records every request and can be told to misbehave;
+ * (menu/create, menu/get, menu/delete), and the web login's auth/getuserinfo. It records every request and can be told to misbehave;
  * `click` plays a member tapping a card. The real client reaches it by changing only its base URL.
  */
 export interface FakeWeComOptions {
@@ -101,6 +101,11 @@ export interface FakeWeCom {
    * buttons, or was not sent to this member.
    */
   click(taskId: string, userid: string): string
+  /**
+   * A code as WeCom's login redirect gives it (docs/wecom.md, Web login): for a member (userid) or
+   * someone outside the organization (openid). auth/getuserinfo exchanges it once, within 5 minutes.
+   */
+  issueLoginCode(who: { userid: string } | { openid: string }): string
   /** The app menu set through menu/create, by the agentid of the query. */
   menus: Map<string, unknown>
   tokenRequests(): number
@@ -126,6 +131,8 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
   const recentRequests = new Map<string, number>()
   const robotTimes = new Map<string, number[]>()
   const clock = options.now ?? Date.now
+  /** Login codes issued (issueLoginCode): whom they name, when, whether exchanged. */
+  const loginCodes = new Map<string, { who: { userid: string } | { openid: string }; issuedAt: number; used: boolean }>()
   const sentAt = new Map<string, number>()
   const recalled = new Set<string>()
   let tokenCount = 0
@@ -147,6 +154,11 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
     uploads: [],
     cards: new Map(),
     cardUpdates: [],
+    issueLoginCode(who) {
+      const code = `login-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`
+      loginCodes.set(code, { who, issuedAt: clock(), used: false })
+      return code
+    },
     click(taskId, userid) {
       const sent = fake.cards.get(taskId)
       if (!sent) throw new Error(`fake WeCom: no card with task id ${taskId}`)
@@ -212,6 +224,15 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
       return { errcode: 0, errmsg: 'ok', type: query.type, media_id: mediaId, created_at: String(Math.floor(Date.now() / 1000)) }
     }
     if (api === 'menu/get' || api === 'menu/delete') return menuRead(api, query)
+    if (api === 'auth/getuserinfo') {
+      // A code works once (42022 when used again — the fake's reading of WeCom's "code used"),
+      // for 5 minutes; an unknown or expired one is 40029.
+      const issued = loginCodes.get(query.code ?? '')
+      if (!issued || clock() - issued.issuedAt > 5 * 60_000) return { errcode: 40029, errmsg: 'invalid code' }
+      if (issued.used) return { errcode: 42022, errmsg: 'code has been used' }
+      issued.used = true
+      return { errcode: 0, errmsg: 'ok', ...issued.who }
+    }
     let body: Record<string, unknown>
     try {
       body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>
