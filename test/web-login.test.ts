@@ -1,19 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { WeComApiError } from '../src/wecom/errors.js'
 import { oauthUrl, qrLoginUrl } from '../src/wecom/web-login.js'
 import { createWeComClient, type WeComClient } from '../src/wecom/wecom-client.js'
 import { startFakeWeCom, type FakeWeCom } from './fakes/fake-wecom-server.js'
+import { errcodeOf } from './helpers/wecom-errors.js'
 
 const APP = { corpId: 'wwfakecorp0000001', agentId: 1000002 }
 
-async function errcodeOf(promise: Promise<unknown>): Promise<number> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(WeComApiError)
-  return (error as WeComApiError).errcode
-}
 
 /** Web login through WeCom (docs/wecom.md, Web login): the links, and the code exchanged once against the fake server. */
 describe('web login through WeCom', () => {

@@ -1,13 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { APP_MENU, menuCommand } from '../src/bot/app-menu.js'
 import { describeCard } from '../src/wecom/describe-card.js'
-import { WeComApiError, WeComHttpError } from '../src/wecom/errors.js'
+import { WeComHttpError } from '../src/wecom/errors.js'
 import { checkMenu, type AppMenu } from '../src/wecom/menu.js'
 import { text, type CardMessage } from '../src/wecom/messages.js'
 import type { TemplateCard } from '../src/wecom/template-card.js'
 import { createWeComClient, type WeComClient } from '../src/wecom/wecom-client.js'
 import { startFakeWeCom, type FakeWeCom } from './fakes/fake-wecom-server.js'
 import { spawnService } from './helpers/service-process.js'
+import { errcodeOf } from './helpers/wecom-errors.js'
 
 const WECOM = { corpId: 'wwfakecorp0000001', agentId: 1000002, secret: 'fake-secret' }
 const HOUR = 3_600_000
@@ -26,14 +27,6 @@ const asMessage = (card: TemplateCard): CardMessage => ({ msgtype: 'template_car
 /** A card as a buggy caller might send it: the fake must refuse it as WeCom would. */
 const raw = (card: Record<string, unknown>): CardMessage => asMessage(card as unknown as TemplateCard)
 
-async function errcodeOf(promise: Promise<unknown>): Promise<number> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(WeComApiError)
-  return (error as WeComApiError).errcode
-}
 
 describe('template cards and the app menu through the client, against the fake WeCom server', () => {
   let fake: FakeWeCom
