@@ -13,6 +13,6 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
 const { status } = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
 if (status !== 0) process.exit(status ?? 1)
 for (const dir of SOURCES) {
-  cpSync(dir, `dist/${dir}`, { recursive: true, filter: (path) => statSync(path).isDirectory() || !path.endsWith('.ts') })
+  cpSync(dir, `dist/${dir}`, { recursive: true, filter: (path) => statSync(path).isDirectory() || !/\.tsx?$/.test(path) })
 }
 process.stdout.write('built dist/ (entry: dist/src/main.js)\n')

@@ -125,6 +125,16 @@ describe('loadConfig', () => {
     ])
   })
 
+  it('with WeCom, wants the dashboard’s address and secret together; reads them, the address without a trailing slash; never echoes the secret', () => {
+    const wecom = { WECOM_CORP_ID: 'ww1436e0e65a779aee', WECOM_AGENT_ID: '1000002', WECOM_SECRET: 's3cr3t-value', WECOM_TOKEN: 'QDG6eK', WECOM_AES_KEY: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' }
+    expect(problemsOf({ ...wecom, DASHBOARD_URL: 'https://bot.example.gov.cn' })).toEqual([expect.stringContaining('督办看板需要同时设置 DASHBOARD_URL 和 DASHBOARD_SECRET（缺少 DASHBOARD_SECRET）')])
+    const short = problemsOf({ ...wecom, DASHBOARD_URL: 'https://bot.example.gov.cn', DASHBOARD_SECRET: 'too-short-a-secret' })
+    expect(short).toEqual(['DASHBOARD_SECRET 应为至少 32 个字符的随机字符串'])
+    const secret = 'a-dashboard-secret-of-32-characters'
+    expect(loadConfig({ ...wecom, DASHBOARD_URL: 'https://bot.example.gov.cn/', DASHBOARD_SECRET: secret }).dashboard).toEqual({ url: 'https://bot.example.gov.cn', secret })
+    expect(problemsOf({ DASHBOARD_URL: 'ftp://x' })[0]).toMatch(/^DASHBOARD_URL「ftp:\/\/x」.*例：https:\/\/bot\.example\.gov\.cn/)
+  })
+
   it('keeps every default', () => {
     expect(loadConfig({ PORT: ' ', HOST: '' })).toEqual({
       database: { kind: 'sqlite', path: 'data/bot.sqlite' },
@@ -149,6 +159,7 @@ describe('loadConfig', () => {
       importMaxBytes: 50 * 1024 * 1024,
       robots: {},
       cards: true,
+      dashboard: { url: null, secret: null },
       demoData: 'auto',
       plan: 'weiguan-buwei-2015',
       logLevel: 'info',

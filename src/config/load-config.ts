@@ -67,6 +67,13 @@ export interface Config {
   robots: Readonly<Record<string, string>>
   /** Button cards for those who can see them (WECOM_CARDS, default on); off: everyone gets text (docs/cards.md). */
   cards: boolean
+  /**
+   * The dashboard (docs/dashboard.md): its public base URL (DASHBOARD_URL, on the app's trusted
+   * domain; https makes its cookies Secure) and the secret its sessions are signed with
+   * (DASHBOARD_SECRET, never logged). With WeCom both are needed; in console mode it runs on
+   * this listener with a development login and a secret made at start.
+   */
+  dashboard: { url: string | null; secret: string | null }
   demoData: DemoDataMode
   /** The plan for demo data and the CLI's default: a built-in plan name or a JSON file path. */
   plan: string
@@ -76,7 +83,7 @@ export interface Config {
 type Env = Readonly<Record<string, string | undefined>>
 
 /** Never echoed in a message: the app's secrets, the admin token, the robots' webhook keys. */
-const SECRETS = new Set(['WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'ADMIN_TOKEN', 'WECOM_ROBOTS'])
+const SECRETS = new Set(['WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'ADMIN_TOKEN', 'WECOM_ROBOTS', 'DASHBOARD_SECRET'])
 const CREDENTIAL_VARS = ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY'] as const
 
 /** A whole number from min to max, in digits only ("1.5", "1e3", "-1" are refused). */
@@ -174,12 +181,23 @@ const EnvSchema = z
       .prefault('')
       .describe('应为 名称=key 的列表，用逗号分隔，例：lianxi=693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa'),
     WECOM_CARDS: z.enum(['on', 'off']).prefault('on').describe('应为 on 或 off，例：on（默认）'),
+    DASHBOARD_URL: z
+      .string()
+      .pipe(z.url({ protocol: /^https?$/ }))
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional()
+      .describe('应为看板对外的 http(s) 地址（企业微信可信域名），例：https://bot.example.gov.cn'),
+    DASHBOARD_SECRET: z.string().min(32).optional().describe('应为至少 32 个字符的随机字符串'),
     DEMO_DATA: z.enum(DEMO_DATA_MODES).prefault('auto').describe('应为 auto、on 或 off，例：auto（默认）'),
     PLAN: z.string().prefault(DEFAULT_PLAN),
     LOG_LEVEL: z.enum(LOG_LEVELS).prefault('info').describe(`应为 ${LOG_LEVELS.join('、')} 之一，例：info（默认）`),
   })
   .superRefine(
     (vars, ctx) => {
+      // With WeCom, the dashboard needs its address and its secret together.
+      if (vars.WECOM_CORP_ID !== undefined && (vars.DASHBOARD_URL === undefined) !== (vars.DASHBOARD_SECRET === undefined)) {
+        ctx.addIssue({ code: 'custom', message: `督办看板需要同时设置 DASHBOARD_URL 和 DASHBOARD_SECRET（缺少 ${vars.DASHBOARD_URL === undefined ? 'DASHBOARD_URL' : 'DASHBOARD_SECRET'}），或都不设置以关闭看板` })
+      }
       const present = CREDENTIAL_VARS.filter((name) => vars[name] !== undefined)
       const missing = CREDENTIAL_VARS.filter((name) => vars[name] === undefined)
       if (present.length === 0 || missing.length === 0) return
@@ -231,6 +249,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     importMaxBytes: v.IMPORT_MAX_MB * 1024 * 1024,
     robots: Object.freeze(v.WECOM_ROBOTS),
     cards: v.WECOM_CARDS === 'on',
+    dashboard: Object.freeze({ url: v.DASHBOARD_URL ?? null, secret: v.DASHBOARD_SECRET ?? null }),
     demoData: v.DEMO_DATA,
     plan: v.PLAN,
     logLevel: v.LOG_LEVEL,

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js'
 import { errorHandler } from './error-handler.js'
 import { healthz } from './healthz.js'
 import { registerWeComCallback, type CallbackRouteOptions } from './wecom-callback-route.js'
+import { registerDashboard, type DashboardSettings } from './dashboard/register-dashboard.js'
 
 export interface AppDependencies {
   dataSource: DataSource
@@ -13,13 +14,15 @@ export interface AppDependencies {
   now?: () => Date
   /** The WeCom callback (in console mode, with local secrets for the chat simulator). */
   callback?: Omit<CallbackRouteOptions, 'dataSource' | 'logger' | 'now'>
+  /** The dashboard under /dash (docs/dashboard.md); absent: off. */
+  dashboard?: DashboardSettings | undefined
 }
 
 /**
- * The public koa application: the liveness check and the WeCom callback (in console mode with
- * local secrets, for the chat simulator).
+ * The public koa application: the liveness check, the WeCom callback (in console mode with
+ * local secrets, for the chat simulator) and the dashboard.
  */
-export function createApp({ dataSource, logger, deliveryMode, now = () => new Date(), callback }: AppDependencies): Koa {
+export function createApp({ dataSource, logger, deliveryMode, now = () => new Date(), callback, dashboard }: AppDependencies): Koa {
   const app = new Koa()
   const router = new Router()
 
@@ -28,6 +31,7 @@ export function createApp({ dataSource, logger, deliveryMode, now = () => new Da
   router.get('/healthz', healthz(deliveryMode, now))
 
   if (callback) registerWeComCallback(router, { ...callback, dataSource, logger, now })
+  if (dashboard) registerDashboard(router, { ...dashboard, dataSource, logger, now })
 
   app.use(router.routes()).use(router.allowedMethods())
   return app

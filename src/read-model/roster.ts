@@ -3,6 +3,7 @@ import { CampaignUnitSchema, PersonSchema, RoleAssignmentSchema, UnitSchema, typ
 import { currentOrLatestCampaign } from '../domain/campaign/current-campaign.js'
 import { unitByNameOrRefuse } from '../domain/roster/find-unit.js'
 import type { CalendarDate } from '../time/calendar-date.js'
+import { unitNames } from './ledger-status.js'
 
 type Db = DataSource | EntityManager
 
@@ -89,4 +90,12 @@ export function undeliverableReason(kind: string): string {
   if (kind === 'invaliduser') return '不在应用可见范围或已离开企业'
   if (kind === 'unlicenseduser') return '没有接口许可'
   return kind
+}
+
+/** Everyone active in the roster, by unit and name, with their roles: console mode's development login lists them (docs/dashboard.md). */
+export async function rosterPeople(db: Db): Promise<{ userid: string; name: string; unitName: string; roles: Role[] }[]> {
+  const people = await db.getRepository(PersonSchema).find({ where: { active: true }, order: { unitId: 'ASC', name: 'ASC' } })
+  const roles = await db.getRepository(RoleAssignmentSchema).find()
+  const units = await unitNames(db, [...new Set(people.flatMap((p) => (p.unitId === null ? [] : [p.unitId])))])
+  return people.map((p) => ({ userid: p.userid, name: p.name, unitName: p.unitId === null ? '' : (units.get(p.unitId) ?? ''), roles: [...new Set(roles.filter((r) => r.personId === p.id).map((r) => r.role))] }))
 }

@@ -15,6 +15,11 @@ export function formatBanner(config: Readonly<Config>, port: number, demo: DemoS
     config.wecom
       ? `  回调地址 callback:   ${base}${config.callbackPath}  （在企业微信管理后台「应用管理 → 自建应用 → 接收消息 → 设置API接收」填写它的公网 HTTPS 地址）`
       : `  回调地址 callback:   ${base}${config.callbackPath}（本机模拟用；配置 WECOM_* 凭据后接收企业微信消息）`,
+    config.wecom
+      ? config.dashboard.url
+        ? `  督办看板 dashboard:  ${config.dashboard.url}/dash（通过企业微信登录）`
+        : '  督办看板 dashboard:  未开启（设置 DASHBOARD_URL 和 DASHBOARD_SECRET 开启）'
+      : `  督办看板 dashboard:  ${base}/dash（控制台模式：开发登录，可选择任一演示用户）`,
     `  数据库 database:     ${describeDatabase(config.database)}`,
     config.wecom
       ? `  投递 delivery:       企业微信 WeCom (corp ${config.wecom.corpId}, agent ${config.wecom.agentId}, ${config.wecomApiBase})`

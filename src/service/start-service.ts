@@ -24,6 +24,9 @@ import { createScheduler, type Scheduler } from '../scheduler/create-scheduler.j
 import { beijingDate } from '../time/calendar-date.js'
 import type { CallbackSecrets } from '../wecom/callback/open-callback.js'
 import { loadOrCreateDevSecrets, recordDevCallbackUrl } from './dev-callback-secrets.js'
+import { randomBytes } from 'node:crypto'
+import type { DashboardSettings } from '../http/dashboard/register-dashboard.js'
+import type { WeComClient } from '../wecom/wecom-client.js'
 
 export interface RunningService {
   port: number
@@ -40,6 +43,20 @@ export interface ServiceOptions {
   now?: () => Date
   /** Where console delivery mode prints messages (default stdout). */
   print?: (text: string) => void
+}
+
+/**
+ * The dashboard's settings (docs/dashboard.md): with WeCom, on when DASHBOARD_URL and
+ * DASHBOARD_SECRET are set, signing in through WeCom; in console mode always on, on this
+ * listener, with the development login and a secret made now (sessions end with the process).
+ */
+function dashboardOptions(config: Readonly<Config>, client: WeComClient | null): DashboardSettings | undefined {
+  const { url, secret } = config.dashboard
+  if (config.wecom && client) {
+    if (!url || !secret) return undefined
+    return { publicUrl: url, secret, wecom: { corpId: config.wecom.corpId, agentId: config.wecom.agentId, identify: (code) => client.loginIdentity(code) } }
+  }
+  return { publicUrl: url ?? `http://localhost:${config.port}`, secret: secret ?? randomBytes(32).toString('hex'), wecom: null }
 }
 
 /**
@@ -74,6 +91,7 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
         metrics,
         inFlight,
       },
+      dashboard: dashboardOptions(config, client),
     })
     const handler = app.callback()
     const server = await listen((req, res) => {

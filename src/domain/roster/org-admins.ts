@@ -18,3 +18,9 @@ export async function orgAdmins(db: DataSource | EntityManager): Promise<{ useri
   const seen = new Set<string>()
   return rows.filter((row) => !seen.has(row.userid) && seen.add(row.userid))
 }
+
+/** Whom to ask to be registered: "县委组织部干部监督科（王健、周敏）", naming the administrators when there are any. */
+export async function rosterContact(db: DataSource | EntityManager): Promise<string> {
+  const names = (await orgAdmins(db)).map((admin) => admin.name)
+  return names.length > 0 ? `县委组织部干部监督科（${names.join('、')}）` : '县委组织部干部监督科'
+}

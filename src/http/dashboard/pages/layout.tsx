@@ -1,0 +1,72 @@
+import type { Children } from '@kitajs/html'
+
+/** What every signed-in page shows in its header: who is signed in, and the token of the 退出登录 form. */
+export interface Viewer {
+  name: string
+  csrf: string
+}
+
+/** A whole page: our CSS only (no CDN, no external fonts; docs/dashboard.md), readable at 390 px. */
+export function Page(props: { title: string; viewer?: Viewer; children?: Children }): string {
+  return sync(
+    <>
+      {'<!doctype html>'}
+      <html lang="zh-CN">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title safe>{props.title}</title>
+          <link rel="stylesheet" href="/dash/static/dash.css" />
+        </head>
+        <body>
+          <header class="top">
+            <a class="brand" href="/dash">
+              专项治理督办
+            </a>
+            {props.viewer ? (
+              <form method="post" action="/dash/logout" class="logout">
+                <span class="who" safe>
+                  {props.viewer.name}
+                </span>
+                <input type="hidden" name="csrf" value={props.viewer.csrf} />
+                <button type="submit">退出登录</button>
+              </form>
+            ) : (
+              ''
+            )}
+          </header>
+          <main>{props.children}</main>
+        </body>
+      </html>
+    </>,
+  )
+}
+
+/** Our pages are synchronous: a JSX tree is a string (an async component would make it a promise). */
+export function sync(html: JSX.Element): string {
+  if (typeof html !== 'string') throw new Error('dashboard page rendered asynchronously')
+  return html
+}
+
+/** A page that only says something: a refusal, a sign-out, an error. */
+export function MessagePage(props: { title: string; lines: readonly string[]; link?: { href: string; text: string } }): string {
+  return sync(
+    <Page title={props.title}>
+      <section class="card message">
+        <h1 safe>{props.title}</h1>
+        {props.lines.map((line) => (
+          <p safe>{line}</p>
+        ))}
+        {props.link ? (
+          <p>
+            <a href={props.link.href} safe>
+              {props.link.text}
+            </a>
+          </p>
+        ) : (
+          ''
+        )}
+      </section>
+    </Page>,
+  )
+}

@@ -1,0 +1,183 @@
+import type { Overview } from '../../../read-model/dashboard-overview.js'
+import type { StatusLight } from '../../../read-model/figures.js'
+import { formatChineseDate } from '../../../time/calendar-date.js'
+import { Page, sync, type Viewer } from './layout.js'
+
+/** How the units table is sorted and filtered: query parameters, so it works without script. */
+export interface UnitTableQuery {
+  sort: 'light' | 'name' | 'total' | 'overdue' | 'onTime' | 'reports'
+  dir: 'asc' | 'desc'
+  kind: 'all' | 'town' | 'county_department'
+  q: string
+}
+
+export const SORTS: readonly UnitTableQuery['sort'][] = ['light', 'name', 'total', 'overdue', 'onTime', 'reports']
+
+const percent = (rate: number | null) => (rate === null ? '—' : `${Math.round(rate * 100)}%`)
+
+/** The units the table shows, in its order (the table's rows, and the .xlsx export of the view). */
+export function unitRows(overview: Overview, query: UnitTableQuery): Overview['units'] {
+  const q = query.q.trim()
+  const rows = overview.units.filter((u) => (query.kind === 'all' || u.kind === query.kind) && (q === '' || u.unitName.includes(q)))
+  const key: Record<UnitTableQuery['sort'], (u: Overview['units'][number]) => number | string> = {
+    // ledgerStatus lists worst first: descending by this is that order.
+    light: (u) => -overview.units.indexOf(u),
+    name: (u) => u.unitName,
+    total: (u) => u.total,
+    overdue: (u) => u.overdue,
+    onTime: (u) => u.onTimeRate ?? -1,
+    reports: (u) => u.reportsSubmitted,
+  }
+  const pick = key[query.sort]
+  const sign = query.dir === 'asc' ? 1 : -1
+  return [...rows].sort((a, b) => {
+    const x = pick(a)
+    const y = pick(b)
+    return (typeof x === 'string' ? x.localeCompare(String(y), 'zh-CN') : x - Number(y)) * sign
+  })
+}
+
+const LIGHTS: Record<StatusLight, { css: string; name: string }> = { '🔴': { css: 'red', name: '有逾期' }, '🟡': { css: 'amber', name: '即将到期' }, '🟢': { css: 'green', name: '正常' } }
+
+/** A light as a coloured dot with its name for screen readers (the emoji need a font many machines lack). */
+function Light(props: { light: StatusLight }): JSX.Element {
+  const { css, name } = LIGHTS[props.light]
+  return (
+    <span class={`light ${css}`} title={name} aria-label={name}>
+      ●
+    </span>
+  )
+}
+
+/** 总览 (docs/dashboard.md, 总览). */
+export function OverviewPage(props: { campaignName: string; overview: Overview; viewer: Viewer; query: UnitTableQuery; trendSvg: string; categorySvg: string; scope: string }): string {
+  const { overview, query } = props
+  const today = overview.today
+  const running = overview.phases.filter((p) => p.running)
+  const { totals } = overview
+  const rows = unitRows(overview, query)
+  const deadline: string = running.length > 0 ? `今天：${running.map((p) => `${p.name}，${formatChineseDate(p.endDate, today)}截止`).join('；')}` : '今天不在任何阶段内'
+  const link = (sort: UnitTableQuery['sort']) => {
+    const dir = query.sort === sort && query.dir === 'desc' ? 'asc' : 'desc'
+    return `/dash?${new URLSearchParams({ sort, dir, kind: query.kind, q: query.q }).toString()}`
+  }
+  const header = (sort: UnitTableQuery['sort'], text: string) => (
+    <th>
+      <a href={link(sort)} safe>
+        {`${text}${query.sort === sort ? (query.dir === 'desc' ? ' ▼' : ' ▲') : ''}`}
+      </a>
+    </th>
+  )
+  return Page({
+    title: '总览 · 专项治理督办',
+    viewer: props.viewer,
+    children: sync(
+      <>
+        <h1 safe>{props.campaignName}</h1>
+        <p class="scope" safe>
+          {`${props.scope} · ${formatChineseDate(today, today)}`}
+        </p>
+        <section class="card">
+          <h2>阶段</h2>
+          <ol class="phases">
+            {overview.phases.map((phase) => (
+              <li class={phase.running ? 'phase running' : phase.endDate < today ? 'phase done' : 'phase'}>
+                <span class="phase-name" safe>
+                  {phase.name}
+                </span>
+                <span class="phase-dates" safe>
+                  {`${formatChineseDate(phase.startDate, today)}–${formatChineseDate(phase.endDate, today)}`}
+                </span>
+              </li>
+            ))}
+          </ol>
+          <p class="deadline" safe>
+            {deadline}
+          </p>
+        </section>
+        <section class="card">
+          <h2>台账</h2>
+          <dl class="totals">
+            {[
+              ['总数', totals.total],
+              ['未开始', totals.notStarted],
+              ['整改中', totals.inProgress],
+              ['待销号', totals.awaitingVerification],
+              ['已销号', totals.closed],
+              ['逾期', totals.overdue],
+              ['按期率', percent(totals.onTimeRate)],
+            ].map(([name, value]) => (
+              <div class={name === '逾期' && Number(value) > 0 ? 'total bad' : 'total'}>
+                <dt safe>{String(name)}</dt>
+                <dd safe>{String(value)}</dd>
+              </div>
+            ))}
+          </dl>
+        </section>
+        <section class="card">
+          <h2>每日趋势</h2>
+          <figure class="chart" id="trend">
+            {props.trendSvg as 'safe'}
+          </figure>
+        </section>
+        <section class="card">
+          <h2>逾期事项按问题类别</h2>
+          <figure class="chart" id="categories">
+            {props.categorySvg as 'safe'}
+          </figure>
+        </section>
+        <section class="card">
+          <h2>各单位</h2>
+          <form method="get" action="/dash" class="filters">
+            <input type="hidden" name="sort" value={query.sort} />
+            <input type="hidden" name="dir" value={query.dir} />
+            <select name="kind" aria-label="单位类别">
+              <option value="all" selected={query.kind === 'all'}>
+                全部单位
+              </option>
+              <option value="town" selected={query.kind === 'town'}>
+                乡镇
+              </option>
+              <option value="county_department" selected={query.kind === 'county_department'}>
+                县直部门
+              </option>
+            </select>
+            <input type="search" name="q" value={query.q} placeholder="搜索单位" maxlength="20" />
+            <button type="submit">筛选</button>
+          </form>
+          <div class="table-wrap">
+            <table class="units">
+              <thead>
+                <tr>
+                  {header('light', '状态')}
+                  {header('name', '单位')}
+                  {header('total', '事项')}
+                  {header('overdue', '逾期')}
+                  {header('onTime', '按期率')}
+                  {header('reports', '月报')}
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((u) => (
+                  <tr>
+                    <td>
+                      <Light light={u.light} />
+                    </td>
+                    <td safe>{u.unitName}</td>
+                    <td>{u.total}</td>
+                    <td class={u.overdue > 0 ? 'bad' : ''}>{u.overdue}</td>
+                    <td safe>{percent(u.onTimeRate)}</td>
+                    <td>{u.reportsSubmitted}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <p class="count" safe>
+            {rows.length === overview.units.length ? `共 ${rows.length} 个单位` : `显示 ${rows.length} / ${overview.units.length} 个单位`}
+          </p>
+        </section>
+      </>,
+    ),
+  })
+}
