@@ -1,11 +1,11 @@
 import type { EntityManager } from 'typeorm'
 import type { Logger } from '../logger.js'
 import type { PersonQuestion } from '../db/entities/index.js'
-import { lockTappedCard } from '../domain/cards/card-record.js'
+import { lockTappedCard, type TappedCard } from '../domain/cards/card-record.js'
 import { closeQuestion, takeQuestion } from '../domain/conversation/questions.js'
 import { text, type AppMessage } from '../wecom/messages.js'
 import { ACTIONS, QUESTIONS } from './card-actions.js'
-import { showOutcome, subjectKeyOf } from './card-tap.js'
+import { alreadyDone, showOutcome, subjectKeyOf } from './card-tap.js'
 import { readerFor, type DispatchResult, type DispatcherContext } from './dispatcher-context.js'
 import type { Sender } from './load-sender.js'
 import { readCommand, runCommandText } from './run-command.js'
@@ -43,8 +43,10 @@ export async function answerQuestion(context: DispatcherContext, sender: Sender,
   }
   if (reply === '') return answer(`${question.prompt}\n（发送「取消」放弃）`, 'question:empty')
   const action = ACTIONS[spec.action]
-  // Decided on the card meanwhile (another administrator's tap): said so, nothing runs.
-  const decided = await decidedOnCard(context, sender, question, outer)
+  // The card whose button asked, locked once for the answer: settled meanwhile (another
+  // administrator's tap), the answer is told so and nothing runs; otherwise it shows the outcome.
+  const card = question.taskId && outer ? await lockTappedCard(db, question.taskId, now) : null
+  const decided = card ? decidedOnCard(card, sender, question) : null
   if (decided) {
     await closeQuestion(db, question)
     return answer(decided, 'question:decided')
@@ -55,7 +57,7 @@ export async function answerQuestion(context: DispatcherContext, sender: Sender,
     return { ...result, reply: prefixed(null, result.reply, '请重新回复，或发送「取消」放弃。'), outcome: `question:unreadable:${question.kind}` }
   }
   await closeQuestion(db, question)
-  await updateCard(context, sender, question, result, outer)
+  if (card && outer) await updateCard(context, card, sender, question, result, outer)
   return { ...result, outcome: `question:${result.outcome}` }
 }
 
@@ -77,22 +79,16 @@ function isCancel(reply: string): boolean {
 }
 
 /** The answer's subject as the card shows it settled by someone else meanwhile, or null. */
-async function decidedOnCard(context: DispatcherContext, sender: Sender, question: PersonQuestion, outer?: EntityManager): Promise<string | null> {
-  if (!question.taskId || !outer) return null
-  const card = await lockTappedCard(readerFor(context, outer), question.taskId, context.now())
+function decidedOnCard(card: TappedCard, sender: Sender, question: PersonQuestion): string | null {
   const spec = ACTIONS[QUESTIONS[question.kind].action]
-  const decided = card?.outcomes[subjectKeyOf(spec, question.subjectId, sender)]
-  return card && decided ? `${card.sent.main_title.title}：${spec.subject === 'item' ? `#${question.subjectId} ` : ''}${decided}，无需重复操作。` : null
+  const decided = card.outcomes[subjectKeyOf(spec, question.subjectId, sender)]
+  return decided ? alreadyDone(card, spec, question.subjectId, decided) : null
 }
 
 /** The answer's change shown on the card whose button asked, with the code that tap left unused. */
-async function updateCard(context: DispatcherContext, sender: Sender, question: PersonQuestion, result: DispatchResult, outer?: EntityManager): Promise<void> {
-  if (!question.taskId || !question.responseCode || !outer) return
-  const db = readerFor(context, outer)
-  const card = await lockTappedCard(db, question.taskId, context.now())
-  if (!card) return
-  const action = QUESTIONS[question.kind].action
-  const spec = ACTIONS[action]
+async function updateCard(context: DispatcherContext, card: TappedCard, sender: Sender, question: PersonQuestion, result: DispatchResult, outer: EntityManager): Promise<void> {
+  if (!question.responseCode) return
+  const spec = ACTIONS[QUESTIONS[question.kind].action]
   const digest = card.sent.button_selection !== undefined
   await showOutcome({ context, card, sender, spec, id: question.subjectId, subjectKey: subjectKeyOf(spec, question.subjectId, sender), responseCode: question.responseCode, digest, outer }, result)
 }

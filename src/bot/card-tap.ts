@@ -57,7 +57,7 @@ export async function handleCardTap(context: DispatcherContext, tap: CardTap, lo
   const subjectKey = subjectKeyOf(spec, id, sender)
   const decided = card.outcomes[subjectKey]
   if (decided && !spec.readOnly) {
-    return { reply: text(`${card.sent.main_title.title}：${subjectLabel(spec, id)}${decided}，无需重复操作。`), status: 'processed', outcome: 'card:decided' }
+    return { reply: text(alreadyDone(card, spec, id, decided)), status: 'processed', outcome: 'card:decided' }
   }
   // WeCom's codes are short; a longer one is not WeCom's to honour: the tap works, the card is not updated.
   const responseCode = tap.responseCode.length <= MAX_RESPONSE_CODE ? tap.responseCode : ''
@@ -89,7 +89,9 @@ const stale = (outcome: string): DispatchResult => ({ reply: text(STALE_CARD), s
 /** "extension:3"; a personal answer's subject is the person's own ("meeting:3:person:12"). */
 export const subjectKeyOf = (spec: ActionSpec, id: number, sender: Sender): string => (spec.personal ? `${spec.subject}:${id}:person:${sender.person.id}` : `${spec.subject}:${id}`)
 
-const subjectLabel = (spec: ActionSpec, id: number) => (spec.subject === 'item' ? `#${id} ` : '')
+/** "延期申请 #3：已批准（周敏 10:05），无需重复操作。": what a second tap, or a late answer, is told. */
+export const alreadyDone = (card: TappedCard, spec: ActionSpec, id: number, outcome: string): string =>
+  `${card.sent.main_title.title}：${spec.subject === 'item' ? `#${id} ` : ''}${outcome}，无需重复操作。`
 
 /** The item a digest's tap is about: the drop-down's choice, which must be one the card offered. */
 function chosenItem(card: TappedCard, tap: CardTap): number | null {
