@@ -1,5 +1,4 @@
 import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
 import { UnitSchema } from '../src/db/entities/index.js'
@@ -8,44 +7,13 @@ import type { DashboardSettings } from '../src/http/dashboard/register-dashboard
 import { createLogger } from '../src/logger.js'
 import { createWeComClient } from '../src/wecom/wecom-client.js'
 import { startFakeWeCom, type FakeWeCom } from './fakes/fake-wecom-server.js'
+import { browser, DASHBOARD_SECRET as SECRET, listen } from './helpers/dashboard.js'
 import { addLedgerItem, chatAs, seedLedger } from './helpers/ledger-fixture.js'
 import { seedRoster } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 
 const NOW = new Date('2015-08-31T09:00:00+08:00')
-const SECRET = 'dashboard-test-secret-of-32-chars!!'
 const WXWORK = 'Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 wxwork/4.1.22 MicroMessenger/7.0.1'
-
-/** A cookie jar and plain HTTP against one app: what a browser does, without script. */
-function browser(base: string) {
-  const jar = new Map<string, string>()
-  async function go(path: string, init: { method?: string; form?: Record<string, string>; agent?: string } = {}) {
-    const response = await fetch(`${base}${path}`, {
-      method: init.method ?? (init.form ? 'POST' : 'GET'),
-      redirect: 'manual',
-      headers: {
-        cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
-        ...(init.agent ? { 'user-agent': init.agent } : {}),
-        ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      body: init.form ? new URLSearchParams(init.form).toString() : undefined,
-    })
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';')
-      const [name, value] = pair!.split('=') as [string, string]
-      if (value === '') jar.delete(name)
-      else jar.set(name, value)
-    }
-    return { status: response.status, location: response.headers.get('location'), body: await response.text(), cookies: response.headers.getSetCookie() }
-  }
-  return { go, jar }
-}
-
-async function listen(app: ReturnType<typeof createApp>): Promise<{ server: Server; base: string }> {
-  const server = app.listen(0, '127.0.0.1')
-  await new Promise((resolve) => server.once('listening', resolve))
-  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
-}
 
 /** The dashboard over HTTP (docs/dashboard.md): signing in through WeCom, who sees what, 总览. */
 describe(`the dashboard on ${dialect}`, () => {
@@ -165,15 +133,15 @@ describe(`the dashboard on ${dialect}`, () => {
     expect(page.match(/<svg /g)).toHaveLength(2)
     // The category chart writes each category and its count.
     expect(page).toMatch(/<text[^>]*>[^<]*1<\/text>/)
-    expect(page).toContain('<td>城关镇</td>')
-    expect(page).toContain('<td>后港镇</td>')
+    expect(page).toMatch(/<td><a href="\/dash\/units\/\d+">城关镇<\/a><\/td>/)
+    expect(page).toMatch(/<td><a href="\/dash\/units\/\d+">后港镇<\/a><\/td>/)
     expect(page).toContain('今天：')
   })
 
   it('a unit head sees their unit only; a leader is told what is open to them', async () => {
     const head = (await (await signInThroughWeCom('zhangwei')).b.go('/dash')).body
-    expect(head).toContain('<td>城关镇</td>')
-    expect(head).not.toContain('<td>后港镇</td>')
+    expect(head).toMatch(/<td><a href="\/dash\/units\/\d+">城关镇<\/a><\/td>/)
+    expect(head).not.toContain('后港镇')
     expect(head).toContain('本单位')
     const leader = (await (await signInThroughWeCom('lina')).b.go('/dash')).body
     expect(leader).toContain('总览对组织部、检查组、联席会议成员和各单位第一责任人、联络员开放。')
@@ -193,7 +161,7 @@ describe(`the dashboard on ${dialect}`, () => {
 
   it('sorts, filters and searches the units table by query (it works without script)', async () => {
     const { b } = await signInThroughWeCom('wangjian')
-    const rows = (body: string) => [...body.matchAll(/<tr><td><span class="light [a-z]+"[^>]*>●<\/span><\/td><td>([^<]*)<\/td>/g)].map((m) => m[1])
+    const rows = (body: string) => [...body.matchAll(/<tr><td><span class="light [a-z]+"[^>]*>●<\/span><\/td><td><a href="[^"]*">([^<]*)<\/a><\/td>/g)].map((m) => m[1])
     const byName = rows((await b.go('/dash?sort=name&dir=asc&kind=all&q=')).body)
     expect(byName).toEqual([...byName].sort((x, y) => x!.localeCompare(y!, 'zh-CN')))
     expect(rows((await b.go('/dash?q=城关')).body)).toEqual(['城关镇'])

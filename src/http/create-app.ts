@@ -1,6 +1,7 @@
 import Router from '@koa/router'
 import Koa from 'koa'
 import type { DataSource } from 'typeorm'
+import type { Dispatcher } from '../bot/dispatcher.js'
 import type { Logger } from '../logger.js'
 import { errorHandler } from './error-handler.js'
 import { healthz } from './healthz.js'
@@ -14,8 +15,8 @@ export interface AppDependencies {
   now?: () => Date
   /** The WeCom callback (in console mode, with local secrets for the chat simulator). */
   callback?: Omit<CallbackRouteOptions, 'dataSource' | 'logger' | 'now'>
-  /** The dashboard under /dash (docs/dashboard.md); absent: off. */
-  dashboard?: DashboardSettings | undefined
+  /** The dashboard under /dash (docs/dashboard.md); absent: off. Its actions run through the callback's dispatcher, or the one given. */
+  dashboard?: (DashboardSettings & { dispatcher?: Dispatcher }) | undefined
 }
 
 /**
@@ -31,7 +32,8 @@ export function createApp({ dataSource, logger, deliveryMode, now = () => new Da
   router.get('/healthz', healthz(deliveryMode, now))
 
   if (callback) registerWeComCallback(router, { ...callback, dataSource, logger, now })
-  if (dashboard) registerDashboard(router, { ...dashboard, dataSource, logger, now })
+  // The dashboard's actions run as the commands they stand for, through the callback's dispatcher.
+  if (dashboard) registerDashboard(router, { ...dashboard, dataSource, logger, now, dispatcher: dashboard.dispatcher ?? callback?.dispatcher })
 
   app.use(router.routes()).use(router.allowedMethods())
   return app

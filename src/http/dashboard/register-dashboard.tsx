@@ -2,56 +2,39 @@ import type Router from '@koa/router'
 import type { Context } from 'koa'
 import { readFileSync } from 'node:fs'
 import type { DataSource } from 'typeorm'
-import { loadSender, type Sender } from '../../bot/load-sender.js'
-import { currentOrLatestCampaign } from '../../domain/campaign/current-campaign.js'
+import { loadSender } from '../../bot/load-sender.js'
 import { unitsActedFor } from '../../domain/ledger/ledger-access.js'
-import { rosterContact } from '../../domain/roster/org-admins.js'
-import type { Logger } from '../../logger.js'
 import { overview } from '../../read-model/dashboard-overview.js'
 import { rosterPeople } from '../../read-model/roster.js'
 import { ROLE_NAMES } from '../../bot/command-registry.js'
-import { beijingDate } from '../../time/calendar-date.js'
-import { oauthUrl, qrLoginUrl, type LoginIdentity } from '../../wecom/web-login.js'
-import { readRawBody } from '../read-raw-body.js'
+import type { LoginIdentity } from '../../wecom/web-login.js'
+import { oauthUrl, qrLoginUrl } from '../../wecom/web-login.js'
 import { categoryChart, trendChart } from './charts.js'
+import { createKit, html, notFound, queryText, readForm, refuse, SESSION_COOKIE, type DashboardOptions } from './dashboard-kit.js'
 import { MessagePage, Page, sync } from './pages/layout.js'
-import { OverviewPage, SORTS, type UnitTableQuery } from './pages/overview.js'
-import { checkCsrf, csrfToken, newLoginState, newSession, readSession, SESSION_HOURS, type Session } from './session.js'
+import { OverviewPage, SORTS, unitTableExport, type UnitTableQuery } from './pages/overview.js'
+import { checkCsrf, newLoginState, newSession, readSession, SESSION_HOURS } from './session.js'
+import { seesCounty, seesUnitLedger } from './who-sees.js'
+import { sendTable, wantsXlsx } from './xlsx-export.js'
 
-/**
- * The dashboard under /dash on the public listener (docs/dashboard.md). Signing in is through
- * WeCom; in console mode (no WeCom credentials) a development login as any roster member takes
- * its place, and never exists otherwise.
- */
-export interface DashboardOptions extends DashboardSettings {
-  dataSource: DataSource
-  logger: Logger
-  now: () => Date
-}
+export type { DashboardOptions, DashboardSettings } from './dashboard-kit.js'
 
-/** What configuration decides (start-service); createApp adds the database, logger and clock. */
-export interface DashboardSettings {
-  /** Signs sessions; never logged. */
-  secret: string
-  /** The public base URL (https://…): the redirect WeCom sends people back to; https makes cookies Secure. */
-  publicUrl: string
-  /** The app, for the login links and the code exchange; null: console mode (development login). */
-  wecom: { corpId: string; agentId: number; identify: (code: string) => Promise<LoginIdentity> } | null
-}
-
-const SESSION_COOKIE = 'dash_session'
 const STATE_COOKIE = 'dash_login'
-/** The largest form the dashboard reads. */
-const FORM_LIMIT = 4096
 
 const STATIC: Record<string, { type: string; body: Buffer }> = {
   'dash.css': { type: 'text/css; charset=utf-8', body: readFileSync(new URL('./static/dash.css', import.meta.url)) },
 }
 
+/**
+ * The dashboard under /dash on the public listener (docs/dashboard.md). Signing in is through
+ * WeCom; in console mode (no WeCom credentials) a development login as any roster member takes
+ * its place, and never exists otherwise. Each section's pages register themselves below.
+ */
 export function registerDashboard(router: Router, options: DashboardOptions): void {
   const { dataSource, now, secret } = options
-  const secure = options.publicUrl.startsWith('https://')
-  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure, path: '/dash', overwrite: true }
+  const kit = createKit(options)
+  const { cookie } = kit
+  const secure = cookie.secure
 
   // Behind a TLS proxy the request reaching us is plain HTTP: the configured https address, not
   // the connection, says the cookies are Secure (koa would otherwise refuse to set them).
@@ -116,65 +99,46 @@ export function registerDashboard(router: Router, options: DashboardOptions): vo
   })
 
   router.get('/dash', async (ctx) => {
-    const viewer = await signedIn(ctx)
-    if (!viewer) return
-    const { sender, session } = viewer
-    const at = now()
-    const today = beijingDate(at)
-    const campaign = await currentOrLatestCampaign(dataSource, today)
-    const csrf = csrfToken(secret, session)
-    if (!campaign) return html(ctx, MessagePage({ title: '暂无专项治理', lines: ['还没有创建专项治理。'] }))
+    const who = await kit.signedIn(ctx)
+    if (!who) return
+    const { sender, today } = who
+    const campaign = await kit.campaignOrSay(ctx, today)
+    if (!campaign) return
     // Who sees what is chat's rule (src/domain/ledger/ledger-access.ts): 组织部, 检查组 and the joint meeting the county; unit heads and liaisons their units.
-    const county = sender.roles.some((role) => role === 'org_admin' || role === 'inspector' || role === 'meeting_member')
-    const units = county ? null : unitsActedFor(sender)
+    const units = seesCounty(sender) ? null : unitsActedFor(sender)
     if (units !== null && units.length === 0) {
       return html(ctx, MessagePage({ title: '总览', lines: ['总览对组织部、检查组、联席会议成员和各单位第一责任人、联络员开放。', '您负责的事项请在企业微信中发送「我的」查看。'] }))
     }
     const data = await overview(dataSource, campaign, today, units)
     const query = tableQuery(ctx)
+    if (wantsXlsx(ctx)) return sendTable(ctx, unitTableExport(data, query, units === null ? '全县' : '本单位'))
     html(
       ctx,
       OverviewPage({
         campaignName: campaign.name,
         overview: data,
-        viewer: { name: sender.person.name, csrf },
+        viewer: who.viewer,
         query,
         trendSvg: trendChart(data.trend.slice(-60)),
         categorySvg: categoryChart(data.categories),
         scope: units === null ? '全县' : '本单位',
+        unitLink: (unitId) => (seesUnitLedger(sender, unitId) ? `/dash/units/${unitId}` : null),
       }),
     )
   })
 
-  /** The signed-in viewer, or null after answering: a redirect to sign in, or who to contact. */
-  async function signedIn(ctx: Context): Promise<{ sender: Sender; session: Session } | null> {
-    const session = readSession(secret, ctx.cookies.get(SESSION_COOKIE), now())
-    if (!session) {
-      ctx.redirect(`/dash/login?next=${encodeURIComponent(ctx.originalUrl)}`)
-      return null
-    }
-    const sender = await loadSender(dataSource, session.userid)
-    if (!sender) {
-      ctx.cookies.set(SESSION_COOKIE, null, cookie)
-      await notInRoster(ctx)
-      return null
-    }
-    ctx.set('Cache-Control', 'no-store')
-    return { sender, session }
-  }
+  // Each section's pages (docs/dashboard.md, Pages).
+  // (section registrations)
 
   async function signIn(ctx: Context, userid: string, next: string): Promise<void> {
     const sender = userid ? await loadSender(dataSource, userid) : null
-    if (!sender) return notInRoster(ctx)
+    if (!sender) return kit.notInRoster(ctx)
     const { value } = newSession(secret, sender.person.userid, now())
     ctx.cookies.set(SESSION_COOKIE, value, { ...cookie, maxAge: SESSION_HOURS * 3_600_000 })
     options.logger.info({ userid: sender.person.userid }, 'dashboard sign-in')
     ctx.redirect(next)
   }
 
-  async function notInRoster(ctx: Context): Promise<void> {
-    refuse(ctx, 403, '无法登录', ['您的企业微信账号尚未登记在专项治理花名册中。', `请联系${await rosterContact(dataSource)}登记。`])
-  }
 }
 
 /** Where to go after signing in: a dashboard path only, never another site. */
@@ -183,29 +147,10 @@ function safeNext(value: unknown): string {
 }
 
 function tableQuery(ctx: Context): UnitTableQuery {
-  const text = (name: string) => (typeof ctx.query[name] === 'string' ? (ctx.query[name] as string) : '')
+  const text = (name: string) => queryText(ctx, name)
   const sort = SORTS.find((s) => s === text('sort')) ?? 'light'
   const kind = (['all', 'town', 'county_department'] as const).find((k) => k === text('kind')) ?? 'all'
   return { sort, dir: text('dir') === 'asc' ? 'asc' : 'desc', kind, q: [...text('q')].slice(0, 20).join('') }
-}
-
-async function readForm(ctx: Context): Promise<URLSearchParams> {
-  if (!ctx.is('application/x-www-form-urlencoded')) return new URLSearchParams()
-  return new URLSearchParams((await readRawBody(ctx.req, FORM_LIMIT)).toString('utf8'))
-}
-
-function html(ctx: Context, page: string, status = 200): void {
-  ctx.status = status
-  ctx.type = 'text/html; charset=utf-8'
-  ctx.body = page
-}
-
-function refuse(ctx: Context, status: number, title: string, lines: string[]): void {
-  html(ctx, MessagePage({ title, lines }), status)
-}
-
-function notFound(ctx: Context): void {
-  refuse(ctx, 404, '页面不存在', ['请从督办看板首页进入。'])
 }
 
 /** Console mode's development login: any roster member, one button each. */

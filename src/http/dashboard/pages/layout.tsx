@@ -6,8 +6,19 @@ export interface Viewer {
   csrf: string
 }
 
+/** The dashboard's sections, in the header of every signed-in page. */
+export const SECTIONS = [
+  { key: 'overview', href: '/dash', name: '总览' },
+  { key: 'overdue', href: '/dash/overdue', name: '逾期' },
+  { key: 'reports', href: '/dash/reports', name: '月报' },
+  { key: 'meetings', href: '/dash/meetings', name: '会议' },
+  { key: 'circulars', href: '/dash/circulars', name: '通报' },
+] as const
+
+export type Section = (typeof SECTIONS)[number]['key']
+
 /** A whole page: our CSS only (no CDN, no external fonts; docs/dashboard.md), readable at 390 px. */
-export function Page(props: { title: string; viewer?: Viewer; children?: Children }): string {
+export function Page(props: { title: string; viewer?: Viewer; section?: Section; children?: Children }): string {
   return sync(
     <>
       {'<!doctype html>'}
@@ -35,6 +46,17 @@ export function Page(props: { title: string; viewer?: Viewer; children?: Childre
               ''
             )}
           </header>
+          {props.viewer ? (
+            <nav class="sections">
+              {SECTIONS.map((s) => (
+                <a href={s.href} class={s.key === props.section ? 'current' : ''} aria-current={s.key === props.section ? 'page' : undefined}>
+                  {s.name}
+                </a>
+              ))}
+            </nav>
+          ) : (
+            ''
+          )}
           <main>{props.children}</main>
         </body>
       </html>

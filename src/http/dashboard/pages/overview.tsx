@@ -1,6 +1,8 @@
 import type { Overview } from '../../../read-model/dashboard-overview.js'
 import type { StatusLight } from '../../../read-model/figures.js'
 import { formatChineseDate } from '../../../time/calendar-date.js'
+import type { TableExport } from '../xlsx-export.js'
+import { xlsxHref } from '../xlsx-export.js'
 import { Page, sync, type Viewer } from './layout.js'
 
 /** How the units table is sorted and filtered: query parameters, so it works without script. */
@@ -37,6 +39,22 @@ export function unitRows(overview: Overview, query: UnitTableQuery): Overview['u
   })
 }
 
+/** The units table as the page shows it (filter, search and order), for its .xlsx export. */
+export function unitTableExport(overview: Overview, query: UnitTableQuery, scope: string): TableExport {
+  return {
+    title: `各单位整改情况（${scope}，截至${overview.today}）`,
+    columns: [
+      { header: '状态', kind: 'text' },
+      { header: '单位', kind: 'text' },
+      { header: '事项', kind: 'number' },
+      { header: '逾期', kind: 'number' },
+      { header: '按期率', kind: 'percent' },
+      { header: '月报', kind: 'number' },
+    ],
+    rows: unitRows(overview, query).map((u) => [LIGHTS[u.light].name, u.unitName, u.total, u.overdue, u.onTimeRate, u.reportsSubmitted]),
+  }
+}
+
 const LIGHTS: Record<StatusLight, { css: string; name: string }> = { '🔴': { css: 'red', name: '有逾期' }, '🟡': { css: 'amber', name: '即将到期' }, '🟢': { css: 'green', name: '正常' } }
 
 /** A light as a coloured dot with its name for screen readers (the emoji need a font many machines lack). */
@@ -50,7 +68,7 @@ function Light(props: { light: StatusLight }): JSX.Element {
 }
 
 /** 总览 (docs/dashboard.md, 总览). */
-export function OverviewPage(props: { campaignName: string; overview: Overview; viewer: Viewer; query: UnitTableQuery; trendSvg: string; categorySvg: string; scope: string }): string {
+export function OverviewPage(props: { campaignName: string; overview: Overview; viewer: Viewer; query: UnitTableQuery; trendSvg: string; categorySvg: string; scope: string; unitLink: (unitId: number) => string | null }): string {
   const { overview, query } = props
   const today = overview.today
   const running = overview.phases.filter((p) => p.running)
@@ -71,6 +89,7 @@ export function OverviewPage(props: { campaignName: string; overview: Overview; 
   return Page({
     title: '总览 · 专项治理督办',
     viewer: props.viewer,
+    section: 'overview',
     children: sync(
       <>
         <h1 safe>{props.campaignName}</h1>
@@ -163,7 +182,7 @@ export function OverviewPage(props: { campaignName: string; overview: Overview; 
                     <td>
                       <Light light={u.light} />
                     </td>
-                    <td safe>{u.unitName}</td>
+                    <td>{unitCell(u.unitName, props.unitLink(u.unitId))}</td>
                     <td>{u.total}</td>
                     <td class={u.overdue > 0 ? 'bad' : ''}>{u.overdue}</td>
                     <td safe>{percent(u.onTimeRate)}</td>
@@ -173,6 +192,9 @@ export function OverviewPage(props: { campaignName: string; overview: Overview; 
               </tbody>
             </table>
           </div>
+          <p class="actions">
+            <a href={xlsxHref('/dash', { sort: query.sort, dir: query.dir, kind: query.kind, q: query.q })}>导出 Excel</a>
+          </p>
           <p class="count" safe>
             {rows.length === overview.units.length ? `共 ${rows.length} 个单位` : `显示 ${rows.length} / ${overview.units.length} 个单位`}
           </p>
@@ -180,4 +202,9 @@ export function OverviewPage(props: { campaignName: string; overview: Overview; 
       </>,
     ),
   })
+}
+
+/** A unit's name, linked to its page when the viewer may open it. */
+export function unitCell(name: string, href: string | null): JSX.Element {
+  return href === null ? <span safe>{name}</span> : <a href={href} safe>{name}</a>
 }

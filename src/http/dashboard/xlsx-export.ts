@@ -1,0 +1,38 @@
+import ExcelJS from 'exceljs'
+import type { Context } from 'koa'
+import { writeTable, type CellInput, type ColumnSpec } from '../../domain/reports/sheet-table.js'
+
+/** A table a page shows, as the .xlsx its 导出 link downloads (docs/dashboard.md, Exports). */
+export interface TableExport {
+  /** The file's name without .xlsx, and the sheet's title row. */
+  title: string
+  columns: ColumnSpec[]
+  rows: CellInput[][]
+}
+
+/** Whether the request asks for the page's table as a workbook (?format=xlsx). */
+export const wantsXlsx = (ctx: Context): boolean => ctx.query.format === 'xlsx'
+
+/** The page's link to its own table as .xlsx: the same query, plus format=xlsx. */
+export function xlsxHref(path: string, query: Record<string, string> = {}): string {
+  const params = new URLSearchParams({ ...query, format: 'xlsx' })
+  return `${path}?${params.toString()}`
+}
+
+/** Answers with the table as one sheet, with the same columns and rows the page shows. */
+export async function sendTable(ctx: Context, table: TableExport): Promise<void> {
+  const workbook = new ExcelJS.Workbook()
+  workbook.creator = '专项治理督办'
+  const sheet = workbook.addWorksheet(table.title.slice(0, 31).replace(/[\\/?*[\]:]/g, '_'))
+  writeTable(sheet, table.title, table.columns, table.rows)
+  await sendWorkbook(ctx, workbook, table.title)
+}
+
+/** Answers with a workbook as a download named `name`.xlsx (a Chinese name, encoded as RFC 6266 says). */
+export async function sendWorkbook(ctx: Context, workbook: ExcelJS.Workbook, name: string): Promise<void> {
+  const body = Buffer.from(await workbook.xlsx.writeBuffer())
+  ctx.set('Content-Disposition', `attachment; filename="export.xlsx"; filename*=UTF-8''${encodeURIComponent(`${name}.xlsx`)}`)
+  ctx.type = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+  ctx.set('Cache-Control', 'no-store')
+  ctx.body = body
+}
