@@ -6,21 +6,11 @@ import { itemOrFail } from '../src/domain/ledger/item-lifecycle.js'
 import { isOverdue, overdueText, STATE_NAMES, statusLight } from '../src/read-model/figures.js'
 import { itemDetail } from '../src/read-model/ledger-lists.js'
 import { typicalCaseCircularsOf } from '../src/read-model/circulars.js'
-import { findingLine, typicalCaseLine } from '../src/domain/ledger/format-item.js'
+import { findingLine, HISTORY_KIND_NAMES, typicalCaseLine } from '../src/domain/ledger/format-item.js'
 import { findingOfItem } from '../src/read-model/inspections.js'
 import { RefusalError } from '../src/errors.js'
 import { beijingDate, formatBeijingDateTime, formatChineseDate } from '../src/time/calendar-date.js'
 import { markdown } from '../src/wecom/messages.js'
-
-const KIND_NAMES: Record<string, string> = {
-  created: '登记',
-  progress: '进度',
-  rectified: '完成',
-  closed: '销号',
-  reopened: '退回',
-  extended: '延期',
-  edited: '修改',
-}
 
 /** 详情: one item in full, with its last five updates. */
 export const showItem = defineCommand<{ id: number }>({
@@ -54,7 +44,7 @@ export const showItem = defineCommand<{ id: number }>({
     if (exposed.length > 0) lines.push(typicalCaseLine(exposed, today))
     if (updates.length > 0) {
       lines.push('最近进展：')
-      for (const u of updates) lines.push(`- ${formatBeijingDateTime(u.createdAt).slice(5, 16)} ${name(u.personId)} ${KIND_NAMES[u.kind] ?? u.kind} ${u.newProgress}% ${inertText(u.note)}`)
+      for (const u of updates) lines.push(`- ${formatBeijingDateTime(u.createdAt).slice(5, 16)} ${name(u.personId)} ${HISTORY_KIND_NAMES[u.kind]} ${u.newProgress}% ${inertText(u.note)}`)
     }
     context.reply(markdown(lines.join('\n')))
   },

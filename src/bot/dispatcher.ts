@@ -6,6 +6,8 @@ import { createDispatcherContext, type DispatchResult, type DispatcherContext, t
 import { greet } from './greet.js'
 import { handleCardTap } from './card-tap.js'
 import { menuCommand } from './app-menu.js'
+import type { Sender } from './load-sender.js'
+import { runCommandText } from './run-command.js'
 import { runText } from './run-text.js'
 
 export type { DispatchResult, DispatcherDependencies } from './dispatcher-context.js'
@@ -17,6 +19,12 @@ export interface Dispatcher {
    * outcome or not at all. Without one, the command gets a transaction of its own.
    */
   dispatch(message: WeComInbound, logger: Logger, manager?: EntityManager): Promise<DispatchResult>
+  /**
+   * Runs a command as typed by `sender` (the dashboard's actions, docs/dashboard.md): the same
+   * permissions, history and notices as chat, in a transaction of its own. An open question is
+   * left alone: this is not a chat reply.
+   */
+  runAs(sender: Sender, content: string, logger: Logger): Promise<DispatchResult>
 }
 
 const ONLY_TEXT = '目前只能识别文字命令。请发送「帮助」查看可用命令。'
@@ -31,6 +39,7 @@ export function createDispatcher(dependencies: DispatcherDependencies): Dispatch
   const context = createDispatcherContext(dependencies)
   return {
     dispatch: (message, logger, manager) => dispatch(context, message, logger, manager),
+    runAs: (sender, content, logger) => runCommandText(context, sender, content, logger),
   }
 }
 

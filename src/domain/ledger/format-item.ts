@@ -1,6 +1,6 @@
 import { inertText } from '../../wecom/inert-text.js'
 import { beijingDate, formatChineseDate, type CalendarDate } from '../../time/calendar-date.js'
-import type { Circular, LedgerItem } from '../../db/entities/index.js'
+import type { Circular, LedgerItem, ProgressKind } from '../../db/entities/index.js'
 import { isOverdue, overdueText, statusLight } from '../../read-model/figures.js'
 
 /** Short enough for one line on a phone (counted in characters, not UTF-16 units), and inert in a message. */
@@ -31,4 +31,15 @@ export function typicalCaseLine(circulars: readonly Pick<Circular, 'id' | 'title
     return `#${c.id}《${inertText(c.title)}》${when ? `（${when}）` : ''}`
   }
   return `典型案例通报：${circulars.map(one).join('；')}`
+}
+
+/** A history row's kind as 详情 and the item's page name it. */
+export const HISTORY_KIND_NAMES: Record<ProgressKind, string> = {
+  created: '登记',
+  progress: '进度',
+  rectified: '完成',
+  closed: '销号',
+  reopened: '退回',
+  extended: '延期',
+  edited: '修改',
 }

@@ -11,6 +11,7 @@ import type { LoginIdentity } from '../../wecom/web-login.js'
 import { oauthUrl, qrLoginUrl } from '../../wecom/web-login.js'
 import { categoryChart, trendChart } from './charts.js'
 import { createKit, html, notFound, queryText, readForm, refuse, SESSION_COOKIE, type DashboardOptions } from './dashboard-kit.js'
+import { registerItemPages } from './item-pages.js'
 import { MessagePage, Page, sync } from './pages/layout.js'
 import { OverviewPage, SORTS, unitTableExport, type UnitTableQuery } from './pages/overview.js'
 import { checkCsrf, newLoginState, newSession, readSession, SESSION_HOURS } from './session.js'
@@ -129,6 +130,7 @@ export function registerDashboard(router: Router, options: DashboardOptions): vo
 
   // Each section's pages (docs/dashboard.md, Pages).
   // (section registrations)
+  registerItemPages(router, kit)
 
   async function signIn(ctx: Context, userid: string, next: string): Promise<void> {
     const sender = userid ? await loadSender(dataSource, userid) : null

@@ -58,7 +58,7 @@ export function unitTableExport(overview: Overview, query: UnitTableQuery, scope
 const LIGHTS: Record<StatusLight, { css: string; name: string }> = { '🔴': { css: 'red', name: '有逾期' }, '🟡': { css: 'amber', name: '即将到期' }, '🟢': { css: 'green', name: '正常' } }
 
 /** A light as a coloured dot with its name for screen readers (the emoji need a font many machines lack). */
-function Light(props: { light: StatusLight }): JSX.Element {
+export function Light(props: { light: StatusLight }): JSX.Element {
   const { css, name } = LIGHTS[props.light]
   return (
     <span class={`light ${css}`} title={name} aria-label={name}>

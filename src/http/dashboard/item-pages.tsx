@@ -1,0 +1,106 @@
+import type Router from '@koa/router'
+import type { Context } from 'koa'
+import { ExtensionRequestSchema, LedgerItemSchema } from '../../db/entities/index.js'
+import { canSeeItem, isVerifier } from '../../domain/ledger/ledger-access.js'
+import { itemPageData } from '../../read-model/item-page.js'
+import { markdownToText, type AppMessage } from '../../wecom/messages.js'
+import { html, idParam, notFound, readForm, refuse, type DashboardKit } from './dashboard-kit.js'
+import { ItemPage } from './pages/item.js'
+import { seesUnitLedger } from './who-sees.js'
+
+/** The result of an action, shown once on the page it returns to. */
+const FLASH_COOKIE = 'dash_flash'
+
+/** Each action and the command it stands for (docs/dashboard.md, Actions): what the page posts is typed as chat would type it. */
+const ACTIONS: Record<string, { on: 'item' | 'extension'; command: (id: number, note: string) => string }> = {
+  close: { on: 'item', command: (id, note) => `销号 ${id} ${note}` },
+  reopen: { on: 'item', command: (id, note) => `退回 ${id} ${note}` },
+  approve: { on: 'extension', command: (id, note) => `批准 ${id} ${note}` },
+  deny: { on: 'extension', command: (id, note) => `驳回 ${id} ${note}` },
+}
+
+/** 事项 (docs/dashboard.md, 事项): one item's page, and its actions for those allowed. */
+export function registerItemPages(router: Router, kit: DashboardKit): void {
+  const { dataSource, dispatcher, logger } = kit.options
+
+  router.get('/dash/items/:id', async (ctx) => {
+    const who = await kit.signedIn(ctx)
+    if (!who) return
+    const item = await findItem(ctx)
+    if (!item) return
+    // As 详情: whoever may update the item, and the verifiers (ledger-access.ts).
+    if (!canSeeItem(who.sender, item)) return refuse(ctx, 403, '无权查看', [`#${item.id} 不属于您负责的范围。`, '事项详情对该事项的责任人、责任领导、本单位第一责任人和联络员，以及组织部、检查组开放。'])
+    const data = await itemPageData(dataSource, item)
+    html(
+      ctx,
+      ItemPage({
+        data,
+        today: who.today,
+        viewer: who.viewer,
+        actions: { verify: dispatcher !== undefined && isVerifier(who.sender), decideExtensions: dispatcher !== undefined && who.sender.roles.includes('org_admin') },
+        unitHref: seesUnitLedger(who.sender, item.unitId) ? `/dash/units/${item.unitId}` : null,
+        notice: takeFlash(ctx, kit, item.id),
+      }),
+    )
+  })
+
+  router.post('/dash/items/:id', async (ctx) => {
+    const who = await kit.signedIn(ctx)
+    if (!who) return
+    const form = await readForm(ctx)
+    if (!kit.checkForm(ctx, who, form)) return
+    const item = await findItem(ctx)
+    if (!item) return
+    const action = ACTIONS[form.get('action') ?? '']
+    if (!action || !dispatcher) return refuse(ctx, 400, '操作未完成', ['页面上没有这个操作，请刷新后再试。'])
+    let target = item.id
+    if (action.on === 'extension') {
+      const requestId = idParam(form.get('request') ?? undefined)
+      const request = requestId === null ? null : await dataSource.getRepository(ExtensionRequestSchema).findOneBy({ id: requestId })
+      if (!request || request.ledgerItemId !== item.id) return refuse(ctx, 400, '操作未完成', ['这条延期申请不属于该事项，请刷新后再试。'])
+      target = request.id
+    }
+    // A textarea may hold line breaks; a command is one line of words.
+    const note = (form.get('note') ?? '').replace(/\s+/g, ' ').trim()
+    const typed = action.command(target, note).trim()
+    const result = await dispatcher.runAs(who.sender, typed, logger)
+    logger.info({ userid: who.sender.person.userid, item: item.id, command: typed.split(' ')[0], outcome: result.outcome }, 'dashboard action')
+    const said = result.reply ? answerText(result.reply) : ''
+    // A refusal's 用法 and 示例 are for typing in chat; the page only needs what was wrong.
+    const text = result.refused ? said.split('\n用法：')[0]! : said
+    setFlash(ctx, kit, item.id, { text: text || '已完成。', ok: !result.refused })
+    ctx.status = 303
+    ctx.redirect(`/dash/items/${item.id}`)
+  })
+
+  async function findItem(ctx: Context) {
+    const id = idParam(ctx.params.id)
+    const item = id === null ? null : await dataSource.getRepository(LedgerItemSchema).findOneBy({ id })
+    if (!item) notFound(ctx)
+    return item
+  }
+}
+
+function answerText(message: AppMessage): string {
+  if (message.msgtype === 'text') return message.text.content
+  if (message.msgtype === 'markdown') return markdownToText(message.markdown.content)
+  return ''
+}
+
+function setFlash(ctx: Context, kit: DashboardKit, itemId: number, notice: { text: string; ok: boolean }): void {
+  const value = Buffer.from(JSON.stringify({ id: itemId, ...notice, text: [...notice.text].slice(0, 500).join('') })).toString('base64url')
+  ctx.cookies.set(FLASH_COOKIE, value, { ...kit.cookie, maxAge: 60_000 })
+}
+
+/** The action's result for this item, once: the cookie is cleared as it is read. */
+function takeFlash(ctx: Context, kit: DashboardKit, itemId: number): { text: string; ok: boolean } | null {
+  const value = ctx.cookies.get(FLASH_COOKIE)
+  if (!value) return null
+  ctx.cookies.set(FLASH_COOKIE, null, kit.cookie)
+  try {
+    const flash = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as { id?: unknown; text?: unknown; ok?: unknown }
+    return flash.id === itemId && typeof flash.text === 'string' ? { text: flash.text.slice(0, 500), ok: flash.ok === true } : null
+  } catch {
+    return null
+  }
+}
