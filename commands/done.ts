@@ -18,7 +18,7 @@ export const done = defineCommand<{ id: number; note: string }>({
     return parsed
   },
   async run(context, { id, note }) {
-    const { notified } = await markRectified(context.dataSource, context.actor, id, note, context.now())
+    const { notified } = await markRectified(context.dataSource, context.actor, id, note, context.now(), context.links)
     const who = notified.length > 0 ? '已通知组织部核实销号' : '组织部尚未配置管理员，请直接联系干部监督科核实'
     context.reply(`已标记 #${id} 整改完成，进度 100%。${who}。`)
   },

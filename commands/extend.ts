@@ -25,7 +25,7 @@ export const extend = defineCommand<{ id: number; date: string; reason: string }
   async run(context, { id, date, reason }) {
     const today = beijingDate(context.now())
     const asked = readDate(date, today)
-    const request = await requestExtension(context.dataSource, context.actor, id, asked.date, reason, today, context.now())
+    const request = await requestExtension(context.dataSource, context.actor, id, asked.date, reason, today, context.now(), context.links)
     context.reply(
       withDateReading(`已提交延期申请 #${request.id}：#${id} 从 ${formatChineseDate(request.oldDueDate, today)} 延至 ${formatChineseDate(asked.date, today)}，等待组织部审批，结果会通知您。`, asked, today),
     )

@@ -46,6 +46,7 @@ export const showItem = defineCommand<{ id: number }>({
       lines.push('最近进展：')
       for (const u of updates) lines.push(`- ${formatBeijingDateTime(u.createdAt).slice(5, 16)} ${name(u.personId)} ${HISTORY_KIND_NAMES[u.kind]} ${u.newProgress}% ${inertText(u.note)}`)
     }
+    if (context.links) lines.push(`[在督办看板中查看](${context.links.item(item.id)})`)
     context.reply(markdown(lines.join('\n')))
   },
 })

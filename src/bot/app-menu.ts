@@ -1,3 +1,4 @@
+import type { DashboardLinks } from '../domain/dashboard-links.js'
 import { checkMenu, type AppMenu } from '../wecom/menu.js'
 
 /**
@@ -17,6 +18,19 @@ export const APP_MENU: AppMenu = {
       ],
     },
   ],
+}
+
+/**
+ * The menu `menu sync` sets: APP_MENU, and with the dashboard on, 工具 → 督办看板 opening it
+ * (a view item: WeCom opens the page in its browser, which signs in through OAuth; docs/dashboard.md, Links).
+ */
+export function appMenu(links: DashboardLinks | null): AppMenu {
+  if (!links) return APP_MENU
+  const menu: AppMenu = {
+    button: APP_MENU.button.map((button) => ('sub_button' in button && button.name === '工具' ? { ...button, sub_button: [...button.sub_button, { name: '督办看板', type: 'view' as const, url: links.home }] } : button)),
+  }
+  checkMenu(menu)
+  return menu
 }
 
 /** The chat command each menu key runs, as if the member had typed it. */

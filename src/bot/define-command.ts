@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm'
 import type { QuietHours } from '../config/load-config.js'
 import type { Attachment } from '../outbox/stored-files.js'
 import type { Person, Role } from '../db/entities/index.js'
+import type { DashboardLinks } from '../domain/dashboard-links.js'
 import type { Actor } from '../domain/ledger/ledger-access.js'
 import type { Logger } from '../logger.js'
 import type { AppMessage } from '../wecom/messages.js'
@@ -29,6 +30,8 @@ export interface CommandContext {
   robotNames: readonly string[]
   /** The service's quiet window (QUIET_HOURS): statuses say when held messages go (docs/delivery.md). */
   quietHours: QuietHours
+  /** The dashboard's pages when it is on (docs/dashboard.md, Links), else null. */
+  links: DashboardLinks | null
   now(): Date
 }
 

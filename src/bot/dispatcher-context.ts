@@ -7,6 +7,7 @@ import type { CommandRegistry } from './command-registry.js'
 import { loadSender, type Sender } from './load-sender.js'
 import { NO_METRICS, type Metrics } from '../metrics/metrics.js'
 import type { QuietHours } from '../config/load-config.js'
+import type { DashboardLinks } from '../domain/dashboard-links.js'
 
 const NO_QUIET_HOURS: QuietHours = { startMinute: 0, endMinute: 0 }
 
@@ -44,6 +45,8 @@ export interface DispatcherDependencies {
   quietHours?: QuietHours
   /** Counts commands by name and outcome, default none. */
   metrics?: Metrics
+  /** The dashboard's pages, for answers and cards that link to them; default none (the dashboard is off). */
+  links?: DashboardLinks | null
 }
 
 /** What every part of the dispatcher shares: its dependencies, and the senders it looked up lately. */
@@ -55,12 +58,13 @@ export interface DispatcherContext {
   readonly robotNames: readonly string[]
   readonly quietHours: QuietHours
   readonly metrics: Metrics
+  readonly links: DashboardLinks | null
   /** Roster entries and roles by userid, each reused until `until` (epoch ms). */
   readonly senders: Map<string, { value: Sender | null; until: number }>
 }
 
-export function createDispatcherContext({ dataSource, registry, now = () => new Date(), senderCacheMs = 10_000, robotNames = [], quietHours = NO_QUIET_HOURS, metrics = NO_METRICS }: DispatcherDependencies): DispatcherContext {
-  return { dataSource, registry, now, senderCacheMs, robotNames, quietHours, metrics, senders: new Map() }
+export function createDispatcherContext({ dataSource, registry, now = () => new Date(), senderCacheMs = 10_000, robotNames = [], quietHours = NO_QUIET_HOURS, metrics = NO_METRICS, links = null }: DispatcherDependencies): DispatcherContext {
+  return { dataSource, registry, now, senderCacheMs, robotNames, quietHours, metrics, links, senders: new Map() }
 }
 
 /**

@@ -98,6 +98,7 @@ function commandContextFor(context: DispatcherContext, command: AnyCommand, send
     registry: context.registry,
     robotNames: context.robotNames,
     quietHours: context.quietHours,
+    links: context.links,
     now: context.now,
   }
 }

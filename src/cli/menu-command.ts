@@ -1,12 +1,16 @@
 import type { Command } from 'commander'
-import { APP_MENU } from '../bot/app-menu.js'
+import { appMenu } from '../bot/app-menu.js'
+import { dashboardLinks } from '../domain/dashboard-links.js'
 import { createClient } from '../delivery/create-transport.js'
 import { UserFacingError } from '../errors.js'
 import { WeComApiError, WeComHttpError } from '../wecom/errors.js'
 import type { AppMenu, MenuItem } from '../wecom/menu.js'
 import { exitCode, type CliContext } from './program.js'
 
-/** `menu sync` sets the app's custom menu to APP_MENU; `menu show` prints the one WeCom has. */
+/** The menu this deployment sets: with DASHBOARD_URL, 督办看板 among the tools. */
+const menuOf = (cli: CliContext) => appMenu(dashboardLinks(cli.config().dashboard.url))
+
+/** `menu sync` sets the app's custom menu (appMenu); `menu show` prints the one WeCom has. */
 export function addMenuCommand(program: Command, cli: CliContext): void {
   const menu = program.command('menu').description('应用菜单：设置、查看')
   menu
@@ -18,12 +22,12 @@ export function addMenuCommand(program: Command, cli: CliContext): void {
         const client = createClient(cli.config())
         if (!client) {
           cli.print('控制台模式（未配置企业微信）：将设置的应用菜单如下，未发送到企业微信。')
-          for (const line of describeMenu(APP_MENU)) cli.print(line)
+          for (const line of describeMenu(menuOf(cli))) cli.print(line)
           return 0
         }
-        await askWeCom('设置菜单', () => client.createMenu(APP_MENU))
+        await askWeCom('设置菜单', () => client.createMenu(menuOf(cli)))
         cli.print(`已设置应用菜单（应用 ${cli.config().wecom!.agentId}）：`)
-        for (const line of describeMenu(APP_MENU)) cli.print(line)
+        for (const line of describeMenu(menuOf(cli))) cli.print(line)
         return 0
       }),
     )
@@ -36,7 +40,7 @@ export function addMenuCommand(program: Command, cli: CliContext): void {
         const client = createClient(cli.config())
         if (!client) {
           cli.print('控制台模式（未配置企业微信）：无法查询企业微信中的菜单。menu sync 将设置的菜单如下：')
-          for (const line of describeMenu(APP_MENU)) cli.print(line)
+          for (const line of describeMenu(menuOf(cli))) cli.print(line)
           return 0
         }
         const current = await askWeCom('查询菜单', () => client.getMenu())

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm'
 import { commands } from '../../commands/index.js'
 import { createCommandRegistry } from '../bot/command-registry.js'
 import { createDispatcher } from '../bot/dispatcher.js'
+import { dashboardLinks } from '../domain/dashboard-links.js'
 import { currentCampaign } from '../domain/campaign/current-campaign.js'
 import { runStartupCatchUps, scheduledJobs } from '../jobs/index.js'
 import { lastCoveredYear } from '../time/work-calendar.js'
@@ -77,6 +78,7 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
     if (demo) logger.info({ campaignId: demo.campaignId, people: demo.people, ledgerItems: demo.ledgerItems }, 'demo data seeded')
     const { metrics, registry } = createMetrics({ dataSource, logger, quietHours: config.quietHours, now })
     const client = createClient(config, metrics, now)
+    const dashboard = dashboardOptions(config, client)
 
     const app = createApp({
       dataSource,
@@ -86,12 +88,12 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
       callback: {
         path: config.callbackPath,
         secrets: callbackSecrets(config),
-        dispatcher: createDispatcher({ dataSource, registry: createCommandRegistry(commands), now, robotNames: Object.keys(config.robots), quietHours: config.quietHours, metrics }),
+        dispatcher: createDispatcher({ dataSource, registry: createCommandRegistry(commands), now, robotNames: Object.keys(config.robots), quietHours: config.quietHours, metrics, links: dashboardLinks(dashboard?.publicUrl) }),
         timestampWindowSeconds: config.callbackWindowSeconds,
         metrics,
         inFlight,
       },
-      dashboard: dashboardOptions(config, client),
+      dashboard,
     })
     const handler = app.callback()
     const server = await listen((req, res) => {

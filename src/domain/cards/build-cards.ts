@@ -78,8 +78,11 @@ export function digestCard({ items, more, today, text }: DigestCardInput): CardM
   return cardMessage(card, text)
 }
 
+/** Tapping the card outside its buttons opens the item's page, when the dashboard is on (docs/dashboard.md, Links). */
+const opens = (link: string | null | undefined) => (link ? { card_action: { type: 1 as const, url: link } } : {})
+
 /** 组织部's card for an extension request: 批准 · 驳回. */
-export function extensionCard(input: { requestId: number; itemId: number; problem: string; requester: string; from: string; to: string; reason: string; text: string }): CardMessage {
+export function extensionCard(input: { requestId: number; itemId: number; problem: string; requester: string; from: string; to: string; reason: string; text: string; link?: string | null }): CardMessage {
   return cardMessage(
     {
       card_type: 'button_interaction',
@@ -90,19 +93,21 @@ export function extensionCard(input: { requestId: number; itemId: number; proble
         { keyname: '申请延至', value: input.to },
       ],
       button_list: [button('批准', `approve:${input.requestId}`), button('驳回', `reject:${input.requestId}`, 3)],
+      ...opens(input.link),
     },
     input.text,
   )
 }
 
 /** 组织部's card for an item reported rectified: 销号 · 退回. */
-export function verifyCard(input: { itemId: number; problem: string; reporter: string; detail: string; text: string }): CardMessage {
+export function verifyCard(input: { itemId: number; problem: string; reporter: string; detail: string; text: string; link?: string | null }): CardMessage {
   return cardMessage(
     {
       card_type: 'button_interaction',
       main_title: { title: `待核实销号 #${input.itemId}`, desc: `${input.reporter}报告整改完成` },
       sub_title_text: `${shorten(input.problem, 60)}\n${shorten(input.detail, 46)}`,
       button_list: [button('销号', `close:${input.itemId}`), button('退回', `return:${input.itemId}`, 3)],
+      ...opens(input.link),
     },
     input.text,
   )

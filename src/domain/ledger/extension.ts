@@ -1,3 +1,4 @@
+import type { DashboardLinks } from '../dashboard-links.js'
 import { inertText } from '../../wecom/inert-text.js'
 import type { DataSource, EntityManager } from 'typeorm'
 import { RefusalError, StateConflictError } from '../../errors.js'
@@ -21,6 +22,7 @@ export async function requestExtension(
   reason: string,
   today: CalendarDate,
   now: Date,
+  links: DashboardLinks | null = null,
 ): Promise<ExtensionRequest> {
   return ds.transaction(async (manager) => {
     // Locked: a second request for the same item waits here and then finds this one pending.
@@ -62,6 +64,7 @@ export async function requestExtension(
         from: formatChineseDate(item.dueDate, today),
         to: formatChineseDate(newDueDate, today),
         reason,
+        link: links?.item(itemId),
         text: `**延期申请 #${request.id}**\n${inertText(actor.person.name)}申请将 #${itemId}「${inertText(item.problem)}」的时限从 ${formatChineseDate(item.dueDate, today)} 延至 ${formatChineseDate(newDueDate, today)}。\n理由：${inertText(reason)}\n同意发送「批准 ${request.id}」，不同意发送「驳回 ${request.id} 意见」。`,
       }),
       now,

@@ -1,3 +1,4 @@
+import type { DashboardLinks } from '../dashboard-links.js'
 import { inertText } from '../../wecom/inert-text.js'
 import type { DataSource, EntityManager } from 'typeorm'
 import { RefusalError, StateConflictError } from '../../errors.js'
@@ -110,7 +111,7 @@ export async function recordProgress(ds: DataSource, actor: Actor, id: number, p
 }
 
 /** 完成: marks the item rectified and asks the organization department to verify it. */
-export async function markRectified(ds: DataSource, actor: Actor, id: number, note: string, now: Date): Promise<ItemChange> {
+export async function markRectified(ds: DataSource, actor: Actor, id: number, note: string, now: Date, links: DashboardLinks | null = null): Promise<ItemChange> {
   return ds.transaction(async (manager) => {
     const before = await itemOrFail(manager, id, { lock: true })
     if (!canUpdateItem(actor, before)) throw new RefusalError('denied', UPDATE_DENIED)
@@ -126,6 +127,7 @@ export async function markRectified(ds: DataSource, actor: Actor, id: number, no
         problem: before.problem,
         reporter: actor.person.name,
         detail: `整改说明：${note}`,
+        link: links?.item(id),
         text: `**待核实销号 #${id}**\n${inertText(actor.person.name)}报告整改完成：${inertText(before.problem)}\n整改说明：${inertText(note)}\n核实后发送「销号 ${id} 意见」，或「退回 ${id} 理由」。`,
       }),
       now,

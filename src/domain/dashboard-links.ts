@@ -1,0 +1,17 @@
+/**
+ * Where the dashboard's pages are, when the dashboard is on (docs/dashboard.md, Links): chat
+ * answers and cards that are about an item link to its page. Made once from the configured
+ * public address and passed to what writes such messages.
+ */
+export interface DashboardLinks {
+  /** The dashboard's home (总览). */
+  home: string
+  item(id: number): string
+}
+
+/** The links under `publicUrl` (no trailing slash); null when the dashboard is off. */
+export function dashboardLinks(publicUrl: string | null | undefined): DashboardLinks | null {
+  if (!publicUrl) return null
+  const base = publicUrl.replace(/\/+$/, '')
+  return { home: `${base}/dash`, item: (id) => `${base}/dash/items/${id}` }
+}
