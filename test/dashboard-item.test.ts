@@ -3,9 +3,12 @@ import type { DataSource } from 'typeorm'
 import { createDispatcher } from '../src/bot/dispatcher.js'
 import { createCommandRegistry } from '../src/bot/command-registry.js'
 import { commands } from '../commands/index.js'
-import { ExtensionRequestSchema, LedgerItemSchema, OutboxMessageSchema, ProgressUpdateSchema } from '../src/db/entities/index.js'
+import { In } from 'typeorm'
+import { ExtensionRequestSchema, LedgerItemSchema, OutboxMessageSchema, PersonSchema, ProgressUpdateSchema } from '../src/db/entities/index.js'
 import { readerText } from './helpers/outbox-text.js'
-import { browser, consoleDashboard, csrfOf, devSignIn } from './helpers/dashboard.js'
+import { startCallbackRig } from './helpers/callback-rig.js'
+import { storedCards } from './helpers/cards.js'
+import { browser, consoleDashboard, csrfOf, DASHBOARD_SECRET, devSignIn } from './helpers/dashboard.js'
 import { addLedgerItem, chatAs, seedLedger } from './helpers/ledger-fixture.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 
@@ -157,6 +160,31 @@ describe(`the item page on ${dialect}`, () => {
     await b.go(`/dash/items/${itemId}`, { form: { csrf: csrfOf(page.body), action: 'deny', request: String(second.id), note: '理由不充分' } })
     expect((await ds.getRepository(ExtensionRequestSchema).findOneByOrFail({ id: second.id })).status).toBe('denied')
     expect((await b.go(`/dash/items/${itemId}`)).body).toMatch(/已驳回<\/strong><span>（王健 8月31日：理由不充分）/)
+  })
+
+  it('the page’s 销号 and a tap on 组织部’s card through the real callback at the same moment: closed once, the other told', async () => {
+    const rig = await startCallbackRig(ds, { now: NOW, dashboard: { secret: DASHBOARD_SECRET, publicUrl: 'http://localhost:3000', wecom: null } })
+    try {
+      await rig.say('zhaolei', `完成 ${itemId} 已整改`)
+      const card = await storedCards(() => ds).cardTo('wangjian', (_, c) => c.main_title.title === `待核实销号 #${itemId}`)
+      // 刘洋 (检查组) on the dashboard, 王健 (组织部) on his phone's card.
+      const b = await devSignIn(rig.base, 'liuyang')
+      const page = await b.go(`/dash/items/${itemId}`)
+      const [, tapped] = await Promise.all([b.go(`/dash/items/${itemId}`, { form: { csrf: csrfOf(page.body), action: 'close' } }), rig.tap('wangjian', card.taskId, `close:${itemId}`)])
+      expect(await status(itemId)).toBe('closed')
+      expect((await history(itemId)).filter((k) => k === 'closed')).toHaveLength(1)
+      const shown = /<p class="notice( bad)?" role="status">([^<]*)<\/p>/.exec((await b.go(`/dash/items/${itemId}`)).body)!
+      // Exactly one of the two closed it; the other was told who did.
+      const closer = await ds.getRepository(ProgressUpdateSchema).findOneByOrFail({ ledgerItemId: itemId, kind: 'closed' })
+      const byPage = shown[1] === undefined
+      const people = await ds.getRepository(PersonSchema).findBy({ userid: In(['liuyang', 'wangjian']) })
+      expect(closer.personId).toBe(people.find((p) => p.userid === (byPage ? 'liuyang' : 'wangjian'))!.id)
+      if (byPage) expect(shown[2]).toBe(`已销号 #${itemId}。已通知责任人。`)
+      else expect(shown[2]).toBe(`#${itemId} 已于 09:00 由王健销号。`)
+      expect(tapped.status).toBe(200)
+    } finally {
+      await rig.close()
+    }
   })
 
   it('two verifiers pressing 销号 at once: one closes it, the other is told, one history row', async () => {

@@ -8,6 +8,7 @@ import { createCommandRegistry, type CommandRegistry } from '../../src/bot/comma
 import { createDispatcher } from '../../src/bot/dispatcher.js'
 import { InboundMessageSchema, OutboxMessageSchema } from '../../src/db/entities/index.js'
 import { createApp } from '../../src/http/create-app.js'
+import type { DashboardSettings } from '../../src/http/dashboard/register-dashboard.js'
 import { createLogger, type Logger } from '../../src/logger.js'
 import { cardTapXml, eventXml, newMsgId, openPassiveReply, post, SECRETS, sign, textXml } from './wecom-callback-client.js'
 
@@ -28,6 +29,8 @@ export interface RigOptions {
   registry?: CommandRegistry
   /** The service's quiet window (QUIET_HOURS), default none. */
   quietHours?: QuietHours
+  /** The dashboard on the same app (its actions through the callback's dispatcher), default off. */
+  dashboard?: DashboardSettings
 }
 
 /**
@@ -48,6 +51,7 @@ export async function startCallbackRig(dataSource: DataSource, options: RigOptio
       dispatcher: createDispatcher({ dataSource, registry: options.registry ?? createCommandRegistry(commands), now: clock, senderCacheMs: 0, quietHours: options.quietHours }),
       replyBudgetMs: 3000,
     },
+    dashboard: options.dashboard,
   })
   const server: Server = app.listen(0, '127.0.0.1')
   await new Promise((resolve) => server.once('listening', resolve))
@@ -94,6 +98,8 @@ export async function startCallbackRig(dataSource: DataSource, options: RigOptio
 
   return {
     url,
+    /** The app's own address, e.g. for the dashboard: http://127.0.0.1:port */
+    base: new URL(url).origin,
     say,
     tap,
     menu,
