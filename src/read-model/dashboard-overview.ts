@@ -1,5 +1,5 @@
 import { In, type DataSource, type EntityManager } from 'typeorm'
-import { LedgerItemSchema, PhaseSchema, ProblemCategorySchema, UnitSchema, type Campaign, type UnitKind } from '../db/entities/index.js'
+import { LedgerItemSchema, MonthlyReportSchema, PhaseSchema, ProblemCategorySchema, UnitSchema, type Campaign, type UnitKind } from '../db/entities/index.js'
 import { ledgerAsOf, loadCampaignHistory } from '../domain/reports/ledger-as-of.js'
 import { addDays, beijingInstant, type CalendarDate } from '../time/calendar-date.js'
 import { isOverdue, onTimeRate, sumTallies } from './figures.js'
@@ -20,8 +20,14 @@ export interface Overview {
   trend: { date: CalendarDate; closed: number; open: number; overdue: number }[]
   /** Overdue items today by problem category (the plan's eight, in order, none left out). */
   categories: { number: number; name: string; overdue: number }[]
-  /** The units, worst first, with their kind (towns and county departments filter apart). */
-  units: (UnitStatistics & { kind: UnitKind })[]
+  /** The units, worst first, with their kind (towns and county departments filter apart) and their latest monthly report. */
+  units: (UnitStatistics & { kind: UnitKind; lastReport: LastReport | null })[]
+}
+
+/** A unit's latest monthly report: the month it reports on (YYYY-MM) and when its current version came. */
+export interface LastReport {
+  month: string
+  submittedAt: Date
 }
 
 /** 总览 for `units` (null: the whole county; unit heads and liaisons see their own units only). */
@@ -29,6 +35,7 @@ export async function overview(db: Db, campaign: Campaign, today: CalendarDate, 
   const status = await ledgerStatus(db, campaign.id, today)
   const shown = units === null ? status.units : status.units.filter((u) => units.includes(u.unitId))
   const kinds = await unitKinds(db, shown.map((u) => u.unitId))
+  const reports = await lastReports(db, campaign.id)
   const phases = await db.getRepository(PhaseSchema).find({ where: { campaignId: campaign.id }, order: { seq: 'ASC' } })
   return {
     today,
@@ -36,7 +43,7 @@ export async function overview(db: Db, campaign: Campaign, today: CalendarDate, 
     totals: units === null ? status.totals : totalsOf(shown),
     trend: await trend(db, campaign, today, units),
     categories: await overdueByCategory(db, campaign.id, today, units),
-    units: shown.map((u) => ({ ...u, kind: kinds.get(u.unitId) ?? 'county_department' })),
+    units: shown.map((u) => ({ ...u, kind: kinds.get(u.unitId) ?? 'county_department', lastReport: reports.get(u.unitId) ?? null })),
   }
 }
 
@@ -45,6 +52,17 @@ export async function overview(db: Db, campaign: Campaign, today: CalendarDate, 
 function totalsOf(units: readonly UnitStatistics[]): LedgerStatus['totals'] {
   const totals = sumTallies(units)
   return { ...totals, onTimeRate: onTimeRate(totals) }
+}
+
+/** Each unit's latest monthly report of the campaign (the latest month it reported on). */
+async function lastReports(db: Db, campaignId: number): Promise<Map<number, LastReport>> {
+  const rows = await db.getRepository(MonthlyReportSchema).find({ where: { campaignId }, select: { unitId: true, month: true, submittedAt: true } })
+  const latest = new Map<number, LastReport>()
+  for (const row of rows) {
+    const known = latest.get(row.unitId)
+    if (!known || row.month > known.month) latest.set(row.unitId, { month: row.month, submittedAt: row.submittedAt })
+  }
+  return latest
 }
 
 async function unitKinds(db: Db, ids: readonly number[]): Promise<Map<number, UnitKind>> {

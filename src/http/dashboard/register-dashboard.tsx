@@ -15,6 +15,7 @@ import { registerItemPages } from './item-pages.js'
 import { MessagePage, Page, sync } from './pages/layout.js'
 import { OverviewPage, SORTS, unitTableExport, type UnitTableQuery } from './pages/overview.js'
 import { checkCsrf, newLoginState, newSession, readSession, SESSION_HOURS } from './session.js'
+import { registerUnitPages } from './unit-pages.js'
 import { seesCounty, seesUnitLedger } from './who-sees.js'
 import { sendTable, wantsXlsx } from './xlsx-export.js'
 
@@ -130,6 +131,7 @@ export function registerDashboard(router: Router, options: DashboardOptions): vo
 
   // Each section's pages (docs/dashboard.md, Pages).
   // (section registrations)
+  registerUnitPages(router, kit)
   registerItemPages(router, kit)
 
   async function signIn(ctx: Context, userid: string, next: string): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Overview } from '../../../read-model/dashboard-overview.js'
 import type { StatusLight } from '../../../read-model/figures.js'
-import { formatChineseDate } from '../../../time/calendar-date.js'
+import { excelBeijingTime } from '../../../domain/reports/sheet-table.js'
+import { formatBeijingDateTime, formatChineseDate } from '../../../time/calendar-date.js'
 import type { TableExport } from '../xlsx-export.js'
 import { xlsxHref } from '../xlsx-export.js'
 import { Page, sync, type Viewer } from './layout.js'
@@ -28,7 +29,8 @@ export function unitRows(overview: Overview, query: UnitTableQuery): Overview['u
     total: (u) => u.total,
     overdue: (u) => u.overdue,
     onTime: (u) => u.onTimeRate ?? -1,
-    reports: (u) => u.reportsSubmitted,
+    // The latest month reported on, then how many reports.
+    reports: (u) => (u.lastReport ? Number(u.lastReport.month.replace('-', '')) * 1000 : 0) + u.reportsSubmitted,
   }
   const pick = key[query.sort]
   const sign = query.dir === 'asc' ? 1 : -1
@@ -50,8 +52,10 @@ export function unitTableExport(overview: Overview, query: UnitTableQuery, scope
       { header: '逾期', kind: 'number' },
       { header: '按期率', kind: 'percent' },
       { header: '月报', kind: 'number' },
+      { header: '最近月报', kind: 'text' },
+      { header: '报送时间', kind: 'datetime' },
     ],
-    rows: unitRows(overview, query).map((u) => [LIGHTS[u.light].name, u.unitName, u.total, u.overdue, u.onTimeRate, u.reportsSubmitted]),
+    rows: unitRows(overview, query).map((u) => [LIGHTS[u.light].name, u.unitName, u.total, u.overdue, u.onTimeRate, u.reportsSubmitted, u.lastReport ? monthName(u.lastReport.month) : '', u.lastReport ? excelBeijingTime(u.lastReport.submittedAt) : null]),
   }
 }
 
@@ -173,7 +177,7 @@ export function OverviewPage(props: { campaignName: string; overview: Overview; 
                   {header('total', '事项')}
                   {header('overdue', '逾期')}
                   {header('onTime', '按期率')}
-                  {header('reports', '月报')}
+                  {header('reports', '最近月报')}
                 </tr>
               </thead>
               <tbody>
@@ -186,7 +190,9 @@ export function OverviewPage(props: { campaignName: string; overview: Overview; 
                     <td>{u.total}</td>
                     <td class={u.overdue > 0 ? 'bad' : ''}>{u.overdue}</td>
                     <td safe>{percent(u.onTimeRate)}</td>
-                    <td>{u.reportsSubmitted}</td>
+                    <td title={u.lastReport ? `共 ${u.reportsSubmitted} 份，最近 ${formatBeijingDateTime(u.lastReport.submittedAt)} 报送` : '未报送月报'}>
+                      {u.lastReport ? monthName(u.lastReport.month) : '—'}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -208,3 +214,6 @@ export function OverviewPage(props: { campaignName: string; overview: Overview; 
 export function unitCell(name: string, href: string | null): JSX.Element {
   return href === null ? <span safe>{name}</span> : <a href={href} safe>{name}</a>
 }
+
+/** "2015-08" → "8月" (the campaign runs within a year or two; the export has the full date). */
+const monthName = (month: string): string => `${Number(month.slice(5))}月`
