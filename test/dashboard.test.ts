@@ -119,8 +119,11 @@ describe(`the dashboard on ${dialect}`, () => {
 
   it('总览 for 组织部: the campaign, its phases, the totals of 统计, the charts and every unit', async () => {
     const { b } = await signInThroughWeCom('wangjian')
-    const page = (await b.go('/dash')).body
+    const response = await b.go('/dash')
+    const page = response.body
     expect(page).toMatch(/^<!doctype html><html lang="zh-CN">/)
+    // Sent compressed (fetch asks for br and gzip, and unpacks it).
+    expect(response.headers.get('content-encoding')).toMatch(/^(br|gzip)$/)
     expect(page).toContain('<h1>“为官不为”行为专项治理')
     // The same figures as 统计 (one read model): 3 items, 1 overdue.
     const stats = (await chatAs(ds, NOW)('wangjian', '统计')).text.split('\n')[1]!
