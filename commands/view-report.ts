@@ -2,7 +2,7 @@ import type { Campaign } from '../src/db/entities/index.js'
 import { defineCommand, type CommandContext } from '../src/bot/define-command.js'
 import { replyList } from '../src/bot/reply-list.js'
 import { currentOrLatestCampaign } from '../src/domain/campaign/current-campaign.js'
-import { isVerifier, type Actor } from '../src/domain/ledger/ledger-access.js'
+import { isVerifier, ownUnits } from '../src/domain/ledger/ledger-access.js'
 import { shorten } from '../src/domain/ledger/format-item.js'
 import { checkMonthInCampaign, parseMonth, readMonth } from '../src/domain/reports/month-span.js'
 import { findUnitByName, unitByNameOrRefuse } from '../src/domain/roster/find-unit.js'
@@ -74,11 +74,6 @@ async function unitAndMonth(context: CommandContext, words: readonly string[], t
   const gluedUnit = glued ? await findUnitByName(context.dataSource, glued[1]!) : null
   if (gluedUnit) return { unit: gluedUnit, month: parseMonth(glued![2]!, today) }
   return { unit: await unitByNameOrRefuse(context.dataSource, typed), month }
-}
-
-/** The units whose reports the person reads as one of its head, leader or liaison. */
-function ownUnits(actor: Actor): number[] {
-  return [...new Set(actor.assignments.filter((a) => (a.role === 'unit_head' || a.role === 'leader' || a.role === 'liaison') && a.unitId !== null).map((a) => a.unitId!))]
 }
 
 /** The unit asked for, if the person may read it; without one, the person's own unit. */

@@ -17,8 +17,9 @@ import {
 } from '../db/entities/index.js'
 import { circularStatus, type ReceiptLine } from '../domain/circulars/circular-status.js'
 import { reportPeriod } from '../domain/reports/month-span.js'
-import { addMonths, lastDayOfMonth, monthOf, type CalendarDate } from '../time/calendar-date.js'
-import { deliverablesDone, monthlyReportStatus, participantUnits } from './campaign-progress.js'
+import { lastDayOfMonth, type CalendarDate } from '../time/calendar-date.js'
+import { deliverablesDone, participantUnits } from './campaign-progress.js'
+import { campaignMonths, reportMonth, type ReportMark } from './report-grid.js'
 import { deadlineLight, type StatusLight } from './figures.js'
 import { byUrgency } from './ledger-lists.js'
 import { ledgerStatus, unitStatistics, type UnitStatistics } from './ledger-status.js'
@@ -35,11 +36,8 @@ export interface UnitMonthReport {
   dueDate: CalendarDate
   /** False while the month is still running. */
   complete: boolean
-  /**
-   * Submitted by the month's end, as the monthly workbook counts it (monthlyReportStatus as of the
-   * period's instant, reportPeriod); null when the unit owes no report.
-   */
-  onTime: boolean | null
+  /** The month's mark in 月报's grid (reportMonth: as the monthly workbook counts it); null when the unit owes no report. */
+  mark: ReportMark | null
   /** The current version and the ones it replaced (unitReportText). */
   text: UnitReportText
 }
@@ -121,15 +119,11 @@ async function unitContacts(db: DataSource, unitId: number): Promise<{ heads: st
 
 /** Each month from the campaign's first to this one (or its last), the latest first. */
 async function monthReports(db: DataSource, campaign: Campaign, unitId: number, participant: boolean, today: CalendarDate, now: Date): Promise<UnitMonthReport[]> {
-  const last = monthOf(today) < monthOf(campaign.endDate) ? monthOf(today) : monthOf(campaign.endDate)
-  const months: string[] = []
-  for (let month = monthOf(campaign.startDate); month <= last && months.length < 120; month = monthOf(addMonths(`${month}-01`, 1))) months.push(month)
   const reports: UnitMonthReport[] = []
-  for (const month of months.reverse()) {
-    const period = reportPeriod(month, now)
+  for (const month of campaignMonths(campaign, today).reverse()) {
     const text = await unitReportText(db, campaign.id, unitId, month)
-    const counted = participant ? (await monthlyReportStatus(db, campaign, month, period.asOf)).find((r) => r.unitId === unitId) : undefined
-    reports.push({ month, dueDate: lastDayOfMonth(`${month}-01`), complete: period.complete, onTime: participant ? (counted?.submittedAt ?? null) !== null : null, text })
+    const mark = participant ? ((await reportMonth(db, campaign, month, now)).get(unitId)?.cell.mark ?? null) : null
+    reports.push({ month, dueDate: lastDayOfMonth(`${month}-01`), complete: reportPeriod(month, now).complete, mark, text })
   }
   return reports
 }

@@ -22,6 +22,11 @@ export function unitsActedFor(actor: Actor): number[] {
   return [...new Set(actor.assignments.filter((a) => a.role === 'unit_head' || a.role === 'liaison').map((a) => a.unitId!).filter((id) => id !== null))]
 }
 
+/** The units whose monthly reports the person reads as one of its head, leader or liaison (查看月报, the dashboard's 月报). */
+export function ownUnits(actor: Actor): number[] {
+  return [...new Set(actor.assignments.filter((a) => (a.role === 'unit_head' || a.role === 'leader' || a.role === 'liaison') && a.unitId !== null).map((a) => a.unitId!))]
+}
+
 /** Reports progress, marks done, asks for an extension: the responsible person or leader, or the unit's head or liaison. */
 export function canUpdateItem(actor: Actor, item: LedgerItem): boolean {
   return item.responsiblePersonId === actor.person.id || item.responsibleLeaderId === actor.person.id || actsForUnit(actor, item.unitId)

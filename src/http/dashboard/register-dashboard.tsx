@@ -14,6 +14,8 @@ import { oauthUrl, qrLoginUrl } from '../../wecom/web-login.js'
 import { categoryChart, trendChart } from './charts.js'
 import { createKit, html, notFound, queryText, readForm, refuse, SESSION_COOKIE, type DashboardOptions } from './dashboard-kit.js'
 import { registerItemPages } from './item-pages.js'
+import { registerOverduePages } from './overdue-pages.js'
+import { registerReportPages } from './report-pages.js'
 import { MessagePage, Page, sync } from './pages/layout.js'
 import { OverviewPage, SORTS, unitTableExport, type UnitTableQuery } from './pages/overview.js'
 import { checkCsrf, newLoginState, newSession, readSession, SESSION_HOURS } from './session.js'
@@ -136,6 +138,8 @@ export function registerDashboard(router: Router, options: DashboardOptions): vo
 
   // Each section's pages (docs/dashboard.md, Pages).
   // (section registrations)
+  registerOverduePages(router, kit)
+  registerReportPages(router, kit)
   registerUnitPages(router, kit)
   registerItemPages(router, kit)
 

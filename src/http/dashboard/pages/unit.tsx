@@ -217,11 +217,11 @@ function versionLine(version: ReportVersion, today: CalendarDate): string {
 function reportState(report: UnitMonthReport, today: CalendarDate): { text: string; bad: boolean } {
   const due = formatChineseDate(report.dueDate, today)
   if (report.text.current) {
-    if (report.onTime === false) return { text: `逾期报送（应于${due}前报送）`, bad: true }
-    return { text: report.onTime === true && report.complete ? '按时报送' : '已报送', bad: false }
+    if (report.mark === 'late') return { text: `逾期报送（应于${due}前报送）`, bad: true }
+    return { text: report.mark === 'on_time' && report.complete ? '按时报送' : '已报送', bad: false }
   }
-  if (report.onTime === null) return { text: '不需报送', bad: false }
-  return report.complete ? { text: `未报（应于${due}前报送）`, bad: true } : { text: `未报送（${due}前报送）`, bad: false }
+  if (report.mark === null) return { text: '不需报送', bad: false }
+  return report.mark === 'missing' ? { text: `未报（应于${due}前报送）`, bad: true } : { text: `未报送（${due}前报送）`, bad: false }
 }
 
 function MonthReport(props: { report: UnitMonthReport; today: CalendarDate }): JSX.Element {
