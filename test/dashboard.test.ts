@@ -8,6 +8,7 @@ import { createLogger } from '../src/logger.js'
 import { createWeComClient } from '../src/wecom/wecom-client.js'
 import { startFakeWeCom, type FakeWeCom } from './fakes/fake-wecom-server.js'
 import { browser, DASHBOARD_SECRET as SECRET, listen } from './helpers/dashboard.js'
+import { newSession } from '../src/http/dashboard/session.js'
 import { addLedgerItem, chatAs, seedLedger } from './helpers/ledger-fixture.js'
 import { seedRoster } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
@@ -23,16 +24,20 @@ describe(`the dashboard on ${dialect}`, () => {
   let wecomApp: { server: Server; base: string }
   let consoleApp: { server: Server; base: string }
   let fixture: Awaited<ReturnType<typeof seedLedger>>
+  /** How far WeCom's clock is ahead of ours (ms): a code issued, then this much later exchanged. */
+  let fakeLater = 0
+  /** Everything the WeCom app logged. */
+  const logged: string[] = []
 
-  const app = (dashboard: DashboardSettings) => createApp({ dataSource: ds, logger: createLogger('silent'), deliveryMode: 'wecom', now: () => NOW, dashboard })
+  const app = (dashboard: DashboardSettings, logger = createLogger('silent')) => createApp({ dataSource: ds, logger, deliveryMode: 'wecom', now: () => NOW, dashboard })
 
   beforeAll(async () => {
     db = await createMigratedDatabase()
     ds = db.dataSource
     fixture = await seedLedger(ds)
-    fake = await startFakeWeCom({ now: () => NOW.getTime() })
+    fake = await startFakeWeCom({ now: () => NOW.getTime() + fakeLater })
     const client = createWeComClient({ baseUrl: fake.url, corpId: 'wwfakecorp0000001', agentId: 1000002, secret: 'fake-secret', now: () => NOW.getTime() })
-    wecomApp = await listen(app({ secret: SECRET, publicUrl: 'https://dash.example.gov.cn', wecom: { corpId: 'wwfakecorp0000001', agentId: 1000002, identify: (code) => client.loginIdentity(code) } }))
+    wecomApp = await listen(app({ secret: SECRET, publicUrl: 'https://dash.example.gov.cn', wecom: { corpId: 'wwfakecorp0000001', agentId: 1000002, identify: (code) => client.loginIdentity(code) } }, createLogger('info', { write: (line: string) => void logged.push(line) })))
     consoleApp = await listen(app({ secret: SECRET, publicUrl: 'http://localhost:3000', wecom: null }))
   })
   afterAll(async () => {
@@ -99,6 +104,60 @@ describe(`the dashboard on ${dialect}`, () => {
     expect(back.status).toBe(403)
     expect(back.body).toContain('请联系县委组织部干部监督科（王健）登记。')
     expect(back.cookies.some((c) => c.startsWith('dash_session=e'))).toBe(false)
+  })
+
+  it('refuses a code WeCom issued more than 5 minutes before it came back', async () => {
+    const b = browser(wecomApp.base)
+    const login = await b.go('/dash/login', { agent: WXWORK })
+    const code = fake.issueLoginCode({ userid: 'wangjian' })
+    fakeLater = 5 * 60_000 + 1_000
+    try {
+      const stale = await b.go(`/dash/login/wecom?code=${code}&state=${new URL(login.location!).searchParams.get('state')}`)
+      expect(stale.status).toBe(400)
+      expect(stale.body).toContain('企业微信的登录凭证已使用或过期')
+      expect(b.jar.has('dash_session')).toBe(false)
+    } finally {
+      fakeLater = 0
+    }
+  })
+
+  it('sends a forged, altered or expired session cookie back to sign in', async () => {
+    const { b } = await signInThroughWeCom('wangjian')
+    const real = b.jar.get('dash_session')!
+    const [body, signature] = real.split('.') as [string, string]
+    const session = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { userid: string; sid: string; exp: number }
+    const resign = (value: object) => `${Buffer.from(JSON.stringify(value)).toString('base64url')}.${signature}`
+    const forged = newSession('another-secret-of-thirty-two-chars!!', 'wangjian', NOW).value
+    const expired = newSession(SECRET, 'wangjian', new Date(NOW.getTime() - 8 * 3_600_000 - 1_000)).value
+    for (const cookie of [forged, resign({ ...session, userid: 'zhangwei' }), resign({ ...session, exp: session.exp + 86_400_000 }), expired, 'garbage', `${real}x`]) {
+      b.jar.set('dash_session', cookie)
+      const page = await b.go('/dash')
+      expect(page.status).toBe(302)
+      expect(page.location).toBe('/dash/login?next=%2Fdash')
+    }
+    b.jar.set('dash_session', real)
+    expect((await b.go('/dash')).status).toBe(200)
+  })
+
+  it('never writes the session secret, a login code or a session cookie to the log', async () => {
+    const before = logged.length
+    const { b } = await signInThroughWeCom('wangjian')
+    const used = fake.issueLoginCode({ userid: 'wangjian' })
+    const other = browser(wecomApp.base)
+    const login = await other.go('/dash/login', { agent: WXWORK })
+    const state = new URL(login.location!).searchParams.get('state')!
+    await other.go(`/dash/login/wecom?code=${used}&state=${state}`)
+    // The same code again: WeCom refuses it, and the refusal is logged.
+    const third = browser(wecomApp.base)
+    const again = await third.go('/dash/login', { agent: WXWORK })
+    expect((await third.go(`/dash/login/wecom?code=${used}&state=${new URL(again.location!).searchParams.get('state')}`)).status).toBe(400)
+    const lines = logged.slice(before).join('')
+    expect(lines).toContain('dashboard sign-in')
+    expect(lines).toContain('dashboard login: the code was refused')
+    expect(lines).not.toContain(SECRET)
+    expect(lines).not.toContain(used)
+    expect(lines).not.toContain(b.jar.get('dash_session')!)
+    expect(lines).not.toContain(state)
   })
 
   it('has no development login when WeCom is configured; console mode’s lists the roster and signs in as one of them', async () => {
