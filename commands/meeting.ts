@@ -3,12 +3,13 @@ import type { CommandArgs } from '../src/bot/command-args.js'
 import { MAX_LINES, quoteTyped, withinLimit } from '../src/domain/text/text-limits.js'
 import { defineCommand, type CommandContext } from '../src/bot/define-command.js'
 import { parseDate, parseItemNumber, readDate, withDateReading, type DateRead } from '../src/bot/parse-args.js'
-import { formatRoll, isInvited, meetingsFor, rollCall } from '../src/read-model/meetings.js'
+import { formatRoll, meetingsFor, rollCall } from '../src/read-model/meetings.js'
 import { RefusalError, UserFacingError } from '../src/errors.js'
 import { meetingTime } from '../src/domain/meetings/agenda-message.js'
 import {
   answerMeeting,
   cancelMeeting,
+  canSeeMeeting,
   changeMeeting,
   createMeeting,
   editParticipants,
@@ -16,6 +17,7 @@ import {
   meetingNotice,
   meetingOrFail,
   recordMinutes,
+  seesEveryMeeting,
   type Decision,
   type PreviousAnswer,
 } from '../src/domain/meetings/meeting-service.js'
@@ -153,8 +155,8 @@ async function run(context: CommandContext, parsed: Parsed): Promise<void> {
   const today = beijingDate(now)
   switch (parsed.action) {
     case 'list': {
-      const visible = await meetingsFor(ds, now, actor.roles.includes('org_admin') ? undefined : context.sender.id)
-      if (visible.length === 0) return context.reply(actor.roles.includes('org_admin') ? `目前没有联席会议。召集会议请发送：\n${CREATE_EXAMPLE}` : '您没有要参加的联席会议。')
+      const visible = await meetingsFor(ds, now, seesEveryMeeting(actor) ? undefined : context.sender.id)
+      if (visible.length === 0) return context.reply(seesEveryMeeting(actor) ? `目前没有联席会议。召集会议请发送：\n${CREATE_EXAMPLE}` : '您没有要参加的联席会议。')
       const status = { scheduled: '', cancelled: '（已取消）', held: '（已召开）' }
       return context.reply(
         ['**联席会议**', ...visible.map((m) => `#${m.id} ${meetingTime(m.startsAt, today)} ${inertText(m.place)}${status[m.status]}`), '查看：会议 详情 编号'].join('\n'),
@@ -175,7 +177,7 @@ async function run(context: CommandContext, parsed: Parsed): Promise<void> {
     }
     case 'show': {
       const meeting = await meetingOrFail(ds, parsed.id)
-      if (!actor.roles.includes('org_admin') && !(await isInvited(ds, meeting.id, context.sender.id))) throw new RefusalError('not_invited', `您不在会议 #${meeting.id} 的参会名单中。`)
+      if (!(await canSeeMeeting(ds, actor, meeting.id))) throw new RefusalError('not_invited', `您不在会议 #${meeting.id} 的参会名单中。`)
       const roll = formatRoll(await rollCall(ds, meeting.id))
       const state = meeting.status === 'cancelled' ? '\n**本次会议已取消**' : meeting.status === 'held' ? `\n**已召开**${meeting.minutes ? `\n纪要：\n${inertLines(meeting.minutes)}` : ''}` : ''
       return context.reply(`${await meetingNotice(ds, meeting, now, { full: true })}${state}\n**回复情况**\n${roll}`)

@@ -1,10 +1,9 @@
 import ExcelJS from 'exceljs'
-import { chromium } from 'playwright-core'
 import type { DataSource } from 'typeorm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { UnitSchema } from '../src/db/entities/index.js'
 import { addCampaignUnit } from '../src/domain/campaign/create-campaign.js'
-import { browser, consoleDashboard, devSignIn, type Browser } from './helpers/dashboard.js'
+import { browser, consoleDashboard, devSignIn, type Browser, launchChromium } from './helpers/dashboard.js'
 import { addLedgerItem, chatAs, seedLedger } from './helpers/ledger-fixture.js'
 import { seedRoster } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
@@ -248,7 +247,7 @@ describe(`the unit page on ${dialect}`, () => {
   })
   it('on a phone (390 px) the page never scrolls sideways, every report opened; the items table scrolls within its box', async () => {
     const path = `/dash/units/${fixture.chengguan}`
-    const chrome = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] })
+    const chrome = await launchChromium()
     try {
       const tab = await chrome.newPage({ viewport: { width: 390, height: 844 } })
       await tab.goto(`${dash.base}/dash/login?next=${encodeURIComponent(path)}`)

@@ -1,3 +1,4 @@
+import { chromium } from 'playwright-core'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { DataSource } from 'typeorm'
@@ -64,4 +65,15 @@ export function csrfOf(page: string): string {
   const token = /name="csrf" value="([^"]+)"/.exec(page)?.[1]
   if (!token) throw new Error('no form on the page')
   return token
+}
+
+/**
+ * Debian's chromium through playwright-core (.ci/run installs it), without the calls home it makes
+ * by default (this network is closed); playwright gives it a fresh profile each launch.
+ */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  })
 }

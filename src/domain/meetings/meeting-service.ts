@@ -24,6 +24,7 @@ import { agendaMessage, meetingTime } from './agenda-message.js'
 import { meetingCard } from '../cards/build-cards.js'
 import type { CardMessage } from '../../wecom/messages.js'
 import { campaignStatus, readCounts } from '../../read-model/campaign-status.js'
+import { isInvited } from '../../read-model/meetings.js'
 import { quoteTyped } from '../text/text-limits.js'
 import { planDecisions, type Decision, type PlannedDecision } from './minutes-plan.js'
 
@@ -37,6 +38,16 @@ export interface NewMeeting {
   place: string
   topics: string[]
   title?: string
+}
+
+/** Who sees every joint meeting (会议 列表 and 详情, the dashboard's 会议): 组织部; anyone else the meetings they are invited to. */
+export function seesEveryMeeting(actor: Actor): boolean {
+  return actor.roles.includes('org_admin')
+}
+
+/** Whether a person may see a meeting's details and roll call (会议 详情, its dashboard page): 组织部, or someone on its list. */
+export async function canSeeMeeting(db: DataSource | EntityManager, actor: Actor, meetingId: number): Promise<boolean> {
+  return seesEveryMeeting(actor) || (await isInvited(db, meetingId, actor.person.id))
 }
 
 function requireAdmin(actor: Actor): void {

@@ -12,6 +12,8 @@ import { ROLE_NAMES } from '../../bot/command-registry.js'
 import type { LoginIdentity } from '../../wecom/web-login.js'
 import { oauthUrl, qrLoginUrl } from '../../wecom/web-login.js'
 import { categoryChart, trendChart } from './charts.js'
+import { registerCircularPages } from './circular-pages.js'
+import { registerMeetingPages } from './meeting-pages.js'
 import { createKit, html, notFound, queryText, readForm, refuse, SESSION_COOKIE, type DashboardOptions } from './dashboard-kit.js'
 import { registerItemPages } from './item-pages.js'
 import { registerOverduePages } from './overdue-pages.js'
@@ -138,6 +140,8 @@ export function registerDashboard(router: Router, options: DashboardOptions): vo
 
   // Each section's pages (docs/dashboard.md, Pages).
   // (section registrations)
+  registerMeetingPages(router, kit)
+  registerCircularPages(router, kit)
   registerOverduePages(router, kit)
   registerReportPages(router, kit)
   registerUnitPages(router, kit)

@@ -28,6 +28,8 @@ export function Page(props: { title: string; viewer?: Viewer; section?: Section;
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title safe>{props.title}</title>
           <link rel="stylesheet" href="/dash/static/dash.css" />
+          {/* No icon to fetch: the browser would ask for /favicon.ico, outside the dashboard. */}
+          <link rel="icon" href="data:," />
         </head>
         <body>
           <header class="top">
