@@ -200,14 +200,22 @@ describe(`the dashboard on ${dialect}`, () => {
     expect(page).toContain('今天：')
   })
 
-  it('a unit head sees their unit only; a leader is told what is open to them', async () => {
+  it('a unit head sees their unit only; a leader starts from 我的, chat’s 我的 as a page', async () => {
     const head = (await (await signInThroughWeCom('zhangwei')).b.go('/dash')).body
     expect(head).toMatch(/<td><a href="\/dash\/units\/\d+">城关镇<\/a><\/td>/)
     expect(head).not.toContain('后港镇')
     expect(head).toContain('本单位')
-    const leader = (await (await signInThroughWeCom('lina')).b.go('/dash')).body
-    expect(leader).toContain('总览对组织部、检查组、联席会议成员和各单位第一责任人、联络员开放。')
-    expect(leader).not.toContain('<table')
+    const { b: leader } = await signInThroughWeCom('lina')
+    const start = await leader.go('/dash')
+    expect(start.status).toBe(302)
+    expect(start.location).toBe('/dash/mine')
+    // 我的: chat's 我的 as a page — the same items in the same order.
+    const mine = (await leader.go('/dash/mine')).body
+    const said = (await chatAs(ds, NOW)('lina', '我的')).text
+    const listed = [...said.matchAll(/#(\d+) /g)].map((m) => m[1])
+    expect(listed.length).toBeGreaterThan(0)
+    expect([...mine.matchAll(/<a href="\/dash\/items\/(\d+)">/g)].map((m) => m[1])).toEqual(listed)
+    expect(mine).toContain(`共 ${listed.length} 项`)
   })
 
   it('escapes whatever a unit or campaign is called', async () => {

@@ -16,6 +16,7 @@ import { registerCircularPages } from './circular-pages.js'
 import { registerMeetingPages } from './meeting-pages.js'
 import { createKit, html, notFound, queryText, readForm, refuse, SESSION_COOKIE, type DashboardOptions } from './dashboard-kit.js'
 import { registerItemPages } from './item-pages.js'
+import { registerMinePages } from './mine-pages.js'
 import { registerOverduePages } from './overdue-pages.js'
 import { registerReportPages } from './report-pages.js'
 import { MessagePage, Page, sync } from './pages/layout.js'
@@ -117,9 +118,8 @@ export function registerDashboard(router: Router, options: DashboardOptions): vo
     if (!campaign) return
     // Who sees what is chat's rule (src/domain/ledger/ledger-access.ts): 组织部, 检查组 and the joint meeting the county; unit heads and liaisons their units.
     const units = seesCounty(sender) ? null : unitsActedFor(sender)
-    if (units !== null && units.length === 0) {
-      return html(ctx, MessagePage({ title: '总览', lines: ['总览对组织部、检查组、联席会议成员和各单位第一责任人、联络员开放。', '您负责的事项请在企业微信中发送「我的」查看。'] }))
-    }
+    // Anyone else starts from the items they answer for.
+    if (units !== null && units.length === 0) return ctx.redirect('/dash/mine')
     const data = await overview(dataSource, campaign, today, units)
     const query = tableQuery(ctx)
     if (wantsXlsx(ctx)) return sendTable(ctx, unitTableExport(data, query, units === null ? '全县' : '本单位'))
@@ -146,6 +146,7 @@ export function registerDashboard(router: Router, options: DashboardOptions): vo
   registerReportPages(router, kit)
   registerUnitPages(router, kit)
   registerItemPages(router, kit)
+  registerMinePages(router, kit)
 
   async function signIn(ctx: Context, userid: string, next: string): Promise<void> {
     const sender = userid ? await loadSender(dataSource, userid) : null

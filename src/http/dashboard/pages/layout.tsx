@@ -9,6 +9,7 @@ export interface Viewer {
 /** The dashboard's sections, in the header of every signed-in page. */
 export const SECTIONS = [
   { key: 'overview', href: '/dash', name: '总览' },
+  { key: 'mine', href: '/dash/mine', name: '我的' },
   { key: 'overdue', href: '/dash/overdue', name: '逾期' },
   { key: 'reports', href: '/dash/reports', name: '月报' },
   { key: 'meetings', href: '/dash/meetings', name: '会议' },

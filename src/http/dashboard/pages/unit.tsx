@@ -10,6 +10,7 @@ import { beijingDate, formatBeijingDateTime, formatChineseDate, type CalendarDat
 import type { TableExport } from '../xlsx-export.js'
 import { xlsxHref } from '../xlsx-export.js'
 import { Page, sync, type Viewer } from './layout.js'
+import { ItemsTable, dueText, stateText } from './items-table.js'
 import { Light } from './overview.js'
 
 /** The items table's filter (?state=): every item, or those in some states. */
@@ -42,11 +43,6 @@ export function unitItemRows(data: UnitPageData, state: StateFilter): LedgerItem
 function filterCount(data: UnitPageData, state: StateFilter): number {
   const s = data.statistics
   return { all: s.total, open: s.notStarted + s.inProgress, overdue: s.overdue, rectified: s.awaitingVerification, closed: s.closed }[state]
-}
-
-/** "整改中 · 逾期 3 个工作日": the state, and how late an overdue item is. */
-function stateText(item: LedgerItem, today: CalendarDate): string {
-  return isOverdue(item, today) ? `${STATE_NAMES[item.status]} · ${overdueText(item.dueDate, today)}` : STATE_NAMES[item.status]
 }
 
 const personOf = (data: UnitPageData, item: LedgerItem) => (item.responsiblePersonId === null ? '' : (data.names.get(item.responsiblePersonId) ?? ''))
@@ -138,38 +134,7 @@ export function UnitPage(props: { campaignName: string; data: UnitPageData; view
               {rows.length === 0 ? (
                 <p safe>{`没有${FILTER_NAMES[state]}的事项。`}</p>
               ) : (
-                <div class="table-wrap">
-                  <table class="unit-items">
-                    <thead>
-                      <tr>
-                        <th>编号</th>
-                        <th>问题</th>
-                        <th>状态</th>
-                        <th>进度</th>
-                        <th>完成时限</th>
-                        <th>责任人</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {rows.map((item) => (
-                        <tr>
-                          <td>
-                            <Light light={statusLight(item, today)} /> <a href={`/dash/items/${item.id}`}>#{item.id}</a>
-                          </td>
-                          <td safe>
-                            {item.problem}
-                          </td>
-                          <td class={isOverdue(item, today) ? 'bad' : undefined} safe>
-                            {stateText(item, today)}
-                          </td>
-                          <td>{item.progress}%</td>
-                          <td safe>{dueText(item, today)}</td>
-                          <td safe>{personOf(data, item) || '—'}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+                <ItemsTable items={rows} today={today} last={{ header: '责任人', value: (item) => personOf(data, item) }} />
               )}
               <p class="actions">
                 <a href={xlsxHref(path, { state })}>导出 Excel</a>
@@ -195,12 +160,6 @@ export function UnitPage(props: { campaignName: string; data: UnitPageData; view
       </>,
     ),
   })
-}
-
-/** "9月30日（原 9月10日）" when an extension moved it. */
-function dueText(item: LedgerItem, today: CalendarDate): string {
-  const due = formatChineseDate(item.dueDate, today)
-  return item.originalDueDate === item.dueDate ? due : `${due}（原 ${formatChineseDate(item.originalDueDate, today)}）`
 }
 
 /** "8月31日 10:00". */
