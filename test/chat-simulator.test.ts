@@ -40,7 +40,8 @@ describe(`npm run chat against npm start’s demo data on ${dialect}`, () => {
       // The notice reaches the console transport of the running service too.
       // A card: printed with its buttons and task id, which --click plays a tap on (docs/cards.md).
       await service.waitFor(new RegExp(`控制台投递 \\(console delivery\\) #\\d+ → 王健\\(wangjian\\) \\[template_card\\]\\n待核实销号 #${id}`))
-      const [, taskId] = await service.waitFor(new RegExp(`\\[销号\\]\\(key=close:${id}\\) \\[退回\\]\\(key=return:${id}\\)\\n任务 (\\S+)`))
+      // Tapped outside its buttons, the card opens the item on this service's dashboard.
+      const [, taskId] = await service.waitFor(new RegExp(`\\[销号\\]\\(key=close:${id}\\) \\[退回\\]\\(key=return:${id}\\)\\n链接：http://localhost:${port}/dash/items/${id}\\n任务 (\\S+)`))
       const tap = spawnService({ ...env, PORT: port! }, 'src/cli/chat.ts', ['--as', 'wangjian', '--click', taskId!, `close:${id}`])
       expect(await tap.exited).toBe(0)
       expect(tap.output()).toMatch(new RegExp(`已销号 #${id}|#${id} 已销号`))

@@ -9,9 +9,17 @@ export interface DashboardLinks {
   item(id: number): string
 }
 
-/** The links under `publicUrl` (no trailing slash); null when the dashboard is off. */
-export function dashboardLinks(publicUrl: string | null | undefined): DashboardLinks | null {
+/**
+ * The links under `publicUrl`; null when the dashboard is off. A function is asked each time: in
+ * console mode the address is the port the service got, known once it listens.
+ */
+export function dashboardLinks(publicUrl: string | (() => string) | null | undefined): DashboardLinks | null {
   if (!publicUrl) return null
-  const base = publicUrl.replace(/\/+$/, '')
-  return { home: `${base}/dash`, item: (id) => `${base}/dash/items/${id}` }
+  const base = () => (typeof publicUrl === 'string' ? publicUrl : publicUrl()).replace(/\/+$/, '')
+  return {
+    get home() {
+      return `${base()}/dash`
+    },
+    item: (id) => `${base()}/dash/items/${id}`,
+  }
 }

@@ -79,6 +79,9 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
     const { metrics, registry } = createMetrics({ dataSource, logger, quietHours: config.quietHours, now })
     const client = createClient(config, metrics, now)
     const dashboard = dashboardOptions(config, client)
+    // Console mode's dashboard is on this listener, at whatever port it gets (PORT=0 in tests).
+    let bound: number | null = null
+    const links = dashboard ? dashboardLinks(config.wecom ? dashboard.publicUrl : (config.dashboard.url ?? (() => `http://localhost:${bound ?? config.port}`))) : null
 
     const app = createApp({
       dataSource,
@@ -88,7 +91,7 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
       callback: {
         path: config.callbackPath,
         secrets: callbackSecrets(config),
-        dispatcher: createDispatcher({ dataSource, registry: createCommandRegistry(commands), now, robotNames: Object.keys(config.robots), quietHours: config.quietHours, metrics, links: dashboardLinks(dashboard?.publicUrl) }),
+        dispatcher: createDispatcher({ dataSource, registry: createCommandRegistry(commands), now, robotNames: Object.keys(config.robots), quietHours: config.quietHours, metrics, links }),
         timestampWindowSeconds: config.callbackWindowSeconds,
         metrics,
         inFlight,
@@ -103,6 +106,7 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
       void handler(req, res)
     }, config.host, config.port)
     servers.push(server)
+    bound = (server.address() as AddressInfo).port
     // Console mode: `npm run chat` finds this service, on whatever port it got, through the dev callback file.
     if (!config.wecom) recordDevCallbackUrl(config.devCallbackFile, `http://${localAddress(config.host)}:${(server.address() as AddressInfo).port}${config.callbackPath}`)
     let adminServer: Server | null = null
