@@ -159,6 +159,7 @@ describe('loadConfig', () => {
       importMaxBytes: 50 * 1024 * 1024,
       robots: {},
       cards: true,
+      trustProxy: false,
       dashboard: { url: null, secret: null },
       demoData: 'auto',
       plan: 'weiguan-buwei-2015',
@@ -232,6 +233,12 @@ describe('loadConfig', () => {
       expect.stringContaining('MEETING_REMINDER_TIME「16.05」应为 HH:MM'),
       expect.stringContaining('MONTHLY_REPORT_TIME「17:60」应为 HH:MM'),
     ])
+  })
+
+  it('reads TRUST_PROXY: off by default, on behind a proxy, anything else refused naming the choices', () => {
+    expect(loadConfig({}).trustProxy).toBe(false)
+    expect(loadConfig({ TRUST_PROXY: 'on' }).trustProxy).toBe(true)
+    expect(problemsOf({ TRUST_PROXY: 'yes' }).join('\n')).toMatch(/TRUST_PROXY.*应为 on 或 off/)
   })
 
   it('reads the admin listener: loopback port 3001 by default, off, and a bearer token that is never echoed', () => {

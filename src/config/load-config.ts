@@ -68,6 +68,11 @@ export interface Config {
   /** Button cards for those who can see them (WECOM_CARDS, default on); off: everyone gets text (docs/cards.md). */
   cards: boolean
   /**
+   * Behind a reverse proxy (TRUST_PROXY, default off): the client's address is the last one the
+   * proxy appended to X-Forwarded-For, for 整改公示's per-address limit (docs/disclosure.md).
+   */
+  trustProxy: boolean
+  /**
    * The dashboard (docs/dashboard.md): its public base URL (DASHBOARD_URL, on the app's trusted
    * domain; https makes its cookies Secure) and the secret its sessions are signed with
    * (DASHBOARD_SECRET, never logged). With WeCom both are needed; in console mode it runs on
@@ -181,6 +186,7 @@ const EnvSchema = z
       .prefault('')
       .describe('应为 名称=key 的列表，用逗号分隔，例：lianxi=693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa'),
     WECOM_CARDS: z.enum(['on', 'off']).prefault('on').describe('应为 on 或 off，例：on（默认）'),
+    TRUST_PROXY: z.enum(['on', 'off']).prefault('off').describe('应为 on 或 off，例：on（在 nginx 等反向代理之后）'),
     DASHBOARD_URL: z
       .string()
       .pipe(z.url({ protocol: /^https?$/ }))
@@ -249,6 +255,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     importMaxBytes: v.IMPORT_MAX_MB * 1024 * 1024,
     robots: Object.freeze(v.WECOM_ROBOTS),
     cards: v.WECOM_CARDS === 'on',
+    trustProxy: v.TRUST_PROXY === 'on',
     dashboard: Object.freeze({ url: v.DASHBOARD_URL ?? null, secret: v.DASHBOARD_SECRET ?? null }),
     demoData: v.DEMO_DATA,
     plan: v.PLAN,

@@ -1,5 +1,7 @@
 import Router from '@koa/router'
 import Koa from 'koa'
+import compress from 'koa-compress'
+import zlib from 'node:zlib'
 import type { DataSource } from 'typeorm'
 import type { Dispatcher } from '../bot/dispatcher.js'
 import type { Logger } from '../logger.js'
@@ -7,6 +9,7 @@ import { errorHandler } from './error-handler.js'
 import { healthz } from './healthz.js'
 import { registerWeComCallback, type CallbackRouteOptions } from './wecom-callback-route.js'
 import { registerDashboard, type DashboardSettings } from './dashboard/register-dashboard.js'
+import { registerGongshi } from './public/register-gongshi.js'
 
 export interface AppDependencies {
   dataSource: DataSource
@@ -15,6 +18,8 @@ export interface AppDependencies {
   now?: () => Date
   /** The WeCom callback (in console mode, with local secrets for the chat simulator). */
   callback?: Omit<CallbackRouteOptions, 'dataSource' | 'logger' | 'now'>
+  /** Behind a reverse proxy: the client's address is the last X-Forwarded-For entry (TRUST_PROXY). Default off. */
+  trustProxy?: boolean
   /** The dashboard under /dash (docs/dashboard.md); absent: off. Its actions run through the callback's dispatcher, or the one given. */
   dashboard?: (DashboardSettings & { dispatcher?: Dispatcher }) | undefined
 }
@@ -23,13 +28,21 @@ export interface AppDependencies {
  * The public koa application: the liveness check, the WeCom callback (in console mode with
  * local secrets, for the chat simulator) and the dashboard.
  */
-export function createApp({ dataSource, logger, deliveryMode, now = () => new Date(), callback, dashboard }: AppDependencies): Koa {
+export function createApp({ dataSource, logger, deliveryMode, now = () => new Date(), callback, dashboard, trustProxy = false }: AppDependencies): Koa {
   const app = new Koa()
   const router = new Router()
+  if (trustProxy) {
+    // One proxy in front (the README's nginx): the entry it appended is the client; one sent by the client is not believed.
+    app.proxy = true
+    app.maxIpsCount = 1
+  }
 
   app.use(errorHandler(logger))
+  // Pages and tables are sent compressed (brotli or gzip, as the client accepts; docs/dashboard.md).
+  app.use(compress({ threshold: 1024, br: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } }))
   // Liveness only: the database and WeCom are the admin listener's /readyz (create-admin-app.ts).
   router.get('/healthz', healthz(deliveryMode, now))
+  registerGongshi(router, { dataSource, now, logger }) // 整改公示, public and always on (docs/disclosure.md)
 
   if (callback) registerWeComCallback(router, { ...callback, dataSource, logger, now })
   // The dashboard's actions run as the commands they stand for, through the callback's dispatcher.

@@ -97,6 +97,7 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
         inFlight,
       },
       dashboard,
+      trustProxy: config.trustProxy,
     })
     const handler = app.callback()
     const server = await listen((req, res) => {

@@ -1,8 +1,6 @@
 import type Router from '@koa/router'
 import type { Context } from 'koa'
 import { readFileSync } from 'node:fs'
-import zlib from 'node:zlib'
-import compress from 'koa-compress'
 import type { DataSource } from 'typeorm'
 import { loadSender } from '../../bot/load-sender.js'
 import { unitsActedFor } from '../../domain/ledger/ledger-access.js'
@@ -51,9 +49,6 @@ export function registerDashboard(router: Router, options: DashboardOptions): vo
     if (secure) (ctx.cookies as unknown as { secure: boolean }).secure = true
     await next()
   })
-  // Pages of a large county are tables of thousands of rows: sent compressed (gzip or br, as the
-  // browser accepts; text only — an .xlsx is a zip already).
-  router.use('/dash', compress({ threshold: 1024, br: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } }))
 
   router.get('/dash/static/:file', (ctx) => {
     const file = STATIC[ctx.params.file ?? '']
