@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js'
 import { errorHandler } from './error-handler.js'
 import { healthz } from './healthz.js'
 import { registerWeComCallback, type CallbackRouteOptions } from './wecom-callback-route.js'
+import { dashboardAnswers } from './dashboard/dashboard-kit.js'
 import { registerDashboard, type DashboardSettings } from './dashboard/register-dashboard.js'
 import { registerGongshi } from './public/register-gongshi.js'
 
@@ -39,6 +40,7 @@ export function createApp({ dataSource, logger, deliveryMode, now = () => new Da
 
   app.use(errorHandler(logger))
   // Pages and tables are sent compressed (brotli or gzip, as the client accepts; docs/dashboard.md).
+  if (dashboard) app.use(dashboardAnswers(logger))
   app.use(compress({ threshold: 1024, br: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } }))
   // Liveness only: the database and WeCom are the admin listener's /readyz (create-admin-app.ts).
   router.get('/healthz', healthz(deliveryMode, now))

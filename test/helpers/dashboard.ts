@@ -37,16 +37,16 @@ export function browser(base: string) {
 
 export type Browser = ReturnType<typeof browser>
 
-export async function listen(app: ReturnType<typeof createApp>): Promise<{ server: Server; base: string; close: () => Promise<void> }> {
-  const server = app.listen(0, '127.0.0.1')
+export async function listen(app: ReturnType<typeof createApp>, host = '127.0.0.1'): Promise<{ server: Server; base: string; close: () => Promise<void> }> {
+  const server = app.listen(0, host)
   await new Promise((resolve) => server.once('listening', resolve))
   return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) }
 }
 
 /** The app with the dashboard in console mode (development login), and the dispatcher for its actions when given. */
-export async function consoleDashboard(dataSource: DataSource, now: () => Date, dispatcher?: Dispatcher, settings: Partial<DashboardSettings> = {}) {
+export async function consoleDashboard(dataSource: DataSource, now: () => Date, dispatcher?: Dispatcher, settings: Partial<DashboardSettings> = {}, host = '127.0.0.1') {
   const dashboard: DashboardSettings = { secret: DASHBOARD_SECRET, publicUrl: 'http://localhost:3000', wecom: null, ...settings }
-  return listen(createApp({ dataSource, logger: createLogger('silent'), deliveryMode: 'console', now, dashboard: dispatcher ? { ...dashboard, dispatcher } : dashboard }))
+  return listen(createApp({ dataSource, logger: createLogger('silent'), deliveryMode: 'console', now, dashboard: dispatcher ? { ...dashboard, dispatcher } : dashboard }), host)
 }
 
 /** Signs in through console mode's development login as `userid`: a browser holding the session. */

@@ -1,4 +1,4 @@
-import type { Context } from 'koa'
+import type { Context, Middleware } from 'koa'
 import type { DataSource } from 'typeorm'
 import type { Dispatcher } from '../../bot/dispatcher.js'
 import { loadSender, type Sender } from '../../bot/load-sender.js'
@@ -90,7 +90,7 @@ export function createKit(options: DashboardOptions): DashboardKit {
     },
     async campaignOrSay(ctx, today) {
       const campaign = await currentOrLatestCampaign(dataSource, today)
-      if (!campaign) html(ctx, MessagePage({ title: '暂无专项治理', lines: ['还没有创建专项治理。'] }))
+      if (!campaign) html(ctx, MessagePage({ title: '暂无专项治理', lines: ['专项治理尚未开始（或还没有创建）。开始后这里显示它的情况。'] }))
       return campaign
     },
     checkForm(ctx, who, form) {
@@ -129,4 +129,32 @@ export function queryText(ctx: Context, name: string): string {
 /** A positive whole number from a route parameter; null otherwise. */
 export function idParam(value: string | undefined): number | null {
   return value !== undefined && /^[1-9]\d{0,9}$/.test(value) && Number(value) <= 2_147_483_647 ? Number(value) : null
+}
+
+/**
+ * Every answer under /dash is a Chinese page (docs/dashboard.md): an error thrown by a route (a
+ * form over the limit, a failure) and a path or method no route has. Other paths are not touched.
+ */
+export function dashboardAnswers(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    if (ctx.path !== '/dash' && !ctx.path.startsWith('/dash/')) return next()
+    try {
+      await next()
+    } catch (error) {
+      const status = (error as { status?: number }).status ?? 500
+      if (status >= 500) logger.error({ err: error, method: ctx.method, path: ctx.path }, 'dashboard request failed')
+      if (status === 413) return refuse(ctx, 413, '提交内容过长', [`表单内容不能超过 ${FORM_LIMIT} 字节，请删减后再提交。`])
+      if (status < 500) return refuse(ctx, status, '请求有误', ['请从督办看板的页面上操作。'])
+      return refuse(ctx, 500, '出错了', ['服务暂时出错，请稍后再试；已记录，管理员会处理。'])
+    }
+    if (ctx.body != null) return
+    if (ctx.status === 404) notFound(ctx)
+    else if (ctx.status === 405) refuse(ctx, 405, '请求有误', ['请从督办看板的页面上操作。'])
+  }
+}
+
+/** Whether the request comes from this machine: console mode's development login is for it alone. */
+export function fromThisMachine(ctx: Context): boolean {
+  const address = ctx.socket.remoteAddress ?? ''
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.')
 }

@@ -51,7 +51,8 @@ export function registerItemPages(router: Router, kit: DashboardKit): void {
     if (!kit.checkForm(ctx, who, form)) return
     const item = await findItem(ctx)
     if (!item) return
-    const action = ACTIONS[form.get('action') ?? '']
+    const key = form.get('action') ?? ''
+    const action = Object.hasOwn(ACTIONS, key) ? ACTIONS[key] : undefined
     if (!action || !dispatcher) return refuse(ctx, 400, '操作未完成', ['页面上没有这个操作，请刷新后再试。'])
     let target = item.id
     if (action.on === 'extension') {

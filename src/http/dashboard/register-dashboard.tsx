@@ -12,7 +12,7 @@ import { oauthUrl, qrLoginUrl } from '../../wecom/web-login.js'
 import { categoryChart, trendChart } from './charts.js'
 import { registerCircularPages } from './circular-pages.js'
 import { registerMeetingPages } from './meeting-pages.js'
-import { createKit, html, notFound, queryText, readForm, refuse, SESSION_COOKIE, type DashboardOptions } from './dashboard-kit.js'
+import { createKit, fromThisMachine, html, notFound, queryText, readForm, refuse, SESSION_COOKIE, type DashboardOptions } from './dashboard-kit.js'
 import { registerItemPages } from './item-pages.js'
 import { registerMinePages } from './mine-pages.js'
 import { registerOverduePages } from './overdue-pages.js'
@@ -51,7 +51,8 @@ export function registerDashboard(router: Router, options: DashboardOptions): vo
   })
 
   router.get('/dash/static/:file', (ctx) => {
-    const file = STATIC[ctx.params.file ?? '']
+    const name = ctx.params.file ?? ''
+    const file = Object.hasOwn(STATIC, name) ? STATIC[name] : undefined
     if (!file) return notFound(ctx)
     ctx.type = file.type
     // Our own files, named by what they are: cached a day (a new version is a restart away).
@@ -63,7 +64,11 @@ export function registerDashboard(router: Router, options: DashboardOptions): vo
     const state = newLoginState()
     ctx.cookies.set(STATE_COOKIE, state, { ...cookie, maxAge: 10 * 60_000 })
     const next = safeNext(ctx.query.next)
-    if (!options.wecom) return html(ctx, await devLoginPage(dataSource, state, next))
+    if (!options.wecom) {
+      // Console mode signs in as anyone: only from this machine, never from the network.
+      if (!fromThisMachine(ctx)) return refuse(ctx, 403, '无法登录', ['控制台模式（未配置企业微信）的开发登录只能在本机使用。', '配置企业微信后，通过企业微信登录。'])
+      return html(ctx, await devLoginPage(dataSource, state, next))
+    }
     const back = `${options.publicUrl}/dash/login/wecom?next=${encodeURIComponent(next)}`
     // Inside the WeCom client (its browser says wxwork): OAuth; on a desk: the QR login.
     const inWeCom = /wxwork/i.test(ctx.get('user-agent'))
@@ -89,7 +94,7 @@ export function registerDashboard(router: Router, options: DashboardOptions): vo
   })
 
   router.post('/dash/login/dev', async (ctx) => {
-    if (options.wecom) return notFound(ctx)
+    if (options.wecom || !fromThisMachine(ctx)) return notFound(ctx)
     const form = await readForm(ctx)
     const expected = ctx.cookies.get(STATE_COOKIE)
     ctx.cookies.set(STATE_COOKIE, null, cookie)
@@ -154,9 +159,11 @@ export function registerDashboard(router: Router, options: DashboardOptions): vo
 
 }
 
-/** Where to go after signing in: a dashboard path only, never another site. */
+/** Where to go after signing in: a dashboard path only (as the browser will resolve it), never another site or page. */
 function safeNext(value: unknown): string {
-  return typeof value === 'string' && /^\/dash(?:[/?]|$)/.test(value) && !value.startsWith('//') && value.length <= 500 ? value : '/dash'
+  if (typeof value !== 'string' || value.length > 500 || !/^\/dash(?:[/?]|$)/.test(value) || /[\\\s]/.test(value)) return '/dash'
+  const resolved = new URL(value, 'http://dashboard.invalid')
+  return resolved.origin === 'http://dashboard.invalid' && /^\/dash(?:\/|$)/.test(resolved.pathname) && !resolved.pathname.startsWith('//') ? `${resolved.pathname}${resolved.search}` : '/dash'
 }
 
 function tableQuery(ctx: Context): UnitTableQuery {

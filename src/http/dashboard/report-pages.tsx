@@ -23,7 +23,7 @@ const OPEN_TO = '月报对组织部（干部监督科）、专项检查组和各
  * (reportGrid: the workbook's definition, docs/figures.md, Scope), each report's text as 查看月报
  * shows it (commands/view-report.ts), and the month's workbook as 月报 汇总 sends it. Who sees
  * what is 查看月报's rule: 组织部 and 检查组 every unit, a unit's head, leader and liaison their own
- * (ownUnits); the workbook is for 组织部 and 检查组.
+ * (ownUnits); the workbook is 组织部's (as 月报 汇总).
  */
 export function registerReportPages(router: Router, kit: DashboardKit): void {
   const { dataSource } = kit.options

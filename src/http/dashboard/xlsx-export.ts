@@ -23,9 +23,15 @@ export function xlsxHref(path: string, query: Record<string, string> = {}): stri
 export async function sendTable(ctx: Context, table: TableExport): Promise<void> {
   const workbook = new ExcelJS.Workbook()
   workbook.creator = '专项治理督办'
-  const sheet = workbook.addWorksheet(table.title.slice(0, 31).replace(/[\\/?*[\]:]/g, '_'))
+  const sheet = workbook.addWorksheet(sheetName(table.title))
   writeTable(sheet, table.title, table.columns, table.rows)
   await sendWorkbook(ctx, workbook, table.title)
+}
+
+/** A sheet name Excel takes: at most 31 characters, none of \\ / ? * [ ] :, not beginning or ending with '. */
+export function sheetName(title: string): string {
+  const name = [...title.replace(/[\\/?*[\]:]/g, '_')].slice(0, 31).join('').replace(/^'+|'+$/g, '').trim()
+  return name || '导出'
 }
 
 /** Answers with a workbook as a download named `name`.xlsx (a Chinese name, encoded as RFC 6266 says). */

@@ -7,7 +7,7 @@ import { acknowledgementByUnit, acknowledgementTotals, type ReceivedCircular } f
 import { beijingDate, formatBeijingDateTime, formatChineseDate, type CalendarDate } from '../../../time/calendar-date.js'
 import type { TableExport } from '../xlsx-export.js'
 import { xlsxHref } from '../xlsx-export.js'
-import { Page, sync, type Viewer } from './layout.js'
+import { Page, sync, TableFooter, type Viewer } from './layout.js'
 import { unitCell } from './overview.js'
 
 /** A circular's status as people read it. */
@@ -97,10 +97,7 @@ export function CircularListPage(props: { viewer: Viewer; list: readonly Circula
                   </tbody>
                 </table>
               </div>
-              <p class="actions">
-                <a href={xlsxHref('/dash/circulars')}>导出 Excel</a>
-              </p>
-              <p class="count" safe>{`共 ${props.list.length} 份通报`}</p>
+              <TableFooter xlsx={xlsxHref('/dash/circulars')} count={`共 ${props.list.length} 份通报`} />
             </>
           )}
         </section>
@@ -181,9 +178,7 @@ export function ReceivedListPage(props: { viewer: Viewer; list: readonly Receive
                   </tbody>
                 </table>
               </div>
-              <p class="actions">
-                <a href={xlsxHref('/dash/circulars')}>导出 Excel</a>
-              </p>
+              <TableFooter xlsx={xlsxHref('/dash/circulars')} />
             </>
           )}
         </section>
@@ -339,9 +334,7 @@ export function CircularStatusPage(props: { viewer: Viewer; status: CircularStat
                     </tbody>
                   </table>
                 </div>
-                <p class="actions">
-                  <a href={xlsxHref(`/dash/circulars/${c.id}`, { table: 'units' })}>导出 Excel</a>
-                </p>
+                <TableFooter xlsx={xlsxHref(`/dash/circulars/${c.id}`, { table: 'units' })} />
                 <h3>各收件人</h3>
                 <div class="table-wrap">
                   <table class="ack-people">
@@ -373,9 +366,7 @@ export function CircularStatusPage(props: { viewer: Viewer; status: CircularStat
                     </tbody>
                   </table>
                 </div>
-                <p class="actions">
-                  <a href={xlsxHref(`/dash/circulars/${c.id}`)}>导出 Excel</a>
-                </p>
+                <TableFooter xlsx={xlsxHref(`/dash/circulars/${c.id}`)} />
               </>
             )}
             {status.robots.length > 0 ? <p safe>{`群：${status.robots.map((r) => `${r.name} ${robotStatus[r.status] ?? r.status}`).join('、')}`}</p> : ''}

@@ -95,3 +95,21 @@ export function MessagePage(props: { title: string; lines: readonly string[]; li
     </Page>,
   )
 }
+
+/** Under a table: its 导出 Excel link (the same view as .xlsx; docs/dashboard.md, Exports) and, given, the line counting its rows. */
+export function TableFooter(props: { xlsx: string; count?: string }): JSX.Element {
+  return (
+    <>
+      <p class="actions">
+        <a href={props.xlsx}>导出 Excel</a>
+      </p>
+      {props.count === undefined ? (
+        ''
+      ) : (
+        <p class="count" safe>
+          {props.count}
+        </p>
+      )}
+    </>
+  )
+}

@@ -5,7 +5,7 @@ import type { Roll } from '../../../read-model/meetings.js'
 import { beijingDate, formatBeijingDateTime, formatChineseDate, type CalendarDate } from '../../../time/calendar-date.js'
 import type { TableExport } from '../xlsx-export.js'
 import { xlsxHref } from '../xlsx-export.js'
-import { Page, sync, type Viewer } from './layout.js'
+import { Page, sync, TableFooter, type Viewer } from './layout.js'
 import { unitCell } from './overview.js'
 
 /** A meeting's status as people read it. */
@@ -86,10 +86,7 @@ export function MeetingsPage(props: { viewer: Viewer; rows: readonly MeetingRow[
                   </tbody>
                 </table>
               </div>
-              <p class="actions">
-                <a href={xlsxHref('/dash/meetings')}>导出 Excel</a>
-              </p>
-              <p class="count" safe>{`共 ${props.rows.length} 次会议`}</p>
+              <TableFooter xlsx={xlsxHref('/dash/meetings')} count={`共 ${props.rows.length} 次会议`} />
             </>
           )}
         </section>
@@ -229,9 +226,7 @@ export function MeetingPage(props: { viewer: Viewer; view: MeetingView; unitLink
               </tbody>
             </table>
           </div>
-          <p class="actions">
-            <a href={xlsxHref(`/dash/meetings/${view.id}`)}>导出 Excel</a>
-          </p>
+          <TableFooter xlsx={xlsxHref(`/dash/meetings/${view.id}`)} />
         </section>
         {view.decisions.length > 0 || view.minutes ? (
           <section class="card" id="minutes">

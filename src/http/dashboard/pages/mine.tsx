@@ -4,7 +4,7 @@ import { STATE_NAMES } from '../../../read-model/figures.js'
 import type { CalendarDate } from '../../../time/calendar-date.js'
 import { xlsxHref, type TableExport } from '../xlsx-export.js'
 import { ItemsTable } from './items-table.js'
-import { Page, sync, type Viewer } from './layout.js'
+import { Page, sync, TableFooter, type Viewer } from './layout.js'
 
 export interface MineView {
   name: string
@@ -46,10 +46,7 @@ export function MinePage(props: { view: MineView; viewer: Viewer }): string {
           ) : (
             <>
               <ItemsTable items={view.items} today={view.today} last={{ header: '单位', value: (item) => view.units.get(item.unitId) ?? '' }} />
-              <p class="actions">
-                <a href={xlsxHref('/dash/mine')}>导出 Excel</a>
-              </p>
-              <p class="count" safe>{`共 ${view.items.length} 项`}</p>
+              <TableFooter xlsx={xlsxHref('/dash/mine')} count={`共 ${view.items.length} 项`} />
             </>
           )}
         </section>

@@ -2,7 +2,7 @@ import { excelDate } from '../../../domain/reports/sheet-table.js'
 import { formatChineseDate, type CalendarDate } from '../../../time/calendar-date.js'
 import type { TableExport } from '../xlsx-export.js'
 import { xlsxHref } from '../xlsx-export.js'
-import { Page, sync, type Viewer } from './layout.js'
+import { Page, sync, TableFooter, type Viewer } from './layout.js'
 import { unitCell } from './overview.js'
 
 /** One overdue item as the 逾期 page and its export show it. */
@@ -120,9 +120,7 @@ export function OverduePage(props: { view: OverdueView; viewer: Viewer; unitLink
               </table>
             </div>
           )}
-          <p class="actions">
-            <a href={xlsxHref('/dash/overdue', query)}>导出 Excel</a>
-          </p>
+          <TableFooter xlsx={xlsxHref('/dash/overdue', query)} />
         </section>
       </>,
     ),

@@ -4,7 +4,7 @@ import { excelBeijingTime } from '../../../domain/reports/sheet-table.js'
 import { formatBeijingDateTime, formatChineseDate } from '../../../time/calendar-date.js'
 import type { TableExport } from '../xlsx-export.js'
 import { xlsxHref } from '../xlsx-export.js'
-import { Page, sync, type Viewer } from './layout.js'
+import { Page, sync, TableFooter, type Viewer } from './layout.js'
 
 /** How the units table is sorted and filtered: query parameters, so it works without script. */
 export interface UnitTableQuery {
@@ -198,12 +198,7 @@ export function OverviewPage(props: { campaignName: string; overview: Overview; 
               </tbody>
             </table>
           </div>
-          <p class="actions">
-            <a href={xlsxHref('/dash', { sort: query.sort, dir: query.dir, kind: query.kind, q: query.q })}>导出 Excel</a>
-          </p>
-          <p class="count" safe>
-            {rows.length === overview.units.length ? `共 ${rows.length} 个单位` : `显示 ${rows.length} / ${overview.units.length} 个单位`}
-          </p>
+          <TableFooter xlsx={xlsxHref('/dash', { sort: query.sort, dir: query.dir, kind: query.kind, q: query.q })} count={rows.length === overview.units.length ? `共 ${rows.length} 个单位` : `显示 ${rows.length} / ${overview.units.length} 个单位`} />
         </section>
       </>,
     ),

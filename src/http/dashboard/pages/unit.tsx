@@ -9,7 +9,7 @@ import type { UnitCircular, UnitMonthReport, UnitPageData, UnitPhase } from '../
 import { beijingDate, formatBeijingDateTime, formatChineseDate, type CalendarDate } from '../../../time/calendar-date.js'
 import type { TableExport } from '../xlsx-export.js'
 import { xlsxHref } from '../xlsx-export.js'
-import { Page, sync, type Viewer } from './layout.js'
+import { Page, sync, TableFooter, type Viewer } from './layout.js'
 import { ItemsTable, dueText, stateText } from './items-table.js'
 import { Light } from './overview.js'
 
@@ -136,12 +136,7 @@ export function UnitPage(props: { campaignName: string; data: UnitPageData; view
               ) : (
                 <ItemsTable items={rows} today={today} last={{ header: '责任人', value: (item) => personOf(data, item) }} />
               )}
-              <p class="actions">
-                <a href={xlsxHref(path, { state })}>导出 Excel</a>
-              </p>
-              <p class="count" safe>
-                {state === 'all' ? `共 ${rows.length} 项` : `显示 ${rows.length} / ${data.items.length} 项`}
-              </p>
+              <TableFooter xlsx={xlsxHref(path, { state })} count={state === 'all' ? `共 ${rows.length} 项` : `显示 ${rows.length} / ${data.items.length} 项`} />
             </>
           )}
         </section>
