@@ -56,6 +56,10 @@ async function dispatch(context: DispatcherContext, message: WeComInbound, logge
         if (command) return runText(context, command, message.from, logger, manager)
       }
       return { reply: null, status: 'ignored', outcome: `event:${message.event}` }
+    case 'media':
+      // An image, voice, video or location (docs/wecom.md, Callback messages): read and stored,
+      // not yet acted on, so answered as any other non-text message.
+      return { reply: text(ONLY_TEXT), status: 'ignored', outcome: `unsupported:${message.media.type}` }
     case 'other':
       return { reply: text(ONLY_TEXT), status: 'ignored', outcome: `unsupported:${message.msgType}` }
   }

@@ -26,7 +26,7 @@ export function storeInbound(route: CallbackRoute, message: WeComInbound, log: L
     dedupeKey: message.dedupeKey,
     msgId: 'msgId' in message ? message.msgId : null,
     fromUser: message.from,
-    msgType: message.kind === 'other' ? message.msgType : message.kind,
+    msgType: message.kind === 'other' ? message.msgType : message.kind === 'media' ? message.media.type : message.kind,
     event: message.kind === 'event' ? message.event : null,
     content: message.kind === 'text' ? message.content : null,
     receivedAt: route.now(),

@@ -1,6 +1,7 @@
 import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { encodeCallback, openPassiveReply as openReply, textMessageXml } from '../../src/wecom/callback/wecom-sender.js'
+import { cdata } from '../../src/wecom/callback/parse-xml.js'
 
 /** The credentials the tests configure; the AES key is the official sample's (docs/wecom.md, The official worked example). */
 export const SECRETS = { token: 'QDG6eK', aesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', corpId: 'ww1436e0e65a779aee' }
@@ -53,6 +54,44 @@ export function imageXml(from: string, options: { at?: Date; msgId?: string } = 
     `<xml><ToUserName><![CDATA[${SECRETS.corpId}]]></ToUserName><FromUserName><![CDATA[${from}]]></FromUserName>` +
     `<CreateTime>${seconds(options.at ?? new Date())}</CreateTime><MsgType><![CDATA[image]]></MsgType>` +
     `<PicUrl><![CDATA[https://example.invalid/p.jpg]]></PicUrl><MediaId><![CDATA[m1]]></MediaId><MsgId>${options.msgId ?? newMsgId()}</MsgId><AgentID>1000002</AgentID></xml>`
+  )
+}
+
+/**
+ * A media message's fields as a test gives them: each as WeCom would write it, or left out when
+ * undefined (to build malformed messages). Coordinates and the scale are written as given.
+ */
+export type MediaFields =
+  | { type: 'image'; mediaId?: string; picUrl?: string }
+  | { type: 'voice'; mediaId?: string; format?: string }
+  | { type: 'video'; mediaId?: string; thumbMediaId?: string }
+  | { type: 'location'; latitude?: number | string; longitude?: number | string; scale?: number | string; label?: string }
+
+/** An image, voice, video or location message, as WeCom posts it (docs/wecom.md, Callback messages). */
+export function mediaXml(from: string, media: MediaFields, options: { msgId?: string; at?: Date } = {}): string {
+  const field = (name: string, value: string | number | undefined, wrap = true) =>
+    value === undefined ? '' : `<${name}>${wrap ? cdata(String(value)) : String(value)}</${name}>`
+  let fields: string
+  switch (media.type) {
+    case 'image':
+      fields = field('PicUrl', media.picUrl) + field('MediaId', media.mediaId)
+      break
+    case 'voice':
+      fields = field('MediaId', media.mediaId) + field('Format', media.format)
+      break
+    case 'video':
+      fields = field('MediaId', media.mediaId) + field('ThumbMediaId', media.thumbMediaId)
+      break
+    case 'location':
+      // A place's name is what a person chose to share: the log scan looks for it like typed text.
+      if (media.label) recordTypedText(media.label)
+      fields = field('Location_X', media.latitude, false) + field('Location_Y', media.longitude, false) + field('Scale', media.scale, false) + field('Label', media.label)
+      break
+  }
+  return (
+    `<xml><ToUserName>${cdata(SECRETS.corpId)}</ToUserName><FromUserName>${cdata(from)}</FromUserName>` +
+    `<CreateTime>${seconds(options.at ?? new Date())}</CreateTime><MsgType>${cdata(media.type)}</MsgType>` +
+    `${fields}<MsgId>${options.msgId ?? newMsgId()}</MsgId><AgentID>1000002</AgentID></xml>`
   )
 }
 

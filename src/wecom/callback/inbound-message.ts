@@ -29,7 +29,78 @@ export type WeComInbound =
       /** A card's drop-down choices (SelectedItems): question key → option ids. */
       selected: { questionKey: string; optionIds: string[] }[]
     })
+  | (Common & { kind: 'media'; msgId: string; media: WeComMedia })
   | (Common & { kind: 'other'; msgType: string; msgId: string | null })
+
+/**
+ * What a person sent besides text (docs/wecom.md, Callback messages): a media id to fetch the
+ * bytes with (valid 3 days), or a place. Absent optional fields are '' (Scale: null).
+ */
+export type WeComMedia =
+  | { type: 'image'; mediaId: string; picUrl: string }
+  | { type: 'voice'; mediaId: string; format: string }
+  | { type: 'video'; mediaId: string; thumbMediaId: string }
+  | { type: 'location'; latitude: number; longitude: number; scale: number | null; label: string }
+
+/** The longest media id taken; WeCom's are far shorter. */
+const MEDIA_ID_MAX = 256
+/** A location's label is cut to this many characters (code points). */
+export const LABEL_MAX = 200
+const MEDIA_ID = /^[A-Za-z0-9_\-@.]+$/
+/** A plain decimal (WeCom writes coordinates so): no exponent, hex, Infinity or empty text. */
+const DECIMAL = /^[+-]?\d{1,3}(?:\.\d{1,20})?$/
+
+/** A media id as WeCom issues them: 1–256 letters, digits, `_-@.`; anything else is refused, never passed to media/get. */
+function mediaIdOf(fields: XmlFields, name: 'MediaId' | 'ThumbMediaId', required: boolean): string {
+  const value = xmlText(fields, name) ?? ''
+  if (value === '') {
+    if (required) throw new XmlRejectedError(`${name} is required`)
+    return ''
+  }
+  if (value.length > MEDIA_ID_MAX || !MEDIA_ID.test(value)) throw new XmlRejectedError(`${name} is not a media id`)
+  return value
+}
+
+/** A coordinate in degrees, within ±limit. */
+function coordinateOf(fields: XmlFields, name: 'Location_X' | 'Location_Y', limit: number): number {
+  const text = xmlText(fields, name) ?? ''
+  const value = DECIMAL.test(text) ? Number(text) : Number.NaN
+  if (!Number.isFinite(value) || value < -limit || value > limit) throw new XmlRejectedError(`${name} is not a coordinate`)
+  return value
+}
+
+/** The first `max` code points of `text` (a surrogate pair is never split); the text itself when shorter. */
+function cutCodePoints(text: string, max: number): string {
+  if (text.length <= max) return text
+  let end = 0
+  for (let count = 0; count < max && end < text.length; count++) end += text.codePointAt(end)! > 0xffff ? 2 : 1
+  return text.slice(0, end)
+}
+
+/** The media of an image, voice, video or location message; undefined for any other type. */
+function mediaOf(fields: XmlFields, msgType: string): WeComMedia | undefined {
+  switch (msgType) {
+    case 'image':
+      return { type: 'image', mediaId: mediaIdOf(fields, 'MediaId', true), picUrl: xmlText(fields, 'PicUrl') ?? '' }
+    case 'voice':
+      return { type: 'voice', mediaId: mediaIdOf(fields, 'MediaId', true), format: xmlText(fields, 'Format') ?? '' }
+    case 'video':
+      return { type: 'video', mediaId: mediaIdOf(fields, 'MediaId', true), thumbMediaId: mediaIdOf(fields, 'ThumbMediaId', false) }
+    case 'location': {
+      // The zoom level says nothing we rely on: one we cannot read is left out, not refused.
+      const scale = xmlText(fields, 'Scale') ?? ''
+      return {
+        type: 'location',
+        latitude: coordinateOf(fields, 'Location_X', 90),
+        longitude: coordinateOf(fields, 'Location_Y', 180),
+        scale: /^\d{1,3}$/.test(scale) ? Number(scale) : null,
+        label: cutCodePoints(xmlText(fields, 'Label') ?? '', LABEL_MAX),
+      }
+    }
+    default:
+      return undefined
+  }
+}
 
 /** A card tap's drop-down choices; at most 10 questions of 10 options are read (a card has one). */
 function selectedItems(fields: XmlFields): { questionKey: string; optionIds: string[] }[] {
@@ -82,6 +153,10 @@ export function parseInbound(xml: string): WeComInbound {
     }
   }
   if (msgId === null) throw new XmlRejectedError('MsgId is required for messages')
-  if (msgType === 'text') return { ...common, kind: 'text', msgId, content: xmlText(fields, 'Content') ?? '', dedupeKey: `msg:${msgId}:${from}` }
-  return { ...common, kind: 'other', msgType, msgId, dedupeKey: `msg:${msgId}:${from}` }
+  const dedupeKey = `msg:${msgId}:${from}`
+  if (msgType === 'text') return { ...common, kind: 'text', msgId, content: xmlText(fields, 'Content') ?? '', dedupeKey }
+  const media = mediaOf(fields, msgType)
+  if (media !== undefined) return { ...common, kind: 'media', msgId, media, dedupeKey }
+  // Links, files and anything WeCom adds later.
+  return { ...common, kind: 'other', msgType, msgId, dedupeKey }
 }
