@@ -1,6 +1,7 @@
 import { createClientContext, type ClientContext, type WeComClientOptions } from './client-context.js'
 import { call, fetchToken, request } from './client-request.js'
 import { RateLimitedError, WeComApiError } from './errors.js'
+import { downloadMedia, type DownloadedMedia, type DownloadOptions } from './media-download.js'
 import { createMenu, deleteMenu, getMenu, type AppMenu } from './menu.js'
 import type { AppMessage, RobotMessage } from './messages.js'
 import { sendMessage, type Recipients, type SendOptions, type SendResult } from './send-message.js'
@@ -9,12 +10,19 @@ import { identityOf, type LoginIdentity } from './web-login.js'
 
 export type { WeComClientOptions } from './client-context.js'
 export type { AppMenu } from './menu.js'
+export { MediaTooLargeError, type DownloadedMedia, type DownloadOptions } from './media-download.js'
 export type { Recipients, SendOptions, SendResult } from './send-message.js'
 export type { CardUpdate } from './update-card.js'
 
 export interface WeComClient {
   sendMessage(recipients: Recipients, message: AppMessage, options?: SendOptions): Promise<SendResult>
   uploadMedia(type: 'file' | 'image' | 'voice' | 'video', filename: string, data: Uint8Array): Promise<string>
+  /**
+   * The bytes of a media id from a message someone sent (media/get; docs/wecom.md, Media people
+   * send): an id lives 3 days (then WeComApiError 40007). A file over `maxBytes` is refused with
+   * MediaTooLargeError before its bytes are read; large files come in ranges of at most 20 MB.
+   */
+  downloadMedia(mediaId: string, options: DownloadOptions): Promise<DownloadedMedia>
   createAppChat(chat: { name: string; userlist: readonly string[]; owner?: string; chatid?: string }): Promise<string>
   sendAppChat(chatid: string, message: AppMessage): Promise<void>
   sendRobot(key: string, message: RobotMessage): Promise<void>
@@ -50,7 +58,7 @@ export interface WeComClient {
 /**
  * The WeCom server API for one self-built app: access-token cache (single-flight, one refresh
  * and one retry on a token error), message/send with batching, card updates, the app's menu,
- * media/upload, appchat and the group robot, with per-member and per-robot rate limits enforced
+ * media/upload and media/get, appchat and the group robot, with per-member and per-robot rate limits enforced
  * before WeCom would silently drop a message. Only its base URL and fetch are needed to point it at the fake server.
  */
 export function createWeComClient(options: WeComClientOptions): WeComClient {
@@ -58,6 +66,7 @@ export function createWeComClient(options: WeComClientOptions): WeComClient {
   return {
     sendMessage: (recipients, message, sendOptions) => sendMessage(context, recipients, message, sendOptions),
     uploadMedia: (type, filename, data) => uploadMedia(context, type, filename, data),
+    downloadMedia: (mediaId, downloadOptions) => downloadMedia(context, mediaId, downloadOptions),
     createAppChat: (chat) => createAppChat(context, chat),
     sendAppChat: (chatid, message) => sendAppChat(context, chatid, message),
     sendRobot: (key, message) => sendRobot(context, key, message),

@@ -7,7 +7,8 @@ import type { AddressInfo, Socket } from 'node:net'
  * codes (docs/wecom.md, docs/cards.md): gettoken, message/send (template cards validated, their
  * task ids unique for all time, response codes issued), message/update_template_card,
  * message/recall, media/upload, appchat/create, appchat/send, webhook/send, and the app menu
- * (menu/create, menu/get, menu/delete), and the web login's auth/getuserinfo. It records every request and can be told to misbehave;
+ * (menu/create, menu/get, menu/delete), the web login's auth/getuserinfo, and media/get for media people sent
+ * (addMedia; ranges, expiry, docs/wecom.md, Media people send). It records every request and can be told to misbehave;
  * `click` plays a member tapping a card. The real client reaches it by changing only its base URL.
  */
 export interface FakeWeComOptions {
@@ -82,6 +83,31 @@ export interface FakeCardUpdate {
   at: number
 }
 
+/** A file someone sent to the app, as media/get serves it (docs/wecom.md, Media people send). */
+export interface FakeMedia {
+  /** Default: a fresh id. */
+  mediaId?: string
+  contentType: string
+  /** Sent in `Content-disposition` as raw UTF-8, as WeCom does. */
+  filename: string
+  data: Uint8Array
+  /** On the fake's clock, default now: the id answers 40007 from 3 days later. */
+  issuedAt?: number
+  /** Answer every request with 200 and the whole file, as a server that does not do ranges would. */
+  ignoresRange?: boolean
+}
+
+/** One media/get request. */
+export interface FakeMediaRequest {
+  mediaId: string
+  /** The Range header asked for, if any. */
+  range: string | null
+  /** Bytes of the file written in the answer (0 for an error). */
+  bytes: number
+  /** As in `requests`: the errcode answered, the HTTP status of bytes or of a fault, or 'dropped'. */
+  readonly outcome: number | string
+}
+
 export interface FakeWeCom {
   url: string
   requests: RecordedRequest[]
@@ -117,8 +143,17 @@ export interface FakeWeCom {
   expireTokens(): void
   invalidUsers: Set<string>
   unlicensedUsers: Set<string>
+  /** Registers a file someone sent; returns its media id for media/get. */
+  addMedia(media: FakeMedia): string
+  /** Every media/get request, faulted ones included. */
+  mediaRequests: FakeMediaRequest[]
   close(): Promise<void>
 }
+
+/** WeCom's largest range for media/get: a bigger one (or a whole file bigger than this) answers 830002. */
+export const FAKE_MEDIA_RANGE_LIMIT = 20 * 1024 * 1024
+/** A media id lives 3 days. */
+const MEDIA_LIFETIME_MS = 3 * 24 * 3_600_000
 
 export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<FakeWeCom> {
   const corpId = options.corpId ?? 'wwfakecorp0000001'
@@ -144,6 +179,8 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
   const responseCodes = new Map<string, { taskId: string; issuedAt: number; used: boolean }>()
   /** Cards sent to departments or tags: any member may tap them. */
   const cardsToGroups = new Set<string>()
+  /** Files people sent (addMedia), by media id. */
+  const media = new Map<string, { contentType: string; filename: string; data: Buffer; issuedAt: number; ignoresRange: boolean }>()
 
   const fake: Omit<FakeWeCom, 'url' | 'close'> = {
     requests: [],
@@ -179,6 +216,18 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
     },
     invalidUsers: new Set(),
     unlicensedUsers: new Set(),
+    addMedia(file) {
+      const mediaId = file.mediaId ?? `1${randomBytes(24).toString('base64url')}`
+      media.set(mediaId, {
+        contentType: file.contentType,
+        filename: file.filename,
+        data: Buffer.from(file.data.buffer, file.data.byteOffset, file.data.byteLength),
+        issuedAt: file.issuedAt ?? clock(),
+        ignoresRange: file.ignoresRange ?? false,
+      })
+      return mediaId
+    },
+    mediaRequests: [],
   }
 
   function takeFault(api: string): Fault | undefined {
@@ -454,6 +503,7 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
     const record: RecordedRequest = { api, method: req.method ?? '', query, body: raw.toString('utf8'), outcome: 0, at: Date.now() }
     fake.requests.push(record)
     const fault = takeFault(api)
+    const mediaRequest = api === 'media/get' ? trackMediaRequest(query, req.headers.range, record) : undefined
     if (fault?.kind === 'latency') await new Promise((resolve) => setTimeout(resolve, fault.ms))
     if (fault?.kind === 'drop') {
       record.outcome = 'dropped'
@@ -471,6 +521,7 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
       return
     }
     if (fault?.kind === 'expire-token') fake.expireTokens()
+    if (mediaRequest && fault?.kind !== 'errcode') return serveMedia(req, res, query, record, mediaRequest, fault?.kind === 'deliver-then-drop')
     if (fault?.kind === 'deliver-then-drop') {
       const handled = await handle(api, query, raw, req.headers['content-type'] ?? '')
       record.outcome = `dropped after ${Number(handled.errcode ?? 0)}`
@@ -483,6 +534,78 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
         : await handle(api, query, raw, req.headers['content-type'] ?? '')
     record.outcome = Number(answer.errcode ?? 0)
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(answer))
+  }
+
+  function trackMediaRequest(query: Record<string, string>, range: string | undefined, record: RecordedRequest): FakeMediaRequest {
+    const entry: FakeMediaRequest = {
+      mediaId: query.media_id ?? '',
+      range: range ?? null,
+      bytes: 0,
+      get outcome() {
+        return record.outcome
+      },
+    }
+    fake.mediaRequests.push(entry)
+    return entry
+  }
+
+  /**
+   * media/get (docs/wecom.md, Media people send): the bytes with their Content-Type and
+   * Content-disposition, 206 and Content-Range for a Range; errors as JSON with HTTP 200 (token
+   * errors, 41006 no id, 40007 unknown or expired id, 830002 a range over 20 MB). `cutShort`
+   * (the deliver-then-drop fault): half the bytes, then the connection closes.
+   */
+  function serveMedia(req: IncomingMessage, res: ServerResponse, query: Record<string, string>, record: RecordedRequest, entry: FakeMediaRequest, cutShort: boolean): void {
+    const json = (errcode: number, errmsg: string) => {
+      record.outcome = errcode
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ errcode, errmsg }))
+    }
+    const tokenError = checkToken(query)
+    if (tokenError) return json(tokenError, tokenError === 42001 ? 'access_token expired' : 'invalid access_token')
+    if (!query.media_id) return json(41006, 'media_id missing')
+    const file = media.get(query.media_id)
+    if (!file || clock() - file.issuedAt >= MEDIA_LIFETIME_MS) return json(40007, 'invalid media_id')
+    const size = file.data.length
+    let start = 0
+    let end = size - 1
+    const range = file.ignoresRange ? undefined : req.headers.range
+    if (range !== undefined) {
+      const asked = /^\s*bytes=(\d*)-(\d*)\s*$/.exec(range)
+      const first = asked?.[1] ? Number(asked[1]) : undefined
+      const last = asked?.[2] ? Number(asked[2]) : undefined
+      if (first === undefined && last !== undefined) start = Math.max(0, size - last)
+      else if (first !== undefined) {
+        start = first
+        if (last !== undefined) end = Math.min(last, size - 1)
+      }
+      if (!asked || (first === undefined && last === undefined) || (first !== undefined && last !== undefined && last < first) || start >= size) {
+        record.outcome = 416
+        res.writeHead(416, { 'content-range': `bytes */${size}` }).end()
+        return
+      }
+    }
+    if (end - start + 1 > FAKE_MEDIA_RANGE_LIMIT) return json(830002, 'range size exceed limit')
+    const body = file.data.subarray(start, end + 1)
+    const status = range === undefined ? 200 : 206
+    record.outcome = status
+    res.writeHead(status, {
+      // Raw UTF-8 on the wire: Node writes a header string's characters as single bytes. Before
+      // Content-Length, which would make Node re-encode this header.
+      'content-disposition': `attachment; filename="${Buffer.from(file.filename, 'utf8').toString('latin1')}"`,
+      'content-type': file.contentType,
+      'content-length': String(body.length),
+      'accept-ranges': 'bytes',
+      ...(status === 206 ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}),
+    })
+    if (cutShort) {
+      const half = body.subarray(0, Math.floor(body.length / 2))
+      entry.bytes = half.length
+      record.outcome = 'dropped'
+      res.write(half, () => req.socket.destroy())
+      return
+    }
+    entry.bytes = body.length
+    res.end(body)
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
