@@ -40,15 +40,20 @@ export async function overview(db: Db, campaign: Campaign, today: CalendarDate, 
   const scoped = unitSet === null ? items : items.filter((i) => unitSet.has(i.unitId))
   const kinds = await unitKinds(db, shown.map((u) => u.unitId))
   const reports = await lastReports(db, campaign.id)
-  const phases = await db.getRepository(PhaseSchema).find({ where: { campaignId: campaign.id }, order: { seq: 'ASC' } })
   return {
     today,
-    phases: phases.map((p) => ({ name: p.name, startDate: p.startDate, endDate: p.endDate, running: p.startDate <= today && today <= p.endDate })),
+    phases: await overviewPhases(db, campaign.id, today),
     totals: units === null ? status.totals : totalsOf(shown),
     trend: dailyTrend(scoped, await trendHistory(db, campaign.id, units), campaign.startDate, today),
     categories: await overdueByCategory(db, campaign.id, today, scoped),
     units: shown.map((u) => ({ ...u, kind: kinds.get(u.unitId) ?? 'county_department', lastReport: reports.get(u.unitId) ?? null })),
   }
+}
+
+/** The plan's phases, in order, and which of them run today. */
+export async function overviewPhases(db: Db, campaignId: number, today: CalendarDate): Promise<Overview['phases']> {
+  const phases = await db.getRepository(PhaseSchema).find({ where: { campaignId }, order: { seq: 'ASC' } })
+  return phases.map((p) => ({ name: p.name, startDate: p.startDate, endDate: p.endDate, running: p.startDate <= today && today <= p.endDate }))
 }
 
 /** What 总览 reads of an item: the figures' fields (ItemState), its category, and when it was registered (epoch milliseconds). */

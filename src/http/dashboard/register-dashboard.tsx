@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import type { DataSource } from 'typeorm'
 import { loadSender } from '../../bot/load-sender.js'
 import { unitsActedFor } from '../../domain/ledger/ledger-access.js'
-import { overview } from '../../read-model/dashboard-overview.js'
+import { overviewCache } from '../../read-model/overview-cache.js'
 import { rosterPeople } from '../../read-model/roster.js'
 import { ROLE_NAMES } from '../../bot/command-registry.js'
 import type { LoginIdentity } from '../../wecom/web-login.js'
@@ -40,6 +40,7 @@ const STATIC: Record<string, { type: string; body: Buffer }> = {
 export function registerDashboard(router: Router, options: DashboardOptions): void {
   const { dataSource, now, secret } = options
   const kit = createKit(options)
+  const cachedOverview = overviewCache()
   const { cookie } = kit
   const secure = cookie.secure
 
@@ -120,7 +121,7 @@ export function registerDashboard(router: Router, options: DashboardOptions): vo
     const units = seesCounty(sender) ? null : unitsActedFor(sender)
     // Anyone else starts from the items they answer for.
     if (units !== null && units.length === 0) return ctx.redirect('/dash/mine')
-    const data = await overview(dataSource, campaign, today, units)
+    const data = await cachedOverview(dataSource, campaign, today, units)
     const query = tableQuery(ctx)
     if (wantsXlsx(ctx)) return sendTable(ctx, unitTableExport(data, query, units === null ? '全县' : '本单位'))
     html(
