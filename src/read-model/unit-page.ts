@@ -3,6 +3,7 @@ import {
   CircularReceiptSchema,
   CircularSchema,
   LedgerItemSchema,
+  MonthlyReportSchema,
   PersonSchema,
   PhaseSchema,
   PhaseTaskSchema,
@@ -22,7 +23,7 @@ import { deliverablesDone, participantUnits } from './campaign-progress.js'
 import { campaignMonths, reportMonth, type ReportMark } from './report-grid.js'
 import { deadlineLight, type StatusLight } from './figures.js'
 import { byUrgency } from './ledger-lists.js'
-import { ledgerStatus, unitStatistics, type UnitStatistics } from './ledger-status.js'
+import { unitStatistics, type UnitStatistics } from './ledger-status.js'
 import { unitReportText, type UnitReportText } from './monthly-reports.js'
 import { personNames } from './todo.js'
 
@@ -89,10 +90,10 @@ export async function findUnit(db: DataSource, unitId: number): Promise<Unit | n
 
 export async function unitPageData(db: DataSource, campaign: Campaign, unit: Unit, today: CalendarDate, now: Date): Promise<UnitPageData> {
   const participant = (await participantUnits(db, campaign.id)).includes(unit.id)
-  const status = await ledgerStatus(db, campaign.id, today)
-  // A unit neither taking part nor holding items is no row of ledgerStatus: its figures are zero, made the same way.
-  const statistics = status.units.find((u) => u.unitId === unit.id) ?? unitStatistics([], today, [unit.id], new Map([[unit.id, unit.name]]))[0]!
   const items = (await db.getRepository(LedgerItemSchema).find({ where: { campaignId: campaign.id, unitId: unit.id } })).sort(byUrgency(today))
+  // Its row of ledgerStatus, counted from its own items by the same function (a province's whole ledger is not read for one unit).
+  const statistics = unitStatistics(items, today, [unit.id], new Map([[unit.id, unit.name]]))[0]!
+  statistics.reportsSubmitted = await db.getRepository(MonthlyReportSchema).countBy({ campaignId: campaign.id, unitId: unit.id })
   const names = await personNames(db, items.map((i) => i.responsiblePersonId).filter((id): id is number => id !== null))
   const contacts = await unitContacts(db, unit.id)
   return {
