@@ -302,6 +302,15 @@ async function measure(label: string, url: string) {
       return { ...timing(served.get(path.split('?')[0]!) ?? []), status }
     }
     const dash = await serverTime('/dash')
+    // 总览 is kept while nothing it reads changed (src/read-model/overview-cache.ts): the view
+    // after a change is counted again. A change here: an item's last-change time moved on.
+    served.delete('/dash')
+    const first = ((await ds.query('SELECT MIN(id) AS first FROM ledger_item WHERE campaign_id = ?', [campaign.id])) as { first: number }[])[0]!.first
+    for (let i = 0; i < Math.min(REQUESTS, 10); i += 1) {
+      await ds.query('UPDATE ledger_item SET updated_at = ? WHERE id = ?', [`2100-01-01 00:00:${String(10 + i).padStart(2, '0')}`, first])
+      await get(base, '/dash', cookie)
+    }
+    const recount = timing(served.get('/dash') ?? [])
     const unitPage = await serverTime(`/dash/units/${largest!.unitId}`)
     const page = await get(base, '/dash', cookie)
     const css = await get(base, '/dash/static/dash.css', cookie)
@@ -330,6 +339,7 @@ async function measure(label: string, url: string) {
     const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
     const firstVisit = page.wireBytes + css.wireBytes
     const rows: [string, string, string][] = [
+      ['GET /dash after a change (counted again)', ms(recount), ''],
       ['GET /dash (总览), server time', ms(dash), label === 'SQLite' ? `aim: p95 < ${AIMS.overviewP95Ms} ms — ${dash.p95 < AIMS.overviewP95Ms ? 'met' : 'NOT met'}` : `(aim on SQLite: p95 < ${AIMS.overviewP95Ms} ms)`],
       [`GET /dash/units/${largest!.unitId} (${largest!.n} items), server time`, ms(unitPage), ''],
       ['  总览 read model (overview())', ms(readModel), ''],

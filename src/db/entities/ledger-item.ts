@@ -70,6 +70,8 @@ export const LedgerItemSchema = new EntitySchema<LedgerItem>({
     { name: 'idx_ledger_item_unit_status', columns: ['unitId', 'status'] },
     { name: 'idx_ledger_item_person', columns: ['responsiblePersonId'] },
     { name: 'idx_ledger_item_leader', columns: ['responsibleLeaderId'] },
+    // 总览's mark: a campaign's items' last change, without a scan (docs/dashboard.md, Performance).
+    { name: 'idx_ledger_item_campaign_updated', columns: ['campaignId', 'updatedAt'] },
     // One unit registers a problem once per campaign (problem-key.ts).
     { name: 'uq_ledger_item_problem', columns: ['campaignId', 'unitId', 'problemKey'], unique: true },
   ],

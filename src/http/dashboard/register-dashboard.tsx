@@ -41,6 +41,8 @@ export function registerDashboard(router: Router, options: DashboardOptions): vo
   const { dataSource, now, secret } = options
   const kit = createKit(options)
   const cachedOverview = overviewCache()
+  // A kept 总览's charts are drawn once (keyed by its trend, which a recount replaces).
+  const drawn = new WeakMap<object, { trend: string; categories: string }>()
   const { cookie } = kit
   const secure = cookie.secure
 
@@ -123,6 +125,8 @@ export function registerDashboard(router: Router, options: DashboardOptions): vo
     if (units !== null && units.length === 0) return ctx.redirect('/dash/mine')
     const data = await cachedOverview(dataSource, campaign, today, units)
     const query = tableQuery(ctx)
+    let charts = drawn.get(data.trend)
+    if (!charts) drawn.set(data.trend, (charts = { trend: trendChart(data.trend.slice(-60)), categories: categoryChart(data.categories) }))
     if (wantsXlsx(ctx)) return sendTable(ctx, unitTableExport(data, query, units === null ? '全县' : '本单位'))
     html(
       ctx,
@@ -131,8 +135,8 @@ export function registerDashboard(router: Router, options: DashboardOptions): vo
         overview: data,
         viewer: who.viewer,
         query,
-        trendSvg: trendChart(data.trend.slice(-60)),
-        categorySvg: categoryChart(data.categories),
+        trendSvg: charts.trend,
+        categorySvg: charts.categories,
         scope: units === null ? '全县' : '本单位',
         unitLink: (unitId) => (seesUnitLedger(sender, unitId) ? `/dash/units/${unitId}` : null),
       }),
