@@ -90,9 +90,13 @@ export async function monthlyReportStatus(db: Db, campaign: Pick<Campaign, 'id'>
   const reports = await db.getRepository(MonthlyReportSchema).find({ where: { campaignId: campaign.id, month } })
   const names = await unitNames(db, participants)
   const people = reports.length === 0 ? new Map<number, string>() : new Map((await db.getRepository(PersonSchema).findBy({ id: In(reports.map((r) => r.submittedById).filter((id): id is number => id !== null)) })).map((p) => [p.id, p.name]))
+  // One report per unit and month (uq_monthly_report_unit_month): looked up by unit, not searched for each.
+  const byUnit = new Map(reports.map((r) => [r.unitId, r]))
+  const collator = new Intl.Collator('zh-CN')
   return participants
     .map((unitId): UnitReport => {
-      const report = reports.find((r) => r.unitId === unitId && (asOf === null || r.submittedAt.getTime() <= asOf.getTime()))
+      const found = byUnit.get(unitId)
+      const report = found && (asOf === null || found.submittedAt.getTime() <= asOf.getTime()) ? found : undefined
       return {
         unitId,
         unitName: names.get(unitId) ?? `#${unitId}`,
@@ -101,7 +105,7 @@ export async function monthlyReportStatus(db: Db, campaign: Pick<Campaign, 'id'>
         revision: report?.revision ?? null,
       }
     })
-    .sort((a, b) => a.unitName.localeCompare(b.unitName, 'zh-CN'))
+    .sort((a, b) => collator.compare(a.unitName, b.unitName))
 }
 
 /** One unit's report for a month (whether or not the unit takes part). */
