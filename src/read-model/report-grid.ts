@@ -1,8 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm'
 import type { Campaign } from '../db/entities/index.js'
-import { reportPeriod } from '../domain/reports/month-span.js'
+import { reportPeriod, type ReportPeriod } from '../domain/reports/month-span.js'
 import { addMonths, beijingDate, monthOf, type CalendarDate } from '../time/calendar-date.js'
-import { monthlyReportStatus } from './campaign-progress.js'
+import { monthlyReportStatus, unitMonthlyReport } from './campaign-progress.js'
 
 type Db = DataSource | EntityManager
 
@@ -36,6 +36,22 @@ export interface ReportGrid {
   rows: ReportGridRow[]
 }
 
+/**
+ * The mark of a month's report whose version that counts came at `submittedAt` (null: none), as
+ * of the period (reportPeriod): the one definition the grid and a unit's page share.
+ */
+export function reportMark(submittedAt: Date | null, period: Pick<ReportPeriod, 'asOf' | 'complete'>): ReportMark {
+  if (submittedAt !== null && submittedAt.getTime() <= period.asOf.getTime()) return 'on_time'
+  if (submittedAt !== null && period.complete) return 'late'
+  return period.complete ? 'missing' : 'not_due'
+}
+
+/** One unit's mark for a month (a participating unit's; the grid's for it, without reading every unit's). */
+export async function unitReportMark(db: Db, campaign: Pick<Campaign, 'id'>, unitId: number, month: string, now: Date): Promise<ReportMark> {
+  const report = await unitMonthlyReport(db, campaign.id, unitId, month)
+  return reportMark(report.submittedAt, reportPeriod(month, now))
+}
+
 /** The campaign's months from its first up to `today`'s (its last once it has ended); none before it begins. */
 export function campaignMonths(campaign: Pick<Campaign, 'startDate' | 'endDate'>, today: CalendarDate): string[] {
   const last = [monthOf(today), monthOf(campaign.endDate)].sort()[0]!
@@ -58,7 +74,7 @@ export async function reportMonth(db: Db, campaign: Pick<Campaign, 'id'>, month:
   for (const inTime of byDeadline) {
     const later = atAll.get(inTime.unitId)
     const report = inTime.submittedAt ? inTime : later?.submittedAt ? later : null
-    const mark: ReportMark = inTime.submittedAt ? 'on_time' : report ? 'late' : period.complete ? 'missing' : 'not_due'
+    const mark = reportMark(report?.submittedAt ?? null, period)
     cells.set(inTime.unitId, { unitName: inTime.unitName, cell: { month, mark, submittedAt: report?.submittedAt ?? null, submittedBy: report?.submittedBy ?? null, revision: report?.revision ?? null } })
   }
   return cells

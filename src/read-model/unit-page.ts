@@ -20,7 +20,7 @@ import { circularStatus, type ReceiptLine } from '../domain/circulars/circular-s
 import { reportPeriod } from '../domain/reports/month-span.js'
 import { lastDayOfMonth, type CalendarDate } from '../time/calendar-date.js'
 import { deliverablesDone, participantUnits } from './campaign-progress.js'
-import { campaignMonths, reportMonth, type ReportMark } from './report-grid.js'
+import { campaignMonths, unitReportMark, type ReportMark } from './report-grid.js'
 import { deadlineLight, type StatusLight } from './figures.js'
 import { byUrgency } from './ledger-lists.js'
 import { unitStatistics, type UnitStatistics } from './ledger-status.js'
@@ -123,7 +123,7 @@ async function monthReports(db: DataSource, campaign: Campaign, unitId: number, 
   const reports: UnitMonthReport[] = []
   for (const month of campaignMonths(campaign, today).reverse()) {
     const text = await unitReportText(db, campaign.id, unitId, month)
-    const mark = participant ? ((await reportMonth(db, campaign, month, now)).get(unitId)?.cell.mark ?? null) : null
+    const mark = participant ? await unitReportMark(db, campaign, unitId, month, now) : null
     reports.push({ month, dueDate: lastDayOfMonth(`${month}-01`), complete: reportPeriod(month, now).complete, mark, text })
   }
   return reports
