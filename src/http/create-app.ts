@@ -39,9 +39,11 @@ export function createApp({ dataSource, logger, deliveryMode, now = () => new Da
   }
 
   app.use(errorHandler(logger))
-  // Pages and tables are sent compressed (brotli or gzip, as the client accepts; docs/dashboard.md).
   if (dashboard) app.use(dashboardAnswers(logger))
-  app.use(compress({ threshold: 1024, br: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } }))
+  // Pages and tables are sent compressed (brotli or gzip, as the client accepts; docs/dashboard.md);
+  // the callback's small answers are not, and its hot path skips the middleware altogether.
+  const compressPages = compress({ threshold: 1024, br: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } } })
+  app.use((ctx, next) => (ctx.path.startsWith('/dash') || ctx.path.startsWith('/gongshi') ? compressPages(ctx, next) : next()))
   // Liveness only: the database and WeCom are the admin listener's /readyz (create-admin-app.ts).
   router.get('/healthz', healthz(deliveryMode, now))
   registerGongshi(router, { dataSource, now, logger }) // 整改公示, public and always on (docs/disclosure.md)

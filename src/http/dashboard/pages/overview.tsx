@@ -1,5 +1,6 @@
 import type { Overview } from '../../../read-model/dashboard-overview.js'
-import type { StatusLight } from '../../../read-model/figures.js'
+import { percent } from '../../../read-model/chat-format.js'
+import type { LedgerTally, StatusLight } from '../../../read-model/figures.js'
 import { excelBeijingTime } from '../../../domain/reports/sheet-table.js'
 import { formatBeijingDateTime, formatChineseDate } from '../../../time/calendar-date.js'
 import type { TableExport } from '../xlsx-export.js'
@@ -16,7 +17,6 @@ export interface UnitTableQuery {
 
 export const SORTS: readonly UnitTableQuery['sort'][] = ['light', 'name', 'total', 'overdue', 'onTime', 'reports']
 
-const percent = (rate: number | null) => (rate === null ? '—' : `${Math.round(rate * 100)}%`)
 
 /** The units the table shows, in its order (the table's rows, and the .xlsx export of the view). */
 export function unitRows(overview: Overview, query: UnitTableQuery): Overview['units'] {
@@ -120,22 +120,7 @@ export function OverviewPage(props: { campaignName: string; overview: Overview; 
         </section>
         <section class="card">
           <h2>台账</h2>
-          <dl class="totals">
-            {[
-              ['总数', totals.total],
-              ['未开始', totals.notStarted],
-              ['整改中', totals.inProgress],
-              ['待销号', totals.awaitingVerification],
-              ['已销号', totals.closed],
-              ['逾期', totals.overdue],
-              ['按期率', percent(totals.onTimeRate)],
-            ].map(([name, value]) => (
-              <div class={name === '逾期' && Number(value) > 0 ? 'total bad' : 'total'}>
-                <dt safe>{String(name)}</dt>
-                <dd safe>{String(value)}</dd>
-              </div>
-            ))}
-          </dl>
+          <Totals tally={totals} rate={totals.onTimeRate} />
         </section>
         <section class="card">
           <h2>每日趋势</h2>
@@ -212,3 +197,28 @@ export function unitCell(name: string, href: string | null): JSX.Element {
 
 /** "2015-08" → "8月" (the campaign runs within a year or two; the export has the full date). */
 const monthName = (month: string): string => `${Number(month.slice(5))}月`
+
+/** The ledger's counts as a grid (总览's totals, a unit's row): the same figures and names everywhere, 逾期 marked when any. */
+export function Totals(props: { tally: LedgerTally; rate: number | null; more?: [string, number][] }): JSX.Element {
+  const { tally } = props
+  const entries: [string, number | string][] = [
+    ['总数', tally.total],
+    ['未开始', tally.notStarted],
+    ['整改中', tally.inProgress],
+    ['待销号', tally.awaitingVerification],
+    ['已销号', tally.closed],
+    ['逾期', tally.overdue],
+    ['按期率', percent(props.rate)],
+    ...(props.more ?? []),
+  ]
+  return (
+    <dl class="totals">
+      {entries.map(([name, value]) => (
+        <div class={name === '逾期' && Number(value) > 0 ? 'total bad' : 'total'}>
+          <dt safe>{name}</dt>
+          <dd safe>{String(value)}</dd>
+        </div>
+      ))}
+    </dl>
+  )
+}

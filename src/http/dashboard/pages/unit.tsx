@@ -2,7 +2,6 @@ import { ROLE_NAMES } from '../../../bot/command-registry.js'
 import type { LedgerItem, Role, UnitKind } from '../../../db/entities/index.js'
 import { kindLabel } from '../../../domain/circulars/circular-message.js'
 import { excelDate } from '../../../domain/reports/sheet-table.js'
-import { percent } from '../../../read-model/chat-format.js'
 import { isOpen, isOverdue, overdueText, STATE_NAMES, statusLight } from '../../../read-model/figures.js'
 import type { ReportVersion } from '../../../read-model/monthly-reports.js'
 import type { UnitCircular, UnitMonthReport, UnitPageData, UnitPhase } from '../../../read-model/unit-page.js'
@@ -11,7 +10,7 @@ import type { TableExport } from '../xlsx-export.js'
 import { xlsxHref } from '../xlsx-export.js'
 import { Page, sync, TableFooter, type Viewer } from './layout.js'
 import { ItemsTable, dueText, stateText } from './items-table.js'
-import { Light } from './overview.js'
+import { Light, Totals } from './overview.js'
 
 /** The items table's filter (?state=): every item, or those in some states. */
 export const STATE_FILTERS = ['all', 'open', 'overdue', 'rectified', 'closed'] as const
@@ -97,23 +96,7 @@ export function UnitPage(props: { campaignName: string; data: UnitPageData; view
             <dt>联络员</dt>
             <dd safe>{data.liaisons.join('、') || '—'}</dd>
           </dl>
-          <dl class="totals">
-            {[
-              ['总数', s.total],
-              ['未开始', s.notStarted],
-              ['整改中', s.inProgress],
-              ['待销号', s.awaitingVerification],
-              ['已销号', s.closed],
-              ['逾期', s.overdue],
-              ['按期率', percent(s.onTimeRate)],
-              ['月报', s.reportsSubmitted],
-            ].map(([name, value]) => (
-              <div class={name === '逾期' && Number(value) > 0 ? 'total bad' : 'total'}>
-                <dt safe>{String(name)}</dt>
-                <dd safe>{String(value)}</dd>
-              </div>
-            ))}
-          </dl>
+          <Totals tally={s} rate={s.onTimeRate} more={[['月报', s.reportsSubmitted]]} />
         </section>
         <section class="card" id="items">
           <h2>台账事项</h2>
