@@ -3,6 +3,7 @@ import { accountability } from './accountability.js'
 import { ack } from './ack.js'
 import { circular } from './circular.js'
 import { done } from './done.js'
+import { evidence } from './evidence.js'
 import { approve, deny, extend } from './extend.js'
 import { help } from './help.js'
 import { inspection } from './inspection.js'
@@ -24,4 +25,4 @@ import { roster } from './roster.js'
 import { viewReport } from './view-report.js'
 
 /** Every chat command, listed explicitly. The registry refuses duplicate words at start-up. */
-export const commands: readonly AnyCommand[] = [help, todo, myItems, showItem, progress, done, close, reopen, extend, approve, deny, phase, overdue, stats, report, register, leave, backFromLeave, meeting, rsvp, circular, ack, more, viewReport, roster, accountability, publicReport, inspection]
+export const commands: readonly AnyCommand[] = [help, todo, myItems, showItem, progress, done, close, reopen, extend, approve, deny, phase, overdue, stats, report, register, leave, backFromLeave, meeting, rsvp, circular, ack, more, viewReport, roster, accountability, publicReport, inspection, evidence]

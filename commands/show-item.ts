@@ -9,6 +9,7 @@ import { typicalCaseCircularsOf } from '../src/read-model/circulars.js'
 import { findingLine, HISTORY_KIND_NAMES, typicalCaseLine } from '../src/domain/ledger/format-item.js'
 import { findingOfItem } from '../src/read-model/inspections.js'
 import { RefusalError } from '../src/errors.js'
+import { evidenceCount, evidenceLine } from '../src/read-model/evidence.js'
 import { beijingDate, formatBeijingDateTime, formatChineseDate } from '../src/time/calendar-date.js'
 import { markdown } from '../src/wecom/messages.js'
 
@@ -42,6 +43,7 @@ export const showItem = defineCommand<{ id: number }>({
     ]
     const exposed = await typicalCaseCircularsOf(dataSource, item.id)
     if (exposed.length > 0) lines.push(typicalCaseLine(exposed, today))
+    lines.push(evidenceLine(await evidenceCount(dataSource, item.id), today))
     if (updates.length > 0) {
       lines.push('最近进展：')
       for (const u of updates) lines.push(`- ${formatBeijingDateTime(u.createdAt).slice(5, 16)} ${name(u.personId)} ${HISTORY_KIND_NAMES[u.kind]} ${u.newProgress}% ${inertText(u.note)}`)

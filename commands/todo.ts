@@ -1,3 +1,4 @@
+import { evidenceCount, evidenceLine } from '../src/read-model/evidence.js'
 import { defineCommand } from '../src/bot/define-command.js'
 import { replyList } from '../src/bot/reply-list.js'
 import { runningCampaignOrSay } from '../src/bot/running-campaign.js'
@@ -40,7 +41,9 @@ export const todo = defineCommand<Record<string, never>>({
     const lines = todoLines(todo, today, now, seen)
     const empty = `待办（${inertText(actor.person.name)}）：暂无待办事项。${verifier ? '' : '发送「我的」查看全部台账。'}`
     const extension = todo.extensionsToDecide.length === 1 ? await extensionParties(dataSource, todo.extensionsToDecide[0]!) : null
-    await replyList(context, '待办', { title: `**待办（${inertText(actor.person.name)}）**`, lines, empty }, (text) => decisionCard(todo, today, now, text, extension, context.links))
+    const [verify] = todo.toVerify
+    const evidence = verify ? evidenceLine(await evidenceCount(dataSource, verify.id), today).replace('佐证：', '') : undefined
+    await replyList(context, '待办', { title: `**待办（${inertText(actor.person.name)}）**`, lines, empty }, (text) => decisionCard(todo, today, now, text, extension, context.links, evidence))
   },
 })
 
@@ -48,12 +51,12 @@ export const todo = defineCommand<Record<string, never>>({
  * 待办 as a card when all it names is one thing to decide (docs/cards.md, Which cards): one item
  * to verify, one extension request, one circular to acknowledge, or one item of one's own.
  */
-function decisionCard(todo: Todo, today: CalendarDate, now: Date, text: string, extension: { requester: string; problem: string } | null, links: DashboardLinks | null): CardMessage | null {
+function decisionCard(todo: Todo, today: CalendarDate, now: Date, text: string, extension: { requester: string; problem: string } | null, links: DashboardLinks | null, evidence: string | undefined): CardMessage | null {
   const decisions = [todo.toVerify, todo.extensionsToDecide, todo.circularsToAcknowledge, todo.items, todo.reportsToVerify, todo.meetingsToAnswer, todo.reportsOwed, todo.deliverablesOwed, todo.reportsSubmitted, todo.circularsUnacknowledged, todo.meetingsWithoutMinutes]
   if (decisions.reduce((sum, list) => sum + list.length, 0) !== 1) return null
   const unit = (id: number) => todo.unitNames.get(id) ?? ''
   const [verify] = todo.toVerify
-  if (verify) return verifyCard({ itemId: verify.id, problem: verify.problem, reporter: unit(verify.unitId), detail: verify.rectifiedAt ? `${formatWhen(verify.rectifiedAt, now)}报完成，「详情 ${verify.id}」看说明` : `「详情 ${verify.id}」看说明`, text, link: links?.item(verify.id) })
+  if (verify) return verifyCard({ itemId: verify.id, problem: verify.problem, reporter: unit(verify.unitId), detail: verify.rectifiedAt ? `${formatWhen(verify.rectifiedAt, now)}报完成，「详情 ${verify.id}」看说明` : `「详情 ${verify.id}」看说明`, evidence, text, link: links?.item(verify.id) })
   const [request] = todo.extensionsToDecide
   if (request && extension) return extensionCard({ requestId: request.id, itemId: request.ledgerItemId, ...extension, from: formatChineseDate(request.oldDueDate, today), to: formatChineseDate(request.newDueDate, today), reason: request.reason, text, link: links?.item(request.ledgerItemId) })
   const [circular] = todo.circularsToAcknowledge

@@ -1,3 +1,5 @@
+import type { DataSource } from 'typeorm'
+
 /**
  * Errors typed by where they came from (docs/architecture.md, How the code is built). Each carries a stable `code`.
  * ConfigError and StartupError stop the service with their message alone: the message says
@@ -52,7 +54,16 @@ export class UserFacingError extends Error {
  * why and what to do instead, and is answered without the command's usage (docs/chat-input.md).
  */
 export class RefusalError extends UserFacingError {
-  constructor(code: string, message: string) {
+  constructor(
+    code: string,
+    message: string,
+    /**
+     * Written although the command was refused, after its own writes were taken back: what the
+     * refusal's message promises (完成 without required evidence opens the window it asks the photos
+     * in, docs/evidence.md). Runs in the message's transaction.
+     */
+    readonly afterwards?: (db: DataSource) => Promise<void>,
+  ) {
     super(code, message)
     this.name = 'RefusalError'
   }
@@ -63,8 +74,8 @@ export class RefusalError extends UserFacingError {
  * the message says what happened, by whom and when (docs/concurrency.md).
  */
 export class StateConflictError extends RefusalError {
-  constructor(code: string, message: string) {
-    super(code, message)
+  constructor(code: string, message: string, afterwards?: (db: DataSource) => Promise<void>) {
+    super(code, message, afterwards)
     this.name = 'StateConflictError'
   }
 }

@@ -178,6 +178,10 @@ const MATRIX: readonly Row[] = [
   },
   { command: '举报', ownership: 'own', label: '核查', text: async (s) => `举报 核查 ${await s.publicReport('own')} 不属实 经查不实`, allowed: ['org_admin', 'inspector'], effect: 'writes', ok: /已核查举报 #\d+/ },
   { command: '举报', ownership: 'other', label: '核查', text: async (s) => `举报 核查 ${await s.publicReport('other')} 不属实 经查不实`, allowed: ['org_admin'], effect: 'writes', ok: /已核查举报 #\d+/ },
+  // 佐证 N: those who report on the item open their window (test/evidence.test.ts); a verifier is shown the evidence instead.
+  { command: '佐证', ownership: 'own', label: '查看', text: async (s) => `佐证 ${(await s.item('own')).id} 查看`, allowed: ['org_admin', 'inspector', ...RESPONSIBLE], effect: 'reads', ok: /还没有整改佐证/ },
+  { command: '佐证', ownership: 'other', label: '(verifier)', text: async (s) => `佐证 ${(await s.item('other')).id}`, allowed: ['org_admin', 'inspector'], effect: 'reads', ok: /还没有整改佐证/ },
+  { command: '佐证', ownership: 'none', label: '保留', text: async (s) => `佐证 保留 ${100 + s.unique()}`, allowed: ['org_admin'], effect: 'writes', ok: /销号 \d+ 天后删除/ },
   { command: '名册', ownership: 'own', label: '单位', text: async () => '名册 城关镇', allowed: ['org_admin'], effect: 'reads', ok: /城关镇名册（\d+ 人）/ },
 ]
 

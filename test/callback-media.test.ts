@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream'
 import type { DataSource } from 'typeorm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { InboundMessageSchema, OutboxMessageSchema } from '../src/db/entities/index.js'
+import { EvidenceSchema, InboundMessageSchema, OutboxMessageSchema } from '../src/db/entities/index.js'
 import { createLogger } from '../src/logger.js'
 import { parseInbound, type WeComInbound } from '../src/wecom/callback/inbound-message.js'
 import { XmlRejectedError } from '../src/wecom/callback/parse-xml.js'
@@ -13,10 +13,13 @@ import { mediaXml, newMsgId, openPassiveReply, post, SECRETS, sign, type MediaFi
 /**
  * Images, voice, video and locations a person sends the app (docs/wecom.md, Callback messages):
  * read into their fields, refused when malformed (400, one log line, nothing stored), and until
- * the evidence photos feature exists answered as any other non-text message.
+ * someone with no open item to attach them to, refused as evidence with nothing kept (the evidence
+ * itself: test/evidence.test.ts).
  */
 
 const ONLY_TEXT = '目前只能识别文字命令。请发送「帮助」查看可用命令。'
+/** Media from someone who answers for no open item (here: no campaign runs): evidence has nowhere to go (docs/evidence.md). */
+const NO_ITEM = '照片、语音、视频和位置用作整改佐证，只能附在您负责、尚未销号的事项上。您目前没有这样的事项，所以没有保存。发送「帮助」查看可用命令。'
 
 /** The plaintext WeCom would post, with the person's sender id in upper case as a test of lower-casing. */
 const parse = (media: MediaFields, msgId = newMsgId()) => parseInbound(mediaXml('ZhangWei', media, { msgId }))
@@ -195,13 +198,14 @@ describe(`media messages through the callback on ${dialect}`, () => {
     ['voice', { type: 'voice', mediaId: 'voice_1', format: 'amr' }],
     ['video', { type: 'video', mediaId: 'video-1', thumbMediaId: 'thumb-1' }],
     ['location', { type: 'location', latitude: '34.341568', longitude: '108.940174', scale: '15', label: '陕西省西安市碑林区南大街' }],
-  ])('answers a message of type %s with 只能识别文字命令 for now, and keeps that type', async (type, media) => {
+  ])('answers a message of type %s from someone with no open item: not kept as evidence; the message keeps its type', async (type, media) => {
     const msgId = newMsgId()
     const said = await send(mediaXml('zhangwei', media, { msgId }), msgId)
-    expect(said).toEqual({ status: 200, answer: ONLY_TEXT })
+    expect(said).toEqual({ status: 200, answer: NO_ITEM })
     const row = await inbound().findOneByOrFail({ msgId })
-    expect(row).toMatchObject({ dedupeKey: `msg:${msgId}:zhangwei`, fromUser: 'zhangwei', msgType: type, event: null, content: null, status: 'ignored' })
-    expect(lastCallbackLine()).toMatchObject({ status: 200, kind: 'media', msgId, outcome: expect.stringMatching(new RegExp(`^unsupported:${type}(/passive)?$`)) })
+    expect(row).toMatchObject({ dedupeKey: `msg:${msgId}:zhangwei`, fromUser: 'zhangwei', msgType: type, event: null, content: null, status: 'processed' })
+    expect(await ds.getRepository(EvidenceSchema).count()).toBe(0)
+    expect(lastCallbackLine()).toMatchObject({ status: 200, kind: 'media', msgId, outcome: expect.stringMatching(new RegExp(`^evidence:no_item:${type}(/passive)?$`)) })
   })
 
   it('handles a retry of the same MsgId once: one stored message, the same answer, logged as a duplicate', async () => {
@@ -210,8 +214,8 @@ describe(`media messages through the callback on ${dialect}`, () => {
     const first = await send(xml, msgId)
     const repliesBefore = await outbox().count()
     const again = await send(xml, msgId)
-    expect(first).toEqual({ status: 200, answer: ONLY_TEXT })
-    expect(again).toEqual({ status: 200, answer: ONLY_TEXT })
+    expect(first).toEqual({ status: 200, answer: NO_ITEM })
+    expect(again).toEqual({ status: 200, answer: NO_ITEM })
     expect(await inbound().countBy({ msgId })).toBe(1)
     expect(await outbox().count()).toBe(repliesBefore)
     expect(lastCallbackLine()).toMatchObject({ status: 200, outcome: 'duplicate', msgId })
@@ -240,7 +244,7 @@ describe(`media messages through the callback on ${dialect}`, () => {
 
   it('answers a genuine image after the refused ones, and a link as before', async () => {
     const msgId = newMsgId()
-    expect(await send(mediaXml('zhangwei', { type: 'image', mediaId: 'after-1' }, { msgId }), msgId)).toEqual({ status: 200, answer: ONLY_TEXT })
+    expect(await send(mediaXml('zhangwei', { type: 'image', mediaId: 'after-1' }, { msgId }), msgId)).toEqual({ status: 200, answer: NO_ITEM })
     const linkId = newMsgId()
     const link =
       `<xml><ToUserName><![CDATA[${SECRETS.corpId}]]></ToUserName><FromUserName><![CDATA[zhangwei]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime>` +

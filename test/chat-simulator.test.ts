@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newDevCallbackFile, spawnService } from './helpers/service-process.js'
 import { createTestDatabase, dialect, type TestDatabase } from './helpers/test-database.js'
@@ -49,6 +51,46 @@ describe(`npm run chat against npm start’s demo data on ${dialect}`, () => {
     } finally {
       service.child.kill('SIGINT')
       await service.exited
+    }
+  })
+
+  it('plays a photo and a location as evidence: the service reads the photo from the console media folder through the same download job', { timeout: 60_000 }, async () => {
+    const media = mkdtempSync(join(tmpdir(), 'chat-media-'))
+    const photo = join(media, '整改现场.jpg')
+    writeFileSync(photo, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(20_000, 0x5a), Buffer.from([0xff, 0xd9])]))
+    const withMedia = { ...env, CONSOLE_MEDIA_DIR: join(media, 'served') }
+    const service = spawnService({ ...withMedia, PORT: '0' })
+    const [, port] = await service.waitFor(/health:\s+http:\/\/localhost:(\d+)\/healthz/)
+    const chat = async (as: string, args: string[]) => {
+      const run = spawnService({ ...withMedia, PORT: port! }, 'src/cli/chat.ts', ['--as', as, ...args])
+      return { code: await run.exited, output: run.output() }
+    }
+    try {
+      const mine = await chat('zhaolei', ['我的'])
+      const id = /[🔴🟡🟢] #(\d+)/u.exec(mine.output)![1]
+      expect((await chat('zhaolei', [`佐证 ${id}`])).output).toContain(`30 分钟内发送的照片、语音、视频或位置都将附在 #${id}。`)
+      const sent = await chat('zhaolei', ['--image', photo])
+      expect(sent.code).toBe(0)
+      expect(sent.output).toContain('→ 赵磊（zhaolei）：[照片 整改现场.jpg]')
+      expect(sent.output).toMatch(new RegExp(`另发给 赵磊\\(zhaolei\\)：已收到照片 1 张，附在 #${id}`))
+      const place = await chat('zhaolei', ['--location', '30.12,114.65,城关镇便民服务大厅'])
+      expect(place.output).toContain('[位置 城关镇便民服务大厅（30.12, 114.65）]')
+      // Downloaded from the folder by the service: 佐证 N 查看 sends it back, and console delivery saves it.
+      let shown = ''
+      for (let i = 0; i < 40 && !shown.includes('随后发送照片 1 张'); i += 1) {
+        shown = (await chat('zhaolei', [`佐证 ${id} 查看`])).output
+        if (!shown.includes('随后发送照片 1 张')) await new Promise((resolve) => setTimeout(resolve, 250))
+      }
+      expect(shown).toContain(`#${id} 佐证：照片 1、位置 1`)
+      expect(shown).toContain('位置：城关镇便民服务大厅（30.12, 114.65）')
+      expect(shown).toMatch(/另发给 赵磊\(zhaolei\)：\[图片\] 佐证-照片-\d{8}-\d{4}\.jpg/)
+      // Stored under the name WeCom (here: the simulator) gave it.
+      await service.waitFor(/\[image\]\n\[图片\] 整改现场\.jpg（20006 字节）已保存到/)
+      expect((await chat('zhaolei', ['--image', join(media, 'missing.jpg')])).output).toContain('找不到文件')
+    } finally {
+      service.child.kill('SIGINT')
+      await service.exited
+      rmSync(media, { recursive: true, force: true })
     }
   })
 

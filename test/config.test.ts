@@ -153,6 +153,8 @@ describe('loadConfig', () => {
       meetingReminderTime: [16, 5],
       monthlyReportTime: [17, 0],
       consoleFileDirectory: 'data/files',
+      consoleMediaDirectory: 'data/media',
+      evidenceMaxBytes: 20 * 1024 * 1024,
       quietHours: { startMinute: 21 * 60, endMinute: 8 * 60 },
       circularRemindAfterHours: 24,
       deliveryConcurrency: 4,

@@ -32,6 +32,8 @@ import {
   ReminderSentSchema,
   ItemReminderSchema,
   StoredFileChunkSchema,
+  EvidenceSchema,
+  EvidenceWindowSchema,
   StoredFileSchema,
   RoleAssignmentSchema,
   SendBudgetSchema,
@@ -93,6 +95,8 @@ describe(`every entity round-trips on ${dialect}`, () => {
       endDate: '2015-12-31',
       convenerUnitId: unit.id,
       status: 'active',
+      requireEvidence: true,
+      evidenceRetentionDays: 180,
     })
     await roundTrip(CampaignUnitSchema, { campaignId: campaign.id, unitId: unit.id, role: 'joint_member' })
     const phase = await roundTrip(PhaseSchema, {
@@ -268,8 +272,33 @@ describe(`every entity round-trips on ${dialect}`, () => {
     await roundTrip(CircularLinkSchema, { circularId: circular.id, ledgerItemId: item.id, inspectionId: null })
     await roundTrip(ReminderSentSchema, { subject: `task:1:unit:${unit.id}`, stage: 'due-7', sentOn: '2015-09-01' })
     await roundTrip(ItemReminderSchema, { ledgerItemId: item.id, dueDate: '2015-08-31', stage: -3, sentOn: '2015-08-26' })
-    const file = await roundTrip(StoredFileSchema, { filename: `${TEXT}.xlsx`.slice(-200), byteSize: 7, sha256: 'a'.repeat(64), mediaId: 'media-1', mediaUploadedAt: AT })
+    const file = await roundTrip(StoredFileSchema, { filename: `${TEXT}.xlsx`.slice(-200), byteSize: 7, sha256: 'a'.repeat(64), mediaId: 'media-1', mediaType: 'image', mediaUploadedAt: AT })
     await roundTrip(StoredFileChunkSchema, { fileId: file.id, seq: 0, data: Buffer.from([0, 1, 2, 255, 254, 0, 7]) })
+    const evidenceItem = (await ds.getRepository(LedgerItemSchema).find({ take: 1 }))[0]!
+    const evidenceBy = (await ds.getRepository(PersonSchema).find({ take: 1 }))[0]!
+    await roundTrip(EvidenceSchema, {
+      ledgerItemId: evidenceItem.id,
+      personId: evidenceBy.id,
+      dedupeKey: `msg:${'9'.repeat(20)}:zhangwei`,
+      kind: 'image',
+      mediaId: 'm'.repeat(256),
+      format: 'amr',
+      latitude: '-89.123456789012345678',
+      longitude: '179.00000001',
+      scale: 15,
+      label: TEXT.slice(0, 60),
+      status: 'stored',
+      storedFileId: file.id,
+      contentType: 'image/jpeg',
+      byteSize: 7,
+      attempts: 3,
+      nextAttemptAt: AT,
+      lastError: TEXT.slice(0, 60),
+      ackKey: `evidence:${'a'.repeat(40)}`,
+      receivedAt: AT,
+      attachedAt: AT,
+    })
+    await roundTrip(EvidenceWindowSchema, { personId: evidenceBy.id, ledgerItemId: evidenceItem.id, until: AT })
     await roundTrip(SendBudgetSchema, { recipient: 'user:zhangwei' })
     await roundTrip(SendSlotSchema, { recipient: 'user:zhangwei', outboxId: outbox.id, at: AT, settled: true, fingerprint: 'f'.repeat(64) })
     await roundTrip(InboundMessageSchema, {

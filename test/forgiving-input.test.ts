@@ -113,8 +113,9 @@ describe(`forgiving input through the callback, on ${dialect}`, () => {
       const detail = (await answer('zhaolei', `详情 ${id}`)).split('\n')
       expect(detail[0]).toBe(`**🟡 #${id} 城关镇**`)
       expect(detail[7]).toBe('状态：整改中，进度 60%')
+      expect(detail[8]).toBe('佐证：无')
       // The history rows carry the database's clock, not the rig's: their times are left out.
-      expect(detail.slice(8).map((line) => line.replace(/^- \d\d\/\d\d \d\d:\d\d /, '- '))).toEqual([
+      expect(detail.slice(9).map((line) => line.replace(/^- \d\d\/\d\d \d\d:\d\d /, '- '))).toEqual([
         '最近进展：',
         '- 刘洋 退回 60% 叫号屏仍不显示',
         '- 赵磊 完成 100% 已全部修复',

@@ -16,6 +16,8 @@ const TABLES = [
   'circular',
   'circular_link',
   'circular_receipt',
+  'evidence',
+  'evidence_window',
   'extension_request',
   'inbound_message',
   'inspection',

@@ -5,6 +5,7 @@ import ExcelJS from 'exceljs'
 import type { DataSource } from 'typeorm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  EvidenceSchema,
   ExtensionRequestSchema,
   InspectionSchema,
   LedgerItemSchema,
@@ -15,6 +16,7 @@ import {
   ProgressUpdateSchema,
   PublicReportReporterSchema,
   PublicReportSchema,
+  type Evidence,
   type Inspection,
   type ProgressUpdate,
   type PublicReport,
@@ -39,6 +41,8 @@ const REPORTER = { name: '欧阳秘举', contact: '13912345678' }
  * August that made the closed item, a 全面检查 in July (before the phase) and a check in September.
  * Reports from the public: 城关镇's received 5 August and verified 20 August; 后港镇's received 28
  * August (waiting) and one received in July verified 3 August; one naming no unit, 15 August.
+ * Evidence (docs/evidence.md, What counts): #1 two photos and a location kept, a video refused as
+ * too large and a photo lost (neither counts); the closed item a voice note still being fetched.
  */
 async function seedMonth(ds: DataSource) {
   const fixture = await seedLedger(ds)
@@ -75,6 +79,19 @@ async function seedMonth(ds: DataSource) {
     { reportId: report.id, revision: 2, content: REPORT_TEXT, submittedById: await person('chenjing'), submittedAt: at('2015-08-28T10:00:00') },
   ])
   await seedChecks(ds, fixture.campaign.id, { chengguan: fixture.chengguan, hougang: fixture.hougang }, ids, await person('liuyang'), await person('wangjian'))
+  let sent = 0
+  const evidence = async (itemId: number, userid: string, kind: Evidence['kind'], status: Evidence['status'], time: string) =>
+    ds.getRepository(EvidenceSchema).insert({
+      ledgerItemId: itemId, personId: await person(userid), dedupeKey: `msg:workbook-${(sent += 1)}:${userid}`, kind, mediaId: kind === 'location' ? null : `media-${sent}`, format: kind === 'voice' ? 'amr' : null,
+      latitude: kind === 'location' ? '30.12' : null, longitude: kind === 'location' ? '114.65' : null, scale: null, label: kind === 'location' ? '城关镇便民服务大厅' : null,
+      status, storedFileId: null, contentType: null, byteSize: null, attempts: 0, nextAttemptAt: null, lastError: null, ackKey: null, receivedAt: at(time), attachedAt: at(time),
+    })
+  await evidence(ids.overdue, 'zhaolei', 'image', 'stored', '2015-08-10T10:01:00')
+  await evidence(ids.overdue, 'zhaolei', 'image', 'stored', '2015-08-10T10:02:00')
+  await evidence(ids.overdue, 'zhaolei', 'location', 'stored', '2015-08-10T10:03:00')
+  await evidence(ids.overdue, 'zhaolei', 'video', 'too_large', '2015-08-10T10:04:00')
+  await evidence(ids.overdue, 'zhaolei', 'image', 'expired', '2015-08-10T10:05:00')
+  await evidence(ids.closed, 'wufang', 'voice', 'pending', '2015-08-15T10:01:00')
   return { ...fixture, items: ids }
 }
 
@@ -124,7 +141,8 @@ describe(`the monthly report workbook on ${dialect}`, () => {
     expect(book.worksheets.map((s) => s.name)).toEqual([...SHEET_NAMES])
     expect(values(sheet('汇总').getRow(2))).toEqual([...SUMMARY_HEADERS])
     expect(sheet('汇总').getCell('A1').value).toContain('2015年8月工作月报汇总（截至8月31日）')
-    expect(values(sheet('逾期明细').getRow(2))).toEqual(['编号', '单位', '问题类别', '问题描述', '完成时限', '逾期工作日', '责任领导', '具体责任人', '最近反馈时间', '最近反馈内容'])
+    expect(values(sheet('逾期明细').getRow(2))).toEqual(['编号', '单位', '问题类别', '问题描述', '完成时限', '逾期工作日', '责任领导', '具体责任人', '最近反馈时间', '最近反馈内容', '佐证'])
+    expect(values(sheet('本月进展').getRow(2))).toEqual(['时间', '单位', '编号', '问题描述', '事项', '进度(%)', '说明', '经办人', '佐证'])
     expect(values(sheet('分类统计').getRow(2))).toEqual(['问题类别', '未开始', '整改中', '已整改待销号', '已销号', '逾期', '合计'])
     for (const s of book.worksheets) expect(s.views[0]).toMatchObject({ state: 'frozen', ySplit: 2 })
   })
@@ -143,25 +161,28 @@ describe(`the monthly report workbook on ${dialect}`, () => {
     expect(s.getCell('K4').fill).toMatchObject({ fgColor: { argb: LIGHT_FILLS['🟢'] } })
   })
 
-  it('逾期明细: the overdue item with its people, days overdue and last update', () => {
+  it('逾期明细: the overdue item with its people, days overdue, last update and evidence', () => {
     const s = sheet('逾期明细')
     expect(s.rowCount).toBe(3)
     const row = values(s.getRow(3))
-    expect(row).toEqual([fixture.items.overdue, '城关镇', '(一)促进发展不敢为', '招商引资项目跑办不积极，两个竞争性项目未按时申报', day('2015-08-25'), 4, '李娜', '赵磊', new Date('2015-08-10T10:00:00Z'), '已完成一个项目申报'])
+    // 佐证 3: two photos and a location; the video too large and the photo lost do not count.
+    expect(row).toEqual([fixture.items.overdue, '城关镇', '(一)促进发展不敢为', '招商引资项目跑办不积极，两个竞争性项目未按时申报', day('2015-08-25'), 4, '李娜', '赵磊', new Date('2015-08-10T10:00:00Z'), '已完成一个项目申报', 3])
     expect(s.getCell('E3').value).toBeInstanceOf(Date)
     expect(s.getCell('I3').numFmt).toBe('yyyy-mm-dd hh:mm')
+    expect(s.getCell('K3').numFmt).toBe('0')
   })
 
-  it('本月进展: August’s updates, the closure and both extension decisions, in time order', () => {
+  it('本月进展: August’s updates, the closure and both extension decisions, in time order, each with its item’s evidence', () => {
     const s = sheet('本月进展')
     const rows = Array.from({ length: s.rowCount - 2 }, (_, i) => values(s.getRow(i + 3)))
-    expect(rows.map((r) => [r[0], r[2], r[4], r[7]])).toEqual([
-      [new Date('2015-08-10T10:00:00Z'), fixture.items.overdue, '进展反馈', '赵磊'],
-      [new Date('2015-08-15T10:00:00Z'), fixture.items.closed, '报告整改完成', '吴芳'],
-      [new Date('2015-08-18T16:00:00Z'), fixture.items.closed, '销号', '王健'],
-      [new Date('2015-08-20T11:00:00Z'), fixture.items.soon, '进展反馈', '陈静'],
-      [new Date('2015-08-22T09:00:00Z'), fixture.items.soon, '延期批准', '王健'],
-      [new Date('2015-08-26T15:00:00Z'), fixture.items.overdue, '延期驳回', '王健'],
+    // 佐证: #1's three; the closed item's voice note still being fetched counts; #2 has none.
+    expect(rows.map((r) => [r[0], r[2], r[4], r[7], r[8]])).toEqual([
+      [new Date('2015-08-10T10:00:00Z'), fixture.items.overdue, '进展反馈', '赵磊', 3],
+      [new Date('2015-08-15T10:00:00Z'), fixture.items.closed, '报告整改完成', '吴芳', 1],
+      [new Date('2015-08-18T16:00:00Z'), fixture.items.closed, '销号', '王健', 1],
+      [new Date('2015-08-20T11:00:00Z'), fixture.items.soon, '进展反馈', '陈静', 0],
+      [new Date('2015-08-22T09:00:00Z'), fixture.items.soon, '延期批准', '王健', 0],
+      [new Date('2015-08-26T15:00:00Z'), fixture.items.overdue, '延期驳回', '王健', 3],
     ])
     expect(rows[5]![6]).toBe('2015-08-25 → 2015-09-15；理由：项目方未回复；意见：理由不充分')
   })

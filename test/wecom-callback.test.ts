@@ -341,9 +341,9 @@ describe(`the WeCom callback on ${dialect}`, () => {
       expect(await ds.getRepository(InboundMessageSchema).findOneByOrFail({ fromUser: 'stranger' })).toMatchObject({ status: 'unregistered', content: '进度 12 60%' })
     })
 
-    it('answers other message types politely', async () => {
+    it('answers a photo from someone with nothing to attach it to politely (evidence: test/evidence.test.ts)', async () => {
       const response = await post(url, sign(imageXml('zhangwei')))
-      expect(openPassiveReply(await response.text()).content).toBe('目前只能识别文字命令。请发送「帮助」查看可用命令。')
+      expect(openPassiveReply(await response.text()).content).toBe('照片、语音、视频和位置用作整改佐证，只能附在您负责、尚未销号的事项上。您目前没有这样的事项，所以没有保存。发送「帮助」查看可用命令。')
     })
 
     it.each([

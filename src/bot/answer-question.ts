@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js'
 import type { PersonQuestion } from '../db/entities/index.js'
 import { lockTappedCard, type TappedCard } from '../domain/cards/card-record.js'
 import { closeQuestion, takeQuestion } from '../domain/conversation/questions.js'
+import { discardWaiting } from '../domain/evidence/attach-evidence.js'
 import { text, type AppMessage } from '../wecom/messages.js'
 import { ACTIONS, QUESTIONS } from './card-actions.js'
 import { alreadyDone, showOutcome, subjectKeyOf } from './card-tap.js'
@@ -34,6 +35,8 @@ export async function answerQuestion(context: DispatcherContext, sender: Sender,
   }
   if (isCancel(reply)) {
     await closeQuestion(db, question)
+    // The media that waited for the answer are not kept (docs/evidence.md, Attaching).
+    if (question.kind === 'evidence_item' && (await discardWaiting(db, sender.person.id)) > 0) return answer('已取消，刚发送的照片等未保存。', 'question:cancelled')
     return answer('已取消，未做任何更改。', 'question:cancelled')
   }
   if (isCommand(context, reply)) {
@@ -42,7 +45,7 @@ export async function answerQuestion(context: DispatcherContext, sender: Sender,
     return { ...result, reply: prefixed(`（已放弃刚才的提问：${spec.prompt(question.subjectId).split('，')[0]}）`, result.reply) }
   }
   if (reply === '') return answer(`${question.prompt}\n（发送「取消」放弃）`, 'question:empty')
-  const action = ACTIONS[spec.action]
+  const command = spec.answer ?? ACTIONS[spec.action!].command
   // The card whose button asked, locked once for the answer: settled meanwhile (another
   // administrator's tap), the answer is told so and nothing runs; otherwise it shows the outcome.
   const card = question.taskId && outer ? await lockTappedCard(db, question.taskId, now) : null
@@ -51,7 +54,7 @@ export async function answerQuestion(context: DispatcherContext, sender: Sender,
     await closeQuestion(db, question)
     return answer(decided, 'question:decided')
   }
-  const result = await runCommandText(context, sender, action.command(question.subjectId, reply), logger, outer)
+  const result = await runCommandText(context, sender, command(question.subjectId, reply), logger, outer)
   if (result.refused === 'input' || result.refused === 'said') {
     // Not readable: the question stays open for a corrected answer.
     return { ...result, reply: prefixed(null, result.reply, '请重新回复，或发送「取消」放弃。'), outcome: `question:unreadable:${question.kind}` }
@@ -80,15 +83,18 @@ function isCancel(reply: string): boolean {
 
 /** The answer's subject as the card shows it settled by someone else meanwhile, or null. */
 function decidedOnCard(card: TappedCard, sender: Sender, question: PersonQuestion): string | null {
-  const spec = ACTIONS[QUESTIONS[question.kind].action]
+  const action = QUESTIONS[question.kind].action
+  if (!action) return null
+  const spec = ACTIONS[action]
   const decided = card.outcomes[subjectKeyOf(spec, question.subjectId, sender)]
   return decided ? alreadyDone(card, spec, question.subjectId, decided) : null
 }
 
 /** The answer's change shown on the card whose button asked, with the code that tap left unused. */
 async function updateCard(context: DispatcherContext, card: TappedCard, sender: Sender, question: PersonQuestion, result: DispatchResult, outer: EntityManager): Promise<void> {
-  if (!question.responseCode) return
-  const spec = ACTIONS[QUESTIONS[question.kind].action]
+  const action = QUESTIONS[question.kind].action
+  if (!question.responseCode || !action) return
+  const spec = ACTIONS[action]
   const digest = card.sent.button_selection !== undefined
   await showOutcome({ context, card, sender, spec, id: question.subjectId, subjectKey: subjectKeyOf(spec, question.subjectId, sender), responseCode: question.responseCode, digest, outer }, result)
 }

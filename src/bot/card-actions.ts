@@ -1,5 +1,6 @@
 import type { QuestionKind } from '../db/entities/index.js'
 import type { CardAction } from '../domain/cards/build-cards.js'
+import { EVIDENCE_QUESTION } from '../domain/evidence/attach-evidence.js'
 
 /**
  * What each card button does, as the typed command it stands for (docs/cards.md, Buttons): a
@@ -39,15 +40,31 @@ export const ACTIONS: Readonly<Record<CardAction, ActionSpec>> = {
   read: { subject: 'item', command: () => '', readOnly: true, word: '', settles: false },
 }
 
-/** Each question: the button it came from, what it asks, and the command typed instead (named when the question expired). */
-export const QUESTIONS: Readonly<Record<QuestionKind, { action: CardAction; prompt: (id: number) => string; typed: (id: number) => string }>> = {
+/**
+ * Each question: the button it came from (none for a question the bot asks by itself), what it
+ * asks, the command typed instead (named when the question expired), and, without a button, the
+ * command its answer completes.
+ */
+export interface QuestionSpec {
+  action: CardAction | null
+  prompt: (id: number) => string
+  typed: (id: number) => string
+  answer?: (id: number, reply: string) => string
+}
+
+export const QUESTIONS: Readonly<Record<QuestionKind, QuestionSpec>> = {
   progress: { action: 'progress', prompt: (id) => `请回复 #${id} 的进度百分比和说明，如：60% 已完成主体整改`, typed: (id) => `进度 ${id} 60% 已完成主体整改` },
   done: { action: 'done', prompt: (id) => `请回复 #${id} 的整改说明，如：已建立首问负责制并公示`, typed: (id) => `完成 ${id} 整改说明` },
   extend: { action: 'extend', prompt: (id) => `请回复 #${id} 的新时限和理由，如：9月30日 需等待省厅批复`, typed: (id) => `延期 ${id} 9月30日 理由` },
   reject_extension: { action: 'reject', prompt: (id) => `请回复驳回延期申请 #${id} 的意见，如：理由不充分，请按期完成`, typed: (id) => `驳回 ${id} 意见` },
   send_back: { action: 'return', prompt: (id) => `请回复退回 #${id} 的理由，如：公示材料不全，请补充`, typed: (id) => `退回 ${id} 理由` },
   meeting_leave: { action: 'leave', prompt: (id) => `请回复第 ${id} 号会议的请假理由，如：赴市里参加培训`, typed: (id) => `参会 ${id} 请假 理由` },
+  // Media sent with no item named (docs/evidence.md, Attaching): the answer is the item's number.
+  evidence_item: { action: null, prompt: () => EVIDENCE_QUESTION, typed: () => '佐证 编号', answer: (_id, reply) => `佐证 ${itemNumberReply(reply)}` },
 }
 
 /** "已批准（李娜 10:32）": the line a card shows for an outcome. */
 export const outcomeLine = (word: string, name: string, when: string): string => `${word}（${name} ${when}）`
+
+/** "12号", "第12项", "#12" as the number a person answers with (the question asks for an item's number). */
+const itemNumberReply = (reply: string): string => reply.trim().replace(/^第\s*/, '').replace(/\s*[号项]([。.!！]*)$/, '$1')

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js'
 import { ITEM_QUESTION, readCardKey, type CardAction } from '../domain/cards/build-cards.js'
 import { lockTappedCard, recordCardOutcome, withdrawnNote, type CardOutcome, type TappedCard } from '../domain/cards/card-record.js'
 import { askQuestion } from '../domain/conversation/questions.js'
+import { openEvidenceWindow } from '../domain/evidence/attach-evidence.js'
 import { checkDecidable } from '../domain/ledger/extension.js'
 import { checkReportable, checkReturnable } from '../domain/ledger/item-lifecycle.js'
 import { checkAnswerable } from '../domain/meetings/meeting-service.js'
@@ -161,5 +162,7 @@ async function ask(tapped: Tapped): Promise<DispatchResult> {
   }
   const prompt = QUESTIONS[kind].prompt(id)
   await askQuestion(db, sender.person.id, { kind, subjectId: id, taskId: card.taskId, responseCode: responseCode || null, prompt }, now)
+  // 更新进度 and 已整改 open the item's evidence window as their commands do (docs/evidence.md, Attaching).
+  if (kind === 'progress' || kind === 'done') await openEvidenceWindow(db, sender.person.id, id, now)
   return { reply: text(`${prompt}\n（10 分钟内有效；发送「取消」放弃）`), status: 'processed', outcome: `card:asked:${kind}` }
 }

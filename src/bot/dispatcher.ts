@@ -9,6 +9,7 @@ import { menuCommand } from './app-menu.js'
 import type { Sender } from './load-sender.js'
 import { runCommandText } from './run-command.js'
 import { runText } from './run-text.js'
+import { handleMedia } from './receive-media.js'
 
 export type { DispatchResult, DispatcherDependencies } from './dispatcher-context.js'
 
@@ -57,9 +58,8 @@ async function dispatch(context: DispatcherContext, message: WeComInbound, logge
       }
       return { reply: null, status: 'ignored', outcome: `event:${message.event}` }
     case 'media':
-      // An image, voice, video or location (docs/wecom.md, Callback messages): read and stored,
-      // not yet acted on, so answered as any other non-text message.
-      return { reply: text(ONLY_TEXT), status: 'ignored', outcome: `unsupported:${message.media.type}` }
+      // An image, voice, video or location: evidence of rectification (docs/evidence.md).
+      return handleMedia(context, message, manager)
     case 'other':
       return { reply: text(ONLY_TEXT), status: 'ignored', outcome: `unsupported:${message.msgType}` }
   }

@@ -73,7 +73,12 @@ async function runCommand(context: DispatcherContext, command: AnyCommand, sende
   try {
     await (outer ? run(outer) : dataSource.transaction(run))
   } catch (error) {
-    if (error instanceof UserFacingError) return refused(context, command, error, usageLines(command, sender.roles, args.tokens[0]))
+    if (error instanceof UserFacingError) {
+      // What a refusal still writes (its own savepoint, or its own transaction without a message's).
+      const afterwards = error instanceof RefusalError ? error.afterwards : undefined
+      if (afterwards) await (outer ? outer.transaction((m) => afterwards(bindToTransaction(dataSource, m))) : dataSource.transaction((m) => afterwards(bindToTransaction(dataSource, m))))
+      return refused(context, command, error, usageLines(command, sender.roles, args.tokens[0]))
+    }
     // A deadlock victim is run again whole (the callback's transaction): counted once, then.
     if (!isTransientDatabaseError(error)) metrics.command(command.name, 'failed')
     throw error

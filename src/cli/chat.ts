@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto'
+import { copyFileSync, statSync, writeFileSync } from 'node:fs'
+import { basename, extname, join } from 'node:path'
+import { ensureDirectory } from '../db/ensure-directory.js'
+import type { ConsoleMediaFacts } from '../domain/evidence/media-fetchers.js'
 import type { Command } from 'commander'
 import { MoreThan } from 'typeorm'
 import { loadConfig } from '../config/load-config.js'
@@ -17,7 +21,7 @@ import { parseInbound } from '../wecom/callback/inbound-message.js'
 import { cdata, parseWeComXml, xmlText, type XmlFields } from '../wecom/callback/parse-xml.js'
 import { encodeCallback, openPassiveReply, randomMsgId, textMessageXml } from '../wecom/callback/wecom-sender.js'
 import { describeCard } from '../wecom/describe-card.js'
-import { isStoredFile, toPlainText, type AppMessage } from '../wecom/messages.js'
+import { isStoredFile, isStoredImage, toPlainText, type AppMessage } from '../wecom/messages.js'
 
 /**
  * The local chat simulator: plays WeCom against the running service (encrypted, signed
@@ -31,11 +35,16 @@ const program = chineseProgram('npm run chat --', '本地聊天模拟：像企�
   .option('--click <任务编号>', '点击卡片上的按钮：卡片的任务编号，后面写按钮的 key（控制台投递的卡片上都有）')
   .option('--select <选项编号>', '与 --click 同用：点击前在卡片的下拉选择中选中的选项（id）')
   .option('--menu <key>', '点击应用菜单中的一项，如 menu:todo')
+  .option('--image <文件>', '发送一张照片（整改佐证；控制台模式）')
+  .option('--voice <文件>', '发送一条语音（amr；控制台模式）')
+  .option('--video <文件>', '发送一段视频（控制台模式）')
+  .option('--location <纬度,经度[,地名]>', '发送一个位置，如 30.12,114.65,城关镇便民服务大厅')
   .option('--wait <毫秒>', '等待命令处理完成的最长时间（默认 4000）')
   .addHelpText(
     'after',
     '\n例：npm run chat -- --as zhaolei "进度 12 60% 已完成初步整改"\n    npm run chat -- --as wangjian --url http://127.0.0.1:3100/wecom/callback "帮助"' +
-      '\n    npm run chat -- --as lina --click c1a2b3c4 done --select 12\n    npm run chat -- --as lina --menu menu:todo',
+      '\n    npm run chat -- --as lina --click c1a2b3c4 done --select 12\n    npm run chat -- --as lina --menu menu:todo' +
+      '\n    npm run chat -- --as lina --image photo.jpg\n    npm run chat -- --as lina --location 30.12,114.65,城关镇便民服务大厅',
   )
   .action(exitCode(chat))
 
@@ -46,6 +55,10 @@ interface ChatValues {
   click?: string
   select?: string
   menu?: string
+  image?: string
+  voice?: string
+  video?: string
+  location?: string
 }
 
 /** What is posted: the decrypted XML WeCom would send, and how the simulator shows it. */
@@ -57,8 +70,9 @@ interface Played {
 async function chat(words: string[], values: ChatValues, command: Command): Promise<number> {
   if (!values.as) command.error('缺少 --as：以谁（企业微信账号）的身份发送。')
   checkTap(words, values, command)
+  const media = checkMedia(words, values, command)
   const text = words.join(' ').trim()
-  if (values.click === undefined && values.menu === undefined && !text) command.error('缺少命令内容。')
+  if (values.click === undefined && values.menu === undefined && !media && !text) command.error('缺少命令内容。')
   if (values.url !== undefined && !URL.canParse(values.url)) command.error(`--url「${values.url}」不是有效的地址，例：http://127.0.0.1:3000/wecom/callback`)
   if (values.wait !== undefined && !/^\d+$/.test(values.wait)) command.error(`--wait「${values.wait}」应为毫秒数。`)
   const config = loadConfig(withEnvFile(process.env))
@@ -69,7 +83,10 @@ async function chat(words: string[], values: ChatValues, command: Command): Prom
     const people = dataSource.getRepository(PersonSchema)
     const sender = await people.findOneBy({ userid: values.as })
     const watermark = (await dataSource.getRepository(OutboxMessageSchema).maximum('id')) ?? 0
-    const played = play(secrets.corpId, String(config.wecom?.agentId ?? 1000002), values.as, text, values, new Date())
+    if (media && config.wecom) command.error('--image、--voice、--video 和 --location 只能在控制台模式使用：配置了企业微信时，服务从企业微信下载照片。')
+    const played = media
+      ? playMedia(secrets.corpId, String(config.wecom?.agentId ?? 1000002), values.as, media, config.consoleMediaDirectory, new Date())
+      : play(secrets.corpId, String(config.wecom?.agentId ?? 1000002), values.as, text, values, new Date())
     const signed = encodeCallback(secrets, played.xml)
     const target = new URL(url)
     for (const [key, value] of Object.entries(signed.query)) target.searchParams.set(key, value)
@@ -118,6 +135,71 @@ function checkTap(words: string[], values: ChatValues, command: Command): void {
   if (values.menu !== undefined && words.length > 0) command.error('--menu 之后不再写命令内容。')
 }
 
+/** A photo, voice note, video (a file to read) or location (its figures) to play. */
+type MediaToPlay = { kind: 'image' | 'voice' | 'video'; path: string } | { kind: 'location'; latitude: string; longitude: string; label: string }
+
+/** The simulator plays files up to this size: larger than the service's limit (20 MB at most), to try it. */
+const MAX_PLAYED_BYTES = 100 * 1024 * 1024
+
+/** At most one media option, alone (no command words, no tap). */
+function checkMedia(words: string[], values: ChatValues, command: Command): MediaToPlay | null {
+  const given = (['image', 'voice', 'video', 'location'] as const).filter((kind) => values[kind] !== undefined)
+  if (given.length === 0) return null
+  if (given.length > 1) command.error('--image、--voice、--video、--location 一次只能用一个。')
+  if (words.length > 0 || values.click !== undefined || values.menu !== undefined) command.error('发送照片、语音、视频或位置时不再写命令内容，也不能同时点击。')
+  const kind = given[0]!
+  if (kind !== 'location') {
+    const path = values[kind]!
+    const size = (() => {
+      try {
+        return statSync(path).isFile() ? statSync(path).size : -1
+      } catch {
+        return -1
+      }
+    })()
+    if (size <= 0) command.error(`找不到文件「${path}」（或它是空的）。`)
+    if (size > MAX_PLAYED_BYTES) command.error(`文件「${path}」超过 100 MB，模拟器不发送。`)
+    return { kind, path }
+  }
+  const [latitude = '', longitude = '', ...label] = values.location!.split(/[,，]/).map((part) => part.trim())
+  const coordinate = /^[+-]?\d{1,3}(?:\.\d{1,20})?$/
+  if (!coordinate.test(latitude) || !coordinate.test(longitude) || Math.abs(Number(latitude)) > 90 || Math.abs(Number(longitude)) > 180) {
+    command.error(`--location「${values.location}」应为 纬度,经度[,地名]，例：30.12,114.65,城关镇便民服务大厅`)
+  }
+  return { kind, latitude, longitude, label: label.join(',').slice(0, 200) }
+}
+
+/** Content types by extension, as WeCom's media/get would give them. */
+const CONTENT_TYPES: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp', amr: 'audio/amr', mp3: 'audio/mpeg', mp4: 'video/mp4' }
+
+/**
+ * A media message as WeCom would post it. A file is put where console mode's download job reads
+ * it (CONSOLE_MEDIA_DIR, docs/evidence.md, Console mode): under a fresh media id, with `<id>.json`
+ * saying its type and name.
+ */
+function playMedia(corpId: string, agentId: string, from: string, media: MediaToPlay, directory: string, at: Date): Played {
+  const head = (type: string) =>
+    `<xml><ToUserName>${cdata(corpId)}</ToUserName><FromUserName>${cdata(from)}</FromUserName><CreateTime>${Math.floor(at.getTime() / 1000)}</CreateTime><MsgType>${cdata(type)}</MsgType>`
+  const tail = `<MsgId>${randomMsgId()}</MsgId><AgentID>${agentId}</AgentID></xml>`
+  if (media.kind === 'location') {
+    const xml = `${head('location')}<Location_X>${media.latitude}</Location_X><Location_Y>${media.longitude}</Location_Y><Scale>15</Scale><Label>${cdata(media.label)}</Label>${tail}`
+    return { xml, shown: `[位置 ${media.label || '（无地名）'}（${media.latitude}, ${media.longitude}）]` }
+  }
+  const mediaId = `console-${randomBytes(18).toString('base64url')}`
+  const filename = basename(media.path)
+  ensureDirectory(directory)
+  copyFileSync(media.path, join(directory, mediaId))
+  const facts: ConsoleMediaFacts = { contentType: CONTENT_TYPES[extname(filename).slice(1).toLowerCase()] ?? 'application/octet-stream', filename }
+  writeFileSync(join(directory, `${mediaId}.json`), JSON.stringify(facts))
+  const fields = {
+    image: `<PicUrl>${cdata('')}</PicUrl><MediaId>${cdata(mediaId)}</MediaId>`,
+    voice: `<MediaId>${cdata(mediaId)}</MediaId><Format>${cdata('amr')}</Format>`,
+    video: `<MediaId>${cdata(mediaId)}</MediaId><ThumbMediaId>${cdata('')}</ThumbMediaId>`,
+  }[media.kind]
+  const names = { image: '照片', voice: '语音', video: '视频' }
+  return { xml: `${head(media.kind)}${fields}${tail}`, shown: `[${names[media.kind]} ${filename}]` }
+}
+
 /** The message, card tap or menu tap as WeCom would send it, decrypted (docs/wecom.md, Callback messages). */
 function play(corpId: string, agentId: string, from: string, text: string, values: ChatValues, at: Date): Played {
   const head = (event: string, key: string) =>
@@ -148,6 +230,7 @@ function readable(payload: unknown): string {
   if (isCardUpdate(payload)) return `（更新已发出的卡片）\n${describeCard(payload.template_card)}`
   const message = payload as AppMessage
   if (isStoredFile(message)) return `[文件] ${message.file.filename}（服务的控制台输出写明保存位置）`
+  if (isStoredImage(message)) return `[图片] ${message.image.filename}（服务的控制台输出写明保存位置）`
   // The card with its keys and task id: what the next --click needs.
   if (message.msgtype === 'template_card') return describeCard(message.template_card)
   const plain = toPlainText(message)

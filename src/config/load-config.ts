@@ -52,6 +52,10 @@ export interface Config {
   monthlyReportTime: readonly [number, number]
   /** Console mode: where files the bot would send (the monthly workbook) are written. */
   consoleFileDirectory: string
+  /** Console mode: where `npm run chat -- --image` leaves the media it plays, read instead of WeCom's media/get (docs/evidence.md). */
+  consoleMediaDirectory: string
+  /** The largest evidence file kept, in bytes (EVIDENCE_MAX_MB). */
+  evidenceMaxBytes: number
   /** Non-urgent messages wait while it is quiet, in Beijing time; minutes after midnight. */
   quietHours: QuietHours
   /** 通报: hours, counted on working days only, after which those who have not acknowledged get one reminder (default 24). */
@@ -162,6 +166,8 @@ const EnvSchema = z
     MEETING_REMINDER_TIME: timeOfDay.prefault('16:05').describe('应为 HH:MM（北京时间），例：16:05'),
     MONTHLY_REPORT_TIME: timeOfDay.prefault('17:00').describe('应为 HH:MM（北京时间），例：17:00'),
     CONSOLE_FILE_DIR: z.string().prefault('data/files'),
+    CONSOLE_MEDIA_DIR: z.string().prefault('data/media'),
+    EVIDENCE_MAX_MB: integer(1, 20).prefault('20').describe('应为 1–20 的整数（MB，企业微信上传文件的上限为 20 MB），例：20（默认）'),
     QUIET_HOURS: z
       .union([
         z.literal('off').transform(() => ({ startMinute: 0, endMinute: 0 })),
@@ -249,6 +255,8 @@ export function loadConfig(env: Env): Readonly<Config> {
     meetingReminderTime: Object.freeze(v.MEETING_REMINDER_TIME),
     monthlyReportTime: Object.freeze(v.MONTHLY_REPORT_TIME),
     consoleFileDirectory: v.CONSOLE_FILE_DIR,
+    consoleMediaDirectory: v.CONSOLE_MEDIA_DIR,
+    evidenceMaxBytes: v.EVIDENCE_MAX_MB * 1024 * 1024,
     quietHours: Object.freeze(v.QUIET_HOURS),
     circularRemindAfterHours: v.CIRCULAR_REMIND_AFTER,
     deliveryConcurrency: v.DELIVERY_CONCURRENCY,

@@ -4,7 +4,7 @@ import { In, type DataSource } from 'typeorm'
 import { ensureDirectory } from '../db/ensure-directory.js'
 import { PersonSchema, type OutboxMessage } from '../db/entities/index.js'
 import { describeCard } from '../wecom/describe-card.js'
-import { isStoredFile, toPlainText, type AppMessage } from '../wecom/messages.js'
+import { isStoredFile, isStoredImage, toPlainText, type AppMessage } from '../wecom/messages.js'
 import { isCardUpdate } from '../outbox/card-update.js'
 import { readStoredFile } from '../outbox/stored-files.js'
 import type { Transport } from './transport.js'
@@ -37,12 +37,12 @@ export function createConsoleTransport(dataSource: DataSource, print: (text: str
         ...(recipients.robot ? [`群机器人 ${recipients.robot}`] : []),
       ].join('、')
       let body: string
-      if (isStoredFile(message)) {
-        const file = await readStoredFile(dataSource, message.file.stored_file_id)
+      if (isStoredFile(message) || isStoredImage(message)) {
+        const file = await readStoredFile(dataSource, isStoredFile(message) ? message.file.stored_file_id : message.image.stored_file_id)
         ensureDirectory(fileDirectory)
         const path = resolve(join(fileDirectory, `${file.id}-${file.filename}`))
         writeFileSync(path, file.content)
-        body = `[文件] ${file.filename}（${file.byteSize} 字节）已保存到 ${path}`
+        body = `[${isStoredFile(message) ? '文件' : '图片'}] ${file.filename}（${file.byteSize} 字节）已保存到 ${path}`
       } else if (isCardUpdate(payload)) {
         body = `（更新已发出的卡片）\n${describeCard(payload.template_card)}`
       } else if (message.msgtype === 'template_card') {

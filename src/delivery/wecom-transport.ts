@@ -1,10 +1,10 @@
 import type { DataSource } from 'typeorm'
 import { WeComApiError } from '../wecom/errors.js'
-import { fitToLimits, isStoredFile, type AppMessage, type RobotMessage } from '../wecom/messages.js'
+import { fitToLimits, isStoredFile, isStoredImage, type AppMessage, type RobotMessage } from '../wecom/messages.js'
 import { CARD_UPDATE_HOURS, isCardUpdate, type CardUpdatePayload } from '../outbox/card-update.js'
 import { CardStateSchema, type OutboxMessage } from '../db/entities/index.js'
 import type { WeComClient } from '../wecom/wecom-client.js'
-import { mediaIdFor } from '../outbox/stored-files.js'
+import { imageUploadType, mediaIdFor, type UploadType } from '../outbox/stored-files.js'
 import { EMPTY_RECEIPT, PermanentDeliveryError, type DeliveryReceipt, type Transport } from './transport.js'
 
 export interface WeComTransportOptions {
@@ -92,10 +92,15 @@ export function createWeComTransport(client: WeComClient, robots: Readonly<Recor
 
   /** The message as WeCom takes it: a stored file becomes a file message with its media id. */
   async function resolve(message: AppMessage): Promise<AppMessage> {
-    if (!isStoredFile(message)) return message
+    if (!isStoredFile(message) && !isStoredImage(message)) return message
     if (!options.dataSource) throw new PermanentDeliveryError('file messages need the database: the transport was created without one')
-    const mediaId = await mediaIdFor(options.dataSource, message.file.stored_file_id, (filename, content) => client.uploadMedia('file', filename, content), now())
-    return { msgtype: 'file', file: { media_id: mediaId } }
+    const upload = (type: UploadType, filename: string, content: Buffer) => client.uploadMedia(type, filename, content)
+    if (isStoredFile(message)) return { msgtype: 'file', file: { media_id: await mediaIdFor(options.dataSource, message.file.stored_file_id, 'file', upload, now()) } }
+    // A photo over WeCom's image limit goes as a file (docs/evidence.md, Showing).
+    const id = message.image.stored_file_id
+    const type = await imageUploadType(options.dataSource, id)
+    const mediaId = await mediaIdFor(options.dataSource, id, type, upload, now())
+    return type === 'image' ? { msgtype: 'image', image: { media_id: mediaId } } : { msgtype: 'file', file: { media_id: mediaId } }
   }
 
   return {

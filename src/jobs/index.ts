@@ -1,12 +1,13 @@
 import { circularReminders } from './circular-reminders.js'
 import { dailySweep } from './daily-sweep.js'
+import { evidenceRetention } from './evidence-retention.js'
 import { inboundRecovery } from './inbound-recovery.js'
 import { meetingReminders } from './meeting-reminders.js'
 import { monthEndReport } from './month-end-report.js'
 import { toScheduledJob, type JobContext, type JobDefinition, type ScheduledJob } from './scheduled-job.js'
 
 /** Every scheduled job, listed explicitly (as commands/index.ts lists the commands). The scheduler refuses duplicate names. */
-export const jobs: readonly JobDefinition[] = [dailySweep, meetingReminders, circularReminders, monthEndReport, inboundRecovery]
+export const jobs: readonly JobDefinition[] = [dailySweep, meetingReminders, circularReminders, monthEndReport, inboundRecovery, evidenceRetention]
 
 /** The jobs bound to a service, for the scheduler. */
 export function scheduledJobs(context: JobContext): ScheduledJob[] {

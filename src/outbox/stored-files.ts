@@ -26,6 +26,7 @@ export async function storeFile(manager: EntityManager, file: Attachment): Promi
     byteSize: content.length,
     sha256: createHash('sha256').update(content).digest('hex'),
     mediaId: null,
+    mediaType: null,
     mediaUploadedAt: null,
   })
   const chunks = []
@@ -66,12 +67,26 @@ async function readContent(db: DataSource | EntityManager, file: StoredFile): Pr
 export async function mediaIdFor(
   dataSource: DataSource,
   id: number,
-  upload: (filename: string, content: Buffer) => Promise<string>,
+  type: UploadType,
+  upload: (type: UploadType, filename: string, content: Buffer) => Promise<string>,
   now: Date,
 ): Promise<string> {
   const file = await findStoredFile(dataSource, id)
-  if (file.mediaId && file.mediaUploadedAt && now.getTime() - file.mediaUploadedAt.getTime() < MEDIA_REUSE_MS) return file.mediaId
-  const mediaId = await upload(file.filename, await readContent(dataSource, file))
-  await dataSource.getRepository(StoredFileSchema).update({ id }, { mediaId, mediaUploadedAt: now })
+  // An id is for the type it was uploaded as (a file uploaded before types were kept was a file).
+  const sameType = (file.mediaType ?? 'file') === type
+  if (file.mediaId && sameType && file.mediaUploadedAt && now.getTime() - file.mediaUploadedAt.getTime() < MEDIA_REUSE_MS) return file.mediaId
+  const mediaId = await upload(type, file.filename, await readContent(dataSource, file))
+  await dataSource.getRepository(StoredFileSchema).update({ id }, { mediaId, mediaType: type, mediaUploadedAt: now })
   return mediaId
+}
+
+/** How a stored file is uploaded to be sent: as a file, or as an image (docs/wecom.md, Media). */
+export type UploadType = 'file' | 'image'
+
+/** WeCom takes images up to 10 MB (media/upload); a larger photo is sent as a file. */
+export const MAX_IMAGE_BYTES = 10 * 1024 * 1024
+
+/** The upload type a stored photo goes as: image, or file when it is over the image limit. */
+export async function imageUploadType(db: DataSource | EntityManager, id: number): Promise<UploadType> {
+  return (await findStoredFile(db, id)).byteSize > MAX_IMAGE_BYTES ? 'file' : 'image'
 }

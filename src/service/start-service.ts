@@ -12,6 +12,8 @@ import type { Config } from '../config/load-config.js'
 import { openDatabase } from '../db/open-database.js'
 import { StartupError } from '../errors.js'
 import { createDeliveryWorker, type DeliveryWorker } from '../delivery/delivery-worker.js'
+import { consoleFetcher, fetchRefusal, wecomFetcher } from '../domain/evidence/media-fetchers.js'
+import { createEvidenceWorker } from '../jobs/evidence-downloads.js'
 import { createClient, createTransport } from '../delivery/create-transport.js'
 import { isDatabaseEmpty, seedDemo, type DemoSummary } from '../domain/demo/seed-demo.js'
 import { loadPlan } from '../domain/plan/load-plan.js'
@@ -119,6 +121,10 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
     }
     const worker = createDeliveryWorker({ dataSource, transport: createTransport(config, dataSource, print, client, now), logger, quietHours: config.quietHours, now, metrics, concurrency: config.deliveryConcurrency })
     worker.start()
+    // Evidence people send is downloaded while WeCom keeps it (docs/evidence.md, Keeping); console mode reads the simulator's folder.
+    const fetch = client ? wecomFetcher(client) : consoleFetcher(config.consoleMediaDirectory)
+    const evidence = createEvidenceWorker(dataSource, { fetch, refusal: fetchRefusal, maxBytes: config.evidenceMaxBytes, logger: logger.child({ component: 'evidence' }) }, now)
+    evidence.start()
     // Every scheduled job is listed in src/jobs/index.ts.
     const jobContext = { dataSource, logger, config, metrics }
     const scheduler = createScheduler(scheduledJobs(jobContext), logger)
@@ -139,7 +145,7 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
         closing = true
         const closed = servers.map((open) => new Promise<void>((resolve) => open.close(() => resolve())))
         for (const open of servers) open.closeIdleConnections()
-        await Promise.all([inFlight.settled(), scheduler.stop(), worker.stop()])
+        await Promise.all([inFlight.settled(), scheduler.stop(), worker.stop(), evidence.stop()])
         for (const open of servers) open.closeAllConnections()
         await Promise.all(closed)
         await dataSource.destroy()

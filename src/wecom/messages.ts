@@ -11,6 +11,8 @@ export type AppMessage =
   | CardMessage
   | { msgtype: 'file'; file: { media_id: string } }
   | StoredFileMessage
+  | { msgtype: 'image'; image: { media_id: string } }
+  | StoredImageMessage
 
 /**
  * A file kept in the database (stored_file) as the outbox stores it: the delivery worker
@@ -19,6 +21,16 @@ export type AppMessage =
 export interface StoredFileMessage {
   msgtype: 'file'
   file: { stored_file_id: number; filename: string }
+}
+
+/**
+ * A photo kept in the database (evidence sent back, docs/evidence.md): the delivery worker uploads
+ * it as an image (media/upload type image, up to 10 MB) and sends an `image` message; a larger one
+ * goes as a file.
+ */
+export interface StoredImageMessage {
+  msgtype: 'image'
+  image: { stored_file_id: number; filename: string }
 }
 
 /**
@@ -33,6 +45,7 @@ export interface CardMessage {
 }
 
 export const isStoredFile = (message: AppMessage): message is StoredFileMessage => message.msgtype === 'file' && 'stored_file_id' in message.file
+export const isStoredImage = (message: AppMessage): message is StoredImageMessage => message.msgtype === 'image' && 'stored_file_id' in message.image
 
 /** Group robot bodies (webhook/send, docs/wecom.md, Group robots). */
 export type RobotMessage =
@@ -42,6 +55,7 @@ export type RobotMessage =
 export const text = (content: string): AppMessage => ({ msgtype: 'text', text: { content } })
 export const markdown = (content: string): AppMessage => ({ msgtype: 'markdown', markdown: { content } })
 export const storedFile = (id: number, filename: string): StoredFileMessage => ({ msgtype: 'file', file: { stored_file_id: id, filename } })
+export const storedImage = (id: number, filename: string): StoredImageMessage => ({ msgtype: 'image', image: { stored_file_id: id, filename } })
 
 /**
  * The plain-text rendering of a message, for members who use WeCom through WeChat (微信插件),
@@ -51,6 +65,7 @@ export function toPlainText(message: AppMessage): AppMessage {
   switch (message.msgtype) {
     case 'text':
     case 'file':
+    case 'image':
       return message
     case 'markdown':
       return text(markdownToText(message.markdown.content))

@@ -268,6 +268,9 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
       const part = parseMultipartFile(raw, contentType)
       if (!part || part.name !== 'media') return { errcode: 40058, errmsg: 'invalid parameter: media' }
       if (part.data.length <= 5) return { errcode: 40006, errmsg: 'invalid media size' }
+      // WeCom's limits per type: an image up to 10 MB, a file up to 20 MB (docs/wecom.md, Media).
+      if (query.type === 'image' && part.data.length > 10 * 1024 * 1024) return { errcode: 40009, errmsg: 'invalid image size' }
+      if (part.data.length > 20 * 1024 * 1024) return { errcode: 40006, errmsg: 'invalid media size' }
       const mediaId = `media-${fake.uploads.length + 1}`
       fake.uploads.push({ type: query.type ?? '', filename: part.filename, size: part.data.length, mediaId, data: Buffer.from(part.data) })
       return { errcode: 0, errmsg: 'ok', type: query.type, media_id: mediaId, created_at: String(Math.floor(Date.now() / 1000)) }
@@ -319,6 +322,8 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
     const content = (body[msgtype] as { content?: string } | undefined)?.content
     if ((msgtype === 'text' || msgtype === 'markdown') && !content) return { errcode: 44004, errmsg: 'empty content' }
     if (msgtype === 'file' && !fake.uploads.some((u) => u.mediaId === (body.file as { media_id?: string } | undefined)?.media_id)) return { errcode: 40007, errmsg: 'invalid media_id' }
+    // An image message needs an id uploaded as an image.
+    if (msgtype === 'image' && !fake.uploads.some((u) => u.type === 'image' && u.mediaId === (body.image as { media_id?: string } | undefined)?.media_id)) return { errcode: 40007, errmsg: 'invalid media_id' }
     // Before the duplicate check: a card sent again (a retry after a lost answer) is refused for its task id.
     const cardError = msgtype === 'template_card' ? checkCard(body.template_card, { taskIdUnique: true }) : null
     if (cardError) return cardError

@@ -10,7 +10,7 @@ import { InboundMessageSchema, OutboxMessageSchema } from '../../src/db/entities
 import { createApp } from '../../src/http/create-app.js'
 import type { DashboardSettings } from '../../src/http/dashboard/register-dashboard.js'
 import { createLogger, type Logger } from '../../src/logger.js'
-import { cardTapXml, eventXml, newMsgId, openPassiveReply, post, SECRETS, sign, textXml } from './wecom-callback-client.js'
+import { cardTapXml, eventXml, mediaXml, newMsgId, openPassiveReply, post, SECRETS, sign, textXml, type MediaFields } from './wecom-callback-client.js'
 
 export interface Said {
   from: string
@@ -23,6 +23,8 @@ export interface Said {
 export interface RigOptions {
   /** The service's clock, default the real one. */
   now?: Date
+  /** A clock that moves (overrides `now`). */
+  clock?: () => Date
   /** Default silent. */
   logger?: Logger
   /** Default every command of commands/index.ts. */
@@ -39,7 +41,7 @@ export interface RigOptions {
  * person is answered; `sayAtOnce` fires several at the same moment; `url` takes requests made by hand.
  */
 export async function startCallbackRig(dataSource: DataSource, options: RigOptions = {}) {
-  const clock = () => options.now ?? new Date()
+  const clock = options.clock ?? (() => options.now ?? new Date())
   const app = createApp({
     dataSource,
     logger: options.logger ?? createLogger('silent'),
@@ -88,6 +90,15 @@ export async function startCallbackRig(dataSource: DataSource, options: RigOptio
     return { from, content: `[${key}]`, status: response.status, answer, responseCode, passive: body !== '' }
   }
 
+  /** A photo, voice note, video or location sent to the app; `answer` is the passive reply, '' when the answer goes through the outbox. */
+  async function media(from: string, fields: MediaFields): Promise<{ status: number; answer: string; msgId: string }> {
+    const msgId = newMsgId()
+    const at = clock()
+    const response = await post(url, sign(mediaXml(from, fields, { msgId, at }), { at }))
+    const body = await response.text()
+    return { status: response.status, answer: body === '' ? '' : openPassiveReply(body).content, msgId }
+  }
+
   /** A tap on the app's menu item with this key. */
   async function menu(from: string, key: string): Promise<Said> {
     const at = clock()
@@ -103,6 +114,7 @@ export async function startCallbackRig(dataSource: DataSource, options: RigOptio
     say,
     tap,
     menu,
+    media,
     /** Every message posted at the same moment; the answers in the order given. */
     sayAtOnce: (messages: readonly (readonly [string, string])[]) => Promise.all(messages.map(([from, content]) => say(from, content))),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -5,6 +5,7 @@ import { CampaignSchema } from './campaign.js'
 import { CircularLinkSchema } from './circular-link.js'
 import { CircularReceiptSchema } from './circular-receipt.js'
 import { CircularSchema } from './circular.js'
+import { EvidenceSchema, EvidenceWindowSchema } from './evidence.js'
 import { ExtensionRequestSchema } from './extension-request.js'
 import { InboundMessageSchema } from './inbound-message.js'
 import { InspectionSchema } from './inspection.js'
@@ -38,6 +39,7 @@ export * from './agenda-item.js'
 export * from './attendance.js'
 export * from './campaign-unit.js'
 export * from './campaign.js'
+export * from './evidence.js'
 export * from './circular-link.js'
 export * from './circular-receipt.js'
 export * from './circular.js'
@@ -109,4 +111,6 @@ export const entities = [
   AccountabilitySchema,
   CardStateSchema,
   PersonQuestionSchema,
+  EvidenceSchema,
+  EvidenceWindowSchema,
 ]

@@ -45,6 +45,8 @@ export type OutboxSubjectKind =
   | 'public_report'
   /** An accountability decision's notice to the person concerned (or the unit's head), docs/inspections.md: accountability.id. */
   | 'accountability'
+  /** About evidence sent in chat (docs/evidence.md): its acknowledgement or question, a failed download told, the photos sent back: evidence.id. */
+  | 'evidence'
   /** Anything else (rows written before subjects whose key was not recognised, tests): no id. */
   | 'other'
 
@@ -58,6 +60,7 @@ export const OUTBOX_SUBJECT_KINDS: readonly OutboxSubjectKind[] = [
   'item',
   'extension',
   'digest',
+  'evidence',
   'monthly_report',
   'reply',
   'alert',

@@ -15,6 +15,8 @@ export type QuestionKind =
   | 'send_back'
   /** 请假 from a meeting: the reason, meeting subject_id. */
   | 'meeting_leave'
+  /** Media sent with no item named (docs/evidence.md): which item they are for; subject_id unused (0). */
+  | 'evidence_item'
 
 /**
  * The one open question a person was asked after tapping a button that needs words

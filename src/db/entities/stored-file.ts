@@ -13,6 +13,8 @@ export interface StoredFile {
   byteSize: number
   sha256: string
   mediaId: string | null
+  /** The upload type `mediaId` was made for (file or image): WeCom's ids differ by type. */
+  mediaType: string | null
   mediaUploadedAt: Date | null
   createdAt: Date
 }
@@ -33,9 +35,11 @@ export const StoredFileSchema = new EntitySchema<StoredFile>({
     byteSize: integer(),
     sha256: shortText(64),
     mediaId: shortText(128, { nullable: true }),
+    mediaType: shortText(8, { nullable: true }),
     mediaUploadedAt: instant({ nullable: true }),
     createdAt: createdAt(),
   },
+  indices: [{ name: 'idx_stored_file_digest', columns: ['sha256', 'byteSize'] }],
 })
 
 export const StoredFileChunkSchema = new EntitySchema<StoredFileChunk>({

@@ -100,12 +100,14 @@ export function extensionCard(input: { requestId: number; itemId: number; proble
 }
 
 /** 组织部's card for an item reported rectified: 销号 · 退回. */
-export function verifyCard(input: { itemId: number; problem: string; reporter: string; detail: string; text: string; link?: string | null }): CardMessage {
+export function verifyCard(input: { itemId: number; problem: string; reporter: string; detail: string; evidence?: string; text: string; link?: string | null }): CardMessage {
   return cardMessage(
     {
       card_type: 'button_interaction',
       main_title: { title: `待核实销号 #${input.itemId}`, desc: `${input.reporter}报告整改完成` },
       sub_title_text: `${shorten(input.problem, 60)}\n${shorten(input.detail, 46)}`,
+      // What evidence there is when it was reported (docs/evidence.md, Showing).
+      ...(input.evidence === undefined ? {} : { horizontal_content_list: [{ keyname: '佐证', value: input.evidence }] }),
       button_list: [button('销号', `close:${input.itemId}`), button('退回', `return:${input.itemId}`, 3)],
       ...opens(input.link),
     },

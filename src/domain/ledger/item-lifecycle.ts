@@ -3,12 +3,14 @@ import { inertText } from '../../wecom/inert-text.js'
 import type { DataSource, EntityManager } from 'typeorm'
 import { RefusalError, StateConflictError } from '../../errors.js'
 import { findOneForUpdate } from '../../db/row-lock.js'
-import { formatChineseDate } from '../../time/calendar-date.js'
-import { LedgerItemSchema, ProgressUpdateSchema, type LedgerItem, type LedgerStatus, type ProgressKind } from '../../db/entities/index.js'
+import { beijingDate, formatChineseDate } from '../../time/calendar-date.js'
+import { CampaignSchema, LedgerItemSchema, ProgressUpdateSchema, type LedgerItem, type LedgerStatus, type ProgressKind } from '../../db/entities/index.js'
 import { canUpdateItem, isVerifier, UPDATE_DENIED, VERIFY_DENIED, type Actor } from './ledger-access.js'
 import { notifyAdmins, notifyPeople } from './notify.js'
 import { doneBy, lastChange } from './last-change.js'
 import { verifyCard } from '../cards/build-cards.js'
+import { openEvidenceWindow, WINDOW_MINUTES } from '../evidence/attach-evidence.js'
+import { evidenceCount, evidenceLine, evidenceTotal } from '../../read-model/evidence.js'
 
 /** A change as it happened: the item before and after. */
 export interface ItemChange {
@@ -116,7 +118,15 @@ export async function markRectified(ds: DataSource, actor: Actor, id: number, no
     const before = await itemOrFail(manager, id, { lock: true })
     if (!canUpdateItem(actor, before)) throw new RefusalError('denied', UPDATE_DENIED)
     await requireOpen(manager, before, now, 'done')
+    const evidence = await evidenceCount(manager, id)
+    if (evidenceTotal(evidence) === 0 && (await evidenceRequired(manager, before))) {
+      // The window the answer asks the photos in is opened although 完成 is refused (docs/evidence.md, Rules).
+      throw new StateConflictError('no_evidence', `#${id} 须先提交整改佐证才能报告完成：请在 ${WINDOW_MINUTES} 分钟内发送整改照片、语音、视频或位置，再发送「完成 ${id} 整改说明」。`, async (db) => {
+        await openEvidenceWindow(db, actor.person.id, id, now)
+      })
+    }
     const after = await applyChange(manager, actor, before, { kind: 'rectified', status: 'rectified', progress: 100, note, extra: { rectifiedAt: now } }, now)
+    const evidenceText = evidenceLine(evidence, beijingDate(now))
     const history = await manager.countBy(ProgressUpdateSchema, { ledgerItemId: id })
     const notified = await notifyAdmins(
       manager,
@@ -127,8 +137,9 @@ export async function markRectified(ds: DataSource, actor: Actor, id: number, no
         problem: before.problem,
         reporter: actor.person.name,
         detail: `整改说明：${note}`,
+        evidence: evidenceText.replace('佐证：', ''),
         link: links?.item(id),
-        text: `**待核实销号 #${id}**\n${inertText(actor.person.name)}报告整改完成：${inertText(before.problem)}\n整改说明：${inertText(note)}\n核实后发送「销号 ${id} 意见」，或「退回 ${id} 理由」。`,
+        text: `**待核实销号 #${id}**\n${inertText(actor.person.name)}报告整改完成：${inertText(before.problem)}\n整改说明：${inertText(note)}\n${evidenceText}${evidenceTotal(evidence) > 0 ? `（发送「佐证 ${id}」查看）` : ''}\n核实后发送「销号 ${id} 意见」，或「退回 ${id} 理由」。`,
       }),
       now,
       actor.person.userid,
@@ -160,6 +171,9 @@ export async function verifyItem(ds: DataSource, actor: Actor, id: number, decis
       throw new StateConflictError('not_rectified', `#${id} 还没有报告整改完成（当前进度 ${before.progress}%），不能${verb}。`)
     }
     const history = await manager.countBy(ProgressUpdateSchema, { ledgerItemId: id })
+    if (decision === 'close' && evidenceTotal(await evidenceCount(manager, id)) === 0 && (await evidenceRequired(manager, before))) {
+      throw new StateConflictError('no_evidence', `#${id} 还没有整改佐证，按组织部的要求不能销号。可发送「退回 ${id} 请补充整改照片」。`)
+    }
     if (decision === 'close') {
       const after = await applyChange(manager, actor, before, { kind: 'closed', status: 'closed', progress: 100, note, extra: { closedAt: now } }, now)
       const message = `**#${id} 已销号**\n${inertText(before.problem)}\n核实人：${inertText(actor.person.name)}${note ? `；意见：${inertText(note)}` : ''}`
@@ -178,4 +192,9 @@ export async function verifyItem(ds: DataSource, actor: Actor, id: number, decis
 /** Tells an item's responsible person and leader, leaving out the one who acted. */
 function notifyItemPeople(manager: EntityManager, actor: Actor, item: LedgerItem, key: string, message: string, now: Date): Promise<string[]> {
   return notifyPeople(manager, [item.responsiblePersonId, item.responsibleLeaderId], key, { kind: 'item', id: item.id }, message, now, actor.person.id)
+}
+
+/** The item's campaign requires evidence before 完成 and 销号 (docs/evidence.md, Rules). */
+async function evidenceRequired(manager: EntityManager, item: LedgerItem): Promise<boolean> {
+  return (await manager.findOneBy(CampaignSchema, { id: item.campaignId }))?.requireEvidence === true
 }

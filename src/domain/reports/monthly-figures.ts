@@ -6,6 +6,7 @@ import {
   type LedgerStatus,
   type ProgressKind,
 } from '../../db/entities/index.js'
+import { evidenceCounts, evidenceTotal } from '../../read-model/evidence.js'
 import { isOverdue, onTimeRate, sumTallies, workdaysOverdue, type LedgerTally } from '../../read-model/figures.js'
 import { monthlyReportStatus } from '../../read-model/campaign-progress.js'
 import { monthlyReportTexts, type UnitReportText } from '../../read-model/monthly-reports.js'
@@ -33,6 +34,8 @@ export interface OverdueRow {
   person: string
   lastUpdateAt: Date | null
   lastUpdateNote: string
+  /** The item's evidence (docs/evidence.md, What counts), as kept when the workbook is made. */
+  evidence: number
 }
 
 export type EventKind = Exclude<ProgressKind, 'extended'> | 'extension_approved' | 'extension_denied'
@@ -46,6 +49,8 @@ export interface MonthEvent {
   progress: number | null
   note: string
   by: string
+  /** The item's evidence (docs/evidence.md, What counts), as kept when the workbook is made. */
+  evidence: number
 }
 
 export interface CategoryRow {
@@ -119,8 +124,17 @@ export async function monthlyFigures(ds: DataSource, campaign: Campaign, month: 
 
   const categoryOf = new Map(categories.map((c) => [c.id, c]))
   const overdueAsOf = (i: ItemAsOf) => isOverdue(i, period.asOfDate)
-  const overdue = items
-    .filter(overdueAsOf)
+  const overdueItems = items.filter(overdueAsOf)
+  // An approved extension also writes an 'extended' history row: listed once, from the request.
+  const monthUpdates = history.updates.filter((u) => u.kind !== 'extended' && inMonth(u.createdAt))
+  const monthDecisions = history.extensions.filter((e) => e.status !== 'pending' && e.decidedAt !== null && inMonth(e.decidedAt))
+  // The 佐证 column of 逾期明细 and 本月进展: every listed item's evidence in one grouped query, never one per item.
+  const evidence = await evidenceCounts(ds, [...new Set([...overdueItems.map((i) => i.id), ...monthUpdates.map((u) => u.ledgerItemId), ...monthDecisions.map((e) => e.ledgerItemId)])])
+  const evidenceOf = (itemId: number) => {
+    const count = evidence.get(itemId)
+    return count ? evidenceTotal(count) : 0
+  }
+  const overdue = overdueItems
     .map((i): OverdueRow => ({
       itemId: i.id,
       unitName: unitName(i.unitId),
@@ -132,19 +146,17 @@ export async function monthlyFigures(ds: DataSource, campaign: Campaign, month: 
       person: personName(i.responsiblePersonId),
       lastUpdateAt: i.lastUpdate?.createdAt ?? null,
       lastUpdateNote: i.lastUpdate?.note ?? '',
+      evidence: evidenceOf(i.id),
     }))
     .sort((a, b) => (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : 0) || a.unitName.localeCompare(b.unitName, 'zh-CN') || a.itemId - b.itemId)
 
   const event = (itemId: number, at: Date, kind: EventKind, progress: number | null, note: string, by: number | null): MonthEvent => {
     const item = itemById.get(itemId)!
-    return { at, unitName: unitName(item.unitId), itemId, problem: item.problem, kind, progress, note, by: personName(by) }
+    return { at, unitName: unitName(item.unitId), itemId, problem: item.problem, kind, progress, note, by: personName(by), evidence: evidenceOf(itemId) }
   }
-  // An approved extension also writes an 'extended' history row: listed once, from the request.
   const events = [
-    ...history.updates.filter((u) => u.kind !== 'extended' && inMonth(u.createdAt)).map((u) => event(u.ledgerItemId, u.createdAt, u.kind as EventKind, u.newProgress, u.note, u.personId)),
-    ...history.extensions
-      .filter((e) => e.status !== 'pending' && e.decidedAt !== null && inMonth(e.decidedAt))
-      .map((e) => event(e.ledgerItemId, e.decidedAt!, e.status === 'approved' ? 'extension_approved' : 'extension_denied', null, `${e.oldDueDate} → ${e.newDueDate}；理由：${e.reason}${e.decisionNote ? `；意见：${e.decisionNote}` : ''}`, e.decidedById)),
+    ...monthUpdates.map((u) => event(u.ledgerItemId, u.createdAt, u.kind as EventKind, u.newProgress, u.note, u.personId)),
+    ...monthDecisions.map((e) => event(e.ledgerItemId, e.decidedAt!, e.status === 'approved' ? 'extension_approved' : 'extension_denied', null, `${e.oldDueDate} → ${e.newDueDate}；理由：${e.reason}${e.decisionNote ? `；意见：${e.decisionNote}` : ''}`, e.decidedById)),
   ].sort((a, b) => a.at.getTime() - b.at.getTime() || a.itemId - b.itemId)
 
   const categoryRows = categories.map((c): CategoryRow => {

@@ -99,6 +99,7 @@ const OVERDUE_COLUMNS: readonly Column<OverdueRow>[] = [
   { header: '具体责任人', kind: 'text', value: (o) => o.person },
   { header: '最近反馈时间', kind: 'datetime', value: (o) => (o.lastUpdateAt ? excelBeijingTime(o.lastUpdateAt) : '无') },
   { header: '最近反馈内容', kind: 'text', maxWidth: 40, value: (o) => o.lastUpdateNote },
+  { header: '佐证', kind: 'number', value: (o) => o.evidence },
 ]
 
 function overdueSheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: string): void {
@@ -114,6 +115,7 @@ const EVENT_COLUMNS: readonly Column<MonthEvent>[] = [
   { header: '进度(%)', kind: 'number', value: (e) => e.progress },
   { header: '说明', kind: 'text', maxWidth: 50, value: (e) => e.note },
   { header: '经办人', kind: 'text', value: (e) => e.by },
+  { header: '佐证', kind: 'number', value: (e) => e.evidence },
 ]
 
 function eventsSheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: string): void {

@@ -1,11 +1,12 @@
 import type Router from '@koa/router'
 import type { Context } from 'koa'
-import { ExtensionRequestSchema, LedgerItemSchema } from '../../db/entities/index.js'
+import { EvidenceSchema, ExtensionRequestSchema, LedgerItemSchema } from '../../db/entities/index.js'
 import { canSeeItem, isVerifier } from '../../domain/ledger/ledger-access.js'
+import { readStoredFile } from '../../outbox/stored-files.js'
 import { itemPageData } from '../../read-model/item-page.js'
 import { markdownToText, type AppMessage } from '../../wecom/messages.js'
 import { html, idParam, notFound, readForm, refuse, type DashboardKit } from './dashboard-kit.js'
-import { ItemPage } from './pages/item.js'
+import { evidenceServing, ItemPage } from './pages/item.js'
 import { seesUnitLedger } from './who-sees.js'
 
 /** The result of an action, shown once on the page it returns to. */
@@ -44,6 +45,33 @@ export function registerItemPages(router: Router, kit: DashboardKit): void {
     )
   })
 
+  // An evidence file of the item (docs/dashboard.md, 事项): to whom the item's page is shown, a
+  // stored file of this item only; anything else is not found (nothing says the file exists).
+  router.get('/dash/items/:id/evidence/:eid', async (ctx) => {
+    const who = await kit.signedIn(ctx)
+    if (!who) return
+    const itemId = idParam(ctx.params.id)
+    const evidenceId = idParam(ctx.params.eid)
+    if (itemId === null || evidenceId === null) return notFound(ctx)
+    const item = await dataSource.getRepository(LedgerItemSchema).findOneBy({ id: itemId })
+    if (!item || !canSeeItem(who.sender, item)) return notFound(ctx)
+    const evidence = await dataSource.getRepository(EvidenceSchema).findOneBy({ id: evidenceId })
+    if (!evidence || evidence.ledgerItemId !== item.id || evidence.status !== 'stored' || evidence.storedFileId === null) return notFound(ctx)
+    // At most EVIDENCE_MAX_MB (20 MB): read whole, checked against its length and digest.
+    const file = await readStoredFile(dataSource, evidence.storedFileId)
+    const serving = evidenceServing(evidence)
+    ctx.status = 200
+    // Only a whitelisted image is shown in the browser; anything else is a download, never sniffed or run.
+    ctx.set('Content-Type', serving.contentType)
+    ctx.set('Content-Disposition', `${serving.inline ? 'inline' : 'attachment'}; filename="${serving.asciiFilename}"; filename*=UTF-8''${rfc5987(serving.filename)}`)
+    ctx.set('X-Content-Type-Options', 'nosniff')
+    ctx.set('Content-Security-Policy', "default-src 'none'; sandbox")
+    // A file never changes under its id: kept by this browser for an hour (signedIn said no-store).
+    ctx.set('Cache-Control', 'private, max-age=3600')
+    ctx.body = file.content
+    logger.debug({ userid: who.sender.person.userid, item: item.id, evidence: evidence.id, bytes: file.byteSize }, 'dashboard evidence file')
+  })
+
   router.post('/dash/items/:id', async (ctx) => {
     const who = await kit.signedIn(ctx)
     if (!who) return
@@ -80,6 +108,11 @@ export function registerItemPages(router: Router, kit: DashboardKit): void {
     if (!item) notFound(ctx)
     return item
   }
+}
+
+/** RFC 5987's percent-encoding of a UTF-8 file name (encodeURIComponent leaves ' ( ) * ! as they are). */
+function rfc5987(name: string): string {
+  return encodeURIComponent(name).replace(/['()*!]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 }
 
 function answerText(message: AppMessage): string {

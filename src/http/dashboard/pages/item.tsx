@@ -1,6 +1,7 @@
-import type { ExtensionStatus } from '../../../db/entities/index.js'
+import type { Evidence, ExtensionStatus } from '../../../db/entities/index.js'
 import { HISTORY_KIND_NAMES } from '../../../domain/ledger/format-item.js'
 import { TEXT_LIMITS } from '../../../domain/text/text-limits.js'
+import { EVIDENCE_NAMES, evidenceLine } from '../../../read-model/evidence.js'
 import { isOverdue, overdueText, STATE_NAMES, statusLight } from '../../../read-model/figures.js'
 import type { ItemPageData } from '../../../read-model/item-page.js'
 import { beijingDate, formatBeijingDateTime, formatChineseDate, type CalendarDate } from '../../../time/calendar-date.js'
@@ -8,6 +9,141 @@ import { Page, sync, type Viewer } from './layout.js'
 import { Light } from './overview.js'
 
 const EXTENSION_STATES: Record<ExtensionStatus, string> = { pending: '待审批', approved: '已批准', denied: '已驳回', expired: '已失效' }
+
+/**
+ * The only types an evidence file is served as to be shown in the browser (docs/dashboard.md,
+ * 事项): images it draws and never runs. Anything else is a download (application/octet-stream).
+ */
+export const INLINE_EVIDENCE_TYPES: ReadonlySet<string> = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp'])
+
+const EVIDENCE_EXTENSIONS: Record<string, string> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'audio/amr': 'amr',
+  'voice/amr': 'amr',
+  'audio/mpeg': 'mp3',
+  'video/mp4': 'mp4',
+}
+
+/** How an evidence row's file is served: its type (whitelisted), whether shown inline, and its names. */
+export interface EvidenceServing {
+  contentType: string
+  inline: boolean
+  /** 佐证-照片-20151205-1032.jpg (Beijing time), for RFC 5987's filename*. */
+  filename: string
+  /** An ASCII name for browsers without filename*: evidence-12.jpg. */
+  asciiFilename: string
+}
+
+export function evidenceServing(e: Pick<Evidence, 'id' | 'kind' | 'contentType' | 'format' | 'receivedAt'>): EvidenceServing {
+  const declared = e.contentType?.split(';')[0]?.trim().toLowerCase() ?? ''
+  // image/jpg is what some senders call JPEG.
+  const type = declared === 'image/jpg' ? 'image/jpeg' : declared
+  const inline = INLINE_EVIDENCE_TYPES.has(type)
+  const format = e.format && /^[a-z0-9]{1,8}$/i.test(e.format) ? e.format.toLowerCase() : 'amr'
+  const extension = EVIDENCE_EXTENSIONS[type] ?? (e.kind === 'voice' ? format : e.kind === 'video' ? 'mp4' : e.kind === 'image' ? 'jpg' : 'bin')
+  const when = formatBeijingDateTime(e.receivedAt).replace(/\//g, '').replace(' ', '-').replace(':', '')
+  return {
+    contentType: inline ? type : 'application/octet-stream',
+    inline,
+    filename: `佐证-${EVIDENCE_NAMES[e.kind].name}-${when}.${extension}`,
+    asciiFilename: `evidence-${e.id}.${extension}`,
+  }
+}
+
+/** "35 KB", "1.2 MB". */
+function sizeText(bytes: number | null): string {
+  if (bytes === null) return ''
+  if (bytes < 1024) return `${bytes} B`
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`
+}
+
+/**
+ * 整改佐证 (docs/dashboard.md, 事项): the evidence line; photos as thumbnails opening the full image;
+ * voice notes and videos as downloads (WeCom's voice is AMR, which browsers do not play); locations
+ * as text. One still being fetched says 保存中.
+ */
+function EvidenceSection(props: { itemId: number; evidence: readonly Evidence[]; line: string; name: (id: number) => string }): JSX.Element {
+  const { itemId, evidence, name } = props
+  const href = (e: Evidence) => `/dash/items/${itemId}/evidence/${e.id}`
+  const stored = (e: Evidence) => e.status === 'stored' && e.storedFileId !== null
+  const photos = evidence.filter((e) => e.kind === 'image')
+  const recordings = evidence.filter((e) => e.kind === 'voice' || e.kind === 'video')
+  const places = evidence.filter((e) => e.kind === 'location')
+  const when = (e: Evidence) => formatBeijingDateTime(e.receivedAt)
+  return (
+    <section class="card" id="evidence">
+      <h2>整改佐证</h2>
+      {evidence.length === 0 ? (
+        <p>暂无佐证</p>
+      ) : (
+        <>
+          <p safe>{props.line}</p>
+          {photos.length > 0 ? (
+            <ul class="thumbs">
+              {photos.map((e) => {
+                const serving = evidenceServing(e)
+                const caption = `${when(e).slice(5)} ${name(e.personId)}`
+                return (
+                  <li>
+                    {!stored(e) ? (
+                      <span class="thumb waiting">保存中</span>
+                    ) : serving.inline ? (
+                      <a href={href(e)} target="_blank" rel="noopener">
+                        <img class="thumb" src={href(e)} loading="lazy" alt={`照片（${name(e.personId)}，${when(e)}）`} />
+                      </a>
+                    ) : (
+                      <a class="thumb" href={href(e)} safe>
+                        {`下载照片 ${sizeText(e.byteSize)}`}
+                      </a>
+                    )}
+                    <span safe>{caption}</span>
+                  </li>
+                )
+              })}
+            </ul>
+          ) : (
+            ''
+          )}
+          {recordings.length > 0 ? (
+            <ul class="evidence-list">
+              {recordings.map((e) => {
+                const kind = EVIDENCE_NAMES[e.kind].name
+                return (
+                  <li>
+                    {stored(e) ? (
+                      <a href={href(e)} safe>
+                        {evidenceServing(e).filename}
+                      </a>
+                    ) : (
+                      <span safe>{`${kind} 保存中`}</span>
+                    )}
+                    <span class="count" safe>{` ${[stored(e) ? sizeText(e.byteSize) : '', when(e), name(e.personId)].filter(Boolean).join(' · ')}`}</span>
+                  </li>
+                )
+              })}
+            </ul>
+          ) : (
+            ''
+          )}
+          {recordings.some((e) => e.kind === 'voice') ? <p class="count">语音为企业微信的 AMR 格式，浏览器不能直接播放，请下载后收听。</p> : ''}
+          {places.length > 0 ? (
+            <ul class="evidence-list">
+              {places.map((e) => (
+                <li safe>{`${e.label || '（无地名）'}（${e.latitude ?? '—'}, ${e.longitude ?? '—'}）${when(e)}`}</li>
+              ))}
+            </ul>
+          ) : (
+            ''
+          )}
+        </>
+      )}
+    </section>
+  )
+}
 
 /** What the viewer may do from the page: the same roles the commands check (they check again). */
 export interface ItemActions {
@@ -81,6 +217,7 @@ export function ItemPage(props: { data: ItemPageData; today: CalendarDate; viewe
             ))}
           </dl>
         </section>
+        {EvidenceSection({ itemId: item.id, evidence: data.evidence, line: evidenceLine(data.evidenceCount, today), name: (id) => name(id) })}
         {actions.verify && item.status === 'rectified' ? (
           <section class="card" id="verify">
             <h2>核实</h2>
