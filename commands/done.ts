@@ -3,7 +3,7 @@ import { defineCommand } from '../src/bot/define-command.js'
 import { parseItemNumber } from '../src/bot/parse-args.js'
 import { markRectified } from '../src/domain/ledger/item-lifecycle.js'
 import { UserFacingError } from '../src/errors.js'
-import { attachedNote, openEvidenceWindow } from '../src/domain/evidence/attach-evidence.js'
+import { attachedNote } from '../src/domain/evidence/attach-evidence.js'
 
 /** 完成: marks an item rectified; the organization department is asked to verify it. */
 export const done = defineCommand<{ id: number; note: string }>({
@@ -19,10 +19,9 @@ export const done = defineCommand<{ id: number; note: string }>({
     return parsed
   },
   async run(context, { id, note }) {
-    const { notified } = await markRectified(context.dataSource, context.actor, id, note, context.now(), context.links)
+    // Photos sent in the next 30 minutes go to this item too (docs/evidence.md, Attaching).
+    const { notified, attached } = await markRectified(context.dataSource, context.actor, id, note, context.now(), context.links)
     const who = notified.length > 0 ? '已通知组织部核实销号' : '组织部尚未配置管理员，请直接联系干部监督科核实'
-    // Photos sent in the next 30 minutes go to this item (docs/evidence.md, Attaching).
-    const attached = await openEvidenceWindow(context.dataSource, context.actor.person.id, id, context.now())
     context.reply(`已标记 #${id} 整改完成，进度 100%。${who}。${attachedNote(attached)}`)
   },
 })

@@ -5,6 +5,7 @@ import { WINDOW_MINUTES } from '../src/domain/evidence/attach-evidence.js'
 import { beginEvidence, evidenceAction, setEvidenceRules } from '../src/domain/evidence/evidence-commands.js'
 import { sendEvidenceBack } from '../src/domain/evidence/show-evidence.js'
 import { RefusalError, UserFacingError } from '../src/errors.js'
+import { quoteTyped } from '../src/domain/text/text-limits.js'
 import { evidenceLine, evidenceTotal, itemEvidence, mediaPhrase } from '../src/read-model/evidence.js'
 import { beijingDate } from '../src/time/calendar-date.js'
 
@@ -46,11 +47,11 @@ export const evidence = defineCommand<Parsed>({
       if (rest.length > 0 || second === undefined) throw new UserFacingError('bad_days', '请写销号后保留佐证的天数（1–3650），或「长期」。')
       if (second === '长期') return { verb: 'retention', days: null }
       const days = /^\d{1,4}$/.test(second) ? Number(second) : Number.NaN
-      if (!(days >= 1 && days <= MAX_RETENTION_DAYS)) throw new UserFacingError('bad_days', `「${second.slice(0, 10)}」不是有效的天数：应为 1–${MAX_RETENTION_DAYS} 的整数，或「长期」。`)
+      if (!(days >= 1 && days <= MAX_RETENTION_DAYS)) throw new UserFacingError('bad_days', `「${quoteTyped(second, 10)}」不是有效的天数：应为 1–${MAX_RETENTION_DAYS} 的整数，或「长期」。`)
       return { verb: 'retention', days }
     }
     const id = parseItemNumber(first)
-    if (second !== undefined && (second !== '查看' || rest.length > 0)) throw new UserFacingError('extra_words', `编号后只能写「查看」，收到「${args.rest(1).slice(0, 20)}」。`)
+    if (second !== undefined && (second !== '查看' || rest.length > 0)) throw new UserFacingError('extra_words', `编号后只能写「查看」，收到「${quoteTyped(args.rest(1))}」。`)
     return { verb: second === '查看' ? 'show' : 'attach', id }
   },
   async run(context, parsed) {

@@ -4,7 +4,7 @@ import { defineCommand } from '../src/bot/define-command.js'
 import { parseItemNumber, parsePercent } from '../src/bot/parse-args.js'
 import { recordProgress } from '../src/domain/ledger/item-lifecycle.js'
 import { UserFacingError } from '../src/errors.js'
-import { attachedNote, openEvidenceWindow } from '../src/domain/evidence/attach-evidence.js'
+import { attachedNote } from '../src/domain/evidence/attach-evidence.js'
 import { beijingDate, formatChineseDate } from '../src/time/calendar-date.js'
 import { isOverdue, overdueText } from '../src/read-model/figures.js'
 
@@ -40,10 +40,9 @@ export const progress = defineCommand<{ id: number; percent: number; note: strin
     return parsed
   },
   async run(context, { id, percent, note }) {
-    const { before, after } = await recordProgress(context.dataSource, context.actor, id, percent, note, context.now())
+    const { before, after, attached } = await recordProgress(context.dataSource, context.actor, id, percent, note, context.now())
     const today = beijingDate(context.now())
     const due = `${formatChineseDate(after.dueDate, today)}到期${isOverdue(after, today) ? `，${overdueText(after.dueDate, today)}` : ''}`
-    const attached = await openEvidenceWindow(context.dataSource, context.actor.person.id, id, context.now())
     context.reply(`已记录 #${id} 进度：${before.progress}% → ${after.progress}%。${due}。整改完成后发送「完成 ${id} 整改说明」。${attachedNote(attached)}`)
   },
 })

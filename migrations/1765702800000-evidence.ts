@@ -6,8 +6,9 @@ import { dialect } from './lib/portable-table.js'
  * people send, each attached to a ledger item (or waiting for the sender to name one) and
  * downloaded into the stored-file tables; the window in which a person's media go to an item;
  * the campaign's rules (evidence required before 销号, days kept after closing); a stored file's
- * upload type, since WeCom's media ids differ for an image and a file; and the digest index that
- * stores the same file once. Columns are added by plain ALTER TABLE, as in
+ * upload type, since WeCom's media ids differ for an image and a file; and its content key
+ * (digest and size, unique) that stores the same evidence file once, also when two instances store
+ * it at the same moment (NULL for the workbooks, which are not shared). Columns are added by plain ALTER TABLE, as in
  * LedgerProblemKey1765098000000 (TypeORM's addColumn rebuilds a SQLite table).
  */
 export class Evidence1765702800000 implements MigrationInterface {
@@ -17,7 +18,8 @@ export class Evidence1765702800000 implements MigrationInterface {
     const d = dialect(queryRunner)
     const utf8mb4 = d.mysql ? ' CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci' : ''
     await queryRunner.query(`ALTER TABLE stored_file ADD COLUMN media_type varchar(8)${utf8mb4} NULL`)
-    await queryRunner.query('CREATE INDEX idx_stored_file_digest ON stored_file (sha256, byte_size)')
+    await queryRunner.query(`ALTER TABLE stored_file ADD COLUMN content_key varchar(80)${utf8mb4} NULL`)
+    await queryRunner.query('CREATE UNIQUE INDEX uq_stored_file_content ON stored_file (content_key)')
     await queryRunner.query('ALTER TABLE campaign ADD COLUMN require_evidence boolean NOT NULL DEFAULT 0')
     await queryRunner.query(`ALTER TABLE campaign ADD COLUMN evidence_retention_days ${d.mysql ? 'int' : 'integer'} NULL`)
     await d.createTable({
@@ -74,7 +76,8 @@ export class Evidence1765702800000 implements MigrationInterface {
     await queryRunner.dropTable('evidence', true, true, true)
     await queryRunner.query('ALTER TABLE campaign DROP COLUMN evidence_retention_days')
     await queryRunner.query('ALTER TABLE campaign DROP COLUMN require_evidence')
-    await queryRunner.query(d.mysql ? 'DROP INDEX idx_stored_file_digest ON stored_file' : 'DROP INDEX idx_stored_file_digest')
+    await queryRunner.query(d.mysql ? 'DROP INDEX uq_stored_file_content ON stored_file' : 'DROP INDEX uq_stored_file_content')
+    await queryRunner.query('ALTER TABLE stored_file DROP COLUMN content_key')
     await queryRunner.query('ALTER TABLE stored_file DROP COLUMN media_type')
   }
 }

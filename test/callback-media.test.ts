@@ -64,12 +64,14 @@ describe('parseInbound: media messages', () => {
       type: 'location',
       latitude: 23.134521,
       longitude: 113.358803,
+      latitudeText: '23.134521',
+      longitudeText: '113.358803',
       scale: 20,
       label: '广州市天河区珠江新城',
     })
     // The edges of the globe, southern and western signs.
     expect(mediaOf(parse({ type: 'location', latitude: '-90', longitude: '180', scale: '5', label: '' }))).toMatchObject({ latitude: -90, longitude: 180, label: '' })
-    expect(mediaOf(parse({ type: 'location', latitude: '90.0', longitude: '-180.000000', scale: '5' }))).toMatchObject({ latitude: 90, longitude: -180 })
+    expect(mediaOf(parse({ type: 'location', latitude: '90.0', longitude: '-180.000000', scale: '5' }))).toMatchObject({ latitude: 90, longitude: -180, latitudeText: '90.0', longitudeText: '-180.000000' })
   })
 
   it('leaves out a zoom level it cannot read rather than refusing the place', () => {

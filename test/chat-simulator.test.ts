@@ -84,8 +84,8 @@ describe(`npm run chat against npm start’s demo data on ${dialect}`, () => {
       expect(shown).toContain(`#${id} 佐证：照片 1、位置 1`)
       expect(shown).toContain('位置：城关镇便民服务大厅（30.12, 114.65）')
       expect(shown).toMatch(/另发给 赵磊\(zhaolei\)：\[图片\] 佐证-照片-\d{8}-\d{4}\.jpg/)
-      // Stored under the name WeCom (here: the simulator) gave it.
-      await service.waitFor(/\[image\]\n\[图片\] 整改现场\.jpg（20006 字节）已保存到/)
+      // Stored under its evidence name, never the sender's own file name.
+      await service.waitFor(/\[image\]\n\[图片\] 佐证-照片-\d{8}-\d{4}\.jpg（20006 字节）已保存到/)
       expect((await chat('zhaolei', ['--image', join(media, 'missing.jpg')])).output).toContain('找不到文件')
     } finally {
       service.child.kill('SIGINT')

@@ -272,7 +272,7 @@ describe(`every entity round-trips on ${dialect}`, () => {
     await roundTrip(CircularLinkSchema, { circularId: circular.id, ledgerItemId: item.id, inspectionId: null })
     await roundTrip(ReminderSentSchema, { subject: `task:1:unit:${unit.id}`, stage: 'due-7', sentOn: '2015-09-01' })
     await roundTrip(ItemReminderSchema, { ledgerItemId: item.id, dueDate: '2015-08-31', stage: -3, sentOn: '2015-08-26' })
-    const file = await roundTrip(StoredFileSchema, { filename: `${TEXT}.xlsx`.slice(-200), byteSize: 7, sha256: 'a'.repeat(64), mediaId: 'media-1', mediaType: 'image', mediaUploadedAt: AT })
+    const file = await roundTrip(StoredFileSchema, { filename: `${TEXT}.xlsx`.slice(-200), byteSize: 7, sha256: 'a'.repeat(64), mediaId: 'media-1', mediaType: 'image', contentKey: `${'a'.repeat(64)}:7`, mediaUploadedAt: AT })
     await roundTrip(StoredFileChunkSchema, { fileId: file.id, seq: 0, data: Buffer.from([0, 1, 2, 255, 254, 0, 7]) })
     const evidenceItem = (await ds.getRepository(LedgerItemSchema).find({ take: 1 }))[0]!
     const evidenceBy = (await ds.getRepository(PersonSchema).find({ take: 1 }))[0]!

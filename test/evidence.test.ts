@@ -5,7 +5,8 @@ import { EvidenceSchema, LedgerItemSchema, OutboxMessageSchema, PersonQuestionSc
 import { downloadDueEvidence, MEDIA_LIFETIME_MS } from '../src/domain/evidence/download-evidence.js'
 import { fetchRefusal, wecomFetcher } from '../src/domain/evidence/media-fetchers.js'
 import { createLogger } from '../src/logger.js'
-import { readStoredFile } from '../src/outbox/stored-files.js'
+import { readStoredFile, storeFile } from '../src/outbox/stored-files.js'
+import { pruneEvidence } from '../src/domain/evidence/evidence-retention.js'
 import { createWeComClient } from '../src/wecom/wecom-client.js'
 import { startFakeWeCom, type FakeWeCom } from './fakes/fake-wecom-server.js'
 import { startCallbackRig } from './helpers/callback-rig.js'
@@ -286,6 +287,76 @@ describe(`evidence through the callback on ${dialect}`, () => {
     // 赵磊 has no other open item: refused.
     expect(said.answer).toContain('所以没有保存')
     expect(await evidence()).toEqual([])
+  })
+
+  it('two instances downloading at once fetch each media once, and the same photo sent by two people is stored once', async () => {
+    await rig.say('chenjing', `佐证 ${items.soon}`)
+    await rig.say('zhaolei', `佐证 ${items.overdue}`)
+    const same = photo(300_000, 11)
+    await rig.media('chenjing', image(same))
+    await rig.media('zhaolei', image(same))
+    for (let i = 0; i < 4; i += 1) await rig.media('chenjing', image(photo(20_000, 20 + i)))
+    const requestsBefore = fake.mediaRequests.length
+    // Two instances' rounds at the same moment, then whatever is left.
+    const rounds = await Promise.all([download(), download(), download()])
+    expect(rounds.reduce((sum, r) => sum + r.stored, 0)).toBe(6)
+    expect(await download()).toEqual({ stored: 0, retried: 0, refused: 0 })
+    const fetched = fake.mediaRequests.slice(requestsBefore).map((r) => r.mediaId)
+    expect(new Set(fetched).size).toBe(6)
+    expect(fetched).toHaveLength(6)
+    const rows = await evidence()
+    expect(rows.every((e) => e.status === 'stored')).toBe(true)
+    expect(rows[0]!.storedFileId).toBe(rows[1]!.storedFileId)
+    expect(await ds.getRepository(StoredFileSchema).count()).toBe(5)
+  })
+
+  it('retention deletes the evidence of items closed longer ago than the setting, and only files nothing else uses', async () => {
+    expect((await rig.say('wangjian', '佐证 保留 30')).answer).toBe('已设置：事项销号 30 天后删除其整改佐证（位置记录一并删除）。')
+    const shared = photo(40_000, 31)
+    await rig.say('chenjing', `佐证 ${items.soon}`)
+    await rig.media('chenjing', image(shared))
+    await rig.media('chenjing', { type: 'location', latitude: '30.1', longitude: '114.2', scale: '15', label: '便民服务大厅' })
+    await rig.say('zhaolei', `佐证 ${items.overdue}`)
+    await rig.media('zhaolei', image(shared))
+    await rig.media('zhaolei', image(photo(40_000, 32)))
+    await download()
+    // The monthly workbook's file, and media waiting for an item: 8 days and 2 days old.
+    const workbook = await ds.transaction((m) => storeFile(m, { filename: '2015年8月专项治理月报.xlsx', content: photo(10_000, 33) }))
+    await rig.media('wufang', image(photo(1000, 34)))
+    await download()
+    later(6 * 24 * 3600_000)
+    await rig.media('wufang', image(photo(1000, 35)))
+    await download()
+    later(2 * 24 * 3600_000)
+    const closed = (itemId: number, daysAgo: number) =>
+      ds.getRepository(LedgerItemSchema).update({ id: itemId }, { status: 'closed', progress: 100, closedAt: new Date(clock.now.getTime() - daysAgo * 24 * 3600_000) })
+    await closed(items.soon, 31)
+    await closed(items.overdue, 29)
+    const files = async () => (await ds.getRepository(StoredFileSchema).find({ order: { id: 'ASC' } })).map((f) => f.id)
+    const filesBefore = await files()
+    expect(await pruneEvidence(ds, clock.now)).toEqual({ evidence: 3, files: 1 })
+    // #soon's photo and location gone (its photo's file stays: #overdue uses it); the 8-day-old waiting photo and its file gone.
+    const left = await evidence()
+    expect(left.map((e) => [e.ledgerItemId, e.kind])).toEqual([
+      [items.overdue, 'image'],
+      [items.overdue, 'image'],
+      [null, 'image'],
+    ])
+    // Stored in this order: the shared photo, #overdue's other photo, the workbook, the two waiting photos.
+    const [shared1, other2, , waiting8, waiting2] = filesBefore
+    expect(filesBefore).toHaveLength(5)
+    expect(left[2]!.storedFileId).toBe(waiting2)
+    expect(await files()).toEqual([shared1, other2, workbook, waiting2])
+    expect(waiting8).not.toBe(workbook)
+    // A day later #overdue is past 30 days too: its files go, the workbook stays.
+    later(2 * 24 * 3600_000)
+    expect(await pruneEvidence(ds, clock.now)).toEqual({ evidence: 2, files: 2 })
+    expect(await files()).toEqual([workbook, waiting2])
+    expect(await ds.getRepository(StoredFileChunkSchema).countBy({ fileId: workbook })).toBe(1)
+    // 长期: nothing more is deleted.
+    await rig.say('wangjian', '佐证 保留 长期')
+    later(400 * 24 * 3600_000)
+    expect((await pruneEvidence(ds, clock.now)).evidence).toBe(1)
   })
 
   it('survives a restart between the message and the download', async () => {

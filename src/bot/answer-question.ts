@@ -31,7 +31,10 @@ export async function answerQuestion(context: DispatcherContext, sender: Sender,
   const reply = content.trim()
   if (open.kind === 'expired') {
     if (isCommand(context, reply) || readCommand(context.registry, reply).command?.name === '更多') return null
-    return answer(`刚才的提问（${spec.prompt(question.subjectId).split('，')[0]}）已超过 10 分钟失效，未做任何更改。请在卡片上重新点按，或直接发送「${spec.typed(question.subjectId)}」。`, 'question:expired')
+    const asked = spec.prompt(question.subjectId).split('，')[0]
+    // A question the bot asked by itself (which item media are for) has no card to tap again.
+    if (spec.action === null) return answer(`刚才的提问（${asked}）已超过 10 分钟失效。刚发送的照片等仍在等待，请发送「${spec.typed(question.subjectId)}」附到事项上。`, 'question:expired')
+    return answer(`刚才的提问（${asked}）已超过 10 分钟失效，未做任何更改。请在卡片上重新点按，或直接发送「${spec.typed(question.subjectId)}」。`, 'question:expired')
   }
   if (isCancel(reply)) {
     await closeQuestion(db, question)

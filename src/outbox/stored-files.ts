@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto'
 import type { DataSource, EntityManager } from 'typeorm'
 import { StoredFileChunkSchema, StoredFileSchema, type StoredFile } from '../db/entities/index.js'
+import { insertIgnoringDuplicate } from '../db/insert-ignoring-duplicate.js'
+import { findOneForShare } from '../db/row-lock.js'
 
 /** A file to send: what people see it called, and its bytes. */
 export interface Attachment {
@@ -19,23 +21,59 @@ export const MAX_FILE_BYTES = 20 * 1024 * 1024
 
 /** Stores a file inside the caller's transaction, to be sent by the outbox. Returns its id. */
 export async function storeFile(manager: EntityManager, file: Attachment): Promise<number> {
-  if (file.content.length <= 5 || file.content.length > MAX_FILE_BYTES) throw new Error(`a file to send must be 6 bytes to 20 MB: ${file.filename} has ${file.content.length}`)
-  const content = Buffer.from(file.content.buffer, file.content.byteOffset, file.content.length)
-  const saved = await manager.getRepository(StoredFileSchema).save({
-    filename: file.filename,
-    byteSize: content.length,
-    sha256: createHash('sha256').update(content).digest('hex'),
-    mediaId: null,
-    mediaType: null,
-    mediaUploadedAt: null,
-  })
+  const content = contentOf(file)
+  const saved = await manager.getRepository(StoredFileSchema).save(fileRow(file.filename, content, null))
+  await writeChunks(manager, saved.id, content)
+  return saved.id
+}
+
+/**
+ * Stores a file once for everyone who sends the same bytes (evidence, docs/evidence.md): the id of
+ * the file with the same content key (digest and size) if there is one, else a new one. Two
+ * transactions storing the same bytes at once meet on the key's unique index: the second waits
+ * for the first and then takes its file (and stores its own if the first rolled back).
+ */
+export async function storeFileOnce(manager: EntityManager, file: Attachment): Promise<number> {
+  const content = contentOf(file)
+  const row = fileRow(file.filename, content, null)
+  const contentKey = `${row.sha256}:${content.length}`
+  // Share-locked: retention cannot delete the file between finding it here and the caller pointing at it.
+  const existing = async () => (await findOneForShare(manager, StoredFileSchema, { contentKey }))?.id
+  const found = await existing()
+  if (found !== undefined) return found
+  const inserted = await insertIgnoringDuplicate(manager, StoredFileSchema, { ...row, contentKey }, 'content_key')
+  const id = await existing()
+  if (id === undefined) throw new Error(`stored file with content key ${contentKey} is missing after it was inserted`)
+  if (inserted) await writeChunks(manager, id, content)
+  return id
+}
+
+/** WeCom's media/upload refuses a file of 5 bytes or fewer. */
+export const MIN_FILE_BYTES = 6
+
+function contentOf(file: Attachment): Buffer {
+  // The file's name is not in the message: it may be a person's (docs/logging.md).
+  if (file.content.length < MIN_FILE_BYTES || file.content.length > MAX_FILE_BYTES) throw new Error(`a file to send must be 6 bytes to 20 MB: this one has ${file.content.length}`)
+  return Buffer.from(file.content.buffer, file.content.byteOffset, file.content.length)
+}
+
+const fileRow = (filename: string, content: Buffer, contentKey: string | null) => ({
+  filename,
+  byteSize: content.length,
+  sha256: createHash('sha256').update(content).digest('hex'),
+  contentKey,
+  mediaId: null,
+  mediaType: null,
+  mediaUploadedAt: null,
+})
+
+async function writeChunks(manager: EntityManager, fileId: number, content: Buffer): Promise<void> {
   const chunks = []
   for (let offset = 0, seq = 0; offset < content.length; offset += CHUNK_BYTES, seq += 1) {
-    chunks.push({ fileId: saved.id, seq, data: content.subarray(offset, offset + CHUNK_BYTES) })
+    chunks.push({ fileId, seq, data: content.subarray(offset, offset + CHUNK_BYTES) })
   }
   // A few chunks per statement: MySQL's max_allowed_packet is 16 MB by default (MariaDB 10.11).
   for (let i = 0; i < chunks.length; i += 32) await manager.getRepository(StoredFileChunkSchema).insert(chunks.slice(i, i + 32))
-  return saved.id
 }
 
 /** A stored file and its content, checked against the length and digest stored with it. */

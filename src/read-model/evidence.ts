@@ -1,7 +1,7 @@
 import { In, type DataSource, type EntityManager } from 'typeorm'
 import { EvidenceSchema, type Evidence, type EvidenceKind } from '../db/entities/index.js'
 import { fromSqlInstant } from '../db/sql-instant.js'
-import { beijingDate, formatChineseDate, type CalendarDate } from '../time/calendar-date.js'
+import { beijingDate, formatBeijingDateTime, formatChineseDate, type CalendarDate } from '../time/calendar-date.js'
 
 type Db = DataSource | EntityManager
 
@@ -96,4 +96,32 @@ export function evidenceLine(count: EvidenceCount, today: CalendarDate): string 
 /** An item's evidence, newest first, as the dashboard and 佐证 N show it (counted statuses only). */
 export async function itemEvidence(db: Db, itemId: number): Promise<Evidence[]> {
   return db.getRepository(EvidenceSchema).find({ where: { ledgerItemId: itemId, status: In([...COUNTED_STATUSES]) }, order: { receivedAt: 'DESC', id: 'DESC' } })
+}
+
+const EXTENSIONS: Record<string, string> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'audio/amr': 'amr',
+  'voice/amr': 'amr',
+  'audio/mpeg': 'mp3',
+  'video/mp4': 'mp4',
+}
+
+/** The type an evidence file was given, as one word (image/jpg is what some senders call JPEG); '' when none. */
+export function evidenceType(e: Pick<Evidence, 'contentType'>): string {
+  const declared = e.contentType?.split(';')[0]?.trim().toLowerCase() ?? ''
+  return declared === 'image/jpg' ? 'image/jpeg' : declared
+}
+
+/**
+ * What an evidence file is called when it is sent back (佐证 N) or downloaded from the dashboard:
+ * 佐证-照片-20151205-1032.jpg (Beijing time), with its extension.
+ */
+export function evidenceFilename(e: Pick<Evidence, 'kind' | 'contentType' | 'format' | 'receivedAt'>): { filename: string; extension: string } {
+  const format = e.format && /^[a-z0-9]{1,8}$/i.test(e.format) ? e.format.toLowerCase() : 'amr'
+  const extension = EXTENSIONS[evidenceType(e)] ?? (e.kind === 'voice' ? format : e.kind === 'video' ? 'mp4' : e.kind === 'image' ? 'jpg' : 'bin')
+  const when = formatBeijingDateTime(e.receivedAt).replace(/\//g, '').replace(' ', '-').replace(':', '')
+  return { filename: `佐证-${EVIDENCE_NAMES[e.kind].name}-${when}.${extension}`, extension }
 }

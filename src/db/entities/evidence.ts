@@ -7,10 +7,10 @@ export type EvidenceKind = (typeof EVIDENCE_KINDS)[number]
 
 /**
  * pending: to be downloaded (next_attempt_at); stored: kept (a location has nothing to download);
- * too_large: over the size limit, refused; expired: WeCom no longer had it (3 days). The last two
- * were told to the sender and are not counted as evidence.
+ * too_large: over the size limit, refused; expired: WeCom no longer had it (3 days); empty: a file
+ * of a few bytes at most. The last three were told to the sender and are not counted as evidence.
  */
-export type EvidenceStatus = 'pending' | 'stored' | 'too_large' | 'expired'
+export type EvidenceStatus = 'pending' | 'stored' | 'too_large' | 'expired' | 'empty'
 
 /**
  * 整改佐证: one photo, voice note, video or location a person sent in chat (docs/evidence.md).

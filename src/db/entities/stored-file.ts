@@ -15,6 +15,8 @@ export interface StoredFile {
   mediaId: string | null
   /** The upload type `mediaId` was made for (file or image): WeCom's ids differ by type. */
   mediaType: string | null
+  /** "sha256:size" of a file stored once for all who send it (evidence, docs/evidence.md); null for a file of its own (a workbook). */
+  contentKey: string | null
   mediaUploadedAt: Date | null
   createdAt: Date
 }
@@ -36,10 +38,11 @@ export const StoredFileSchema = new EntitySchema<StoredFile>({
     sha256: shortText(64),
     mediaId: shortText(128, { nullable: true }),
     mediaType: shortText(8, { nullable: true }),
+    contentKey: shortText(80, { nullable: true }),
     mediaUploadedAt: instant({ nullable: true }),
     createdAt: createdAt(),
   },
-  indices: [{ name: 'idx_stored_file_digest', columns: ['sha256', 'byteSize'] }],
+  indices: [{ name: 'uq_stored_file_content', columns: ['contentKey'], unique: true }],
 })
 
 export const StoredFileChunkSchema = new EntitySchema<StoredFileChunk>({

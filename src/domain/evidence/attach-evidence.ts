@@ -11,6 +11,7 @@ import type { WeComMedia } from '../../wecom/callback/inbound-message.js'
 import { text } from '../../wecom/messages.js'
 import { currentCampaign } from '../campaign/current-campaign.js'
 import { QUESTION_MINUTES } from '../conversation/questions.js'
+import { deleteEvidenceRows } from './evidence-retention.js'
 import { shorten } from '../ledger/format-item.js'
 import { canUpdateItem, unitsActedFor, type Actor } from '../ledger/ledger-access.js'
 
@@ -94,13 +95,28 @@ export async function attachWaiting(db: Db, personId: number, itemId: number, no
   const waiting = await manager.find(EvidenceSchema, { where: { personId, ledgerItemId: IsNull() } })
   const kept = waiting.filter((e) => e.status === 'pending' || e.status === 'stored')
   if (kept.length > 0) await manager.update(EvidenceSchema, kept.map((e) => e.id), { ledgerItemId: itemId, attachedAt: now })
+  await withdrawQuestion(manager, waiting)
   return countOf(kept)
 }
 
 /** The person said 取消 to the question: what they sent while no item was named is dropped. */
 export async function discardWaiting(db: Db, personId: number): Promise<number> {
-  const result = await managerOf(db).delete(EvidenceSchema, { personId, ledgerItemId: IsNull() })
-  return result.affected ?? 0
+  const manager = managerOf(db)
+  const waiting = await manager.find(EvidenceSchema, { where: { personId, ledgerItemId: IsNull() }, select: { id: true, storedFileId: true, ackKey: true } })
+  await withdrawQuestion(manager, waiting)
+  // A photo downloaded meanwhile goes with its stored file, unless another row uses it.
+  await deleteEvidenceRows(manager, waiting.map((e) => ({ id: e.id, stored_file_id: e.storedFileId })))
+  return waiting.length
+}
+
+/**
+ * The question about waiting media, not yet taken for sending, is withdrawn once they are
+ * attached or dropped: it would ask about nothing (the answer that attached them says so).
+ */
+async function withdrawQuestion(manager: EntityManager, waiting: readonly Pick<Evidence, 'ackKey'>[]): Promise<void> {
+  const keys = [...new Set(waiting.map((e) => e.ackKey).filter((key): key is string => key !== null))]
+  if (keys.length === 0) return
+  await manager.createQueryBuilder().update(OutboxMessageSchema).set({ status: 'cancelled', lastError: '照片等已附上或已取消，提问不再发送' }).where('dedupe_key IN (:...keys) AND status = :pending', { keys, pending: 'pending' }).execute()
 }
 
 function managerOf(db: Db): EntityManager {
@@ -117,8 +133,8 @@ async function insertEvidence(manager: EntityManager, personId: number, itemId: 
     kind: media.type,
     mediaId: location ? null : media.mediaId,
     format: media.type === 'voice' ? media.format.slice(0, 16) || null : null,
-    latitude: location ? String(media.latitude) : null,
-    longitude: location ? String(media.longitude) : null,
+    latitude: location ? media.latitudeText : null,
+    longitude: location ? media.longitudeText : null,
     scale: location ? media.scale : null,
     label: location ? media.label || null : null,
     // A location is kept as it came; the rest is fetched by the download job.
@@ -183,11 +199,11 @@ async function askWhichItem(manager: EntityManager, person: Person, items: reado
   const say = (count: EvidenceCount) => [`收到${mediaPhrase(count)}。是哪项的整改佐证？请回复编号：`, ...listed, ...more, '（发送「取消」则不保存）'].join('\n')
   const question = await manager.findOneBy(PersonQuestionSchema, { personId: person.id })
   const open = question?.kind === 'evidence_item' && question.expiresAt.getTime() > now.getTime()
-  if (open) {
-    const previous = await manager.findOne(EvidenceSchema, { where: { personId: person.id, ledgerItemId: IsNull(), id: Not(evidence.id), ackKey: Not(IsNull()) }, order: { id: 'DESC' } })
-    // Asked already: counted into the question if it has not gone yet; otherwise it waits with the rest for the answer.
-    if (previous?.ackKey && !(await joinBurst(manager, previous.ackKey, evidence, now, say))) await manager.update(EvidenceSchema, { id: evidence.id }, { ackKey: previous.ackKey })
-    if (previous?.ackKey) return
+  const previous = open ? await manager.findOne(EvidenceSchema, { where: { personId: person.id, ledgerItemId: IsNull(), id: Not(evidence.id), ackKey: Not(IsNull()) }, order: { id: 'DESC' } }) : null
+  if (previous?.ackKey) {
+    // Asked already: counted into the question while its message waits; otherwise it waits with the rest for the answer.
+    await joinBurst(manager, previous.ackKey, evidence, now, say)
+    return
   }
   // A new question replaces any other open one (one per person), as a tap's question does.
   await manager.delete(PersonQuestionSchema, { personId: person.id })

@@ -1,14 +1,13 @@
-import { createHash } from 'node:crypto'
 import type { DataSource, EntityManager } from 'typeorm'
 import { EvidenceSchema, StoredFileSchema, type Evidence } from '../../db/entities/index.js'
 import { retryOnDeadlock } from '../../db/retry-on-deadlock.js'
 import { findOneForUpdate } from '../../db/row-lock.js'
-import { isMysql, sqlInstant } from '../../db/sql-instant.js'
+import { sqlInstant } from '../../db/sql-instant.js'
 import { describeError } from '../../describe-error.js'
 import type { Logger } from '../../logger.js'
 import { enqueue } from '../../outbox/enqueue.js'
-import { storeFile } from '../../outbox/stored-files.js'
-import { EVIDENCE_NAMES } from '../../read-model/evidence.js'
+import { MIN_FILE_BYTES, storeFileOnce } from '../../outbox/stored-files.js'
+import { EVIDENCE_NAMES, evidenceFilename } from '../../read-model/evidence.js'
 import { formatWhen } from '../../time/calendar-date.js'
 import { text } from '../../wecom/messages.js'
 
@@ -91,11 +90,18 @@ async function downloadOne(ds: DataSource, settings: DownloadSettings, row: Evid
     await ds.getRepository(EvidenceSchema).update({ id: row.id, status: 'pending' }, { nextAttemptAt: retryAt, lastError: describeError(error).slice(0, 200) })
     return 'retried'
   }
+  if (media.bytes.length < MIN_FILE_BYTES) {
+    // Nothing a phone sends is this small: an empty or broken file, final (WeCom would refuse to send it back).
+    logger.warn({ evidenceId: row.id, bytes: media.bytes.length }, 'evidence file empty: told the sender')
+    await retryOnDeadlock(() => ds.transaction((manager) => refuse(manager, row, 'empty', settings.maxBytes, now)))
+    return 'refused'
+  }
   try {
-    await retryOnDeadlock(() => ds.transaction((manager) => keep(manager, row, media, now)))
+    await retryOnDeadlock(() => ds.transaction((manager) => keep(manager, row, media)))
   } catch (error) {
-    // The database, not the download, failed: the lease runs out and the row is tried again.
+    // The database, not the download, failed: the lease runs out and the row is tried again, while the id lives.
     logger.error({ evidenceId: row.id, err: error }, 'evidence downloaded but not stored: tried again later')
+    if (now.getTime() - row.receivedAt.getTime() >= MEDIA_LIFETIME_MS) await retryOnDeadlock(() => ds.transaction((manager) => refuse(manager, row, 'expired', settings.maxBytes, now)))
     return 'retried'
   }
   logger.info({ evidenceId: row.id, bytes: media.bytes.length }, 'evidence stored')
@@ -106,25 +112,16 @@ async function downloadOne(ds: DataSource, settings: DownloadSettings, row: Evid
  * Stores the bytes once per content and marks the row stored, in one transaction. The row is
  * locked first: one cancelled meanwhile (取消) is gone, and nothing is stored for it.
  */
-async function keep(manager: EntityManager, row: Evidence, media: Awaited<ReturnType<MediaFetcher>>, now: Date): Promise<void> {
+async function keep(manager: EntityManager, row: Evidence, media: Awaited<ReturnType<MediaFetcher>>): Promise<void> {
   const current = await findOneForUpdate(manager, EvidenceSchema, { id: row.id })
   if (!current || current.status !== 'pending') return
-  const sha256 = createHash('sha256').update(media.bytes).digest('hex')
-  // Locked on MariaDB (the digest index's range): the same photo stored at once by two instances
-  // makes one of them wait, or a deadlock whose retry finds the other's file.
-  const same = (await manager.query(`SELECT id FROM stored_file WHERE sha256 = ? AND byte_size = ? ORDER BY id LIMIT 1${isMysql(manager) ? ' FOR UPDATE' : ''}`, [sha256, media.bytes.length])) as { id: number }[]
-  const fileId = same[0] ? Number(same[0].id) : await storeFile(manager, { filename: storedName(row, media, now), content: media.bytes })
+  // Named as it is sent back, never by the sender's own file name: one file may serve several people.
+  const fileId = await storeFileOnce(manager, { filename: evidenceFilename({ ...row, contentType: media.contentType }).filename, content: media.bytes })
   await manager.update(EvidenceSchema, { id: row.id }, { status: 'stored', storedFileId: fileId, contentType: media.contentType.slice(0, 100), byteSize: media.bytes.length, nextAttemptAt: null, lastError: null })
 }
 
-/** The name a stored photo gets: WeCom's, or 佐证-照片-<id>. */
-function storedName(row: Evidence, media: Awaited<ReturnType<MediaFetcher>>, _now: Date): string {
-  const name = media.filename?.replace(/[\\/\u0000-\u001f]/g, '').slice(-120)
-  return name || `佐证-${EVIDENCE_NAMES[row.kind].name}-${row.id}`
-}
-
 /** A final failure: the row says why, and its sender is told (once: the key is the row's). */
-async function refuse(manager: EntityManager, row: Evidence, refusal: 'too_large' | 'expired', maxBytes: number, now: Date): Promise<void> {
+async function refuse(manager: EntityManager, row: Evidence, refusal: 'too_large' | 'expired' | 'empty', maxBytes: number, now: Date): Promise<void> {
   const current = await findOneForUpdate(manager, EvidenceSchema, { id: row.id })
   if (!current || current.status !== 'pending') return
   await manager.update(EvidenceSchema, { id: row.id }, { status: refusal, nextAttemptAt: null })
@@ -132,9 +129,10 @@ async function refuse(manager: EntityManager, row: Evidence, refusal: 'too_large
   if (!person[0]) return
   const what = `您${formatWhen(row.receivedAt, now)}发送的${EVIDENCE_NAMES[row.kind].name}`
   const forItem = row.ledgerItemId === null ? '' : `（#${row.ledgerItemId} 的佐证）`
-  const why =
-    refusal === 'too_large'
-      ? `超过 ${Math.floor(maxBytes / 1024 / 1024)} MB 的上限，没有保存${forItem}。请压缩后重新发送。`
-      : `没能保存${forItem}：企业微信只保留 3 天，已无法下载。请重新发送。`
+  const why = {
+    too_large: `超过 ${Math.floor(maxBytes / 1024 / 1024)} MB 的上限，没有保存${forItem}。请压缩后重新发送。`,
+    expired: `没能保存${forItem}：企业微信只保留 3 天，已无法下载。请重新发送。`,
+    empty: `是空文件，没有保存${forItem}。请重新发送。`,
+  }[refusal]
   await enqueue(manager, { dedupeKey: `evidence-lost:${row.id}`, subject: { kind: 'evidence', id: row.id, person: row.personId }, to: { users: [person[0].userid] }, message: text(`${what}${why}`), urgent: true }, now)
 }

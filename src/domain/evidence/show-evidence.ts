@@ -1,8 +1,8 @@
-import type { DataSource } from 'typeorm'
-import type { Evidence, Person } from '../../db/entities/index.js'
+import { In, type DataSource } from 'typeorm'
+import { StoredFileSchema, type Evidence, type Person } from '../../db/entities/index.js'
 import { enqueue } from '../../outbox/enqueue.js'
-import { countOf, EVIDENCE_NAMES, evidenceLine, mediaPhrase, noEvidence } from '../../read-model/evidence.js'
-import { beijingDate, formatBeijingDateTime, formatWhen } from '../../time/calendar-date.js'
+import { countOf, evidenceFilename, evidenceLine, mediaPhrase, noEvidence } from '../../read-model/evidence.js'
+import { beijingDate, formatWhen } from '../../time/calendar-date.js'
 import { inertText } from '../../wecom/inert-text.js'
 import { storedFile, storedImage } from '../../wecom/messages.js'
 
@@ -22,8 +22,12 @@ export async function sendEvidenceBack(ds: DataSource, viewer: Person, itemId: n
   const stored = evidence.filter((e) => e.status === 'stored' && e.storedFileId !== null)
   const photos = stored.filter((e) => e.kind === 'image').slice(0, SENT_PHOTOS)
   const recordings = stored.filter((e) => e.kind === 'voice' || e.kind === 'video').slice(0, SENT_RECORDINGS)
+  // Each goes under its stored file's name, the one WeCom shows for the upload (docs/evidence.md, Keeping).
+  const ids = [...photos, ...recordings].map((e) => e.storedFileId!)
+  const files = ids.length === 0 ? [] : await ds.getRepository(StoredFileSchema).find({ where: { id: In(ids) }, select: { id: true, filename: true } })
+  const names = new Map(files.map((f) => [f.id, f.filename]))
   for (const e of [...photos, ...recordings]) {
-    const name = filenameOf(e)
+    const name = names.get(e.storedFileId!) ?? evidenceFilename(e).filename
     const message = e.kind === 'image' ? storedImage(e.storedFileId!, name) : storedFile(e.storedFileId!, name)
     await enqueue(ds.manager, { dedupeKey: `evidence-show:${viewer.id}:${e.id}:${now.getTime()}`, subject: { kind: 'evidence', id: e.id, person: viewer.id }, to: { users: [viewer.userid] }, message, urgent: true }, now)
   }
@@ -36,23 +40,4 @@ export async function sendEvidenceBack(ds: DataSource, viewer: Person, itemId: n
   if (fetching > 0) lines.push(`另有 ${fetching} 个正在保存，稍后再发「佐证 ${itemId} 查看」。`)
   if (dashboardLink) lines.push(`全部佐证：${dashboardLink}`)
   return lines.join('\n')
-}
-
-/** The name a sent-back file has: 佐证-照片-20151205-1032.jpg (Beijing time). */
-function filenameOf(e: Evidence): string {
-  const extension = EXTENSIONS[e.contentType?.split(';')[0]?.trim().toLowerCase() ?? ''] ?? (e.kind === 'voice' ? (e.format || 'amr') : e.kind === 'video' ? 'mp4' : 'jpg')
-  const when = formatBeijingDateTime(e.receivedAt).replace(/\//g, '').replace(' ', '-').replace(':', '')
-  return `佐证-${EVIDENCE_NAMES[e.kind].name}-${when}.${extension}`
-}
-
-const EXTENSIONS: Record<string, string> = {
-  'image/jpeg': 'jpg',
-  'image/jpg': 'jpg',
-  'image/png': 'png',
-  'image/gif': 'gif',
-  'image/webp': 'webp',
-  'audio/amr': 'amr',
-  'voice/amr': 'amr',
-  'audio/mpeg': 'mp3',
-  'video/mp4': 'mp4',
 }

@@ -10,7 +10,7 @@ import { notifyAdmins, notifyPeople } from './notify.js'
 import { doneBy, lastChange } from './last-change.js'
 import { verifyCard } from '../cards/build-cards.js'
 import { openEvidenceWindow, WINDOW_MINUTES } from '../evidence/attach-evidence.js'
-import { evidenceCount, evidenceLine, evidenceTotal } from '../../read-model/evidence.js'
+import { evidenceCount, evidenceLine, evidenceTotal, type EvidenceCount } from '../../read-model/evidence.js'
 
 /** A change as it happened: the item before and after. */
 export interface ItemChange {
@@ -18,6 +18,11 @@ export interface ItemChange {
   after: LedgerItem
   /** userids told about it besides the person who made it. */
   notified: string[]
+}
+
+/** 进度 and 完成 also open the reporter's evidence window and attach what waited (docs/evidence.md, Attaching). */
+export interface ReportedChange extends ItemChange {
+  attached: EvidenceCount
 }
 
 /** 退回: the change, and whether the progress set back to was found in the item's history. */
@@ -101,23 +106,25 @@ export async function checkReturnable(ds: DataSource, actor: Actor, id: number, 
 }
 
 /** 进度: records progress; open items become in progress. */
-export async function recordProgress(ds: DataSource, actor: Actor, id: number, progress: number, note: string, now = new Date()): Promise<ItemChange> {
+export async function recordProgress(ds: DataSource, actor: Actor, id: number, progress: number, note: string, now = new Date()): Promise<ReportedChange> {
   return ds.transaction(async (manager) => {
     const before = await itemOrFail(manager, id, { lock: true })
     if (!canUpdateItem(actor, before)) throw new RefusalError('denied', UPDATE_DENIED)
     await requireOpen(manager, before, now, 'progress')
     if (progress === 100) throw new RefusalError('use_done', `进度 100% 请用「完成 ${id} 整改说明」标记整改完成，由组织部核实销号。`)
     const after = await applyChange(manager, actor, before, { kind: 'progress', status: 'in_progress', progress, note }, now)
-    return { before, after, notified: [] }
+    return { before, after, notified: [], attached: await openEvidenceWindow(manager, actor.person.id, id, now) }
   })
 }
 
 /** 完成: marks the item rectified and asks the organization department to verify it. */
-export async function markRectified(ds: DataSource, actor: Actor, id: number, note: string, now: Date, links: DashboardLinks | null = null): Promise<ItemChange> {
+export async function markRectified(ds: DataSource, actor: Actor, id: number, note: string, now: Date, links: DashboardLinks | null = null): Promise<ReportedChange> {
   return ds.transaction(async (manager) => {
     const before = await itemOrFail(manager, id, { lock: true })
     if (!canUpdateItem(actor, before)) throw new RefusalError('denied', UPDATE_DENIED)
     await requireOpen(manager, before, now, 'done')
+    // What the reporter sent before naming the item counts for it, on the verifier's card too.
+    const attached = await openEvidenceWindow(manager, actor.person.id, id, now)
     const evidence = await evidenceCount(manager, id)
     if (evidenceTotal(evidence) === 0 && (await evidenceRequired(manager, before))) {
       // The window the answer asks the photos in is opened although 完成 is refused (docs/evidence.md, Rules).
@@ -144,7 +151,7 @@ export async function markRectified(ds: DataSource, actor: Actor, id: number, no
       now,
       actor.person.userid,
     )
-    return { before, after, notified }
+    return { before, after, notified, attached }
   })
 }
 

@@ -40,7 +40,8 @@ export type WeComMedia =
   | { type: 'image'; mediaId: string; picUrl: string }
   | { type: 'voice'; mediaId: string; format: string }
   | { type: 'video'; mediaId: string; thumbMediaId: string }
-  | { type: 'location'; latitude: number; longitude: number; scale: number | null; label: string }
+  /** The coordinates as numbers, and as WeCom wrote them (decimal text: trailing zeros and every digit kept). */
+  | { type: 'location'; latitude: number; longitude: number; latitudeText: string; longitudeText: string; scale: number | null; label: string }
 
 /** The longest media id taken; WeCom's are far shorter. */
 const MEDIA_ID_MAX = 256
@@ -62,11 +63,11 @@ function mediaIdOf(fields: XmlFields, name: 'MediaId' | 'ThumbMediaId', required
 }
 
 /** A coordinate in degrees, within ±limit. */
-function coordinateOf(fields: XmlFields, name: 'Location_X' | 'Location_Y', limit: number): number {
+function coordinateOf(fields: XmlFields, name: 'Location_X' | 'Location_Y', limit: number): { value: number; text: string } {
   const text = xmlText(fields, name) ?? ''
   const value = DECIMAL.test(text) ? Number(text) : Number.NaN
   if (!Number.isFinite(value) || value < -limit || value > limit) throw new XmlRejectedError(`${name} is not a coordinate`)
-  return value
+  return { value, text }
 }
 
 /** The first `max` code points of `text` (a surrogate pair is never split); the text itself when shorter. */
@@ -89,10 +90,13 @@ function mediaOf(fields: XmlFields, msgType: string): WeComMedia | undefined {
     case 'location': {
       // The zoom level says nothing we rely on: one we cannot read is left out, not refused.
       const scale = xmlText(fields, 'Scale') ?? ''
+      const [latitude, longitude] = [coordinateOf(fields, 'Location_X', 90), coordinateOf(fields, 'Location_Y', 180)]
       return {
         type: 'location',
-        latitude: coordinateOf(fields, 'Location_X', 90),
-        longitude: coordinateOf(fields, 'Location_Y', 180),
+        latitude: latitude.value,
+        longitude: longitude.value,
+        latitudeText: latitude.text,
+        longitudeText: longitude.text,
         scale: /^\d{1,3}$/.test(scale) ? Number(scale) : null,
         label: cutCodePoints(xmlText(fields, 'Label') ?? '', LABEL_MAX),
       }

@@ -1,7 +1,7 @@
 import type { Evidence, ExtensionStatus } from '../../../db/entities/index.js'
 import { HISTORY_KIND_NAMES } from '../../../domain/ledger/format-item.js'
 import { TEXT_LIMITS } from '../../../domain/text/text-limits.js'
-import { EVIDENCE_NAMES, evidenceLine } from '../../../read-model/evidence.js'
+import { EVIDENCE_NAMES, evidenceFilename, evidenceLine, evidenceType } from '../../../read-model/evidence.js'
 import { isOverdue, overdueText, STATE_NAMES, statusLight } from '../../../read-model/figures.js'
 import type { ItemPageData } from '../../../read-model/item-page.js'
 import { beijingDate, formatBeijingDateTime, formatChineseDate, type CalendarDate } from '../../../time/calendar-date.js'
@@ -16,17 +16,6 @@ const EXTENSION_STATES: Record<ExtensionStatus, string> = { pending: '待审批'
  */
 export const INLINE_EVIDENCE_TYPES: ReadonlySet<string> = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp'])
 
-const EVIDENCE_EXTENSIONS: Record<string, string> = {
-  'image/jpeg': 'jpg',
-  'image/png': 'png',
-  'image/gif': 'gif',
-  'image/webp': 'webp',
-  'audio/amr': 'amr',
-  'voice/amr': 'amr',
-  'audio/mpeg': 'mp3',
-  'video/mp4': 'mp4',
-}
-
 /** How an evidence row's file is served: its type (whitelisted), whether shown inline, and its names. */
 export interface EvidenceServing {
   contentType: string
@@ -38,19 +27,10 @@ export interface EvidenceServing {
 }
 
 export function evidenceServing(e: Pick<Evidence, 'id' | 'kind' | 'contentType' | 'format' | 'receivedAt'>): EvidenceServing {
-  const declared = e.contentType?.split(';')[0]?.trim().toLowerCase() ?? ''
-  // image/jpg is what some senders call JPEG.
-  const type = declared === 'image/jpg' ? 'image/jpeg' : declared
+  const type = evidenceType(e)
   const inline = INLINE_EVIDENCE_TYPES.has(type)
-  const format = e.format && /^[a-z0-9]{1,8}$/i.test(e.format) ? e.format.toLowerCase() : 'amr'
-  const extension = EVIDENCE_EXTENSIONS[type] ?? (e.kind === 'voice' ? format : e.kind === 'video' ? 'mp4' : e.kind === 'image' ? 'jpg' : 'bin')
-  const when = formatBeijingDateTime(e.receivedAt).replace(/\//g, '').replace(' ', '-').replace(':', '')
-  return {
-    contentType: inline ? type : 'application/octet-stream',
-    inline,
-    filename: `佐证-${EVIDENCE_NAMES[e.kind].name}-${when}.${extension}`,
-    asciiFilename: `evidence-${e.id}.${extension}`,
-  }
+  const { filename, extension } = evidenceFilename(e)
+  return { contentType: inline ? type : 'application/octet-stream', inline, filename, asciiFilename: `evidence-${e.id}.${extension}` }
 }
 
 /** "35 KB", "1.2 MB". */
