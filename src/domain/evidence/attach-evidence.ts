@@ -132,7 +132,8 @@ async function insertEvidence(manager: EntityManager, personId: number, itemId: 
     dedupeKey: received.dedupeKey,
     kind: media.type,
     mediaId: location ? null : media.mediaId,
-    format: media.type === 'voice' ? media.format.slice(0, 16) || null : null,
+    // WeCom writes amr; anything but a short plain word is not kept.
+    format: media.type === 'voice' && /^[A-Za-z0-9]{1,16}$/.test(media.format) ? media.format : null,
     latitude: location ? media.latitudeText : null,
     longitude: location ? media.longitudeText : null,
     scale: location ? media.scale : null,
@@ -144,8 +145,7 @@ async function insertEvidence(manager: EntityManager, personId: number, itemId: 
     receivedAt: now,
     attachedAt: itemId === null ? null : now,
   }
-  const saved = await manager.save(EvidenceSchema, values as Evidence)
-  return saved
+  return manager.save(EvidenceSchema, values as Evidence)
 }
 
 /**
