@@ -293,7 +293,13 @@ describe(`readiness and metrics against the fake WeCom server on ${dialect}`, ()
     fake.inject({ kind: 'errcode', errcode: 60020, errmsg: 'not allow to access from your ip, from ip: 192.0.2.2' }, 1, 'message/send')
     await put('ops-dead', 'lina', '**逾期提醒**')
     await waitForStatus('ops-dead', 'dead')
-    const text = await metricsText()
+    // The worker counts an outcome after writing it and settling its send slots (another round
+    // trip): the row can read dead a moment before the count says so.
+    let text = await metricsText()
+    for (let i = 0; i < 50 && sample(text, 'supervision_bot_deliveries_total', { outcome: 'dead' }) === undefined; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      text = await metricsText()
+    }
     // The answer to 帮助 and the reminder.
     expect(sample(text, 'supervision_bot_deliveries_total', { outcome: 'sent' })).toBe(2)
     expect(sample(text, 'supervision_bot_deliveries_total', { outcome: 'dead' })).toBe(1)
