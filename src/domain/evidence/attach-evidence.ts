@@ -154,15 +154,26 @@ async function insertEvidence(manager: EntityManager, personId: number, itemId: 
  * media too and held a little longer; once it has gone, a new one starts.
  */
 async function acknowledge(manager: EntityManager, person: Person, evidence: Evidence, now: Date, say: (count: EvidenceCount) => string): Promise<void> {
+  const previous = await previousBurst(manager, evidence)
+  if (previous && (await joinBurst(manager, previous, evidence, now, say))) return
+  await startBurst(manager, person, evidence, now, say)
+}
+
+/** The outbox key of the person's last burst about the same item (or the same question), if any. */
+async function previousBurst(manager: EntityManager, evidence: Evidence): Promise<string | null> {
   const previous = await manager.findOne(EvidenceSchema, {
-    where: { personId: person.id, ledgerItemId: evidence.ledgerItemId ?? IsNull(), id: Not(evidence.id), ackKey: Not(IsNull()) },
+    where: { personId: evidence.personId, ledgerItemId: evidence.ledgerItemId ?? IsNull(), id: Not(evidence.id), ackKey: Not(IsNull()) },
     order: { id: 'DESC' },
   })
-  if (previous?.ackKey && (await joinBurst(manager, previous.ackKey, evidence, now, say))) return
+  return previous?.ackKey ?? null
+}
+
+/** A new burst: its message (acknowledgement or question), keyed by its first media, sent a moment later. */
+async function startBurst(manager: EntityManager, person: Person, evidence: Evidence, now: Date, say: (count: EvidenceCount) => string): Promise<void> {
   const key = ackKeyOf(evidence)
   await manager.update(EvidenceSchema, { id: evidence.id }, { ackKey: key })
-  const count = await burstCount(manager, key)
-  await enqueue(manager, { dedupeKey: key, subject: { kind: 'evidence', id: evidence.id, person: person.id }, to: { users: [person.userid] }, message: text(say(count)), reply: true, urgent: true, notBefore: new Date(now.getTime() + ACK_DELAY_MS) }, now)
+  const message = text(say(await burstCount(manager, key)))
+  await enqueue(manager, { dedupeKey: key, subject: { kind: 'evidence', id: evidence.id, person: person.id }, to: { users: [person.userid] }, message, reply: true, urgent: true, notBefore: new Date(now.getTime() + ACK_DELAY_MS) }, now)
 }
 
 /** Counts the media into a burst whose message has not been taken for sending: true if it was still waiting. */
@@ -199,10 +210,10 @@ async function askWhichItem(manager: EntityManager, person: Person, items: reado
   const say = (count: EvidenceCount) => [`收到${mediaPhrase(count)}。是哪项的整改佐证？请回复编号：`, ...listed, ...more, '（发送「取消」则不保存）'].join('\n')
   const question = await manager.findOneBy(PersonQuestionSchema, { personId: person.id })
   const open = question?.kind === 'evidence_item' && question.expiresAt.getTime() > now.getTime()
-  const previous = open ? await manager.findOne(EvidenceSchema, { where: { personId: person.id, ledgerItemId: IsNull(), id: Not(evidence.id), ackKey: Not(IsNull()) }, order: { id: 'DESC' } }) : null
-  if (previous?.ackKey) {
+  const previous = open ? await previousBurst(manager, evidence) : null
+  if (previous) {
     // Asked already: counted into the question while its message waits; otherwise it waits with the rest for the answer.
-    await joinBurst(manager, previous.ackKey, evidence, now, say)
+    await joinBurst(manager, previous, evidence, now, say)
     return
   }
   // A new question replaces any other open one (one per person), as a tap's question does.
@@ -217,9 +228,7 @@ async function askWhichItem(manager: EntityManager, person: Person, items: reado
     askedAt: now,
     expiresAt: new Date(now.getTime() + QUESTION_MINUTES * 60_000),
   })
-  const key = ackKeyOf(evidence)
-  await manager.update(EvidenceSchema, { id: evidence.id }, { ackKey: key })
-  await enqueue(manager, { dedupeKey: key, subject: { kind: 'evidence', id: evidence.id, person: person.id }, to: { users: [person.userid] }, message: text(say(await burstCount(manager, key))), reply: true, urgent: true, notBefore: new Date(now.getTime() + ACK_DELAY_MS) }, now)
+  await startBurst(manager, person, evidence, now, say)
 }
 
 /** What the question asks, repeated when its answer cannot be read. */

@@ -1,7 +1,7 @@
 import { In, type DataSource } from 'typeorm'
 import { StoredFileSchema, type Evidence, type Person } from '../../db/entities/index.js'
 import { enqueue } from '../../outbox/enqueue.js'
-import { countOf, evidenceFilename, evidenceLine, mediaPhrase, noEvidence } from '../../read-model/evidence.js'
+import { countOf, evidenceFilename, evidenceLine, mediaPhrase } from '../../read-model/evidence.js'
 import { beijingDate, formatWhen } from '../../time/calendar-date.js'
 import { inertText } from '../../wecom/inert-text.js'
 import { storedFile, storedImage } from '../../wecom/messages.js'
@@ -33,8 +33,7 @@ export async function sendEvidenceBack(ds: DataSource, viewer: Person, itemId: n
   }
   const lines = [`#${itemId} ${evidenceLine(count, today)}`]
   for (const place of evidence.filter((e) => e.kind === 'location').slice(0, 5)) lines.push(`位置：${place.label ? inertText(place.label) : '（无地名）'}（${place.latitude}, ${place.longitude}），${formatWhen(place.receivedAt, now)}`)
-  const sent = noEvidence()
-  for (const e of [...photos, ...recordings]) sent[e.kind] += 1
+  const sent = countOf([...photos, ...recordings])
   if (photos.length + recordings.length > 0) lines.push(`随后发送${mediaPhrase(sent)}${photos.length + recordings.length < stored.filter((e) => e.kind !== 'location').length ? '（最近的几个）' : ''}。`)
   const fetching = evidence.filter((e) => e.status === 'pending').length
   if (fetching > 0) lines.push(`另有 ${fetching} 个正在保存，稍后再发「佐证 ${itemId} 查看」。`)
