@@ -17,6 +17,7 @@ import { progress } from './progress.js'
 import { publicReport } from './public-report.js'
 import { register } from './register.js'
 import { report } from './report.js'
+import { responsivenessCommand } from './responsiveness.js'
 import { showItem } from './show-item.js'
 import { stats } from './stats.js'
 import { todo } from './todo.js'
@@ -25,4 +26,4 @@ import { roster } from './roster.js'
 import { viewReport } from './view-report.js'
 
 /** Every chat command, listed explicitly. The registry refuses duplicate words at start-up. */
-export const commands: readonly AnyCommand[] = [help, todo, myItems, showItem, progress, done, close, reopen, extend, approve, deny, phase, overdue, stats, report, register, leave, backFromLeave, meeting, rsvp, circular, ack, more, viewReport, roster, accountability, publicReport, inspection, evidence]
+export const commands: readonly AnyCommand[] = [help, todo, myItems, showItem, progress, done, close, reopen, extend, approve, deny, phase, overdue, stats, report, register, leave, backFromLeave, meeting, rsvp, circular, ack, more, viewReport, roster, accountability, publicReport, inspection, evidence, responsivenessCommand]

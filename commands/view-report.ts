@@ -1,23 +1,20 @@
-import type { Campaign } from '../src/db/entities/index.js'
 import { defineCommand, type CommandContext } from '../src/bot/define-command.js'
 import { replyList } from '../src/bot/reply-list.js'
 import { currentOrLatestCampaign } from '../src/domain/campaign/current-campaign.js'
 import { isVerifier, ownUnits } from '../src/domain/ledger/ledger-access.js'
 import { shorten } from '../src/domain/ledger/format-item.js'
-import { checkMonthInCampaign, parseMonth, readMonth } from '../src/domain/reports/month-span.js'
-import { findUnitByName, unitByNameOrRefuse } from '../src/domain/roster/find-unit.js'
+import { checkedMonth, defaultMonth } from '../src/domain/reports/month-span.js'
+import { unitAndMonth } from '../src/bot/unit-and-month.js'
 import { RefusalError, UserFacingError } from '../src/errors.js'
 import { unitReportText, type ReportVersion } from '../src/read-model/monthly-reports.js'
 import { unitNames } from '../src/read-model/ledger-status.js'
-import { beijingDate, formatBeijingDateTime, formatChineseDate, lastDayOfMonth, monthOf, type CalendarDate } from '../src/time/calendar-date.js'
+import { beijingDate, formatBeijingDateTime, formatChineseDate, lastDayOfMonth, type CalendarDate } from '../src/time/calendar-date.js'
 import { inertLines, inertText } from '../src/wecom/inert-text.js'
 
 /** An earlier version is shown this long; the current one in full, page by page (更多). */
 const EARLIER_CHARS = 60
 /** A line of the report longer than this is cut into several list lines, so that every page fits one message. */
 const LINE_CHARS = 200
-/** A month glued to the unit: 城关镇11月, 城关镇上月. */
-const GLUED_MONTH = /^(.+?)(\d{4}[-/.年]\d{1,2}月?|\d{1,2}月份?|上个?月|本月|这个月|当月)$/
 
 /**
  * 查看月报 [单位] [月份]: what a unit wrote in its monthly report, who submitted it and when, and
@@ -41,7 +38,8 @@ export const viewReport = defineCommand<{ words: readonly string[] }>({
     }
     const asked = await unitAndMonth(context, words, today)
     const unitId = await allowedUnit(context, asked.unit)
-    const month = checkedMonth(asked.month ?? defaultMonth(campaign, today), campaign, today)
+    const wanted = asked.month ?? defaultMonth(campaign, today)
+    const month = checkedMonth(wanted, campaign, today, `${monthLabel(wanted, today)}还没有到，没有月报。`)
     const report = await unitReportText(context.dataSource, campaign.id, unitId, month)
     const name = `${inertText(report.unitName)}${monthLabel(month, today)}月报`
     if (!report.current) {
@@ -51,30 +49,6 @@ export const viewReport = defineCommand<{ words: readonly string[] }>({
     await replyList(context, '查看月报', { title: `**${name}**`, lines: [versionLine(report.current, today, report.earlier.length > 0), ...textLines(report.current.content), ...earlierLines(report.earlier, today)] })
   },
 })
-
-/** The unit typed (null: none) and the month (null: none), the month last or glued to the unit. */
-async function unitAndMonth(context: CommandContext, words: readonly string[], today: CalendarDate): Promise<{ unit: { id: number } | null; month: string | null }> {
-  let rest = [...words]
-  let month: string | null = null
-  const last = rest.at(-1)
-  const lastTwo = rest.length >= 2 ? rest.slice(-2).join('') : undefined
-  if (last !== undefined && readMonth(last, today) !== null) {
-    month = readMonth(last, today)
-    rest = rest.slice(0, -1)
-  } else if (lastTwo !== undefined && readMonth(lastTwo, today) !== null) {
-    // "9 月", typed with a space.
-    month = readMonth(lastTwo, today)
-    rest = rest.slice(0, -2)
-  }
-  const typed = rest.join(' ')
-  if (typed === '') return { unit: null, month }
-  const unit = await findUnitByName(context.dataSource, typed)
-  if (unit) return { unit, month }
-  const glued = month === null ? GLUED_MONTH.exec(typed) : null
-  const gluedUnit = glued ? await findUnitByName(context.dataSource, glued[1]!) : null
-  if (gluedUnit) return { unit: gluedUnit, month: parseMonth(glued![2]!, today) }
-  return { unit: await unitByNameOrRefuse(context.dataSource, typed), month }
-}
 
 /** The unit asked for, if the person may read it; without one, the person's own unit. */
 async function allowedUnit(context: CommandContext, unit: { id: number } | null): Promise<number> {
@@ -90,19 +64,6 @@ async function allowedUnit(context: CommandContext, unit: { id: number } | null)
     throw new RefusalError('denied', `您只能查看本单位（${names}）的月报；其他单位的月报由县委组织部查看。`)
   }
   return unit.id
-}
-
-/** This month, or the campaign's last month once it has ended. */
-function defaultMonth(campaign: Campaign, today: CalendarDate): string {
-  const current = monthOf(today)
-  const last = monthOf(campaign.endDate)
-  return current < last ? current : last
-}
-
-function checkedMonth(month: string, campaign: Campaign, today: CalendarDate): string {
-  if (month > monthOf(today)) throw new RefusalError('future_month', `${monthLabel(month, today)}还没有到，没有月报。`)
-  checkMonthInCampaign(month, campaign)
-  return month
 }
 
 /** "8月", or "2014年12月" in another year. */

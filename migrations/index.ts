@@ -17,6 +17,7 @@ import { OutboxSubject1765270800000 } from './1765270800000-outbox-subject.js'
 import { Cards1765528800000 } from './1765528800000-cards.js'
 import { LedgerItemChangeIndex1765615200000 } from './1765615200000-ledger-item-change-index.js'
 import { Evidence1765702800000 } from './1765702800000-evidence.js'
+import { ReminderRecord1765875600000 } from './1765875600000-reminder-record.js'
 
 /** Every migration, in order. Listed explicitly: no globbing, so the typeorm CLI, the service and the tests agree. */
-export const migrations = [InitialSchema1764147600000, PersonUndeliverable1764234000000, CampaignUnit1764320400000, InboundReply1764406800000, MonthlyReportRevision1764493200000, ReminderSent1764579600000, PersonLeave1764666000000, ItemReminder1764752400000, CircularLinks1764838800000, MeetingAgenda1764925200000, StoredFiles1765011600000, LedgerProblemKey1765098000000, SendBudget1765184400000, OutboxSubject1765270800000, ListPage1765356000000, InspectionPhase1765442400000, Cards1765528800000, LedgerItemChangeIndex1765615200000, Evidence1765702800000]
+export const migrations = [InitialSchema1764147600000, PersonUndeliverable1764234000000, CampaignUnit1764320400000, InboundReply1764406800000, MonthlyReportRevision1764493200000, ReminderSent1764579600000, PersonLeave1764666000000, ItemReminder1764752400000, CircularLinks1764838800000, MeetingAgenda1764925200000, StoredFiles1765011600000, LedgerProblemKey1765098000000, SendBudget1765184400000, OutboxSubject1765270800000, ListPage1765356000000, InspectionPhase1765442400000, Cards1765528800000, LedgerItemChangeIndex1765615200000, Evidence1765702800000, ReminderRecord1765875600000]

@@ -156,6 +156,7 @@ describe('loadConfig', () => {
       consoleMediaDirectory: 'data/media',
       evidenceMaxBytes: 20 * 1024 * 1024,
       quietHours: { startMinute: 21 * 60, endMinute: 8 * 60 },
+      officeHours: { startMinute: 8 * 60 + 30, endMinute: 17 * 60 + 30 },
       circularRemindAfterHours: 24,
       deliveryConcurrency: 4,
       importMaxBytes: 50 * 1024 * 1024,
@@ -210,6 +211,12 @@ describe('loadConfig', () => {
     const problems = problemsOf({ QUIET_HOURS: '9pm-8am', WECOM_ROBOTS: 'no-equals-sign' })
     expect(problems).toHaveLength(2)
     expect(problems[0]).toContain('例：21:00-08:00')
+  })
+
+  it('reads the office hours response times are counted in, and refuses one that ends before it starts', () => {
+    expect(loadConfig({ OFFICE_HOURS: '09:00-18:00' }).officeHours).toEqual({ startMinute: 9 * 60, endMinute: 18 * 60 })
+    expect(problemsOf({ OFFICE_HOURS: '17:30-08:30' })[0]).toContain('例：08:30-17:30')
+    expect(problemsOf({ OFFICE_HOURS: '8.30-17.30' })[0]).toContain('OFFICE_HOURS')
   })
 
   it('reads the circular reminder delay in working hours, default 24, and refuses nonsense', () => {

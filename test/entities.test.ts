@@ -34,6 +34,7 @@ import {
   StoredFileChunkSchema,
   EvidenceSchema,
   EvidenceWindowSchema,
+  ReminderRecordSchema,
   StoredFileSchema,
   RoleAssignmentSchema,
   SendBudgetSchema,
@@ -299,6 +300,20 @@ describe(`every entity round-trips on ${dialect}`, () => {
       attachedAt: AT,
     })
     await roundTrip(EvidenceWindowSchema, { personId: evidenceBy.id, ledgerItemId: evidenceItem.id, until: AT })
+    await roundTrip(ReminderRecordSchema, {
+      campaignId: evidenceItem.campaignId,
+      ledgerItemId: evidenceItem.id,
+      unitId: evidenceItem.unitId,
+      stage: 'escalate-7',
+      stageDays: 7,
+      dueDate: '2015-08-31',
+      audience: 'org',
+      personId: evidenceBy.id,
+      forPersonId: null,
+      outboxKey: `digest:zhangwei:2015-09-09:${'f'.repeat(14)}`,
+      queuedAt: AT,
+      deliveredAt: AT,
+    })
     await roundTrip(SendBudgetSchema, { recipient: 'user:zhangwei' })
     await roundTrip(SendSlotSchema, { recipient: 'user:zhangwei', outboxId: outbox.id, at: AT, settled: true, fingerprint: 'f'.repeat(64) })
     await roundTrip(InboundMessageSchema, {

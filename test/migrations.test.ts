@@ -38,6 +38,7 @@ const TABLES = [
   'progress_update',
   'public_report',
   'public_report_reporter',
+  'reminder_record',
   'reminder_sent',
   'role_assignment',
   'send_budget',

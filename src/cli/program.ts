@@ -2,6 +2,7 @@ import { Command, CommanderError, Help } from 'commander'
 import { loadConfig, type Config } from '../config/load-config.js'
 import { withEnvFile } from '../config/read-env-file.js'
 import { createLogger, type Logger } from '../logger.js'
+import { configureOfficeHours } from '../time/office-hours.js'
 
 /** commander's section titles, in Chinese. */
 const TITLES: Record<string, string> = { 'Usage:': '用法：', 'Arguments:': '参数：', 'Options:': '选项：', 'Commands:': '命令：', 'Global Options:': '全局选项：' }
@@ -96,7 +97,10 @@ export function cliContext(): CliContext {
   let config: Readonly<Config> | undefined
   let logger: Logger | undefined
   const context: CliContext = {
-    config: () => (config ??= loadConfig(withEnvFile(process.env))),
+    config: () => {
+      if (!config) configureOfficeHours((config = loadConfig(withEnvFile(process.env))).officeHours)
+      return config
+    },
     // The CLI's own output is what a person reads: the log says only what went wrong.
     logger: () => (logger ??= createLogger(context.config().logLevel === 'info' ? 'warn' : context.config().logLevel)),
     print: (line) => process.stdout.write(`${line}\n`),

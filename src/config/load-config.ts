@@ -1,3 +1,4 @@
+import type { OfficeHours } from '../time/office-hours.js'
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactDatabaseUrl, type DatabaseTarget } from './database-url.js'
@@ -58,6 +59,8 @@ export interface Config {
   evidenceMaxBytes: number
   /** Non-urgent messages wait while it is quiet, in Beijing time; minutes after midnight. */
   quietHours: QuietHours
+  /** Office hours of working days (Beijing; minutes after midnight) in which response times are counted (docs/responsiveness.md). */
+  officeHours: OfficeHours
   /** 通报: hours, counted on working days only, after which those who have not acknowledged get one reminder (default 24). */
   circularRemindAfterHours: number
   /**
@@ -181,6 +184,16 @@ const EnvSchema = z
       ])
       .prefault('21:00-08:00')
       .describe('应为 HH:MM-HH:MM（北京时间），例：21:00-08:00；不需要免打扰时设为 off'),
+    OFFICE_HOURS: z
+      .string()
+      .regex(new RegExp(`^${CLOCK}-${CLOCK}$`))
+      .transform((range) => {
+        const [[h1, m1], [h2, m2]] = range.split('-').map(hourAndMinute) as [[number, number], [number, number]]
+        return { startMinute: h1 * 60 + m1, endMinute: h2 * 60 + m2 }
+      })
+      .refine((hours) => hours.startMinute < hours.endMinute)
+      .prefault('08:30-17:30')
+      .describe('应为 HH:MM-HH:MM（北京时间，开始早于结束），例：08:30-17:30（默认）'),
     DELIVERY_CONCURRENCY: integer(1, 16).prefault('4').describe('应为 1–16 的整数（同时发送的消息数），例：4（默认）'),
     CIRCULAR_REMIND_AFTER: integer(1, 720).prefault('24').describe('应为 1–720 的整数（小时，只计工作日），例：24（默认）'),
     IMPORT_MAX_MB: integer(1, 500).prefault('50').describe('应为 1–500 的整数（导入文件的大小上限，MB），例：50（默认）'),
@@ -258,6 +271,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     consoleMediaDirectory: v.CONSOLE_MEDIA_DIR,
     evidenceMaxBytes: v.EVIDENCE_MAX_MB * 1024 * 1024,
     quietHours: Object.freeze(v.QUIET_HOURS),
+    officeHours: Object.freeze(v.OFFICE_HOURS),
     circularRemindAfterHours: v.CIRCULAR_REMIND_AFTER,
     deliveryConcurrency: v.DELIVERY_CONCURRENCY,
     importMaxBytes: v.IMPORT_MAX_MB * 1024 * 1024,

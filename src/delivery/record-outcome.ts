@@ -1,3 +1,4 @@
+import { markRemindersDelivered } from '../domain/reminders/reminder-records.js'
 import { releaseSends, settleSends } from './send-budget.js'
 import { recordUndeliverable } from './undeliverable-recipients.js'
 import type { BatchResult, Outcome, WorkerContext } from './worker-context.js'
@@ -25,6 +26,7 @@ export async function record(ctx: WorkerContext, outcome: Outcome, result?: Batc
     return
   }
   if (outcome.slots) await finishSlots(ctx, outcome)
+  if (kind === 'sent' && row.subjectKind === 'digest') await markDelivered(ctx, outcome)
   if (result) result[kind] += 1
   metrics.delivery(kind)
   if (kind === 'deferred') metrics.rateLimitDelay(row.channel === 'webhook' ? 'robot' : 'member', Math.max(0, (values.nextAttemptAt!.getTime() - outcome.at.getTime()) / 1000))
@@ -44,5 +46,17 @@ async function finishSlots(ctx: WorkerContext, { row, at, slots }: Outcome): Pro
     else await settleSends(ctx.dataSource, row.id, at, ctx.now())
   } catch (error) {
     ctx.logger.warn({ outboxId: row.id, err: error }, 'settling the send slots failed; they count as unanswered')
+  }
+}
+
+/**
+ * A digest or the daily summary went out: the reminders it carried count from now
+ * (docs/responsiveness.md). Failing here loses a delivery time, never the message.
+ */
+async function markDelivered(ctx: WorkerContext, { row, at, receipt }: Outcome): Promise<void> {
+  try {
+    await markRemindersDelivered(ctx.dataSource.manager, row.dedupeKey, at, receipt ? [...receipt.invalidUsers, ...receipt.unlicensedUsers] : [])
+  } catch (error) {
+    ctx.logger.warn({ outboxId: row.id, err: error }, 'recording when the reminders were delivered failed')
   }
 }

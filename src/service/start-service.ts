@@ -1,3 +1,4 @@
+import { configureOfficeHours } from '../time/office-hours.js'
 import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { DataSource } from 'typeorm'
@@ -71,6 +72,7 @@ export async function startService(config: Readonly<Config>, logger: Logger, opt
   const now = options.now ?? (() => new Date())
   const print = options.print ?? ((text: string) => void process.stdout.write(text))
   const plan = loadPlan(config.plan)
+  configureOfficeHours(config.officeHours)
   const dataSource = await openDatabase(config.database, logger)
   const servers: Server[] = []
   const inFlight = createInFlight()

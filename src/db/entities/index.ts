@@ -28,6 +28,7 @@ import { PhaseSchema } from './phase.js'
 import { ProblemCategorySchema } from './problem-category.js'
 import { ProgressUpdateSchema } from './progress-update.js'
 import { ReminderSentSchema } from './reminder-sent.js'
+import { ReminderRecordSchema } from './reminder-record.js'
 import { RoleAssignmentSchema } from './role-assignment.js'
 import { SendBudgetSchema } from './send-budget.js'
 import { SendSlotSchema } from './send-slot.js'
@@ -65,6 +66,7 @@ export * from './phase.js'
 export * from './problem-category.js'
 export * from './progress-update.js'
 export * from './reminder-sent.js'
+export * from './reminder-record.js'
 export * from './role-assignment.js'
 export * from './send-budget.js'
 export * from './send-slot.js'
@@ -113,4 +115,5 @@ export const entities = [
   PersonQuestionSchema,
   EvidenceSchema,
   EvidenceWindowSchema,
+  ReminderRecordSchema,
 ]

@@ -119,6 +119,8 @@ export async function planSweep(ds: EntityManager, now: Date, rules: ReminderRul
     summary: summary.text,
     summaryStages: [...facts.orgStages, ...missedReports.stages],
     admins: roster.admins,
+    campaignId: campaign.id,
+    personIds: roster.ids,
   }
 }
 
@@ -253,7 +255,7 @@ type OpenItem = LedgerItem & { reached: number | null }
 /** An item's reminder stage, named as in a digest's key ("due-3", "overdue-1", "escalate-7") and counted in working days from its due date. */
 function itemStage(item: LedgerItem, days: number): Stage {
   const stage = days <= 0 ? `due-${-days}` : days === 1 ? 'overdue-1' : `escalate-${days}`
-  return { subject: `item:${item.id}`, stage, item: { id: item.id, dueDate: item.dueDate, days } }
+  return { subject: `item:${item.id}`, stage, item: { id: item.id, unitId: item.unitId, dueDate: item.dueDate, days } }
 }
 
 /** Which stages each subject has had already. */

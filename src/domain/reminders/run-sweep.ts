@@ -6,6 +6,7 @@ import { isMysql } from '../../db/sql-instant.js'
 import { markdown, type CardMessage } from '../../wecom/messages.js'
 import { digestCard } from '../cards/build-cards.js'
 import { formatDigest } from './format-digest.js'
+import { recordReminders, reminderRows } from './reminder-records.js'
 import { planSweep } from './plan-sweep.js'
 import { DEFAULT_RULES, type ReminderRules } from './reminder-rules.js'
 import type { Digest, Stage, SweepPlan } from './sweep-plan.js'
@@ -123,6 +124,8 @@ export async function runSweep(ds: DataSource, now: Date, options: { rules?: Rem
       // a later sweep the same day waits for tomorrow's summary rather than be marked and not sent.
       const summarySent = keys.has(summaryKey(plan.today))
       await recordStages(manager, [...plan.digests.flatMap((d) => d.stages), ...(summarySent ? plan.summaryStages : [])], plan.today)
+      // Who got which reminder, in the same transaction (docs/responsiveness.md).
+      await recordReminders(manager, reminderRows(plan, (d) => digestKey(d.userid, plan.today, d.stages), { key: summaryKey(plan.today), sent: summarySent }), now)
       return { plan, messages, written, timings: { planMs, writeMs: performance.now() - started - planMs } }
   }
   // One snapshot for every read of the plan: repeatable read asked for explicitly, since the

@@ -5,7 +5,7 @@ export interface Stage {
   subject: string
   stage: string
   /** For an item's stage: the item, the due date and the signed working days from it (item_reminder). */
-  item?: { id: number; dueDate: CalendarDate; days: number }
+  item?: { id: number; unitId: number; dueDate: CalendarDate; days: number }
 }
 
 /** An overdue item escalated to its unit head. */
@@ -47,6 +47,10 @@ export interface SweepPlan {
   /** Stages recorded along with the summary (escalations to 组织部, months missed). */
   summaryStages: Stage[]
   admins: string[]
+  /** The campaign swept (null: none running). */
+  campaignId: number | null
+  /** userid → person id of the active people, for the reminder record (docs/responsiveness.md). */
+  personIds: Map<string, number>
 }
 
-export const emptyPlan = (today: CalendarDate): SweepPlan => ({ today, digests: [], summary: null, summaryStages: [], admins: [] })
+export const emptyPlan = (today: CalendarDate): SweepPlan => ({ today, digests: [], summary: null, summaryStages: [], admins: [], campaignId: null, personIds: new Map() })

@@ -70,3 +70,17 @@ export function parseMonth(text: string, today: CalendarDate): string {
   const [year, number] = today.split('-').map(Number) as [number, number]
   throw new UserFacingError('bad_month', `「${text.slice(0, 20)}」不是月份：写成 ${monthOf(today)}、${year}年${number}月、${number}月 或 上月，不写则为本月。`)
 }
+
+/** The month a command shows when none is typed: this month, or the campaign's last once it has ended. */
+export function defaultMonth(campaign: Campaign, today: CalendarDate): string {
+  const current = monthOf(today)
+  const last = monthOf(campaign.endDate)
+  return current < last ? current : last
+}
+
+/** A month typed for a command: not in the future (refused with `future`), within the campaign. */
+export function checkedMonth(month: string, campaign: Campaign, today: CalendarDate, future: string): string {
+  if (month > monthOf(today)) throw new RefusalError('future_month', future)
+  checkMonthInCampaign(month, campaign)
+  return month
+}
