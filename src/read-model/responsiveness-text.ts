@@ -68,7 +68,8 @@ export function slowestLine(r: Responsiveness): string | null {
 /** "2026年12月，截至12月4日 15:00；提醒记录自12月2日起" */
 export function periodText(r: Responsiveness): string {
   const { period } = r
-  const asOf = period.complete ? '' : `，截至${formatChineseDate(beijingDate(period.asOf))} ${formatBeijingDateTime(period.asOf).slice(11)}`
-  const note = period.recordsFrom ? `；提醒记录自${formatChineseDate(beijingDate(period.recordsFrom))}起` : ''
+  const today = beijingDate(period.asOf)
+  const asOf = period.complete ? '' : `，截至${formatChineseDate(today, today)} ${formatBeijingDateTime(period.asOf).slice(11)}`
+  const note = period.recordsFrom ? `；提醒记录自${formatChineseDate(beijingDate(period.recordsFrom), today)}起` : ''
   return `${period.label}${asOf}${note}`
 }

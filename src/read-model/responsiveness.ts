@@ -307,7 +307,7 @@ function periodSpan(campaign: Campaign, period: ResponsivenessPeriod, now: Date)
     'month' in period
       ? ((([start, last]) => [start, new Date(last.getTime() + 1)])(beijingMonthSpan(period.month)) as [Date, Date])
       : [beijingInstant(campaign.startDate), new Date(Math.max(now.getTime(), beijingInstant(campaign.startDate).getTime()))]
-  const complete = to.getTime() <= now.getTime()
+  const complete = 'month' in period && to.getTime() <= now.getTime()
   const asOf = complete ? to : now
   const label = 'month' in period ? `${Number(period.month.slice(0, 4))}年${Number(period.month.slice(5))}月` : '全程'
   const lastDay = 'month' in period ? lastDayOfMonth(`${period.month}-01`) : beijingDate(now)
