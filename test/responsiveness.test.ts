@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
 import type { Campaign } from '../src/db/entities/index.js'
+import ExcelJS from 'exceljs'
+import { buildMonthlyWorkbook, RESPONSIVENESS_HEADERS } from '../src/domain/reports/monthly-workbook.js'
 import { responsiveness } from '../src/read-model/responsiveness.js'
 import { OfficeClock } from '../src/time/office-hours.js'
 import { chatAs } from './helpers/ledger-fixture.js'
@@ -131,6 +133,23 @@ describe(`responsiveness figures on ${dialect}`, () => {
     // A unit's leaders see it; its staff do not.
     expect((await chat('zhaolei', '时效')).text).toBe('「时效」只有组织部（干部监督科）、专项检查组、第一责任人、分管领导、联络员可以使用。发送「帮助」查看您可用的命令。')
     expect((await chat('lina', '时效 上月')).text.split('\n')[0]).toBe('**响应时效 · 城关镇（2015年9月）**')
+  })
+
+  it('ranks the units in the monthly workbook’s 响应时效 sheet with the same figures', async () => {
+    const built = await buildMonthlyWorkbook(ds, campaign, '2015-09', HISTORY_NOW)
+    const book = new ExcelJS.Workbook()
+    await book.xlsx.load((await built.xlsx.writeBuffer()) as ArrayBuffer)
+    const s = book.getWorksheet('响应时效')!
+    const values = (row: number) => (s.getRow(row).values as ExcelJS.CellValue[]).slice(1)
+    expect(s.getCell('A1').value).toBe('“为官不为”行为专项治理（2015年7月起） 2015年9月各单位提醒响应时效（截至9月30日）')
+    expect(values(2)).toEqual([...RESPONSIVENESS_HEADERS])
+    expect(s.rowCount).toBe(5)
+    // Hours to one decimal: 5h55m, 23h55m; 6h55m, 24h55m.
+    expect(values(3)).toEqual([1, '后港镇', 5, 5.9, 23.9, 5, 4, 0.8, 0, 0.5, 0.5, 1, 19, 1, 1, 0])
+    expect(values(4)).toEqual([2, '城关镇', 6, 6.9, 24.9, 5, 1, 0.2, 1, 0, 0, 0, 0, 0, 0, 1])
+    expect(values(5)).toEqual(['—', '全县', 11, 6.9, 24.9, 10, 5, 0.5, 1, 0.25, 1 / 3, 1, 19, 1, 1, 1])
+    expect(s.getCell('D3').numFmt).toBe('0.0')
+    expect(s.getCell('H3').numFmt).toBe('0.0%')
   })
 
   it('counts the whole campaign with 全程', async () => {

@@ -68,8 +68,12 @@ export function slowestLine(r: Responsiveness): string | null {
 /** "2026年12月，截至12月4日 15:00；提醒记录自12月2日起" */
 export function periodText(r: Responsiveness): string {
   const { period } = r
-  const today = beijingDate(period.asOf)
-  const asOf = period.complete ? '' : `，截至${formatChineseDate(today, today)} ${formatBeijingDateTime(period.asOf).slice(11)}`
-  const note = period.recordsFrom ? `；提醒记录自${formatChineseDate(beijingDate(period.recordsFrom), today)}起` : ''
-  return `${period.label}${asOf}${note}`
+  const asOf = period.complete ? '' : `，截至${formatChineseDate(beijingDate(period.asOf), beijingDate(period.asOf))} ${formatBeijingDateTime(period.asOf).slice(11)}`
+  return `${period.label}${asOf}${recordsNote(r)}`
+}
+
+/** "；提醒记录自12月2日起" when the records began within the period, "；无提醒记录" before them, else ''. */
+export function recordsNote({ period }: Responsiveness): string {
+  if (period.noRecord) return '；无提醒记录'
+  return period.recordsFrom ? `；提醒记录自${formatChineseDate(beijingDate(period.recordsFrom), beijingDate(period.asOf))}起` : ''
 }

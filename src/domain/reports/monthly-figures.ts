@@ -1,3 +1,4 @@
+import { responsiveness, type Responsiveness } from '../../read-model/responsiveness.js'
 import { In, type DataSource } from 'typeorm'
 import {
   PersonSchema,
@@ -72,6 +73,8 @@ export interface MonthlyFigures {
   reports: UnitReportText[]
   /** The 督查情况 sheet: the month's checks, findings and reports from the public, by unit. */
   inspections: UnitInspections[]
+  /** The 响应时效 sheet: the month's responsiveness figures, units ranked (docs/responsiveness.md). */
+  responsiveness: Responsiveness
 }
 
 /** The campaign-wide totals of the 汇总 sheet. */
@@ -167,5 +170,5 @@ export async function monthlyFigures(ds: DataSource, campaign: Campaign, month: 
   })
   const reports = await monthlyReportTexts(ds, campaign.id, month, period.asOf)
   const inspections = await monthlyInspections(ds, campaign.id, period, units, items)
-  return { campaign, period, units, overdue, events, categories: categoryRows, reports, inspections }
+  return { campaign, period, units, overdue, events, categories: categoryRows, reports, inspections, responsiveness: await responsiveness(ds, campaign, { month }, now) }
 }

@@ -6,9 +6,11 @@ import type { UnitReportText } from '../../read-model/monthly-reports.js'
 import { beijingDate } from '../../time/calendar-date.js'
 import { monthlyFigures, monthlyTotals, type CategoryRow, type EventKind, type MonthEvent, type MonthlyFigures, type OverdueRow, type UnitFigures } from './monthly-figures.js'
 import type { UnitInspections } from './monthly-inspections.js'
+import type { OnTime, ResponseFigures, ScopeFigures } from '../../read-model/responsiveness.js'
+import { recordsNote } from '../../read-model/responsiveness-text.js'
 import { excelBeijingTime, excelDate, writeTable, type CellInput, type ColumnSpec } from './sheet-table.js'
 
-export const SHEET_NAMES = ['汇总', '逾期明细', '本月进展', '分类统计', '月报内容', '督查情况'] as const
+export const SHEET_NAMES = ['汇总', '逾期明细', '本月进展', '分类统计', '月报内容', '督查情况', '响应时效'] as const
 
 /** Cell colours of the status light (the issue asks for red / yellow / green cells). */
 export const LIGHT_FILLS: Record<StatusLight, string> = { '🔴': 'FFFF7875', '🟡': 'FFFFD666', '🟢': 'FF95DE64' }
@@ -27,7 +29,8 @@ export const EVENT_NAMES: Record<EventKind, string> = {
 
 /**
  * The monthly report workbook for the organization department: 汇总, 逾期明细,
- * 本月进展, 分类统计, 月报内容 (what each unit wrote), 督查情况 (checks, findings, reports from the public). Figures are as of the month's last instant, or `now` for the current
+ * 本月进展, 分类统计, 月报内容 (what each unit wrote), 督查情况 (checks, findings, reports from the public),
+ * 响应时效 (units ranked by how fast they act on reminders). Figures are as of the month's last instant, or `now` for the current
  * month (see reportPeriod in month-span.ts).
  */
 export async function buildMonthlyWorkbook(ds: DataSource, campaign: Campaign, month: string, now: Date): Promise<ExcelJS.Workbook> {
@@ -47,6 +50,7 @@ export function renderMonthlyWorkbook(figures: MonthlyFigures, now: Date): Excel
   categorySheet(workbook.addWorksheet(SHEET_NAMES[3]), figures, `${heading}问题分类统计（${asOf}）`)
   reportTextSheet(workbook.addWorksheet(SHEET_NAMES[4]), figures, `${heading}各单位月报内容（${asOf}）`)
   inspectionSheet(workbook.addWorksheet(SHEET_NAMES[5]), figures, `${heading}督查和受理举报情况（${asOf}）`)
+  responsivenessSheet(workbook.addWorksheet(SHEET_NAMES[6]), figures, `${heading}各单位提醒响应时效（${asOf}${recordsNote(figures.responsiveness)}）`)
   return workbook
 }
 
@@ -184,5 +188,41 @@ function inspectionSheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: str
   f.inspections.forEach((u, i) => {
     if (u.fullCheck === false) written[i]!.getCell(INSPECTION_HEADERS.length).font = { color: { argb: 'FFC00000' } }
   })
+  written.at(-1)!.font = { bold: true }
+}
+
+/** A unit's row, or the county's (「全县」, no rank). */
+type ResponsivenessRow = ScopeFigures & { rank: number | null; unitName: string }
+
+/** A figure of the reminders, or 无记录 for a month before the records (docs/responsiveness.md). */
+const recorded = (value: (r: ResponseFigures) => CellInput) => (row: ResponsivenessRow) => (row.response === null ? '无记录' : value(row.response))
+const hours = (value: number | null) => (value === null ? '—' : Math.round(value * 10) / 10)
+const rate = (o: OnTime) => (o.due === 0 ? '—' : o.onTime / o.due)
+
+const RESPONSIVENESS_COLUMNS: readonly Column<ResponsivenessRow>[] = [
+  { header: '排名', kind: 'number', value: (u) => u.rank ?? '—' },
+  { header: '单位', kind: 'text', value: (u) => u.unitName },
+  { header: '提醒次数', kind: 'number', value: recorded((r) => r.reminders) },
+  { header: '响应中位（工作小时）', kind: 'decimal', value: recorded((r) => hours(r.median)) },
+  { header: '90分位（工作小时）', kind: 'decimal', value: recorded((r) => hours(r.p90)) },
+  { header: '已判定', kind: 'number', value: recorded((r) => r.decided) },
+  { header: '未响应', kind: 'number', value: recorded((r) => r.unanswered) },
+  { header: '未响应比例', kind: 'percent', value: recorded((r) => (r.decided === 0 ? '—' : r.unanswered / r.decided)) },
+  { header: '待响应', kind: 'number', value: recorded((r) => r.pending) },
+  { header: '按期整改率（原定时限）', kind: 'percent', value: (u) => rate(u.onTimeOriginal) },
+  { header: '按期整改率（延期后）', kind: 'percent', value: (u) => rate(u.onTimeExtended) },
+  { header: '逾期项', kind: 'number', value: (u) => u.overdueItems },
+  { header: '逾期负荷（工作日）', kind: 'number', value: (u) => u.overdueLoad },
+  { header: '升级至单位负责人', kind: 'number', value: (u) => u.escalatedToHead ?? '无记录' },
+  { header: '升级至组织部', kind: 'number', value: (u) => u.escalatedToOrg ?? '无记录' },
+  { header: '延期两次以上', kind: 'number', value: (u) => u.extendedTwice },
+]
+
+export const RESPONSIVENESS_HEADERS: readonly string[] = RESPONSIVENESS_COLUMNS.map((c) => c.header)
+
+/** Units ranked slowest first, the unranked after them, and the county's row (docs/responsiveness.md). */
+function responsivenessSheet(sheet: ExcelJS.Worksheet, f: MonthlyFigures, title: string): void {
+  const { units, county } = f.responsiveness
+  const written = writeColumns(sheet, title, RESPONSIVENESS_COLUMNS, units, [RESPONSIVENESS_COLUMNS.map((c) => c.value({ ...county, rank: null, unitName: '全县' }))])
   written.at(-1)!.font = { bold: true }
 }

@@ -1,7 +1,7 @@
 import type ExcelJS from 'exceljs'
 import { parts, type CalendarDate } from '../../time/calendar-date.js'
 
-export type ColumnKind = 'text' | 'number' | 'date' | 'datetime' | 'percent'
+export type ColumnKind = 'text' | 'number' | 'decimal' | 'date' | 'datetime' | 'percent'
 
 export interface ColumnSpec {
   header: string
@@ -15,6 +15,7 @@ export type CellInput = string | number | Date | null
 const FORMATS: Record<ColumnKind, string | undefined> = {
   text: undefined,
   number: '0',
+  decimal: '0.0',
   date: 'yyyy-mm-dd',
   datetime: 'yyyy-mm-dd hh:mm',
   percent: '0.0%',
