@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
-import type { Campaign } from '../src/db/entities/index.js'
+import { Like } from 'typeorm'
+import { OutboxMessageSchema, type Campaign } from '../src/db/entities/index.js'
+import { readerText } from './helpers/outbox-text.js'
 import ExcelJS from 'exceljs'
 import { buildMonthlyWorkbook, RESPONSIVENESS_HEADERS } from '../src/domain/reports/monthly-workbook.js'
 import { responsiveness } from '../src/read-model/responsiveness.js'
@@ -150,6 +152,16 @@ describe(`responsiveness figures on ${dialect}`, () => {
     expect(values(5)).toEqual(['—', '全县', 11, 6.9, 24.9, 10, 5, 0.5, 1, 0.25, 1 / 3, 1, 19, 1, 1, 1])
     expect(s.getCell('D3').numFmt).toBe('0.0')
     expect(s.getCell('H3').numFmt).toBe('0.0%')
+  })
+
+  it('names the slowest units in the joint-meeting notice, as 时效 全程 ranks them', async () => {
+    const chat = chatAs(ds, HISTORY_NOW)
+    // The campaign so far adds August's due-3 of #3 (unanswered) to 后港镇: 5/6.
+    const ranked = (await chat('wangjian', '时效 全程')).text.split('\n')
+    expect(ranked.slice(-2)).toEqual(['1. 后港镇：提醒 6，未响应 5/6，中位 5.9 小时，90分位 2.7 个工作日；逾期负荷 20', '2. 城关镇：提醒 6，未响应 1/5，待响应 1，中位 6.9 小时，90分位 2.8 个工作日；逾期负荷 0'])
+    await chat('wangjian', '会议 新建\n时间：10月9日 15:00\n地点：县委第三会议室\n议题：\n通报9月整改进展')
+    const notice = await ds.getRepository(OutboxMessageSchema).findOneByOrFail({ dedupeKey: Like('meeting:%'), recipients: Like('%wangjian%') })
+    expect(readerText(notice.payload).split('\n')).toContain('响应最慢：后港镇（未响应 5/6，中位 5.9 小时）、城关镇（未响应 1/5，中位 6.9 小时）')
   })
 
   it('counts the whole campaign with 全程', async () => {

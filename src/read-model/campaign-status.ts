@@ -1,3 +1,5 @@
+import { responsiveness } from './responsiveness.js'
+import { slowestLine } from './responsiveness-text.js'
 import { inertText } from '../wecom/inert-text.js'
 import { Between, In, MoreThanOrEqual, Not, type DataSource, type EntityManager } from 'typeorm'
 import { CircularLinkSchema, CircularSchema, InspectionSchema, LedgerItemSchema, UnitSchema, type Campaign, type Inspection } from '../db/entities/index.js'
@@ -6,7 +8,7 @@ import { currentPhases, monthlyReportStatus } from './campaign-progress.js'
 import { ledgerCounts, type LedgerCounts } from './figures.js'
 import { ledgerStatus, overdueRanking, pendingExtensionCount } from './ledger-status.js'
 import { reportsAwaitingVerification, verificationCounts } from './public-reports.js'
-import { addDays, beijingInstant, monthOf, type CalendarDate } from '../time/calendar-date.js'
+import { addDays, beijingDate, beijingInstant, monthOf, type CalendarDate } from '../time/calendar-date.js'
 import { workdayOnOrBefore } from '../time/work-calendar.js'
 
 /** Where the campaign stands, for a meeting notice: every figure from the read model (docs/figures.md). */
@@ -29,9 +31,12 @@ export interface CampaignStatus {
   findings?: { sinceLastMeeting: boolean; count: number; mustRectify: number }
   /** Reports from the public not yet verified, and those past their verify-by date. Absent: not counted. */
   publicReports?: { waiting: number; overdue: number }
+  /** "响应最慢：…" over the campaign so far (docs/responsiveness.md), or null with no unit slow. Absent: not counted. */
+  slowest?: string | null
 }
 
-export async function campaignStatus(ds: DataSource | EntityManager, campaign: Campaign, today: CalendarDate, since: Date | null): Promise<CampaignStatus> {
+export async function campaignStatus(ds: DataSource | EntityManager, campaign: Campaign, now: Date, since: Date | null): Promise<CampaignStatus> {
+  const today = beijingDate(now)
   const { totals, units } = await ledgerStatus(ds, campaign.id, today)
   const { running, shown } = await currentPhases(ds, campaign.id, today)
   const month = monthOf(addDays(`${monthOf(today)}-01`, -1))
@@ -47,6 +52,7 @@ export async function campaignStatus(ds: DataSource | EntityManager, campaign: C
     typicalCases: await typicalCases(ds, campaign.id, since),
     findings: await findingsSince(ds, campaign.id, since),
     publicReports: verificationCounts(await reportsAwaitingVerification(ds, campaign.id), today),
+    slowest: slowestLine(await responsiveness(ds, campaign, { campaign: true }, now)),
   }
 }
 

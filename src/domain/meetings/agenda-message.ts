@@ -88,6 +88,7 @@ function render(input: AgendaInput, [topics, overdueUnits, missing, cases]: Show
   if (findings && findings.count > 0) lines.push(`${findings.sinceLastMeeting ? '上次会议以来' : ''}督查发现 ${findings.count} 项（须整改 ${findings.mustRectify} 项）`)
   if (publicReports && publicReports.waiting > 0) lines.push(`举报待核查 ${publicReports.waiting} 件（逾期 ${publicReports.overdue}）`)
   if (overdueUnits!.entries.length > 0) lines.push(...block(overdueUnits!, '、'))
+  if (status.slowest) lines.push(status.slowest)
   const r = status.reports
   if (r) lines.push(`${Number(r.month.slice(5))}月月报：已报 ${r.submitted}/${r.expected} 个单位`)
   if (missing!.entries.length > 0) lines.push(...block(missing!, '、'))

@@ -90,7 +90,7 @@ export async function meetingNotice(ds: DataSource | EntityManager, meeting: Mee
   const topics = await ds.getRepository(AgendaItemSchema).find({ where: { meetingId: meeting.id, kind: 'topic' }, order: { seq: 'ASC' } })
   const convener = meeting.convenerId === null ? null : await ds.getRepository(PersonSchema).findOneBy({ id: meeting.convenerId })
   // Typical cases flagged since the previous meeting was held.
-  const status = await campaignStatus(ds, campaign, today, previous?.startsAt ?? null)
+  const status = await campaignStatus(ds, campaign, now, previous?.startsAt ?? null)
   return agendaMessage(
     {
       id: meeting.id,
@@ -117,7 +117,7 @@ export async function createMeeting(ds: DataSource, actor: Actor, input: NewMeet
   if (input.topics.length === 0) throw new UserFacingError('no_topics', '请至少写一个议题（每行一个）。')
   const campaign = await campaignOrFail(ds, today)
   checkDateBound(beijingDate(input.startsAt), campaign, today, '会议日期')
-  const status = await campaignStatus(ds, campaign, today, null)
+  const status = await campaignStatus(ds, campaign, now, null)
   return ds.transaction(async (manager) => {
     const saved = await manager.save(MeetingSchema, {
       campaignId: campaign.id,
