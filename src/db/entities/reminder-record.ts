@@ -53,5 +53,6 @@ export const ReminderRecordSchema = new EntitySchema<ReminderRecord>({
   indices: [
     { name: 'idx_reminder_record_outbox', columns: ['outboxKey'] },
     { name: 'idx_reminder_record_delivered', columns: ['campaignId', 'deliveredAt'] },
+    { name: 'idx_reminder_record_queued', columns: ['queuedAt'] },
   ],
 })
