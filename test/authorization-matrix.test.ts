@@ -155,6 +155,9 @@ const MATRIX: readonly Row[] = [
   // A unit's report: 组织部 and 检查组 read every unit's, its head, leader and liaison their own.
   { command: '查看月报', ownership: 'own', text: async () => '查看月报 城关镇', allowed: ['org_admin', 'inspector', 'unit_head', 'leader', 'liaison'], effect: 'reads', ok: /城关镇8月月报/ },
   { command: '查看月报', ownership: 'other', text: async () => '查看月报 后港镇', allowed: ['org_admin', 'inspector'], effect: 'reads', ok: /后港镇8月月报/ },
+  { command: '时效', ownership: 'own', text: async () => '时效 城关镇', allowed: ['org_admin', 'inspector', 'unit_head', 'leader', 'liaison'], effect: 'reads', ok: /响应时效 · 城关镇/ },
+  { command: '时效', ownership: 'other', text: async () => '时效 后港镇', allowed: ['org_admin', 'inspector'], effect: 'reads', ok: /响应时效 · 后港镇/ },
+  { command: '时效', ownership: 'none', label: 'the county', text: async () => '时效', allowed: ['org_admin', 'inspector', 'unit_head', 'leader', 'liaison'], effect: 'reads', ok: /响应时效 · (全县|城关镇)/ },
   { command: '督查', ownership: 'none', label: '登记', text: async (s) => `督查 登记\n单位：城关镇\n日期：8月28日\n方式：随机抽查\n发现：授权矩阵督查发现${s.unique()}\n类别：(二)\n整改：是`, allowed: ['org_admin', 'inspector'], effect: 'writes', ok: /已登记督查#\d+/ },
   { command: '督查', ownership: 'none', label: '列表', text: async () => '督查 列表', allowed: ['org_admin', 'inspector'], effect: 'reads', ok: /督查记录/ },
   { command: '督查', ownership: 'none', label: '详情', text: async (s) => `督查 详情 ${await s.inspection()}`, allowed: ['org_admin', 'inspector'], effect: 'reads', ok: /\*\*督查#\d+ 城关镇\*\*/ },
