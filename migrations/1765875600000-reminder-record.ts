@@ -32,6 +32,8 @@ export class ReminderRecord1765875600000 implements MigrationInterface {
       indices: [
         { name: 'idx_reminder_record_outbox', columnNames: ['outbox_key'] },
         { name: 'idx_reminder_record_delivered', columnNames: ['campaign_id', 'delivered_at'] },
+        // One unit's reminders (时效 单位, its dashboard page) without reading the county's.
+        { name: 'idx_reminder_record_unit', columnNames: ['campaign_id', 'unit_id', 'delivered_at'] },
         // When the records begin (docs/responsiveness.md): MIN(queued_at) read off the index.
         { name: 'idx_reminder_record_queued', columnNames: ['queued_at'] },
       ],
