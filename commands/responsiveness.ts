@@ -44,7 +44,7 @@ export const responsivenessCommand = defineCommand<{ words: readonly string[] }>
     const figures = await responsiveness(context.dataSource, campaign, period, now, { unitId: unit.id, people: true })
     const mine = figures.people.filter((p) => p.unitId === unit.id)
     const lines = [...scopeLines(figures.units.find((u) => u.unitId === unit.id) ?? figures.county), ...(mine.length > 0 ? ['各责任人（慢者在前）：', ...mine.map(personLine)] : [])]
-    await replyList(context, '时效', { title: `**响应时效 · ${inertText(unit.name)}（${periodText(figures)}）**`, lines })
+    await replyList(context, '时效', { title: `**响应时效 · ${inertText(unit.name)}（${periodText(figures.period)}）**`, lines })
   },
 })
 
@@ -58,20 +58,18 @@ async function county(context: CommandContext, campaign: Campaign, period: Respo
     ...ranked.map(unitLine),
     ...(ranked.length > 0 && unranked > 0 ? [`另有 ${unranked} 个单位本期没有已判定的提醒。`] : []),
   ]
-  await replyList(context, '时效', { title: `**响应时效 · 全县（${periodText(figures)}）**`, lines })
+  await replyList(context, '时效', { title: `**响应时效 · 全县（${periodText(figures.period)}）**`, lines })
 }
 
 /** The unit asked for, if the person may read it; without one, the county for 组织部 and the person's own unit for the others. */
-async function allowedUnit(context: CommandContext, unit: Unit | null): Promise<Unit | null> {
+async function allowedUnit(context: CommandContext, unit: Unit | null): Promise<Pick<Unit, 'id' | 'name'> | null> {
   if (isVerifier(context.actor)) return unit
   const own = ownUnits(context.actor)
   if (unit && own.includes(unit.id)) return unit
-  if (unit) {
-    const names = [...(await unitNames(context.dataSource, own)).values()].map(inertText).join('、')
-    throw new RefusalError('denied', `您只能查看本单位（${names}）的时效；全县排名由县委组织部查看。`)
-  }
+  const names = await unitNames(context.dataSource, own)
+  if (unit) throw new RefusalError('denied', `您只能查看本单位（${[...names.values()].map(inertText).join('、')}）的时效；全县排名由县委组织部查看。`)
   const home = context.actor.person.unitId
   const mine = home !== null && own.includes(home) ? home : own[0]
   if (mine === undefined) throw new RefusalError('denied', '您没有可查看的单位。')
-  return (await context.dataSource.getRepository('Unit').findOneBy({ id: mine })) as Unit
+  return { id: mine, name: names.get(mine) ?? `#${mine}` }
 }

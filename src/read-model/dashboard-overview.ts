@@ -1,9 +1,11 @@
 import { In, type DataSource, type EntityManager } from 'typeorm'
 import { PhaseSchema, ProblemCategorySchema, UnitSchema, type Campaign, type LedgerItem, type UnitKind } from '../db/entities/index.js'
 import { fromSqlInstant, isMysql } from '../db/sql-instant.js'
-import { addDays, beijingInstant, daysInMonth, type CalendarDate } from '../time/calendar-date.js'
+import { defaultMonth } from '../domain/reports/month-span.js'
+import { addDays, beijingDate, beijingInstant, daysInMonth, type CalendarDate } from '../time/calendar-date.js'
 import { isOpen, isOverdue, onTimeRate, sumTallies } from './figures.js'
 import { ledgerStatusOf, type ItemState, type LedgerStatus, type UnitStatistics } from './ledger-status.js'
+import { responsiveness, type Responsiveness, type ScopeFigures, type UnitResponsiveness } from './responsiveness.js'
 
 type Db = DataSource | EntityManager
 
@@ -48,6 +50,41 @@ export async function overview(db: Db, campaign: Campaign, today: CalendarDate, 
     categories: await overdueByCategory(db, campaign.id, today, scoped),
     units: shown.map((u) => ({ ...u, kind: kinds.get(u.unitId) ?? 'county_department', lastReport: reports.get(u.unitId) ?? null })),
   }
+}
+
+/** How many of the slowest units 总览's 响应时效 panel names (docs/responsiveness.md, Where they are shown). */
+export const SLOWEST_SHOWN = 5
+
+/**
+ * 总览's 响应时效 panel: this month's figures (the month chat's 时效 defaults to) as 时效 reads them
+ * (docs/responsiveness.md). The county's view: the county and its five slowest ranked units; a
+ * unit head's (some units): each unit's own figures, never the county's ranking.
+ */
+export interface OverviewResponsiveness {
+  period: Responsiveness['period']
+  /** The county's figures; null for a view of some units. */
+  county: ScopeFigures | null
+  /** The county's view: the slowest ranked units, slowest first; a view of some units: those units, by name. */
+  units: UnitResponsiveness[]
+  /** The county's view: how many units are ranked (those shown and the rest). */
+  ranked: number
+}
+
+/** The 响应时效 panel of 总览 for `units` (null: the county), as of `now`; null for a view of no unit. */
+export async function overviewResponsiveness(db: Db, campaign: Campaign, now: Date, units: readonly number[] | null): Promise<OverviewResponsiveness | null> {
+  const period = { month: defaultMonth(campaign, beijingDate(now)) }
+  if (units === null) {
+    const figures = await responsiveness(db, campaign, period, now)
+    const ranked = figures.units.filter((u) => u.rank !== null)
+    return { period: figures.period, county: figures.county, units: ranked.slice(0, SLOWEST_SHOWN), ranked: ranked.length }
+  }
+  // Each unit on its own (as 时效 ‹单位›): a unit head's view reads its units' records only.
+  const each: Responsiveness[] = []
+  for (const unitId of units) each.push(await responsiveness(db, campaign, period, now, { unitId }))
+  if (each.length === 0) return null
+  const own = each.flatMap((figures, k) => figures.units.filter((u) => u.unitId === units[k]))
+  own.sort((a, b) => a.unitName.localeCompare(b.unitName, 'zh-CN'))
+  return { period: each[0]!.period, county: null, units: own, ranked: 0 }
 }
 
 /** The plan's phases, in order, and which of them run today. */

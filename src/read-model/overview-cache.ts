@@ -1,7 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm'
 import type { Campaign } from '../db/entities/index.js'
-import type { CalendarDate } from '../time/calendar-date.js'
-import { overview, overviewPhases, type Overview } from './dashboard-overview.js'
+import { sqlInstant } from '../db/sql-instant.js'
+import { beijingDate, beijingInstant, type CalendarDate } from '../time/calendar-date.js'
+import { officeClock } from '../time/office-hours.js'
+import { overview, overviewPhases, overviewResponsiveness, type Overview, type OverviewResponsiveness } from './dashboard-overview.js'
 
 type Db = DataSource | EntityManager
 
@@ -34,8 +36,47 @@ export function overviewCache(size = 32) {
 
 export type CachedOverview = ReturnType<typeof overviewCache>
 
-/** The marks of what 总览 reads, in one round trip. */
-async function dataMark(db: Db, campaignId: number): Promise<string> {
+/**
+ * 总览's 响应时效 panel, kept as 总览 is (docs/dashboard.md, Performance) while none of its marks
+ * moved: 总览's own (the items; their history, which every action writes; the extension requests
+ * and decisions; the units), the reminder records' (the last one written, the latest delivery,
+ * and today's deliveries counted: a delivery's time is its send's, and one recorded after a later
+ * send still adds to today's count), and the quarter hour of office time: a reminder turns from
+ * 待响应 to 未响应 as office time passes (shown at most 15 minutes late: a province's count takes
+ * seconds, not to be paid every minute), and nothing else in it moves with the clock on one day. A kept panel is shown as of now, which it equals; outside office hours it is
+ * kept until something changes.
+ */
+export function responsivenessCache(size = 32) {
+  const kept = new Map<string, { mark: string; value: OverviewResponsiveness | null }>()
+  return async function cachedResponsiveness(db: Db, campaign: Campaign, now: Date, units: readonly number[] | null): Promise<OverviewResponsiveness | null> {
+    const today = beijingDate(now)
+    const key = `${campaign.id}|${today}|${units === null ? '*' : [...units].sort((a, b) => a - b).join(',')}`
+    // Read before counting, as 总览's: a change made while counting moves the mark past the one kept.
+    const mark = `${Math.floor(officeClock().minutesAt(now) / PENDING_STEP_MINUTES)}|${await dataMark(db, campaign.id, today)}`
+    const hit = kept.get(key)
+    if (hit && hit.mark === mark) return hit.value && !hit.value.period.complete ? { ...hit.value, period: { ...hit.value.period, asOf: now } } : hit.value
+    const value = await overviewResponsiveness(db, campaign, now, units)
+    kept.delete(key)
+    kept.set(key, { mark, value })
+    if (kept.size > size) kept.delete(kept.keys().next().value!)
+    return value
+  }
+}
+
+/** Office minutes a kept panel may lag a reminder turning 未响应 by. */
+const PENDING_STEP_MINUTES = 15
+
+export type CachedResponsiveness = ReturnType<typeof responsivenessCache>
+
+/** The marks of what 总览 reads, in one round trip; with `remindersOn`, also the reminder records' (deliveries counted from that day). */
+async function dataMark(db: Db, campaignId: number, remindersOn?: CalendarDate): Promise<string> {
+  const reminders =
+    remindersOn === undefined
+      ? ''
+      : `,
+      (SELECT MAX(id) FROM reminder_record) AS reminders,
+      (SELECT MAX(delivered_at) FROM reminder_record WHERE campaign_id = ?) AS last_delivery,
+      (SELECT COUNT(*) FROM reminder_record WHERE campaign_id = ? AND delivered_at >= ?) AS deliveries_today`
   const rows = (await db.query(
     `SELECT
       (SELECT MAX(id) FROM ledger_item WHERE campaign_id = ?) AS last_item,
@@ -47,8 +88,8 @@ async function dataMark(db: Db, campaignId: number): Promise<string> {
       (SELECT MAX(id) FROM monthly_report_revision) AS report_versions,
       (SELECT COUNT(*) FROM campaign_unit WHERE campaign_id = ?) AS participants,
       (SELECT MAX(id) FROM unit) AS units,
-      (SELECT MAX(id) FROM problem_category) AS categories`,
-    Array(4).fill(campaignId),
+      (SELECT MAX(id) FROM problem_category) AS categories${reminders}`,
+    [...Array(4).fill(campaignId), ...(remindersOn === undefined ? [] : [campaignId, campaignId, sqlInstant(db, beijingInstant(remindersOn))])],
   )) as Record<string, unknown>[]
   return JSON.stringify(rows[0])
 }

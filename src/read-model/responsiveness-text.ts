@@ -40,16 +40,25 @@ export function scopeLines(f: ScopeFigures): string[] {
 
 /** "3. 城关镇：提醒 4，未响应 3/4，中位 12.5 小时，90分位 2.0 个工作日；逾期负荷 10" */
 export function unitLine(u: UnitResponsiveness): string {
-  const r = u.response
-  const head = `${u.rank === null ? '·' : `${u.rank}.`} ${inertText(u.unitName)}：`
-  const response = r === null ? '无记录' : r.reminders === 0 ? '无提醒' : `提醒 ${r.reminders}，${unansweredText(r)}，中位 ${hoursText(r.median)}，90分位 ${hoursText(r.p90)}`
-  return `${head}${response}；逾期负荷 ${u.overdueLoad}`
+  return `${u.rank === null ? '·' : `${u.rank}.`} ${inertText(u.unitName)}：${unitFigures(u)}`
 }
 
-/** "张三：提醒 3，未响应 1/3，中位 2.0 小时（其中代人接收 2 次）" */
+/** unitLine after the unit's name, for a page that writes the name itself. */
+export function unitFigures(u: UnitResponsiveness): string {
+  const r = u.response
+  const response = r === null ? '无记录' : r.reminders === 0 ? '无提醒' : `提醒 ${r.reminders}，${unansweredText(r)}，中位 ${hoursText(r.median)}，90分位 ${hoursText(r.p90)}`
+  return `${response}；逾期负荷 ${u.overdueLoad}`
+}
+
+/** "张三：提醒 3，未响应 1/3，中位 2.0 小时（其中代请假人接收 2 次）" */
 export function personLine(p: PersonResponsiveness): string {
+  return `${inertText(p.name)}：${personFigures(p)}`
+}
+
+/** personLine after the person's name, for a page that writes the name itself. */
+export function personFigures(p: PersonResponsiveness): string {
   const r = p.response
-  return `${inertText(p.name)}：提醒 ${r.reminders}，${unansweredText(r)}，中位 ${hoursText(r.median)}${p.onBehalf > 0 ? `（其中代请假人接收 ${p.onBehalf} 次）` : ''}`
+  return `提醒 ${r.reminders}，${unansweredText(r)}，中位 ${hoursText(r.median)}${p.onBehalf > 0 ? `（其中代请假人接收 ${p.onBehalf} 次）` : ''}`
 }
 
 /** The ranked units that were slow: an unanswered reminder, or a median over one working day (docs/responsiveness.md, Ranking). */
@@ -66,14 +75,13 @@ export function slowestLine(r: Responsiveness): string | null {
 }
 
 /** "2026年12月，截至12月4日 15:00；提醒记录自12月2日起" */
-export function periodText(r: Responsiveness): string {
-  const { period } = r
+export function periodText(period: Responsiveness['period']): string {
   const asOf = period.complete ? '' : `，截至${formatChineseDate(beijingDate(period.asOf), beijingDate(period.asOf))} ${formatBeijingDateTime(period.asOf).slice(11)}`
-  return `${period.label}${asOf}${recordsNote(r)}`
+  return `${period.label}${asOf}${recordsNote(period)}`
 }
 
 /** "；提醒记录自12月2日起" when the records began within the period, "；无提醒记录" before them, else ''. */
-export function recordsNote({ period }: Responsiveness): string {
+export function recordsNote(period: Responsiveness['period']): string {
   if (period.noRecord) return '；无提醒记录'
   return period.recordsFrom ? `；提醒记录自${formatChineseDate(beijingDate(period.recordsFrom), beijingDate(period.asOf))}起` : ''
 }

@@ -17,7 +17,7 @@ import {
   type Unit,
 } from '../db/entities/index.js'
 import { circularStatus, type ReceiptLine } from '../domain/circulars/circular-status.js'
-import { reportPeriod } from '../domain/reports/month-span.js'
+import { defaultMonth, reportPeriod } from '../domain/reports/month-span.js'
 import { lastDayOfMonth, type CalendarDate } from '../time/calendar-date.js'
 import { deliverablesDone, participantUnits } from './campaign-progress.js'
 import { campaignMonths, unitReportMark, type ReportMark } from './report-grid.js'
@@ -25,6 +25,7 @@ import { deadlineLight, type StatusLight } from './figures.js'
 import { byUrgency } from './ledger-lists.js'
 import { unitStatistics, type UnitStatistics } from './ledger-status.js'
 import { unitReportText, type UnitReportText } from './monthly-reports.js'
+import { responsiveness, type PersonResponsiveness, type Responsiveness, type ScopeFigures } from './responsiveness.js'
 import { personNames } from './todo.js'
 
 /** The most circulars a unit's page lists (a campaign sends a few dozen). */
@@ -63,6 +64,14 @@ export interface UnitCircular {
   receipts: ReceiptLine[]
 }
 
+/** The unit's 响应时效 this month, as chat's 时效 ‹单位› reads it (docs/responsiveness.md). */
+export interface UnitPageResponsiveness {
+  period: Responsiveness['period']
+  figures: ScopeFigures
+  /** The unit's people reminded this month, slowest first. */
+  people: PersonResponsiveness[]
+}
+
 /** One unit's page (docs/dashboard.md, 单位): every figure from the read model chat reads. */
 export interface UnitPageData {
   unit: Unit
@@ -82,6 +91,7 @@ export interface UnitPageData {
   phases: UnitPhase[]
   /** Newest first. */
   circulars: UnitCircular[]
+  responsiveness: UnitPageResponsiveness
 }
 
 export async function findUnit(db: DataSource, unitId: number): Promise<Unit | null> {
@@ -107,6 +117,17 @@ export async function unitPageData(db: DataSource, campaign: Campaign, unit: Uni
     reports: await monthReports(db, campaign, unit.id, participant, today, now),
     phases: await phaseDeliverables(db, campaign.id, unit.id, participant, today),
     circulars: await unitCirculars(db, campaign.id, unit.id),
+    responsiveness: await unitResponsiveness(db, campaign, unit.id, today, now),
+  }
+}
+
+/** This month's figures of the unit and its people: 时效 ‹单位› (commands/responsiveness.ts) with the month it defaults to. */
+async function unitResponsiveness(db: DataSource, campaign: Campaign, unitId: number, today: CalendarDate, now: Date): Promise<UnitPageResponsiveness> {
+  const figures = await responsiveness(db, campaign, { month: defaultMonth(campaign, today) }, now, { unitId, people: true })
+  return {
+    period: figures.period,
+    figures: figures.units.find((u) => u.unitId === unitId) ?? figures.county,
+    people: figures.people.filter((p) => p.unitId === unitId),
   }
 }
 

@@ -50,7 +50,7 @@ export function renderMonthlyWorkbook(figures: MonthlyFigures, now: Date): Excel
   categorySheet(workbook.addWorksheet(SHEET_NAMES[3]), figures, `${heading}问题分类统计（${asOf}）`)
   reportTextSheet(workbook.addWorksheet(SHEET_NAMES[4]), figures, `${heading}各单位月报内容（${asOf}）`)
   inspectionSheet(workbook.addWorksheet(SHEET_NAMES[5]), figures, `${heading}督查和受理举报情况（${asOf}）`)
-  responsivenessSheet(workbook.addWorksheet(SHEET_NAMES[6]), figures, `${heading}各单位提醒响应时效（${asOf}${recordsNote(figures.responsiveness)}）`)
+  responsivenessSheet(workbook.addWorksheet(SHEET_NAMES[6]), figures, `${heading}各单位提醒响应时效（${asOf}${recordsNote(figures.responsiveness.period)}）`)
   return workbook
 }
 

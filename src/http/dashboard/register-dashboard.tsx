@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import type { DataSource } from 'typeorm'
 import { loadSender } from '../../bot/load-sender.js'
 import { unitsActedFor } from '../../domain/ledger/ledger-access.js'
-import { overviewCache } from '../../read-model/overview-cache.js'
+import { overviewCache, responsivenessCache } from '../../read-model/overview-cache.js'
 import { rosterPeople } from '../../read-model/roster.js'
 import { ROLE_NAMES } from '../../bot/command-registry.js'
 import type { LoginIdentity } from '../../wecom/web-login.js'
@@ -41,6 +41,7 @@ export function registerDashboard(router: Router, options: DashboardOptions): vo
   const { dataSource, now, secret } = options
   const kit = createKit(options)
   const cachedOverview = overviewCache()
+  const cachedResponsiveness = responsivenessCache()
   // A kept 总览's charts are drawn once (keyed by its trend, which a recount replaces).
   const drawn = new WeakMap<object, { trend: string; categories: string }>()
   const { cookie } = kit
@@ -128,6 +129,7 @@ export function registerDashboard(router: Router, options: DashboardOptions): vo
     let charts = drawn.get(data.trend)
     if (!charts) drawn.set(data.trend, (charts = { trend: trendChart(data.trend.slice(-60)), categories: categoryChart(data.categories) }))
     if (wantsXlsx(ctx)) return sendTable(ctx, unitTableExport(data, query, units === null ? '全县' : '本单位'))
+    const responsiveness = await cachedResponsiveness(dataSource, campaign, who.now, units)
     html(
       ctx,
       OverviewPage({
@@ -138,6 +140,7 @@ export function registerDashboard(router: Router, options: DashboardOptions): vo
         trendSvg: charts.trend,
         categorySvg: charts.categories,
         scope: units === null ? '全县' : '本单位',
+        responsiveness,
         unitLink: (unitId) => (seesUnitLedger(sender, unitId) ? `/dash/units/${unitId}` : null),
       }),
     )

@@ -5,6 +5,7 @@ import type { CircularStatus, ReceiptLine } from '../../../domain/circulars/circ
 import type { LinkedCase } from '../../../read-model/circulars.js'
 import { acknowledgementByUnit, acknowledgementTotals, type ReceivedCircular } from '../../../read-model/dashboard-circulars.js'
 import { beijingDate, formatBeijingDateTime, formatChineseDate, type CalendarDate } from '../../../time/calendar-date.js'
+import { TEXT_LIMITS } from '../../../domain/text/text-limits.js'
 import type { TableExport } from '../xlsx-export.js'
 import { xlsxHref } from '../xlsx-export.js'
 import { Page, sync, TableFooter, type Viewer } from './layout.js'
@@ -242,8 +243,49 @@ function CircularHead(props: { circular: Circular; fields: [string, string][]; b
   )
 }
 
-/** One circular for 组织部 (docs/dashboard.md, 通报): its text and 通报 状态 — who got it, who acknowledged, by unit and by person. */
-export function CircularStatusPage(props: { viewer: Viewer; status: CircularStatus; from: string; cases: { items: readonly LinkedCase[]; inspections: readonly LinkedCase[] }; unitLink: (unitId: number) => string | null; today: CalendarDate }): string {
+/**
+ * A draft's title and text in a form (docs/dashboard.md, 通报): saved through 通报 修改's editDraft.
+ * The text's paragraphs are separated by blank lines, as in chat.
+ */
+function DraftEditForm(props: { circular: Circular; csrf: string }): JSX.Element {
+  const { circular: c } = props
+  return (
+    <section class="card" id="edit">
+      <h2>修改草稿</h2>
+      <form method="post" action={`/dash/circulars/${c.id}`} class="decide">
+        <input type="hidden" name="csrf" value={props.csrf} />
+        <input type="hidden" name="action" value="edit" />
+        <label>
+          <span>标题</span>
+          {/* An attribute escapes only its quotes: "&" written as &amp; so that the title comes back as it is. */}
+          <input type="text" name="title" value={c.title.replace(/&/g, '&amp;')} maxlength={String(TEXT_LIMITS.circularTitle.max)} required />
+        </label>
+        <label>
+          <span>正文（段与段之间空一行）</span>
+          {/* A browser drops the line break right after <textarea>: one is written, so that the text keeps its own first line. */}
+          <textarea name="body" rows="20" maxlength={String(TEXT_LIMITS.circularBody.max)} required safe>
+            {`\n${c.body}`}
+          </textarea>
+        </label>
+        <button type="submit" class="primary">
+          保存修改
+        </button>
+      </form>
+    </section>
+  )
+}
+
+/** One circular for 组织部 (docs/dashboard.md, 通报): its text and 通报 状态 — who got it, who acknowledged, by unit and by person; a draft's text editable. */
+export function CircularStatusPage(props: {
+  viewer: Viewer
+  status: CircularStatus
+  from: string
+  cases: { items: readonly LinkedCase[]; inspections: readonly LinkedCase[] }
+  unitLink: (unitId: number) => string | null
+  today: CalendarDate
+  /** The result of an edit just saved, shown once. */
+  notice?: { text: string; ok: boolean } | null
+}): string {
   const { status } = props
   const { circular: c, receipts } = status
   const totals = acknowledgementTotals(receipts)
@@ -262,6 +304,13 @@ export function CircularStatusPage(props: { viewer: Viewer; status: CircularStat
     section: 'circulars',
     children: sync(
       <>
+        {props.notice ? (
+          <p class={props.notice.ok ? 'notice' : 'notice bad'} role="status" safe>
+            {props.notice.text}
+          </p>
+        ) : (
+          ''
+        )}
         <CircularHead circular={c} fields={fields} back="全部通报" />
         {c.status === 'draft' ? <p class="notice" safe>{`草稿，尚未发送。发送请在企业微信中发送「通报 发送 ${c.id}」。`}</p> : ''}
         <section class="card" id="text">
@@ -287,7 +336,7 @@ export function CircularStatusPage(props: { viewer: Viewer; status: CircularStat
           ''
         )}
         {c.status === 'draft' ? (
-          ''
+          <DraftEditForm circular={c} csrf={props.viewer.csrf} />
         ) : (
           <section class="card" id="acknowledgement">
             <h2 safe>{`确认情况${c.status === 'recalled' ? '（已撤回）' : ''}`}</h2>

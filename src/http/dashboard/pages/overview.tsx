@@ -1,5 +1,8 @@
-import type { Overview } from '../../../read-model/dashboard-overview.js'
+import type { Overview, OverviewResponsiveness } from '../../../read-model/dashboard-overview.js'
 import { percent } from '../../../read-model/chat-format.js'
+import type { Responsiveness, UnitResponsiveness } from '../../../read-model/responsiveness.js'
+import { periodText, scopeLines, unitFigures } from '../../../read-model/responsiveness-text.js'
+import { inertText } from '../../../wecom/inert-text.js'
 import type { LedgerTally, StatusLight } from '../../../read-model/figures.js'
 import { excelBeijingTime } from '../../../domain/reports/sheet-table.js'
 import { formatBeijingDateTime, formatChineseDate } from '../../../time/calendar-date.js'
@@ -72,7 +75,18 @@ export function Light(props: { light: StatusLight }): JSX.Element {
 }
 
 /** 总览 (docs/dashboard.md, 总览). */
-export function OverviewPage(props: { campaignName: string; overview: Overview; viewer: Viewer; query: UnitTableQuery; trendSvg: string; categorySvg: string; scope: string; unitLink: (unitId: number) => string | null }): string {
+export function OverviewPage(props: {
+  campaignName: string
+  overview: Overview
+  viewer: Viewer
+  query: UnitTableQuery
+  trendSvg: string
+  categorySvg: string
+  scope: string
+  /** The 响应时效 panel; none for a view of no unit. */
+  responsiveness?: OverviewResponsiveness | null
+  unitLink: (unitId: number) => string | null
+}): string {
   const { overview, query } = props
   const today = overview.today
   const running = overview.phases.filter((p) => p.running)
@@ -122,6 +136,7 @@ export function OverviewPage(props: { campaignName: string; overview: Overview; 
           <h2>台账</h2>
           <Totals tally={totals} rate={totals.onTimeRate} />
         </section>
+        {props.responsiveness ? <ResponsivenessPanel panel={props.responsiveness} scope={props.scope} unitLink={props.unitLink} /> : ''}
         <section class="card">
           <h2>每日趋势</h2>
           <figure class="chart" id="trend">
@@ -188,6 +203,74 @@ export function OverviewPage(props: { campaignName: string; overview: Overview; 
       </>,
     ),
   })
+}
+
+/**
+ * 总览's 响应时效 (docs/responsiveness.md, Where they are shown): the month's figures in chat's
+ * words (时效: responsiveness-text.ts) — the county's and its slowest units, each linked to its
+ * page; for a unit head, their units' own.
+ */
+function ResponsivenessPanel(props: { panel: OverviewResponsiveness; scope: string; unitLink: (unitId: number) => string | null }): JSX.Element {
+  const { panel } = props
+  return (
+    <section class="card" id="responsiveness">
+      <h2>响应时效</h2>
+      <p class="scope" safe>
+        {`${props.scope} · ${periodText(panel.period)}`}
+      </p>
+      {panel.county === null ? (
+        panel.units.map((u) => (
+          <>
+            <h3>{unitCell(u.unitName, props.unitLink(u.unitId))}</h3>
+            <FigureLines lines={scopeLines(u)} />
+          </>
+        ))
+      ) : (
+        <>
+          <FigureLines lines={scopeLines(panel.county)} />
+          <h3>响应最慢的单位（未响应比例高者在前，再按响应中位）</h3>
+          {panel.units.length === 0 ? (
+            <p>本期没有可排名的单位（没有已到判定时点的提醒）。</p>
+          ) : (
+            <>
+              <dl class="fields">
+                {panel.units.map((u) => (
+                  <>
+                    <dt>
+                      <span safe>{`${u.rank}. `}</span>
+                      {unitCell(u.unitName, props.unitLink(u.unitId))}
+                    </dt>
+                    <dd safe>{unitFigures(u)}</dd>
+                  </>
+                ))}
+              </dl>
+              <p class="count" safe>
+                {panel.ranked > panel.units.length ? `最慢的 ${panel.units.length} 个，共 ${panel.ranked} 个单位参与排名` : `共 ${panel.ranked} 个单位参与排名`}
+              </p>
+            </>
+          )}
+        </>
+      )}
+    </section>
+  )
+}
+
+
+/** Lines of 时效 ("提醒响应：提醒 4 次，…") as a two-column list: the name before the first "：", the figures after it. */
+export function FigureLines(props: { lines: readonly string[] }): JSX.Element {
+  return (
+    <dl class="fields">
+      {props.lines.map((line) => {
+        const colon = Math.max(0, line.indexOf('：'))
+        return (
+          <>
+            <dt safe>{line.slice(0, colon)}</dt>
+            <dd safe>{line.slice(colon === 0 ? 0 : colon + 1)}</dd>
+          </>
+        )
+      })}
+    </dl>
+  )
 }
 
 /** A unit's name, linked to its page when the viewer may open it. */

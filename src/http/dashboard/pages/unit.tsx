@@ -4,13 +4,16 @@ import { kindLabel } from '../../../domain/circulars/circular-message.js'
 import { excelDate } from '../../../domain/reports/sheet-table.js'
 import { isOpen, isOverdue, overdueText, STATE_NAMES, statusLight } from '../../../read-model/figures.js'
 import type { ReportVersion } from '../../../read-model/monthly-reports.js'
-import type { UnitCircular, UnitMonthReport, UnitPageData, UnitPhase } from '../../../read-model/unit-page.js'
+import type { PersonResponsiveness } from '../../../read-model/responsiveness.js'
+import { periodText, personFigures, scopeLines } from '../../../read-model/responsiveness-text.js'
+import type { UnitCircular, UnitMonthReport, UnitPageData, UnitPageResponsiveness, UnitPhase } from '../../../read-model/unit-page.js'
 import { beijingDate, formatBeijingDateTime, formatChineseDate, type CalendarDate } from '../../../time/calendar-date.js'
+import { inertText } from '../../../wecom/inert-text.js'
 import type { TableExport } from '../xlsx-export.js'
 import { xlsxHref } from '../xlsx-export.js'
 import { Page, sync, TableFooter, type Viewer } from './layout.js'
 import { ItemsTable, dueText, stateText } from './items-table.js'
-import { Light, Totals } from './overview.js'
+import { FigureLines, Light, Totals } from './overview.js'
 
 /** The items table's filter (?state=): every item, or those in some states. */
 export const STATE_FILTERS = ['all', 'open', 'overdue', 'rectified', 'closed'] as const
@@ -98,6 +101,7 @@ export function UnitPage(props: { campaignName: string; data: UnitPageData; view
           </dl>
           <Totals tally={s} rate={s.onTimeRate} more={[['月报', s.reportsSubmitted]]} />
         </section>
+        <UnitResponsiveness panel={data.responsiveness} />
         <section class="card" id="items">
           <h2>台账事项</h2>
           {data.items.length === 0 ? (
@@ -138,6 +142,33 @@ export function UnitPage(props: { campaignName: string; data: UnitPageData; view
       </>,
     ),
   })
+}
+
+/** The unit's 响应时效 this month and its people's, in chat's words (时效 ‹单位›: responsiveness-text.ts). */
+function UnitResponsiveness(props: { panel: UnitPageResponsiveness }): JSX.Element {
+  const { period, figures, people } = props.panel
+  return (
+    <section class="card" id="responsiveness">
+      <h2>响应时效</h2>
+      <p class="scope" safe>
+        {periodText(period)}
+      </p>
+      <FigureLines lines={scopeLines(figures)} />
+      <h3>各责任人（慢者在前）</h3>
+      {people.length === 0 ? (
+        <p>{period.noRecord ? '无记录' : '本期还没有提醒到该单位人员。'}</p>
+      ) : (
+        <dl class="fields">
+          {people.map((p) => (
+            <>
+              <dt safe>{p.name}</dt>
+              <dd safe>{personFigures(p)}</dd>
+            </>
+          ))}
+        </dl>
+      )}
+    </section>
+  )
 }
 
 /** "8月31日 10:00". */
