@@ -40,7 +40,7 @@ import { OverviewPage } from '../src/http/dashboard/pages/overview.js'
 import { createLogger } from '../src/logger.js'
 import { overview } from '../src/read-model/dashboard-overview.js'
 import { addDays, beijingInstant, daysBetween, lastDayOfMonth } from '../src/time/calendar-date.js'
-import { ITEMS, PROVINCE_TODAY, random, seedProvince, UNITS } from './province.js'
+import { insertRows, ITEMS, PROVINCE_TODAY, random, seedProvince, UNITS } from './province.js'
 
 const NOW = new Date(`${PROVINCE_TODAY}T10:00:00+08:00`)
 const START = '2015-07-01'
@@ -88,14 +88,6 @@ async function open(url: string): Promise<DataSource> {
   return ds
 }
 
-/** Multi-row INSERTs of `rows` (each in `columns` order), a thousand rows a statement. */
-async function insertRows(ds: DataSource, table: string, columns: string[], rows: unknown[][]): Promise<void> {
-  const tuple = `(${columns.map(() => '?').join(', ')})`
-  for (let i = 0; i < rows.length; i += 1000) {
-    const chunk = rows.slice(i, i + 1000)
-    await ds.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')}`, chunk.flat())
-  }
-}
 
 // ---------------------------------------------------------------- the history
 

@@ -73,3 +73,12 @@ export async function seedProvince(ds: DataSource) {
   const overdue = items.filter((i) => i.dueDate < PROVINCE_TODAY && (i.status === 'open' || i.status === 'in_progress')).length
   return { overdue, campaign, firstUnit, firstPerson }
 }
+
+/** Rows of raw values into a table, a thousand a multi-row statement (history a benchmark writes by hand). */
+export async function insertRows(ds: DataSource, table: string, columns: string[], rows: unknown[][]): Promise<void> {
+  const tuple = `(${columns.map(() => '?').join(', ')})`
+  for (let i = 0; i < rows.length; i += 1000) {
+    const chunk = rows.slice(i, i + 1000)
+    await ds.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')}`, chunk.flat())
+  }
+}

@@ -37,7 +37,7 @@ import { responsiveness } from '../src/read-model/responsiveness.js'
 import { addDays, beijingDate, beijingInstant, lastDayOfMonth, type CalendarDate } from '../src/time/calendar-date.js'
 import { addWorkdays, isWorkday, workdayOnOrBefore } from '../src/time/work-calendar.js'
 import { createMigratedDatabase } from '../test/helpers/test-database.js'
-import { ITEMS, random, seedProvince, UNITS } from './province.js'
+import { insertRows, ITEMS, random, seedProvince, UNITS } from './province.js'
 
 const MONTH = '2015-09'
 /** The month's last working day, in the afternoon: most of its reminders decided, the last ones pending. */
@@ -48,14 +48,6 @@ const DAY = 24 * HOUR
 
 // ---------------------------------------------------------------- the history
 
-/** Multi-row INSERTs of `rows` (each in `columns` order), a thousand rows a statement. */
-async function insertRows(ds: DataSource, table: string, columns: string[], rows: unknown[][]): Promise<void> {
-  const tuple = `(${columns.map(() => '?').join(', ')})`
-  for (let i = 0; i < rows.length; i += 1000) {
-    const chunk = rows.slice(i, i + 1000)
-    await ds.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')}`, chunk.flat())
-  }
-}
 
 interface Item {
   id: number

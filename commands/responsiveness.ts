@@ -5,7 +5,7 @@ import { currentOrLatestCampaign } from '../src/domain/campaign/current-campaign
 import { isVerifier, ownUnits } from '../src/domain/ledger/ledger-access.js'
 import { checkedMonth, defaultMonth } from '../src/domain/reports/month-span.js'
 import type { Campaign, Unit } from '../src/db/entities/index.js'
-import { RefusalError } from '../src/errors.js'
+import { RefusalError, UserFacingError } from '../src/errors.js'
 import { unitNames } from '../src/read-model/ledger-status.js'
 import { responsiveness, type ResponsivenessPeriod } from '../src/read-model/responsiveness.js'
 import { periodText, personLine, scopeLines, unitLine } from '../src/read-model/responsiveness-text.js'
@@ -38,6 +38,7 @@ export const responsivenessCommand = defineCommand<{ words: readonly string[] }>
     }
     const whole = words.some((w) => WHOLE.has(w))
     const asked = await unitAndMonth(context, words.filter((w) => !WHOLE.has(w)), today)
+    if (whole && asked.month !== null) throw new UserFacingError('both_periods', '「全程」和月份只能写一个：全程看整个专项治理，月份看那个月。')
     const unit = await allowedUnit(context, asked.unit)
     const period: ResponsivenessPeriod = whole ? { campaign: true } : { month: checkedMonth(asked.month ?? defaultMonth(campaign, today), campaign, today, '这个月份还没有到，没有时效数据。') }
     if (unit === null) return county(context, campaign, period)
@@ -54,7 +55,11 @@ async function county(context: CommandContext, campaign: Campaign, period: Respo
   const unranked = figures.units.length - ranked.length
   const lines = [
     ...scopeLines(figures.county),
-    ranked.length > 0 ? `各单位排名（未响应比例高者在前，再按响应中位）：` : '本期没有可排名的单位（没有已到判定时点的提醒）。',
+    ranked.length > 0
+      ? '各单位排名（未响应比例高者在前，再按响应中位）：'
+      : figures.period.noRecord
+        ? '这个月在提醒记录开始之前，没有提醒记录，不排名。'
+        : '本期没有可排名的单位（没有已到判定时点的提醒）。',
     ...ranked.map(unitLine),
     ...(ranked.length > 0 && unranked > 0 ? [`另有 ${unranked} 个单位本期没有已判定的提醒。`] : []),
   ]

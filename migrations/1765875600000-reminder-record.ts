@@ -34,8 +34,8 @@ export class ReminderRecord1765875600000 implements MigrationInterface {
         { name: 'idx_reminder_record_delivered', columnNames: ['campaign_id', 'delivered_at'] },
         // One unit's reminders (时效 单位, its dashboard page) without reading the county's.
         { name: 'idx_reminder_record_unit', columnNames: ['campaign_id', 'unit_id', 'delivered_at'] },
-        // When the records begin (docs/responsiveness.md): MIN(queued_at) read off the index.
-        { name: 'idx_reminder_record_queued', columnNames: ['queued_at'] },
+        // When a campaign's records begin (docs/responsiveness.md): MIN(queued_at) read off the index.
+        { name: 'idx_reminder_record_queued', columnNames: ['campaign_id', 'queued_at'] },
       ],
       foreignKeys: [
         d.references('fk_reminder_record_campaign', 'campaign_id', 'campaign', 'CASCADE'),

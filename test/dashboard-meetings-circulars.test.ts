@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DataSource } from 'typeorm'
 import { CircularSchema, LedgerItemSchema } from '../src/db/entities/index.js'
 import { seedCircularAudience } from './helpers/circular-fixture.js'
-import { consoleDashboard, devSignIn, launchChromium } from './helpers/dashboard.js'
+import { consoleDashboard, devSignIn, launchChromium, textOf } from './helpers/dashboard.js'
 import { chatAs } from './helpers/ledger-fixture.js'
 import { seedMeetingMembers } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
@@ -11,17 +11,6 @@ import { createMigratedDatabase, dialect, type MigratedDatabase } from './helper
 const at = (text: string) => new Date(`${text}+08:00`)
 const CALL = '会议 新建\n时间：9月8日 15:00\n地点：县委第三会议室\n议题：\n通报自查整改进展\n研究典型案例通报名单'
 
-/** The text of some HTML as a reader sees it: tags gone, entities read. */
-function textOf(html: string): string {
-  return html
-    .replace(/<br\s*\/?>/g, '\n')
-    .replace(/<[^>]*>/g, '')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-}
 
 /** The body rows of the table with this class, each cell as text. */
 function tableRows(page: string, tableClass: string): string[][] {

@@ -4,7 +4,7 @@ import { PersonSchema, ProgressUpdateSchema, ReminderRecordSchema } from '../src
 import { markRemindersDelivered } from '../src/domain/reminders/reminder-records.js'
 import { overviewResponsiveness } from '../src/read-model/dashboard-overview.js'
 import { responsivenessCache } from '../src/read-model/overview-cache.js'
-import { consoleDashboard, devSignIn, type Browser } from './helpers/dashboard.js'
+import { consoleDashboard, devSignIn, textOf, type Browser } from './helpers/dashboard.js'
 import { addLedgerItem, chatAs, seedLedger } from './helpers/ledger-fixture.js'
 import { seedRoster } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
@@ -19,15 +19,7 @@ function panelText(body: string): string[] {
   const start = body.indexOf('<section class="card" id="responsiveness">')
   if (start < 0) throw new Error('no 响应时效 panel')
   const section = body.slice(start, body.indexOf('</section>', start))
-  return section
-    .replace(/<\/dt>/g, '：')
-    .replace(/<\/(dd|h2|h3|p)>/g, '\n')
-    .replace(/<[^>]*>/g, '')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
+  return textOf(section.replace(/<\/dt>/g, '：').replace(/<\/(dd|h2|h3|p)>/g, '\n'))
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '')
@@ -254,7 +246,7 @@ describe(`the dashboard's 响应时效 panels on ${dialect}`, () => {
      * 北山乡's due-1 is delivered at 14:00: a 10th reminder, 待响应 (its window runs into September);
      * its due-3 is still answered (09:30 on the 27th, before due-1 came). The county: 未响应 1/8, 待响应 2.
      */
-    await markRemindersDelivered(ds.manager, 'digest:beishan:due-1#1', at('2015-08-31T14:00:00'))
+    await markRemindersDelivered(ds.manager, 'digest:beishan:due-1#1', at('2015-08-31T14:00:00'), ['beishanstaff'])
     const delivered = panelText(await page('wangjian', '/dash'))
     expect(delivered[2]).toBe('提醒响应：提醒 10 次，响应中位 4.0 小时，90分位 2.2 个工作日，未响应 1/8，待响应 2')
     expect(delivered.at(-1)).toBe('最慢的 5 个，共 6 个单位参与排名')

@@ -4,6 +4,9 @@ import { findUnitByName, unitByNameOrRefuse } from '../domain/roster/find-unit.j
 import type { Unit } from '../db/entities/index.js'
 import type { CalendarDate } from '../time/calendar-date.js'
 
+/** A word written as a month, valid or not: 13月, 2015年13月, 2015-00. */
+const MONTH_SHAPED = /^(\d{4}[-/.年])?\d{1,2}月份?$|^\d{4}[-/.]\d{1,2}$/
+
 /** A month glued to the unit: 城关镇11月, 城关镇上月. */
 const GLUED_MONTH = /^(.+?)(\d{4}[-/.年]\d{1,2}月?|\d{1,2}月份?|上个?月|本月|这个月|当月)$/
 
@@ -24,6 +27,9 @@ export async function unitAndMonth(context: CommandContext, words: readonly stri
     // "9 月", typed with a space.
     month = readMonth(lastTwo, today)
     rest = rest.slice(0, -2)
+  } else if (last !== undefined && MONTH_SHAPED.test(last.normalize('NFKC'))) {
+    // "13月" is a month mistyped, not a unit: parseMonth says how to write one.
+    parseMonth(last, today)
   }
   const typed = rest.join(' ')
   if (typed === '') return { unit: null, month }

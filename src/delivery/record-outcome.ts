@@ -1,3 +1,4 @@
+import { OutboxMessageSchema } from '../db/entities/index.js'
 import { markRemindersDelivered } from '../domain/reminders/reminder-records.js'
 import { releaseSends, settleSends } from './send-budget.js'
 import { recordUndeliverable } from './undeliverable-recipients.js'
@@ -13,7 +14,7 @@ export async function record(ctx: WorkerContext, outcome: Outcome, result?: Batc
   const { logger, metrics } = ctx
   let written: number
   try {
-    written = (await ctx.outbox.update({ id: row.id, claimedBy: claimToken, status: 'sending' }, { ...values, claimedBy: null, claimedAt: null })).affected ?? 0
+    written = await writeOutcome(ctx, outcome)
   } catch (error) {
     ctx.unrecorded.add(outcome)
     logger.warn({ outboxId: row.id, outcome: kind, wecomMsgid: values.wecomMsgid, err: error }, 'recording a delivery outcome failed; kept to record when the database answers')
@@ -26,7 +27,6 @@ export async function record(ctx: WorkerContext, outcome: Outcome, result?: Batc
     return
   }
   if (outcome.slots) await finishSlots(ctx, outcome)
-  if (kind === 'sent' && row.subjectKind === 'digest') await markDelivered(ctx, outcome)
   if (result) result[kind] += 1
   metrics.delivery(kind)
   if (kind === 'deferred') metrics.rateLimitDelay(row.channel === 'webhook' ? 'robot' : 'member', Math.max(0, (values.nextAttemptAt!.getTime() - outcome.at.getTime()) / 1000))
@@ -50,13 +50,19 @@ async function finishSlots(ctx: WorkerContext, { row, at, slots }: Outcome): Pro
 }
 
 /**
- * A digest or the daily summary went out: the reminders it carried count from now
- * (docs/responsiveness.md). Failing here loses a delivery time, never the message.
+ * The row's outcome, on the row this worker still holds; a digest or daily summary sent also marks
+ * the reminders it carried delivered to the members it reached, in the same transaction
+ * (docs/responsiveness.md): a failure keeps both for catchUp, and neither is written alone.
  */
-async function markDelivered(ctx: WorkerContext, { row, at, receipt }: Outcome): Promise<void> {
-  try {
-    await markRemindersDelivered(ctx.dataSource.manager, row.dedupeKey, at, receipt ? [...receipt.invalidUsers, ...receipt.unlicensedUsers] : [])
-  } catch (error) {
-    ctx.logger.warn({ outboxId: row.id, err: error }, 'recording when the reminders were delivered failed')
-  }
+async function writeOutcome(ctx: WorkerContext, { row, claimToken, kind, values, at, receipt }: Outcome): Promise<number> {
+  const held = { id: row.id, claimedBy: claimToken, status: 'sending' as const }
+  const update = { ...values, claimedBy: null, claimedAt: null }
+  if (kind !== 'sent' || row.subjectKind !== 'digest') return (await ctx.outbox.update(held, update)).affected ?? 0
+  const refused = new Set([...(receipt?.invalidUsers ?? []), ...(receipt?.unlicensedUsers ?? [])])
+  const reached = ((JSON.parse(row.recipients) as { touser?: string[] }).touser ?? []).filter((userid) => !refused.has(userid))
+  return ctx.dataSource.transaction(async (manager) => {
+    const written = (await manager.update(OutboxMessageSchema, held, update)).affected ?? 0
+    if (written > 0) await markRemindersDelivered(manager, row.dedupeKey, at, reached)
+    return written
+  })
 }

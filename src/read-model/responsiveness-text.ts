@@ -7,7 +7,8 @@ import type { OnTime, PersonResponsiveness, ResponseFigures, Responsiveness, Sco
 export function hoursText(hours: number | null, clock: OfficeClock = officeClock()): string {
   if (hours === null) return '—'
   const day = clock.dayMinutes / 60
-  return hours < day ? `${hours.toFixed(1)} 小时` : `${(hours / day).toFixed(1)} 个工作日`
+  // Compared as written: 8.96 hours is "1.0 个工作日", never "9.0 小时".
+  return Number(hours.toFixed(1)) < day ? `${hours.toFixed(1)} 小时` : `${(hours / day).toFixed(1)} 个工作日`
 }
 
 /** "未响应 2/10，待响应 1" */

@@ -14,6 +14,9 @@ export type ResponsivenessPeriod = { month: string } | { campaign: true }
 /** Working days without an action after which a reminder with no later stage is unanswered (docs/responsiveness.md). */
 export const LAST_STAGE_WORKDAYS = 3
 
+/** How far before a period its stages' earlier deliveries are looked for (docs/responsiveness.md, A reminder, an action). */
+const LOOKBACK_MS = 31 * 86_400_000
+
 /** The reminder figures of a person, a unit or the county (docs/responsiveness.md, The figures). */
 export interface ResponseFigures {
   /** Reminders delivered in the period. */
@@ -106,8 +109,12 @@ interface Reminder {
   audience: string
   personId: number | null
   forPersonId: number | null
+  queuedAt: number
   deliveredAt: number
 }
+
+/** The first delivered of several records of one stage. */
+const earliest = (records: readonly Reminder[]): Reminder => records.reduce((a, b) => (b.deliveredAt < a.deliveredAt ? b : a))
 
 /**
  * The responsiveness figures for a period, for the county and each unit (and each person with
@@ -120,11 +127,13 @@ export async function responsiveness(db: Db, campaign: Campaign, period: Respons
   const span = periodSpan(campaign, period, now)
   const unitFilter = options.unitId === undefined ? '' : ' AND i.unit_id = ?'
   const unitParam = options.unitId === undefined ? [] : [options.unitId]
-  const [{ first }] = (await db.query('SELECT MIN(queued_at) AS first FROM reminder_record')) as [{ first: unknown }]
+  const [{ first }] = (await db.query('SELECT MIN(queued_at) AS first FROM reminder_record WHERE campaign_id = ?', [campaign.id])) as [{ first: unknown }]
   const recordsStart = fromSqlInstant(first) ?? now
   const noRecord = span.to.getTime() <= recordsStart.getTime()
-  const reminders = noRecord ? [] : await readReminders(db, campaign.id, span.from, unitFilter, unitParam)
-  const actions = noRecord ? new Map<number, number[]>() : await readActions(db, campaign.id, span.from, unitFilter, unitParam)
+  // A stage counts in the period of its first delivery: read back far enough to see it.
+  const readFrom = new Date(span.from.getTime() - LOOKBACK_MS)
+  const reminders = noRecord ? [] : await readReminders(db, campaign.id, readFrom, options.unitId)
+  const actions = noRecord ? new Map<number, number[]>() : await readActions(db, campaign.id, readFrom, options.unitId)
   const names = await unitNames(db, campaign.id, options.unitId)
   const scopes = new Map<number, Builder>()
   const county = new Builder()
@@ -141,7 +150,7 @@ export async function responsiveness(db: Db, campaign: Campaign, period: Respons
     const byItem = groupBy(reminders.filter((r) => r.audience === 'unit'), (r) => `${r.itemId}/${r.dueDate}`)
     for (const list of byItem.values()) {
       // The unit's reminders of this item and due date: each stage once, from its first delivery.
-      const stages = [...groupBy(list, (r) => r.stage).values()].map((records) => records.reduce((a, b) => (b.deliveredAt < a.deliveredAt ? b : a)))
+      const stages = [...groupBy(list, (r) => r.stage).values()].map(earliest)
       stages.sort((a, b) => a.deliveredAt - b.deliveredAt || a.stageDays - b.stageDays)
       const next = (r: Reminder) => stages.find((s) => s.stageDays > r.stageDays && s.deliveredAt > r.deliveredAt)?.deliveredAt ?? null
       for (const stage of stages) {
@@ -159,7 +168,9 @@ export async function responsiveness(db: Db, campaign: Campaign, period: Respons
         if (record.forPersonId !== null) person.onBehalf += 1
       }
     }
-    for (const escalation of distinct(reminders.filter((r) => span.contains(r.deliveredAt) && (r.audience === 'org' || r.stage.startsWith('escalate-'))), (r) => `${r.audience}/${r.itemId}`)) {
+    // An item escalated: its escalation stage first delivered in the period (to the head, or to 组织部).
+    const escalations = [...groupBy(reminders.filter((r) => r.audience === 'org' || r.stage.startsWith('escalate-')), (r) => `${r.audience}/${r.itemId}/${r.dueDate}/${r.stage}`).values()].map(earliest)
+    for (const escalation of distinct(escalations.filter((r) => span.contains(r.deliveredAt)), (r) => `${r.audience}/${r.itemId}`)) {
       const field = escalation.audience === 'org' ? 'escalatedToOrg' : 'escalatedToHead'
       county[field] += 1
       scope(escalation.unitId)[field] += 1
@@ -217,7 +228,10 @@ export function rankUnits(units: UnitResponsiveness[]): UnitResponsiveness[] {
 
 function slowerFirst(a: ResponseFigures, b: ResponseFigures): number {
   const share = (r: ResponseFigures) => (r.decided === 0 ? -1 : r.unanswered / r.decided)
-  return share(b) - share(a) || (b.median ?? -1) - (a.median ?? -1)
+  // Never acting is slower than any time (docs/responsiveness.md, Ranking).
+  const median = (r: ResponseFigures) => r.median ?? (r.decided > 0 ? Infinity : -1)
+  const byMedian = median(b) - median(a)
+  return share(b) - share(a) || (Number.isNaN(byMedian) ? 0 : byMedian)
 }
 
 /** What became of one reminder. */
@@ -228,15 +242,17 @@ interface Outcome {
 }
 
 /**
- * How one reminder fared: its first action at or after delivery; unanswered when none came
- * before the next stage, or, with none, within 3 working days of office time.
+ * How one reminder fared: its first action since it was queued (timed from its delivery, 0 when
+ * before it); unanswered when none came before the next stage, or, with none, within 3 working
+ * days of office time.
  */
 function judgeWith(clock: OfficeClock, actions: Map<number, number[]>, now: Date) {
   const window = LAST_STAGE_WORKDAYS * clock.dayMinutes
   const nowMinutes = clock.minutesAt(now)
   return (reminder: Reminder, nextStage: number | null): Outcome => {
     const list = actions.get(reminder.itemId) ?? []
-    const action = firstAtOrAfter(list, reminder.deliveredAt)
+    // Acting after the reminder was queued, before it arrived (held by quiet hours), is an answer at once.
+    const action = firstAtOrAfter(list, reminder.queuedAt)
     const hours = action === null ? null : clock.hoursBetween(new Date(reminder.deliveredAt), new Date(action))
     if (nextStage !== null) {
       if (action !== null && action < nextStage) return { hours, state: 'answered' }
@@ -323,12 +339,12 @@ function periodSpan(campaign: Campaign, period: ResponsivenessPeriod, now: Date)
   }
 }
 
-async function readReminders(db: Db, campaignId: number, from: Date, unitFilter: string, unitParam: number[]): Promise<Reminder[]> {
+async function readReminders(db: Db, campaignId: number, from: Date, unitId: number | undefined): Promise<Reminder[]> {
   const rows = (await db.query(
-    `SELECT i.ledger_item_id AS itemId, i.unit_id AS unitId, i.stage, i.stage_days AS stageDays, i.due_date AS dueDate, i.audience,
-       i.person_id AS personId, i.for_person_id AS forPersonId, i.delivered_at AS deliveredAt
-     FROM reminder_record i WHERE i.campaign_id = ? AND i.delivered_at >= ?${unitFilter}`,
-    [campaignId, sqlInstant(db, from), ...unitParam],
+    `SELECT ledger_item_id AS itemId, unit_id AS unitId, stage, stage_days AS stageDays, due_date AS dueDate, audience,
+       person_id AS personId, for_person_id AS forPersonId, queued_at AS queuedAt, delivered_at AS deliveredAt
+     FROM reminder_record WHERE campaign_id = ?${unitId === undefined ? '' : ' AND unit_id = ?'} AND delivered_at >= ?`,
+    [campaignId, ...(unitId === undefined ? [] : [unitId]), sqlInstant(db, from)],
   )) as Record<string, unknown>[]
   return rows.map((r) => ({
     itemId: Number(r.itemId),
@@ -339,20 +355,26 @@ async function readReminders(db: Db, campaignId: number, from: Date, unitFilter:
     audience: String(r.audience),
     personId: r.personId === null ? null : Number(r.personId),
     forPersonId: r.forPersonId === null ? null : Number(r.forPersonId),
+    queuedAt: fromSqlInstant(r.queuedAt)!.getTime(),
     deliveredAt: fromSqlInstant(r.deliveredAt)!.getTime(),
   }))
 }
 
-/** Each item's actions since `from` (docs/responsiveness.md, A reminder, an action), ascending. */
-async function readActions(db: Db, campaignId: number, from: Date, unitFilter: string, unitParam: number[]): Promise<Map<number, number[]>> {
+/**
+ * Each item's actions since `from` (docs/responsiveness.md, A reminder, an action), ascending: for
+ * one unit, those of the items it was reminded about (an item may have moved to another unit since).
+ */
+async function readActions(db: Db, campaignId: number, from: Date, unitId: number | undefined): Promise<Map<number, number[]>> {
   const since = sqlInstant(db, from)
+  const items = unitId === undefined ? '' : ' AND i.id IN (SELECT ledger_item_id FROM reminder_record WHERE campaign_id = ? AND unit_id = ? AND delivered_at >= ?)'
+  const itemParams = unitId === undefined ? [] : [campaignId, unitId, since]
   const rows = (await db.query(
     `SELECT p.ledger_item_id AS item, p.created_at AS at FROM progress_update p JOIN ledger_item i ON i.id = p.ledger_item_id
-     WHERE i.campaign_id = ? AND p.kind IN ('progress', 'rectified') AND p.person_id IS NOT NULL AND p.created_at >= ?${unitFilter}
+     WHERE i.campaign_id = ? AND p.kind IN ('progress', 'rectified') AND p.person_id IS NOT NULL AND p.created_at >= ?${items}
      UNION ALL
      SELECT e.ledger_item_id AS item, e.created_at AS at FROM extension_request e JOIN ledger_item i ON i.id = e.ledger_item_id
-     WHERE i.campaign_id = ? AND e.created_at >= ?${unitFilter}`,
-    [campaignId, since, ...unitParam, campaignId, since, ...unitParam],
+     WHERE i.campaign_id = ? AND e.created_at >= ?${items}`,
+    [campaignId, since, ...itemParams, campaignId, since, ...itemParams],
   )) as { item: number; at: unknown }[]
   const result = new Map<number, number[]>()
   for (const row of rows) {

@@ -54,6 +54,6 @@ export const ReminderRecordSchema = new EntitySchema<ReminderRecord>({
     { name: 'idx_reminder_record_outbox', columns: ['outboxKey'] },
     { name: 'idx_reminder_record_delivered', columns: ['campaignId', 'deliveredAt'] },
     { name: 'idx_reminder_record_unit', columns: ['campaignId', 'unitId', 'deliveredAt'] },
-    { name: 'idx_reminder_record_queued', columns: ['queuedAt'] },
+    { name: 'idx_reminder_record_queued', columns: ['campaignId', 'queuedAt'] },
   ],
 })

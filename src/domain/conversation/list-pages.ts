@@ -8,6 +8,8 @@ export const LIST_KEPT_MINUTES = 30
 export const PAGE_LINES = 15
 /** …and at most this many bytes with its title and footer: a text message holds 2,048 (docs/wecom.md). */
 export const PAGE_BYTES = 1800
+/** The pages kept for 更多, stored as JSON, stay under MySQL's TEXT of 65,535 bytes (docs/chat.md, Long lists). */
+export const KEPT_BYTES = 60_000
 
 export interface ListToPage {
   /** The head of the first page, e.g. "**逾期未整改 23 项**"; later pages repeat its first line with "（续）". */
@@ -64,8 +66,24 @@ export async function keepPages(ds: DataSource, personId: number, command: strin
     await manager.delete(ListPageSchema, { personId })
     if (pages.length <= 1) return
     const expiresAt = new Date(now.getTime() + LIST_KEPT_MINUTES * 60_000)
-    await manager.insert(ListPageSchema, { personId, command, pages: JSON.stringify(pages), nextPage: 2, expiresAt })
+    await manager.insert(ListPageSchema, { personId, command, pages: JSON.stringify(keptPart(pages)), nextPage: 2, expiresAt })
   })
+}
+
+/**
+ * As many pages as fit KEPT_BYTES; when some do not, the last kept one ends saying how many there
+ * were instead of pointing to the next: a list that long is narrowed, not read on a phone.
+ */
+function keptPart(pages: readonly string[]): string[] {
+  const size = (list: readonly string[]) => Buffer.byteLength(JSON.stringify(list), 'utf8')
+  if (size(pages) <= KEPT_BYTES) return [...pages]
+  const kept: string[] = []
+  // Room for the note that replaces the last kept page's paging line.
+  while (size([...kept, pages[kept.length]!]) + 200 <= KEPT_BYTES) kept.push(pages[kept.length]!)
+  const last = kept.pop()!
+  const note = `（列表共 ${pages.length} 页，只保留到第 ${kept.length + 1} 页；请缩小范围后重新查询）`
+  kept.push(`${last.slice(0, last.lastIndexOf('\n'))}\n${note}`)
+  return kept
 }
 
 export type NextPage = { kind: 'page'; text: string; command: string } | { kind: 'expired'; command: string } | { kind: 'none' }

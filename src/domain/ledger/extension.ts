@@ -51,6 +51,8 @@ export async function requestExtension(
       newDueDate,
       reason,
       status: 'pending',
+      // The service's clock, as every other action's (docs/responsiveness.md times it).
+      createdAt: now,
     })
     await notifyAdmins(
       manager,

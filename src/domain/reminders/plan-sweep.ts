@@ -225,7 +225,9 @@ async function routeAroundLeave(
     digests.delete(userid)
     for (const taker of takers) {
       const d = digest(taker)
-      d.behalf.push({ name: person.name, digest: own })
+      // A stage the taker also gets as the item's own leader or head stays theirs.
+      const theirs = new Set(d.stages.map(stageKey))
+      d.behalf.push({ name: person.name, digest: own, taken: own.stages.filter((stage) => !theirs.has(stageKey(stage))) })
       d.stages.push(...own.stages)
     }
   }
@@ -248,6 +250,9 @@ async function openItemsPage(ds: EntityManager, campaignId: number, horizon: Cal
     [campaignId, horizon, afterId, upToId],
   )) as OpenItem[]
 }
+
+/** A stage's identity across digests: its subject and name. */
+const stageKey = (stage: Stage) => `${stage.subject}/${stage.stage}`
 
 /** An open item as the sweep reads it, with the furthest reminder stage sent for its due date. */
 type OpenItem = LedgerItem & { reached: number | null }

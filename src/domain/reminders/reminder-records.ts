@@ -13,6 +13,8 @@ interface RecordRow {
   outboxKey: string
 }
 
+const itemStageKey = (item: NonNullable<Stage['item']>, stage: string) => `${item.id}/${item.dueDate}/${stage}`
+
 const COLUMNS = ['campaign_id', 'ledger_item_id', 'unit_id', 'stage', 'stage_days', 'due_date', 'audience', 'person_id', 'for_person_id', 'outbox_key', 'queued_at']
 
 /**
@@ -27,22 +29,20 @@ export function reminderRows(plan: SweepPlan, keyOf: (digest: Digest) => string,
   for (const digest of plan.digests) {
     const personId = plan.personIds.get(digest.userid)
     if (personId === undefined || digest.stages.length === 0) continue
-    // Stages taken for someone away, by stage object (routeAroundLeave pushes the away digest's own).
-    const behalf = new Map<Stage, number>()
+    // Stages taken for someone away (routeAroundLeave says which were not the taker's own).
+    const behalf = new Map<string, number>()
     for (const away of digest.behalf) {
       const awayId = plan.personIds.get(away.digest.userid)
-      if (awayId !== undefined) for (const stage of away.digest.stages) behalf.set(stage, awayId)
+      if (awayId !== undefined) for (const stage of away.taken) if (stage.item) behalf.set(itemStageKey(stage.item, stage.stage), awayId)
     }
     const outboxKey = keyOf(digest)
     const seen = new Set<string>()
-    // The recipient's own stages first: a stage they get themselves is not on anyone's behalf.
-    const ordered = [...digest.stages.filter((s) => !behalf.has(s)), ...digest.stages.filter((s) => behalf.has(s))]
-    for (const stage of ordered) {
+    for (const stage of digest.stages) {
       if (!stage.item) continue
-      const key = `${stage.item.id}/${stage.item.dueDate}/${stage.stage}`
+      const key = itemStageKey(stage.item, stage.stage)
       if (seen.has(key)) continue
       seen.add(key)
-      rows.push({ campaignId, stage: stage as Required<Stage>, audience: 'unit', personId, forPersonId: behalf.get(stage) ?? null, outboxKey })
+      rows.push({ campaignId, stage: stage as Required<Stage>, audience: 'unit', personId, forPersonId: behalf.get(key) ?? null, outboxKey })
     }
   }
   if (summary.sent) {
@@ -75,11 +75,17 @@ export async function recordReminders(manager: EntityManager, rows: readonly Rec
 }
 
 /**
- * The reminders a message carried reached their recipients at `at` (docs/responsiveness.md): set
- * once, by the first part of the message recorded sent; members WeCom refused got nothing.
+ * The reminders a message carried reached `reached` (the userids its sent row went to, less those
+ * WeCom refused) at `at` (docs/responsiveness.md): set once, by the first row of the message
+ * recorded sent to each of them (its parts and plain copies share the key, "#2" after it).
  */
-export async function markRemindersDelivered(manager: EntityManager, dedupeKey: string, at: Date, undelivered: readonly string[] = []): Promise<void> {
+export async function markRemindersDelivered(manager: EntityManager, dedupeKey: string, at: Date, reached: readonly string[]): Promise<void> {
   const outboxKey = dedupeKey.replace(/#\d+$/, '')
-  const refused = undelivered.length > 0 ? ` AND (person_id IS NULL OR person_id NOT IN (SELECT id FROM person WHERE userid IN (${undelivered.map(() => '?').join(', ')})))` : ''
-  await manager.query(`UPDATE reminder_record SET delivered_at = ? WHERE outbox_key = ? AND delivered_at IS NULL${refused}`, [sqlInstant(manager, at), outboxKey, ...undelivered])
+  for (let i = 0; i < reached.length; i += 1000) {
+    const chunk = reached.slice(i, i + 1000)
+    await manager.query(
+      `UPDATE reminder_record SET delivered_at = ? WHERE outbox_key = ? AND delivered_at IS NULL AND person_id IN (SELECT id FROM person WHERE userid IN (${chunk.map(() => '?').join(', ')}))`,
+      [sqlInstant(manager, at), outboxKey, ...chunk],
+    )
+  }
 }

@@ -35,7 +35,12 @@ export interface Digest {
   /** The stages this digest sends; recorded with it, so each goes out once. */
   stages: Stage[]
   /** Digests of people on leave who named this person as deputy (or whose liaison this is). */
-  behalf: { name: string; digest: Digest }[]
+  behalf: {
+    name: string
+    digest: Digest
+    /** Of the away digest's stages, those this person did not get as their own (the reminder record names the person away for these). */
+    taken: Stage[]
+  }[]
 }
 
 /** What one sweep decided: the digests, and the organization department's summary. */
