@@ -265,13 +265,14 @@ async function measure(url: string): Promise<Figures> {
   const unit = await timeIt(() => responsiveness(ds, campaign, { month: MONTH }, NOW, { unitId: Number(busiest!.unitId), people: true }))
   const one = await responsiveness(ds, campaign, { month: MONTH }, NOW, { unitId: Number(busiest!.unitId), people: true })
 
-  // The floor: the same rows, read with plain SQL, nothing computed.
+  // The floor: the same rows, read with plain SQL, nothing computed (from 31 days before the month, as the read model looks back).
   const last = addDays(today, -1)
+  const since = sqlInstant(ds, new Date(beijingInstant(`${MONTH}-01`).getTime() - 31 * 86_400_000))
   const floorQueries = () => [
     ds.query(
-      `SELECT ledger_item_id, unit_id, stage, stage_days, due_date, audience, person_id, for_person_id, delivered_at
+      `SELECT ledger_item_id, unit_id, stage, stage_days, due_date, audience, person_id, for_person_id, queued_at, delivered_at
        FROM reminder_record WHERE campaign_id = ? AND delivered_at >= ?`,
-      [campaign.id, from],
+      [campaign.id, since],
     ),
     ds.query(
       `SELECT p.ledger_item_id AS item, p.created_at AS at FROM progress_update p JOIN ledger_item i ON i.id = p.ledger_item_id
@@ -279,7 +280,7 @@ async function measure(url: string): Promise<Figures> {
        UNION ALL
        SELECT e.ledger_item_id AS item, e.created_at AS at FROM extension_request e JOIN ledger_item i ON i.id = e.ledger_item_id
        WHERE i.campaign_id = ? AND e.created_at >= ?`,
-      [campaign.id, from, campaign.id, from],
+      [campaign.id, since, campaign.id, since],
     ),
     ds.query(
       `SELECT i.unit_id, i.due_date, i.original_due_date, i.rectified_at, i.closed_at,
