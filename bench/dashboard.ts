@@ -40,7 +40,7 @@ import { OverviewPage } from '../src/http/dashboard/pages/overview.js'
 import { createLogger } from '../src/logger.js'
 import { overview } from '../src/read-model/dashboard-overview.js'
 import { addDays, beijingInstant, daysBetween, lastDayOfMonth } from '../src/time/calendar-date.js'
-import { insertRows, ITEMS, PROVINCE_TODAY, random, seedProvince, UNITS } from './province.js'
+import { insertHistory, insertRows, ITEMS, PROVINCE_TODAY, random, seedProvince, UNITS } from './province.js'
 
 const NOW = new Date(`${PROVINCE_TODAY}T10:00:00+08:00`)
 const START = '2015-07-01'
@@ -160,13 +160,7 @@ async function seedHistory(ds: DataSource, campaign: Campaign, firstUnit: number
       progress = next
     }
   }
-  await insertRows(ds, 'progress_update', ['ledger_item_id', 'person_id', 'kind', 'old_status', 'new_status', 'old_progress', 'new_progress', 'note', 'created_at'], updates)
-  await insertRows(
-    ds,
-    'extension_request',
-    ['ledger_item_id', 'requested_by_id', 'old_due_date', 'new_due_date', 'reason', 'status', 'decided_by_id', 'decided_at', 'decision_note', 'created_at'],
-    extensions,
-  )
+  await insertHistory(ds, updates, extensions)
   // The items' own instants, through a scratch table (one UPDATE with a keyed subquery, on either database).
   await ds.query(`CREATE TABLE bench_item_times (id INT PRIMARY KEY, created_at DATETIME(6) NOT NULL, rectified_at DATETIME(6) NULL, closed_at DATETIME(6) NULL)`)
   await insertRows(ds, 'bench_item_times', ['id', 'created_at', 'rectified_at', 'closed_at'], times)

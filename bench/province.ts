@@ -82,3 +82,19 @@ export async function insertRows(ds: DataSource, table: string, columns: string[
     await ds.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')}`, chunk.flat())
   }
 }
+
+/**
+ * Items' history as raw rows: progress_update (ledger_item_id, person_id, kind, old_status,
+ * new_status, old_progress, new_progress, note, created_at) and extension_request
+ * (ledger_item_id, requested_by_id, old_due_date, new_due_date, reason, status, decided_by_id,
+ * decided_at, decision_note, created_at).
+ */
+export async function insertHistory(ds: DataSource, updates: unknown[][], extensions: unknown[][]): Promise<void> {
+  await insertRows(ds, 'progress_update', ['ledger_item_id', 'person_id', 'kind', 'old_status', 'new_status', 'old_progress', 'new_progress', 'note', 'created_at'], updates)
+  await insertRows(
+    ds,
+    'extension_request',
+    ['ledger_item_id', 'requested_by_id', 'old_due_date', 'new_due_date', 'reason', 'status', 'decided_by_id', 'decided_at', 'decision_note', 'created_at'],
+    extensions,
+  )
+}

@@ -37,7 +37,7 @@ import { responsiveness } from '../src/read-model/responsiveness.js'
 import { addDays, beijingDate, beijingInstant, lastDayOfMonth, type CalendarDate } from '../src/time/calendar-date.js'
 import { addWorkdays, isWorkday, workdayOnOrBefore } from '../src/time/work-calendar.js'
 import { createMigratedDatabase } from '../test/helpers/test-database.js'
-import { insertRows, ITEMS, random, seedProvince, UNITS } from './province.js'
+import { insertHistory, insertRows, ITEMS, random, seedProvince, UNITS } from './province.js'
 
 const MONTH = '2015-09'
 /** The month's last working day, in the afternoon: most of its reminders decided, the last ones pending. */
@@ -176,13 +176,7 @@ async function seedHistory(ds: DataSource, campaign: Campaign, firstUnit: number
   await ds.transaction(async (m) => {
     for (const { id, original } of twice) await m.query('UPDATE ledger_item SET original_due_date = ? WHERE id = ?', [original, id])
   })
-  await insertRows(ds, 'progress_update', ['ledger_item_id', 'person_id', 'kind', 'old_status', 'new_status', 'old_progress', 'new_progress', 'note', 'created_at'], updates)
-  await insertRows(
-    ds,
-    'extension_request',
-    ['ledger_item_id', 'requested_by_id', 'old_due_date', 'new_due_date', 'reason', 'status', 'decided_by_id', 'decided_at', 'decision_note', 'created_at'],
-    extensions,
-  )
+  await insertHistory(ds, updates, extensions)
   await insertRows(
     ds,
     'reminder_record',
