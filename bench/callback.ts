@@ -8,6 +8,7 @@
  *
  *   npm run bench:callback
  *   BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306/test npm run bench:callback
+ *   PROFILE_DIR=/tmp/prof npm run bench:callback     # and a CPU profile of the server per database
  *
  * Prints figures; asserts nothing.
  */
@@ -42,7 +43,9 @@ async function bench(label: string, mysqlUrl?: string) {
   const database = await createMigratedDatabase(mysqlUrl)
   const ds = database.dataSource
   await seedRoster(ds, '城关镇', [{ userid: 'zhangwei', name: '张伟', roles: ['unit_head'] }])
-  const server = spawn(process.execPath, ['--import', 'tsx', 'bench/callback-server.ts'], {
+  // PROFILE_DIR=/tmp/prof: the server writes a CPU profile there when it stops.
+  const profile = process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []
+  const server = spawn(process.execPath, [...profile, '--import', 'tsx', 'bench/callback-server.ts'], {
     env: { ...process.env, DATABASE_URL: database.url, LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'inherit'],
   })

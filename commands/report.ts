@@ -106,5 +106,6 @@ async function sendSummary(context: CommandContext, monthText: string): Promise<
   checkMonthInCampaign(month, campaign)
   reportPeriod(month, now) // refuses a month still to come
   const { summary, attachment } = await monthlyReportFile(context.dataSource, campaign, month, now)
-  context.reply(markdown(summary), attachment)
+  // Over WeCom's file limit the summary says where to get the workbook instead.
+  context.reply(markdown(summary), attachment ?? undefined)
 }

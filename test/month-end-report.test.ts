@@ -149,6 +149,20 @@ describe(`the monthly workbook sent to the organization department on ${dialect}
     expect(summary).toContain('为官不为行为专项治理2015年8月月报汇总.xlsx')
   })
 
+  it('sends no file over WeCom’s file limit: the summary says the size, the limit and where to get the workbook', async () => {
+    const when = at('2015-08-31T17:03:00')
+    // The fixture's workbook is some kilobytes: a limit of 1 KB stands for a province's past 20 MB.
+    expect(await sendMonthEndReport(ds, when, FIVE_PM, { maxBytes: 1024 })).toMatchObject({ sent: true, month: '2015-08', bytes: 0 })
+    const rows = await outbox(ds)
+    expect(rows.map((r) => [r.dedupeKey, r.msgType])).toEqual([[`monthly-workbook:${fixture.campaign.id}:2015-08`, 'markdown']])
+    expect(await ds.getRepository(StoredFileSchema).count()).toBe(0)
+    const summary = JSON.parse(rows[0]!.payload).markdown.content as string
+    expect(summary.split('\n').at(-1)).toMatch(/^> 工作簿 \d+ KB，超过企业微信 1 KB 的文件上限，未作为附件发送。请在工作台「月报」页下载月度工作簿，或由管理员运行：npm run cli -- export monthly --month 2015-08$/)
+    expect(summary).not.toContain('明细见附件')
+    // Once, as the file would have been.
+    expect(await sendMonthEndReport(ds, when, FIVE_PM, { maxBytes: 1024 })).toEqual({ sent: false, reason: 'already_sent' })
+  })
+
   it('resends a file that failed with the same upload, byte for byte, so WeCom’s duplicate check applies', async () => {
     const when = at('2015-08-31T17:13:00')
     expect((await sendMonthEndReport(ds, when, FIVE_PM)).sent).toBe(true)

@@ -317,7 +317,7 @@ describe(`reports from the public on ${dialect}`, () => {
     it('in no cell of the monthly workbook', async () => {
       const { attachment } = await monthlyReportFile(ds, campaign, '2015-09', clock.now)
       const book = new ExcelJS.Workbook()
-      await book.xlsx.load(Buffer.from(attachment.content) as unknown as ArrayBuffer)
+      await book.xlsx.load(Buffer.from(attachment!.content) as unknown as ArrayBuffer)
       const cells: string[] = []
       book.eachSheet((sheet) => sheet.eachRow({ includeEmpty: false }, (row) => row.eachCell({ includeEmpty: false }, (cell) => cells.push(String(cell.text ?? '')))))
       expect(cells.length).toBeGreaterThan(20)

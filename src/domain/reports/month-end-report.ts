@@ -21,7 +21,7 @@ export type MonthEndOutcome =
  * once per campaign and month (the summary's key reserves it, in the same transaction as the
  * file). Runs repeatedly: a service that was down at `time` catches up when it is back.
  */
-export async function sendMonthEndReport(dataSource: DataSource, now: Date, time: readonly [number, number]): Promise<MonthEndOutcome> {
+export async function sendMonthEndReport(dataSource: DataSource, now: Date, time: readonly [number, number], options: { maxBytes?: number } = {}): Promise<MonthEndOutcome> {
   const today = beijingDate(now)
   const campaign = await currentCampaign(dataSource, today)
   if (!campaign) return { sent: false, reason: 'no_campaign' }
@@ -33,10 +33,12 @@ export async function sendMonthEndReport(dataSource: DataSource, now: Date, time
   if (await dataSource.getRepository(OutboxMessageSchema).existsBy({ dedupeKey: key })) return { sent: false, reason: 'already_sent' }
   const admins = (await orgAdmins(dataSource)).map((a) => a.userid)
   if (admins.length === 0) return { sent: false, reason: 'no_admins' }
-  const { attachment, summary } = await monthlyReportFile(dataSource, campaign, month, now)
+  const { attachment, summary } = await monthlyReportFile(dataSource, campaign, month, now, options)
   return dataSource.transaction(async (manager): Promise<MonthEndOutcome> => {
     // Another replica may have got here first: its summary holds the key, and nothing is added.
     if ((await enqueue(manager, { dedupeKey: key, subject: { kind: 'monthly_report', id: campaign.id }, to: { users: admins }, message: markdown(summary) }, now)) === 0) return { sent: false, reason: 'already_sent' }
+    // Over WeCom's file limit: the summary alone, which says where to get the workbook.
+    if (!attachment) return { sent: true, campaignId: campaign.id, month, admins: admins.length, bytes: 0 }
     const fileId = await storeFile(manager, attachment)
     await enqueue(manager, { dedupeKey: `${key}:file`, subject: { kind: 'monthly_report', id: campaign.id }, to: { users: admins }, message: storedFile(fileId, attachment.filename) }, now)
     return { sent: true, campaignId: campaign.id, month, admins: admins.length, bytes: attachment.content.length }

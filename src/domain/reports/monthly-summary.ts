@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm'
 import type { Campaign } from '../../db/entities/index.js'
-import type { Attachment } from '../../outbox/stored-files.js'
+import { MAX_FILE_BYTES, type Attachment } from '../../outbox/stored-files.js'
 import { inertText } from '../../wecom/inert-text.js'
 import { countsLine, percent } from '../../read-model/chat-format.js'
 import { overdueRanking } from '../../read-model/ledger-status.js'
@@ -36,9 +36,10 @@ function someNames(names: readonly string[], limit = 5): string {
 
 /**
  * The short markdown that goes with the workbook: the same totals as its 汇总 sheet, who has not
- * reported, where most items are overdue. Fits one message (2,048 bytes).
+ * reported, where most items are overdue; `instead` replaces the line pointing to the attachment
+ * when there is none. Fits one message (2,048 bytes).
  */
-export function monthlySummaryMarkdown(f: MonthlyFigures, filename: string): string {
+export function monthlySummaryMarkdown(f: MonthlyFigures, filename: string, instead?: string): string {
   const t = monthlyTotals(f)
   const asOf = f.period.complete ? `${Number(f.period.month.slice(5))}月底` : `${Number(f.period.asOfDate.slice(5, 7))}月${Number(f.period.asOfDate.slice(8))}日`
   const missing = f.units.filter((u) => u.owesReport && !u.reportSubmittedAt).map((u) => inertText(u.unitName)).sort((a, b) => a.localeCompare(b, 'zh-CN'))
@@ -50,14 +51,32 @@ export function monthlySummaryMarkdown(f: MonthlyFigures, filename: string): str
     `月报已报 ${t.reported}/${t.reportsOwed} 个单位` + (missing.length > 0 ? `，未报：${someNames(missing)}` : ''),
   ]
   if (worst.length > 0) lines.push(`逾期较多：${worst.slice(0, 3).map((u) => `${inertText(u.unitName)} ${u.overdue} 项`).join('、')}`)
-  lines.push(`> 明细见附件《${inertText(filename)}》（${SHEET_NAMES.join('、')}）`)
+  lines.push(instead ?? `> 明细见附件《${inertText(filename)}》（${SHEET_NAMES.join('、')}）`)
   return truncateUtf8(lines.join('\n'), BYTE_LIMITS.markdown)
 }
 
-/** The month's figures, the workbook as a file to send, and its summary. */
-export async function monthlyReportFile(ds: DataSource, campaign: Campaign, month: string, now: Date): Promise<{ figures: MonthlyFigures; attachment: Attachment; summary: string }> {
+/**
+ * The month's figures, the workbook as a file to send, and its summary. A workbook over WeCom's
+ * file limit (20 MB, `maxBytes`) is not sent: `attachment` is null and the summary says where to
+ * get it instead (docs/wecom.md, Media).
+ */
+export async function monthlyReportFile(
+  ds: DataSource,
+  campaign: Campaign,
+  month: string,
+  now: Date,
+  options: { maxBytes?: number } = {},
+): Promise<{ figures: MonthlyFigures; attachment: Attachment | null; summary: string }> {
   const figures = await monthlyFigures(ds, campaign, month, now)
   const filename = workbookFilename(figures)
   const content = new Uint8Array(await renderMonthlyWorkbook(figures, now).xlsx.writeBuffer())
-  return { figures, attachment: { filename, content }, summary: monthlySummaryMarkdown(figures, filename) }
+  const maxBytes = options.maxBytes ?? MAX_FILE_BYTES
+  if (content.length <= maxBytes) return { figures, attachment: { filename, content }, summary: monthlySummaryMarkdown(figures, filename) }
+  return { figures, attachment: null, summary: monthlySummaryMarkdown(figures, filename, tooLargeNote(content.length, maxBytes, month)) }
+}
+
+/** "> 工作簿 23.4 MB，超过企业微信 20 MB 的文件上限，未作为附件发送；…" */
+function tooLargeNote(bytes: number, maxBytes: number, month: string): string {
+  const mb = (n: number) => (n < 1024 * 1024 ? `${Math.ceil(n / 1024)} KB` : `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) === 0 ? 0 : 1)} MB`)
+  return `> 工作簿 ${mb(bytes)}，超过企业微信 ${mb(maxBytes)} 的文件上限，未作为附件发送。请在工作台「月报」页下载月度工作簿，或由管理员运行：npm run cli -- export monthly --month ${month}`
 }
