@@ -11,7 +11,7 @@ import { UserFacingError } from '../../errors.js'
 import { linkedCases } from '../../read-model/circulars.js'
 import { circularsReceivedBy, circularsWithStatus, receivedCircular } from '../../read-model/dashboard-circulars.js'
 import { readRawBody } from '../read-raw-body.js'
-import { html, idParam, notFound, queryText, refuse, type DashboardKit } from './dashboard-kit.js'
+import { html, idParam, notFound, queryText, refuse, setFlash, takeFlash, type DashboardKit } from './dashboard-kit.js'
 import { acknowledgementExport, circularListExport, CircularListPage, CircularStatusPage, ReceivedCircularPage, ReceivedListPage, receivedListExport } from './pages/circulars.js'
 import { seesUnitLedger } from './who-sees.js'
 import { sendTable, wantsXlsx } from './xlsx-export.js'
@@ -69,7 +69,7 @@ export function registerCircularPages(router: Router, kit: DashboardKit): void {
       const status = await circularStatus(dataSource, id)
       if (wantsXlsx(ctx)) return sendTable(ctx, acknowledgementExport(status, queryText(ctx, 'table') === 'units' ? 'units' : 'people', today))
       const [from, cases] = [await senderSignature(dataSource.manager, status.circular.sentById), await linkedCases(dataSource, id)]
-      const notice = takeFlash(ctx, kit, id)
+      const notice = takeFlash(ctx, kit, FLASH_COOKIE, id)
       return html(ctx, CircularStatusPage({ viewer: who.viewer, status, from, cases, today, notice, unitLink: (unitId) => (seesUnitLedger(sender, unitId) ? `/dash/units/${unitId}` : null) }))
     }
     // As 收到 answers: a circular that does not exist or is a draft is not found; one sent to others is not theirs.
@@ -102,7 +102,7 @@ export function registerCircularPages(router: Router, kit: DashboardKit): void {
       notice = { text: error.message, ok: false }
     }
     logger.info({ userid: who.sender.person.userid, circular: id, outcome: notice.ok ? 'edited' : 'refused' }, 'dashboard action')
-    setFlash(ctx, kit, id, notice)
+    setFlash(ctx, kit, FLASH_COOKIE, id, notice)
     ctx.status = 303
     ctx.redirect(`/dash/circulars/${id}`)
   })
@@ -120,20 +120,3 @@ async function readEditForm(ctx: Context): Promise<URLSearchParams | null> {
   }
 }
 
-function setFlash(ctx: Context, kit: DashboardKit, circularId: number, notice: { text: string; ok: boolean }): void {
-  const value = Buffer.from(JSON.stringify({ id: circularId, ...notice, text: [...notice.text].slice(0, 500).join('') })).toString('base64url')
-  ctx.cookies.set(FLASH_COOKIE, value, { ...kit.cookie, maxAge: 60_000 })
-}
-
-/** The edit's result for this circular, once: the cookie is cleared as it is read. */
-function takeFlash(ctx: Context, kit: DashboardKit, circularId: number): { text: string; ok: boolean } | null {
-  const value = ctx.cookies.get(FLASH_COOKIE)
-  if (!value) return null
-  ctx.cookies.set(FLASH_COOKIE, null, kit.cookie)
-  try {
-    const flash = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as { id?: unknown; text?: unknown; ok?: unknown }
-    return flash.id === circularId && typeof flash.text === 'string' ? { text: flash.text.slice(0, 500), ok: flash.ok === true } : null
-  } catch {
-    return null
-  }
-}

@@ -158,3 +158,28 @@ export function fromThisMachine(ctx: Context): boolean {
   const address = ctx.socket.remoteAddress ?? ''
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.')
 }
+
+/** What a form's action came to, shown once on the page it returns to. */
+export interface Flash {
+  text: string
+  ok: boolean
+}
+
+/** Keeps `notice` for the page of `id` for a minute, in the cookie `name` (cut to 500 characters). */
+export function setFlash(ctx: Context, kit: DashboardKit, name: string, id: number, notice: Flash): void {
+  const value = Buffer.from(JSON.stringify({ id, ...notice, text: [...notice.text].slice(0, 500).join('') })).toString('base64url')
+  ctx.cookies.set(name, value, { ...kit.cookie, maxAge: 60_000 })
+}
+
+/** The notice kept for the page of `id`, once: the cookie is cleared as it is read. */
+export function takeFlash(ctx: Context, kit: DashboardKit, name: string, id: number): Flash | null {
+  const value = ctx.cookies.get(name)
+  if (!value) return null
+  ctx.cookies.set(name, null, kit.cookie)
+  try {
+    const flash = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as { id?: unknown; text?: unknown; ok?: unknown }
+    return flash.id === id && typeof flash.text === 'string' ? { text: flash.text.slice(0, 500), ok: flash.ok === true } : null
+  } catch {
+    return null
+  }
+}

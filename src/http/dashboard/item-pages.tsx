@@ -5,7 +5,7 @@ import { canSeeItem, isVerifier } from '../../domain/ledger/ledger-access.js'
 import { readStoredFile } from '../../outbox/stored-files.js'
 import { itemPageData } from '../../read-model/item-page.js'
 import { markdownToText, type AppMessage } from '../../wecom/messages.js'
-import { html, idParam, notFound, readForm, refuse, type DashboardKit } from './dashboard-kit.js'
+import { html, idParam, notFound, readForm, refuse, setFlash, takeFlash, type DashboardKit } from './dashboard-kit.js'
 import { evidenceServing, ItemPage } from './pages/item.js'
 import { seesUnitLedger } from './who-sees.js'
 
@@ -40,7 +40,7 @@ export function registerItemPages(router: Router, kit: DashboardKit): void {
         viewer: who.viewer,
         actions: { verify: dispatcher !== undefined && isVerifier(who.sender), decideExtensions: dispatcher !== undefined && who.sender.roles.includes('org_admin') },
         unitHref: seesUnitLedger(who.sender, item.unitId) ? `/dash/units/${item.unitId}` : null,
-        notice: takeFlash(ctx, kit, item.id),
+        notice: takeFlash(ctx, kit, FLASH_COOKIE, item.id),
       }),
     )
   })
@@ -97,7 +97,7 @@ export function registerItemPages(router: Router, kit: DashboardKit): void {
     const said = result.reply ? answerText(result.reply) : ''
     // A refusal's 用法 and 示例 are for typing in chat; the page only needs what was wrong.
     const text = result.refused ? said.split('\n用法：')[0]! : said
-    setFlash(ctx, kit, item.id, { text: text || '已完成。', ok: !result.refused })
+    setFlash(ctx, kit, FLASH_COOKIE, item.id, { text: text || '已完成。', ok: !result.refused })
     ctx.status = 303
     ctx.redirect(`/dash/items/${item.id}`)
   })
@@ -121,20 +121,3 @@ function answerText(message: AppMessage): string {
   return ''
 }
 
-function setFlash(ctx: Context, kit: DashboardKit, itemId: number, notice: { text: string; ok: boolean }): void {
-  const value = Buffer.from(JSON.stringify({ id: itemId, ...notice, text: [...notice.text].slice(0, 500).join('') })).toString('base64url')
-  ctx.cookies.set(FLASH_COOKIE, value, { ...kit.cookie, maxAge: 60_000 })
-}
-
-/** The action's result for this item, once: the cookie is cleared as it is read. */
-function takeFlash(ctx: Context, kit: DashboardKit, itemId: number): { text: string; ok: boolean } | null {
-  const value = ctx.cookies.get(FLASH_COOKIE)
-  if (!value) return null
-  ctx.cookies.set(FLASH_COOKIE, null, kit.cookie)
-  try {
-    const flash = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as { id?: unknown; text?: unknown; ok?: unknown }
-    return flash.id === itemId && typeof flash.text === 'string' ? { text: flash.text.slice(0, 500), ok: flash.ok === true } : null
-  } catch {
-    return null
-  }
-}
