@@ -126,7 +126,7 @@ const TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml'
 const STRINGS_HEAD = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="${MAIN}"><si><t>单位名称</t></si><si><t>单位类型</t></si><si><t>城关镇</t></si><si><t>镇</t></si>`
 
 /** A workbook as Excel lays it out — one sheet 单位名称 | 单位类型 / 城关镇 | 镇 — with the shared strings given. */
-function workbook(sharedStrings: Part, options: { workbookXml?: string; zip64?: boolean } = {}): Buffer {
+function workbook(sharedStrings: Part, options: { workbookXml?: string; sheetXml?: string; zip64?: boolean } = {}): Buffer {
   const parts = [
     part(
       '[Content_Types].xml',
@@ -138,7 +138,8 @@ function workbook(sharedStrings: Part, options: { workbookXml?: string; zip64?: 
     part('xl/_rels/workbook.xml.rels', `<Relationships xmlns="${RELS}"><Relationship Id="rId1" Type="${DOC}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="${DOC}/sharedStrings" Target="sharedStrings.xml"/></Relationships>`),
     part(
       'xl/worksheets/sheet1.xml',
-      `<worksheet xmlns="${MAIN}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row><row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" t="s"><v>3</v></c></row></sheetData></worksheet>`,
+      options.sheetXml ??
+        `<worksheet xmlns="${MAIN}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row><row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" t="s"><v>3</v></c></row></sheetData></worksheet>`,
     ),
     sharedStrings,
   ]
@@ -297,6 +298,8 @@ describe(`import guards on ${dialect}`, () => {
       ['a truncated workbook', genuine.subarray(0, genuine.length - 30), /^不是有效的 xlsx 文件/],
       ['a corrupted workbook', corrupted, /^不是有效的 xlsx 文件/],
       ['a workbook exceljs cannot read', workbook(part('xl/sharedStrings.xml', `${STRINGS_HEAD}</sst>`), { workbookXml: '<workbook><sheets><sheet name="x" r:id=' }), /^不是有效的 xlsx 文件/],
+      // A whole zip whose sheet stops midway: the rows before the cut are not imported as if they were all.
+      ['a sheet cut off midway', workbook(part('xl/sharedStrings.xml', `${STRINGS_HEAD}</sst>`), { sheetXml: `<worksheet xmlns="${MAIN}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row><row r="2"><c r="A2" t="s"><v>2</v></c>` }), /^不是有效的 xlsx 文件/],
     ]
     for (const [name, bytes, expected] of cases) {
       const message = await refusal(importUnits(ds, file('.xlsx', bytes)))

@@ -31,12 +31,26 @@ export async function insertIgnoringDuplicate<T extends ObjectLiteral>(
  * preparing the statements than the database takes to run them). Rows whose key exists are
  * skipped. Booleans and instants are bound as each database stores them.
  */
-export async function insertManyIgnoringDuplicates(
+export function insertManyIgnoringDuplicates(
   manager: EntityManager,
   table: string,
   columns: readonly string[],
   rows: readonly (readonly unknown[])[],
   keyColumn: string,
+): Promise<void> {
+  return insertMany(manager, table, columns, rows, keyColumn)
+}
+
+/**
+ * Many rows in plain multi-row SQL, as insertManyIgnoringDuplicates, but a row whose unique key
+ * exists fails the statement — unless `ignoreDuplicateOf` names the key column to skip it on.
+ */
+export async function insertMany(
+  manager: EntityManager,
+  table: string,
+  columns: readonly string[],
+  rows: readonly (readonly unknown[])[],
+  ignoreDuplicateOf?: string,
 ): Promise<void> {
   const mysql = isMysql(manager)
   const instants = new Map<Date, unknown>() // the rows of one call mostly share an instant or two
@@ -47,7 +61,7 @@ export async function insertManyIgnoringDuplicates(
   }
   const bind = (value: unknown) => (typeof value === 'boolean' ? (value ? 1 : 0) : value instanceof Date ? instant(value) : value)
   const row = `(${columns.map(() => '?').join(', ')})`
-  const ignore = mysql ? ` ON DUPLICATE KEY UPDATE ${keyColumn} = ${keyColumn}` : ' ON CONFLICT DO NOTHING'
+  const ignore = ignoreDuplicateOf === undefined ? '' : mysql ? ` ON DUPLICATE KEY UPDATE ${ignoreDuplicateOf} = ${ignoreDuplicateOf}` : ' ON CONFLICT DO NOTHING'
   // Under SQLite's limit of 32,766 bound values per statement.
   const size = Math.max(1, Math.floor(30_000 / columns.length))
   for (let i = 0; i < rows.length; i += size) {

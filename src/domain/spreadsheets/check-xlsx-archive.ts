@@ -62,10 +62,10 @@ function inflatedSize(data: Buffer, cap: number): Promise<number | 'over'> {
  * Refuses, before exceljs sees it, a workbook that is not a zip jszip would read, that declares
  * sizes beyond the limits, or whose parts inflate to other than what they declare (declared
  * sizes can lie; jszip only compares them after inflating everything). Each part is inflated
- * once here, counted and dropped, so memory stays flat; exceljs then inflates the same bytes.
- * See docs/imports.md.
+ * once here, counted and dropped, so memory stays flat; the entries are then the parts the
+ * reader inflates again (streamWorkbookSheets). See docs/imports.md.
  */
-export async function checkXlsxArchive(zip: Buffer, name: string, limits: ImportLimits): Promise<void> {
+export async function checkXlsxArchive(zip: Buffer, name: string, limits: ImportLimits): Promise<ZipEntry[]> {
   let entries: ZipEntry[]
   try {
     entries = readZipDirectory(zip, limits.maxEntries)
@@ -88,4 +88,5 @@ export async function checkXlsxArchive(zip: Buffer, name: string, limits: Import
     if (actual === 'over') throw refused(`「${entry.name}」实际解压出的数据多于它声明的 ${formatSize(entry.uncompressedSize)}`)
     if (actual !== entry.uncompressedSize) throw notXlsxError(name, zip)
   }
+  return entries
 }

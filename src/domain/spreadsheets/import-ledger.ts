@@ -6,7 +6,7 @@ import { problemCollector, type ImportResult } from './import-report.js'
 import type { ImportLimits } from './import-limits.js'
 import { loadLedgerMatch, planRow, type PlannedItem } from './ledger-import-plan.js'
 import { writeLedger, type LedgerWrite } from './ledger-import-write.js'
-import { readTable, type ColumnSpec } from './read-table.js'
+import { openTable, type ColumnSpec } from './read-table.js'
 
 export const LEDGER_COLUMNS: readonly ColumnSpec[] = [
   { key: 'id', header: '编号', synonyms: ['台账编号', '序号id'] },
@@ -34,32 +34,35 @@ export async function campaignFor(ds: DataSource, campaignId: number | undefined
 /**
  * 工作台账: every row checked first — unit, category ((一)–(八), its name or a close match),
  * responsible leader and person (by name in that unit, or userid), due date (Excel date, serial
- * or text; not before the campaign starts), duplicates — then, with no problem, all written in
- * one transaction. An item is found again by its 编号 or by unit and problem text and updated
- * in place (a new due date restarts its reminders); new ones get their history row. No
- * notices are sent: the daily sweep reminds.
+ * or text; not before the campaign starts), duplicates — then, with no problem, all written,
+ * a thousand rows a transaction (docs/imports.md, Writing in batches). The file is read row by
+ * row, never held whole. An item is found again by its 编号 or by unit and problem text and
+ * updated in place (a new due date restarts its reminders), so an import stopped midway is
+ * completed by running it again; new ones get their history row. No notices are sent: the
+ * daily sweep reminds.
  */
 export async function importLedger(
   ds: DataSource,
   path: string,
-  options: { dryRun?: boolean; campaignId?: number; now?: Date; onProgress?: (done: number, total: number) => void; limits?: Partial<ImportLimits> } = {},
+  options: { dryRun?: boolean; campaignId?: number; now?: Date; onProgress?: (done: number, total: number) => void; limits?: Partial<ImportLimits>; batchRows?: number } = {},
 ): Promise<ImportResult> {
   const now = options.now ?? new Date()
   const campaign = await campaignFor(ds, options.campaignId, now)
-  const table = await readTable(path, LEDGER_COLUMNS, options.limits)
+  const table = await openTable(path, LEDGER_COLUMNS, options.limits)
   const { problems, add } = problemCollector(table)
   const match = await loadLedgerMatch(ds, campaign, add)
   const planned: PlannedItem[] = []
-  for (const row of table.rows) {
+  let rows = 0
+  // Row by row as the file is read: only the checked items are kept, not the sheet.
+  for await (const row of table.rows()) {
+    rows += 1
     const item = planRow(match, row)
     if (item) planned.push(item)
   }
-  const result: ImportResult = { rows: table.rows.length, created: 0, updated: 0, unchanged: 0, createdIds: [], updatedIds: [], problems, written: false }
+  const result: ImportResult = { rows, created: 0, updated: 0, unchanged: 0, createdIds: [], updatedIds: [], problems, written: false }
   if (problems.length > 0) return result
-  const plan: LedgerWrite = { campaignId: campaign.id, planned, byId: match.byId, write: !options.dryRun, result, onProgress: options.onProgress }
-  if (plan.write) {
-    await ds.transaction((manager) => writeLedger(manager, plan))
-    result.written = true
-  } else await writeLedger(ds.manager, plan)
+  const plan: LedgerWrite = { campaignId: campaign.id, planned, byId: match.byId, checkedUpTo: match.maxId, write: !options.dryRun, result, onProgress: options.onProgress, batchRows: options.batchRows }
+  await writeLedger(ds, plan)
+  result.written = plan.write
   return result
 }

@@ -6,10 +6,7 @@ export interface ImportLimits {
   maxFileBytes: number
   /** The most a workbook's parts may expand to together, bytes; default 1024 MB. */
   maxUnzippedBytes: number
-  /**
-   * The most one part may expand to, bytes; default 500 MB. exceljs holds each part as one
-   * string, and a V8 string stops at 2^29 − 24 characters ("Invalid string length").
-   */
+  /** The most one part may expand to, bytes; default 500 MB (parts are streamed, but none of a ledger is this large). */
   maxPartBytes: number
   /** The most a part, or the whole file, may expand by; default 100-fold. */
   maxRatio: number

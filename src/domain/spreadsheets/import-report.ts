@@ -25,7 +25,7 @@ export interface ImportResult {
 }
 
 /** Collects problems with a table's cells, each naming its sheet, row and column. */
-export function problemCollector(table: Table) {
+export function problemCollector(table: Pick<Table, 'headers'>) {
   const problems: ImportProblem[] = []
   return {
     problems,

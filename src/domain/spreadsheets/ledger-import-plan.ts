@@ -10,12 +10,31 @@ import type { TableRow } from './read-table.js'
 const YES = new Set(['是', '公开', 'y', 'yes', '1', '√', '✓'])
 const NO = new Set(['否', '不公开', 'n', 'no', '0', ''])
 
+/** An item as an import compares a row with it. */
+export type KnownItem = Pick<LedgerItem, 'id' | 'unitId' | 'categoryId' | 'problem' | 'measures' | 'target' | 'dueDate' | 'responsibleDepartment' | 'responsibleLeaderId' | 'responsiblePersonId' | 'isPublic'>
+
+const KNOWN_FIELDS = {
+  id: true,
+  unitId: true,
+  categoryId: true,
+  problem: true,
+  measures: true,
+  target: true,
+  dueDate: true,
+  responsibleDepartment: true,
+  responsibleLeaderId: true,
+  responsiblePersonId: true,
+  isPublic: true,
+} as const
+
 /** A checked row of 工作台账: a new item (`id` null) or the item it updates. */
 export interface PlannedItem {
   id: number | null
   unitId: number
   categoryId: number
   problem: string
+  /** problemKey(problem), worked out once. */
+  problemKey: string
   measures: string
   target: string
   dueDate: CalendarDate
@@ -36,16 +55,21 @@ export interface LedgerMatch {
   readonly names: ReadonlySet<string>
   readonly categories: readonly ProblemCategory[]
   /** The campaign's items by 编号, as first read. */
-  readonly byId: ReadonlyMap<number, LedgerItem>
-  /** The campaign's items by unit and problem key (textKey). */
-  readonly byText: ReadonlyMap<string, LedgerItem>
+  readonly byId: ReadonlyMap<number, KnownItem>
+  /** The highest item id (any campaign) before the items were read. */
+  readonly maxId: number
+  /** The campaign's items' ids by unit and problem key (textKey). */
+  readonly byText: ReadonlyMap<string, number>
   /** The row that first named each item (by 编号 or by textKey). */
   readonly seen: Map<string, number>
   readonly add: ReturnType<typeof problemCollector>['add']
 }
 
 // The same problem as 登记 sees it: whitespace and full-width forms do not count (docs/concurrency.md, The same problem registered twice).
-const textKey = (unitId: number, problem: string) => `${unitId}\n${problemKey(problem)}`
+const textKey = (unitId: number, problem: string) => keyOf(unitId, problemKey(problem))
+
+/** An item's unit and problem key as one map key. */
+export const keyOf = (unitId: number, key: string | null) => `${unitId}\n${key}`
 
 /** Reads the units, the active people, the campaign's categories and its items, in this order. */
 export async function loadLedgerMatch(ds: DataSource, campaign: Campaign, add: LedgerMatch['add']): Promise<LedgerMatch> {
@@ -59,11 +83,14 @@ export async function loadLedgerMatch(ds: DataSource, campaign: Campaign, add: L
   }
   const names = new Set(people.map((p) => p.name))
   const categories = await ds.getRepository(ProblemCategorySchema).findBy({ campaignId: campaign.id })
-  const existing = await ds.getRepository(LedgerItemSchema).find({ where: { campaignId: campaign.id } })
+  // Read before the items: whatever is added after is above it (the batches look there).
+  const maxId = Number((await ds.getRepository(LedgerItemSchema).maximum('id')) ?? 0)
+  // Only what a row is compared with: a province's 200,000 whole entities would take most of a gigabyte.
+  const existing = (await ds.getRepository(LedgerItemSchema).find({ select: KNOWN_FIELDS, where: { campaignId: campaign.id } })) as KnownItem[]
   const byId = new Map(existing.map((i) => [i.id, i]))
-  const byText = new Map(existing.map((i) => [textKey(i.unitId, i.problem), i]))
+  const byText = new Map(existing.map((i) => [textKey(i.unitId, i.problem), i.id]))
   const year = Number(campaign.startDate.slice(0, 4))
-  return { campaign, year, units, peopleByUnit, names, categories, byId, byText, seen: new Map(), add }
+  return { campaign, year, units, peopleByUnit, names, categories, byId, byText, maxId, seen: new Map(), add }
 }
 
 /** One row checked, every problem with it added; the item to write when it has none of its own. */
@@ -77,9 +104,10 @@ export function planRow(match: LedgerMatch, row: TableRow): PlannedItem | undefi
   if (!YES.has(publicText) && !NO.has(publicText)) match.add(row, 'public', `是否公开「${publicText}」请写 是 或 否`)
   const leader = unit ? personOf(match, unit.id, text(row.cells.leader), row, 'leader', '责任领导') : undefined
   const responsible = unit ? personOf(match, unit.id, text(row.cells.person), row, 'person', '具体责任人') : undefined
-  if (unit && problem) checkDuplicate(match, row, unit.id, id, problem)
+  const key = unit && problem ? textKey(unit.id, problem) : ''
+  if (unit && problem) checkDuplicate(match, row, key, id)
   if (unit && category && problem && measures && target && due && leader && responsible) {
-    return { id: id ?? match.byText.get(textKey(unit.id, problem))?.id ?? null, unitId: unit.id, categoryId: category.id, problem, measures, target, dueDate: due, department: text(row.cells.department) || null, leaderId: leader.id, personId: responsible.id, isPublic: YES.has(publicText) }
+    return { id: id ?? match.byText.get(key) ?? null, unitId: unit.id, categoryId: category.id, problem, problemKey: key.slice(key.indexOf('\n') + 1), measures, target, dueDate: due, department: text(row.cells.department) || null, leaderId: leader.id, personId: responsible.id, isPublic: YES.has(publicText) }
   }
   return undefined
 }
@@ -143,10 +171,10 @@ function personOf(match: LedgerMatch, unitId: number, typed: string, row: TableR
 }
 
 /** The same item twice in the file, or a 编号 given a problem another item already has. */
-function checkDuplicate(match: LedgerMatch, row: TableRow, unitId: number, id: number | null, problem: string): void {
-  const key = id ? `#${id}` : textKey(unitId, problem)
+function checkDuplicate(match: LedgerMatch, row: TableRow, textKey: string, id: number | null): void {
+  const key = id ? `#${id}` : textKey
   if (match.seen.has(key)) match.add(row, null, `与第 ${match.seen.get(key)} 行是同一条目（同一单位、同一问题）`)
   match.seen.set(key, row.row)
-  const holder = match.byText.get(textKey(unitId, problem))
-  if (id && holder && holder.id !== id) match.add(row, 'problem', `与已登记的 #${holder.id} 是同一问题（同一单位），请合并或修改问题描述`)
+  const holder = match.byText.get(textKey)
+  if (id && holder && holder !== id) match.add(row, 'problem', `与已登记的 #${holder} 是同一问题（同一单位），请合并或修改问题描述`)
 }

@@ -3,7 +3,7 @@ import { basename, extname } from 'node:path'
 import { UserFacingError } from '../../errors.js'
 import { DEFAULT_IMPORT_LIMITS, formatSize, type ImportLimits } from './import-limits.js'
 import { GBK_NO_HEADER_HINT, readCsvRows } from './read-csv.js'
-import { readWorkbookSheets, type CellValue } from './read-workbook.js'
+import { streamWorkbookSheets, type CellValue, type SheetRow, type SheetRows } from './read-workbook.js'
 
 /** A cell as read: text, a number (an Excel serial date is a number too), a date, or nothing. */
 export type { CellValue } from './read-workbook.js'
@@ -76,29 +76,58 @@ function findHeader(rows: CellValue[][], specs: readonly ColumnSpec[]): { index:
   return null
 }
 
-function toTable(sheets: { name: string; rows: CellValue[][] }[], specs: readonly ColumnSpec[]): Table {
-  const table: Table = { rows: [], headers: new Map(), sheets: [] }
-  for (const sheet of sheets) {
-    const header = findHeader(sheet.rows, specs)
-    // A sheet without the headers (notes, a cover page) is not data.
-    if (!header) continue
+/** The rows a header is looked for in: the first ten, and the one under the tenth (a second header row). */
+const HEADER_ROWS = 11
+
+/**
+ * A sheet's data rows by column key, read as they come: the first rows are held until the header
+ * is found among them (a sheet without the headers — notes, a cover page — is not data), then
+ * every row goes through, empty ones (trailing, or spacing) skipped.
+ */
+async function* sheetTableRows(table: TableStream, sheet: SheetRows, specs: readonly ColumnSpec[]): AsyncGenerator<TableRow> {
+  const first: CellValue[][] = []
+  let header: ReturnType<typeof findHeader> | undefined
+  const toRow = (number: number, cells: readonly CellValue[]): TableRow | null => {
+    const row: TableRow['cells'] = {}
+    let empty = true
+    for (const [column, spec] of header!.columns) {
+      const value = cells[column] ?? null
+      row[spec.key] = value
+      if (value !== null) empty = false
+    }
+    return empty ? null : { sheet: sheet.name, row: number, cells: row }
+  }
+  const decide = () => {
+    for (let i = 0; i < first.length; i++) first[i] ??= []
+    header = findHeader(first, specs)
+    if (!header) return false
     table.sheets.push(sheet.name)
     for (const [column, spec] of header.columns) {
-      if (!table.headers.has(spec.key)) table.headers.set(spec.key, String(sheet.rows[header.dataFrom - 1]![column] ?? sheet.rows[header.index]![column]))
+      if (!table.headers.has(spec.key)) table.headers.set(spec.key, String(first[header.dataFrom - 1]![column] ?? first[header.index]![column]))
     }
-    for (let index = header.dataFrom; index < sheet.rows.length; index++) {
-      const cells: TableRow['cells'] = {}
-      let empty = true
-      for (const [column, spec] of header.columns) {
-        const value = sheet.rows[index]![column] ?? null
-        cells[spec.key] = value
-        if (value !== null) empty = false
+    return true
+  }
+  for await (const { number, cells } of sheet.rows) {
+    if (header === undefined && number <= HEADER_ROWS) {
+      first[number - 1] = cells
+      continue
+    }
+    if (header === undefined) {
+      if (!decide()) return
+      for (let index = header!.dataFrom; index < first.length; index++) {
+        const row = toRow(index + 1, first[index]!)
+        if (row) yield row
       }
-      // Empty rows (trailing ones, or spacing) are skipped.
-      if (!empty) table.rows.push({ sheet: sheet.name, row: index + 1, cells })
+    }
+    const row = toRow(number, cells)
+    if (row) yield row
+  }
+  if (header === undefined && decide()) {
+    for (let index = header!.dataFrom; index < first.length; index++) {
+      const row = toRow(index + 1, first[index]!)
+      if (row) yield row
     }
   }
-  return table
 }
 
 /** The file's bytes, refused unreadable or over the size limit before anything parses them. */
@@ -122,14 +151,23 @@ async function readImportFile(path: string, name: string, maxBytes: number): Pro
   }
 }
 
+/** A spreadsheet opened for reading: its rows come as they are read, the headers and sheets as they are found. */
+export interface TableStream {
+  /** Column key → the header text as written in the file (for the report), filled as sheets are read. */
+  headers: Map<string, string>
+  sheets: string[]
+  /** Every data row of every sheet with the headers; throws no_header at the end when no sheet had them. */
+  rows(): AsyncGenerator<TableRow>
+}
+
 /**
- * Reads an .xlsx or .csv file into rows keyed by the columns it knows, whatever the order of the
- * columns or extra columns. Every sheet with the headers counts (a second sheet continues the
- * first); a header cell merged over several columns names the first; empty rows are skipped.
- * The file is checked against `limits` before it is parsed (docs/imports.md); a CSV may be
- * UTF-8 or GBK.
+ * Opens an .xlsx or .csv file to read its rows keyed by the columns it knows, whatever the order
+ * of the columns or extra columns. Every sheet with the headers counts (a second sheet continues
+ * the first); a header cell merged over several columns names the first; empty rows are
+ * skipped. The file is checked against `limits` before it is parsed (docs/imports.md), and a
+ * workbook is read row by row, never held whole; a CSV may be UTF-8 or GBK.
  */
-export async function readTable(path: string, specs: readonly ColumnSpec[], limits: Partial<ImportLimits> = {}): Promise<Table> {
+export async function openTable(path: string, specs: readonly ColumnSpec[], limits: Partial<ImportLimits> = {}): Promise<TableStream> {
   const extension = extname(path).toLowerCase()
   if (extension !== '.csv' && extension !== '.xlsx') {
     throw new UserFacingError('bad_file', `不支持的文件类型「${extension || path}」：请用 .xlsx 或 .csv（Excel 可“另存为”这两种格式）。`)
@@ -137,18 +175,36 @@ export async function readTable(path: string, specs: readonly ColumnSpec[], limi
   const checked = { ...DEFAULT_IMPORT_LIMITS, ...limits }
   const name = basename(path)
   const bytes = await readImportFile(path, name, checked.maxFileBytes)
-  let sheets: { name: string; rows: CellValue[][] }[]
+  let sheets: SheetRows[]
   let hint = ''
   if (extension === '.csv') {
     const csv = readCsvRows(bytes, name)
-    sheets = [{ name: 'CSV', rows: csv.rows }]
+    sheets = [{ name: 'CSV', rows: csvRows(csv.rows) }]
     if (csv.encoding === 'gb18030') hint = GBK_NO_HEADER_HINT
   } else {
-    sheets = await readWorkbookSheets(bytes, name, checked)
+    sheets = await streamWorkbookSheets(bytes, name, checked)
   }
-  const table = toTable(sheets, specs)
-  if (table.sheets.length === 0) {
-    throw new UserFacingError('no_header', `文件中没有找到表头。需要的列：${specs.map((s) => s.header).join('、')}（表头须在前十行内）。${hint}`)
+  const table: TableStream = {
+    headers: new Map(),
+    sheets: [],
+    async *rows() {
+      for (const sheet of sheets) yield* sheetTableRows(table, sheet, specs)
+      if (table.sheets.length === 0) {
+        throw new UserFacingError('no_header', `文件中没有找到表头。需要的列：${specs.map((s) => s.header).join('、')}（表头须在前十行内）。${hint}`)
+      }
+    },
   }
   return table
+}
+
+async function* csvRows(rows: CellValue[][]): AsyncGenerator<SheetRow> {
+  for (const [index, cells] of rows.entries()) yield { number: index + 1, cells }
+}
+
+/** The whole table at once (openTable, every row read): for rosters and findings, a few thousand rows at most. */
+export async function readTable(path: string, specs: readonly ColumnSpec[], limits: Partial<ImportLimits> = {}): Promise<Table> {
+  const table = await openTable(path, specs, limits)
+  const rows: TableRow[] = []
+  for await (const row of table.rows()) rows.push(row)
+  return { rows, headers: table.headers, sheets: table.sheets }
 }
