@@ -1,3 +1,5 @@
+import { createWriteStream, rmSync } from 'node:fs'
+import { once } from 'node:events'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { openDatabase } from '../db/open-database.js'
@@ -5,7 +7,7 @@ import { UserFacingError } from '../errors.js'
 import { monthlyFigures } from '../domain/reports/monthly-figures.js'
 import { summaryLine } from '../domain/reports/monthly-summary.js'
 import { checkMonthInCampaign, isMonth } from '../domain/reports/month-span.js'
-import { renderMonthlyWorkbook } from '../domain/reports/monthly-workbook.js'
+import { writeMonthlyWorkbook } from '../domain/reports/monthly-workbook.js'
 import { addAssessmentExport } from './assessment-command.js'
 import { chooseCampaign } from './choose-campaign.js'
 import { exitCode, type CliContext } from './program.js'
@@ -34,9 +36,14 @@ export function addExportCommand(program: Command, cli: CliContext): void {
           const figures = await monthlyFigures(dataSource, campaign, options.month, at)
           // `npm run` runs in the package folder; a relative -o means the folder the command was typed in (INIT_CWD).
           const path = resolve(process.env.INIT_CWD ?? process.cwd(), options.output)
+          // Streamed straight to the file, row by row (docs/figures.md, The monthly workbook); a file left half written is removed.
+          const file = createWriteStream(path)
           try {
-            await renderMonthlyWorkbook(figures, at).xlsx.writeFile(path)
+            await once(file, 'open')
+            await writeMonthlyWorkbook(figures, at, { stream: file })
           } catch (error) {
+            file.destroy()
+            rmSync(path, { force: true })
             throw new UserFacingError('write_failed', `写不了文件 ${path}：${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
           }
           cli.print(path)

@@ -6,7 +6,7 @@ import { countsLine, percent } from '../../read-model/chat-format.js'
 import { overdueRanking } from '../../read-model/ledger-status.js'
 import { truncateUtf8, BYTE_LIMITS } from '../../wecom/utf8-limits.js'
 import { monthlyFigures, monthlyTotals, type MonthlyFigures } from './monthly-figures.js'
-import { renderMonthlyWorkbook, SHEET_NAMES } from './monthly-workbook.js'
+import { monthlyWorkbookBytes, SHEET_NAMES } from './monthly-workbook.js'
 
 const monthName = (f: MonthlyFigures) => {
   const [year, month] = f.period.month.split('-').map(Number)
@@ -69,10 +69,11 @@ export async function monthlyReportFile(
 ): Promise<{ figures: MonthlyFigures; attachment: Attachment | null; summary: string }> {
   const figures = await monthlyFigures(ds, campaign, month, now)
   const filename = workbookFilename(figures)
-  const content = new Uint8Array(await renderMonthlyWorkbook(figures, now).xlsx.writeBuffer())
   const maxBytes = options.maxBytes ?? MAX_FILE_BYTES
-  if (content.length <= maxBytes) return { figures, attachment: { filename, content }, summary: monthlySummaryMarkdown(figures, filename) }
-  return { figures, attachment: null, summary: monthlySummaryMarkdown(figures, filename, tooLargeNote(content.length, maxBytes, month)) }
+  // Streamed into memory; one over the limit is only counted, never held whole (docs/figures.md, The monthly workbook).
+  const { bytes, content } = await monthlyWorkbookBytes(figures, now, maxBytes)
+  if (content) return { figures, attachment: { filename, content }, summary: monthlySummaryMarkdown(figures, filename) }
+  return { figures, attachment: null, summary: monthlySummaryMarkdown(figures, filename, tooLargeNote(bytes, maxBytes, month)) }
 }
 
 /** "> 工作簿 23.4 MB，超过企业微信 20 MB 的文件上限，未作为附件发送；…" */

@@ -3,7 +3,7 @@ import type { Context } from 'koa'
 import { isVerifier, ownUnits } from '../../domain/ledger/ledger-access.js'
 import { monthlyFigures } from '../../domain/reports/monthly-figures.js'
 import { workbookFilename } from '../../domain/reports/monthly-summary.js'
-import { renderMonthlyWorkbook } from '../../domain/reports/monthly-workbook.js'
+import { monthlyWorkbookBytes } from '../../domain/reports/monthly-workbook.js'
 import { checkMonthInCampaign, isMonth, reportPeriod } from '../../domain/reports/month-span.js'
 import type { Campaign } from '../../db/entities/index.js'
 import { UserFacingError } from '../../errors.js'
@@ -14,7 +14,7 @@ import { monthOf } from '../../time/calendar-date.js'
 import { html, idParam, notFound, queryText, refuse, type DashboardKit, type SignedIn } from './dashboard-kit.js'
 import { ReportGridPage, reportGridExport, ReportTextPage, type ReportGridView } from './pages/reports.js'
 import { seesUnitLedger } from './who-sees.js'
-import { sendTable, sendWorkbook, wantsXlsx } from './xlsx-export.js'
+import { sendTable, sendXlsx, wantsXlsx } from './xlsx-export.js'
 
 const OPEN_TO = '月报对组织部（干部监督科）、专项检查组和各单位第一责任人、分管领导、联络员开放。'
 
@@ -70,8 +70,10 @@ export function registerReportPages(router: Router, kit: DashboardKit): void {
     const refused = monthRefusal(month, campaign, who.now)
     if (refused) return refuse(ctx, 400, '无法导出月度工作簿', [refused])
     const figures = await monthlyFigures(dataSource, campaign, month, who.now)
-    // buildMonthlyWorkbook's two steps, so the file keeps the name 月报 汇总's attachment has.
-    await sendWorkbook(ctx, renderMonthlyWorkbook(figures, who.now), workbookFilename(figures).replace(/\.xlsx$/, ''))
+    // Streamed into memory (docs/figures.md, The monthly workbook), then sent whole: a failure is a page, not a cut-off file.
+    // Named as 月报 汇总's attachment is.
+    const { content } = await monthlyWorkbookBytes(figures, who.now)
+    sendXlsx(ctx, content!, workbookFilename(figures).replace(/\.xlsx$/, ''))
   })
 
   router.get('/dash/reports/:unitId/:month', async (ctx) => {

@@ -36,9 +36,13 @@ export function sheetName(title: string): string {
 
 /** Answers with a workbook as a download named `name`.xlsx (a Chinese name, encoded as RFC 6266 says). */
 export async function sendWorkbook(ctx: Context, workbook: ExcelJS.Workbook, name: string): Promise<void> {
-  const body = Buffer.from(await workbook.xlsx.writeBuffer())
+  sendXlsx(ctx, Buffer.from(await workbook.xlsx.writeBuffer()), name)
+}
+
+/** A workbook's bytes as a download named `name`.xlsx (the name in UTF-8 for browsers that take it). */
+export function sendXlsx(ctx: Context, body: Uint8Array, name: string): void {
   ctx.set('Content-Disposition', `attachment; filename="export.xlsx"; filename*=UTF-8''${encodeURIComponent(`${name}.xlsx`)}`)
   ctx.type = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
   ctx.set('Cache-Control', 'no-store')
-  ctx.body = body
+  ctx.body = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
 }
