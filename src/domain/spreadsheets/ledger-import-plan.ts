@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm'
+import { MoreThan, type DataSource } from 'typeorm'
 import { LedgerItemSchema, PersonSchema, ProblemCategorySchema, UnitSchema, type Campaign, type LedgerItem, type Person, type ProblemCategory, type Unit } from '../../db/entities/index.js'
 import { problemKey } from '../../db/problem-key.js'
 import { matchCategory, unknownCategoryText } from '../ledger/register-item.js'
@@ -71,6 +71,20 @@ const textKey = (unitId: number, problem: string) => keyOf(unitId, problemKey(pr
 /** An item's unit and problem key as one map key. */
 export const keyOf = (unitId: number, key: string | null) => `${unitId}\n${key}`
 
+/**
+ * The campaign's items, only what a row is compared with, 10,000 at a time: a province's 200,000
+ * whole entities, and TypeORM's raw rows beside them, would take most of a gigabyte.
+ */
+async function knownItems(ds: DataSource, campaignId: number): Promise<KnownItem[]> {
+  const items: KnownItem[] = []
+  for (let after = 0; ; ) {
+    const page = (await ds.getRepository(LedgerItemSchema).find({ select: KNOWN_FIELDS, where: { campaignId, id: MoreThan(after) }, order: { id: 'ASC' }, take: 10_000 })) as KnownItem[]
+    items.push(...page)
+    if (page.length < 10_000) return items
+    after = page.at(-1)!.id
+  }
+}
+
 /** Reads the units, the active people, the campaign's categories and its items, in this order. */
 export async function loadLedgerMatch(ds: DataSource, campaign: Campaign, add: LedgerMatch['add']): Promise<LedgerMatch> {
   const units = new Map((await ds.getRepository(UnitSchema).find()).map((u) => [u.name, u]))
@@ -85,8 +99,7 @@ export async function loadLedgerMatch(ds: DataSource, campaign: Campaign, add: L
   const categories = await ds.getRepository(ProblemCategorySchema).findBy({ campaignId: campaign.id })
   // Read before the items: whatever is added after is above it (the batches look there).
   const maxId = Number((await ds.getRepository(LedgerItemSchema).maximum('id')) ?? 0)
-  // Only what a row is compared with: a province's 200,000 whole entities would take most of a gigabyte.
-  const existing = (await ds.getRepository(LedgerItemSchema).find({ select: KNOWN_FIELDS, where: { campaignId: campaign.id } })) as KnownItem[]
+  const existing = await knownItems(ds, campaign.id)
   const byId = new Map(existing.map((i) => [i.id, i]))
   const byText = new Map(existing.map((i) => [textKey(i.unitId, i.problem), i.id]))
   const year = Number(campaign.startDate.slice(0, 4))
