@@ -1,5 +1,6 @@
 import type { DataSource, Repository } from 'typeorm'
 import type { Dispatcher } from '../bot/dispatcher.js'
+import { createInboundWriter, type InboundWriter, type InboundWriterOptions } from '../bot/inbound-writer.js'
 import { InboundMessageSchema, type InboundMessage } from '../db/entities/index.js'
 import type { Logger } from '../logger.js'
 import { NO_METRICS, type Metrics } from '../metrics/metrics.js'
@@ -30,6 +31,8 @@ export interface CallbackRouteOptions {
    * through the outbox, and WeCom's retry is a duplicate.
    */
   storeDeadlineMs?: number
+  /** How new messages are written together (group commit, docs/callback-speed.md); defaults in InboundWriterOptions. */
+  groupCommit?: InboundWriterOptions
 }
 
 /** What every part of the WeCom callback route shares: its settings with their defaults. */
@@ -41,6 +44,8 @@ export interface CallbackRoute {
   readonly metrics: Metrics
   readonly now: () => Date
   readonly inbound: Repository<InboundMessage>
+  /** Stores new messages, several in one statement under load. */
+  readonly inboundWriter: InboundWriter
   readonly inFlight: InFlight | undefined
   /** How long the answer may take to go back in the HTTP response (passive reply). */
   readonly replyBudgetMs: number
@@ -60,6 +65,7 @@ export function createCallbackRoute(options: CallbackRouteOptions): CallbackRout
     metrics: options.metrics ?? NO_METRICS,
     now: options.now ?? (() => new Date()),
     inbound: dataSource.getRepository(InboundMessageSchema),
+    inboundWriter: createInboundWriter(dataSource, options.groupCommit),
     inFlight: options.inFlight,
     replyBudgetMs: options.replyBudgetMs ?? 1500,
     storeDeadlineMs: options.storeDeadlineMs ?? 2500,

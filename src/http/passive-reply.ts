@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto'
 import type { Context } from 'koa'
+import { randomBytesPooled } from '../wecom/callback/callback-crypto.js'
 import { sealReply, textReplyXml } from '../wecom/callback/open-callback.js'
 import type { AppMessage } from '../wecom/messages.js'
 import { BYTE_LIMITS, utf8Length } from '../wecom/utf8-limits.js'
@@ -47,7 +47,7 @@ export function fitsPassive(reply: AppMessage): reply is Extract<AppMessage, { m
 export function respondPassive(route: CallbackRoute, ctx: Context, toUser: string, content: string) {
   const { secrets } = route
   const timestamp = String(Math.floor(route.now().getTime() / 1000))
-  const nonce = randomBytes(8).toString('hex')
+  const nonce = randomBytesPooled(8).toString('hex')
   ctx.type = 'application/xml'
   ctx.body = sealReply(secrets, textReplyXml(toUser, secrets.corpId, content, Number(timestamp)), timestamp, nonce)
 }

@@ -1,5 +1,4 @@
 import type { Context } from 'koa'
-import { insertInbound } from '../bot/inbound-store.js'
 import { apologizeOnce } from '../bot/recover-inbound.js'
 import type { Logger } from '../logger.js'
 import type { WeComInbound } from '../wecom/callback/inbound-message.js'
@@ -22,7 +21,7 @@ export async function openMessage(route: CallbackRoute, ctx: Context, facts: Rec
  * deadline this rejects (503); if the message is stored after all, `handleLate` handles it then.
  */
 export function storeInbound(route: CallbackRoute, message: WeComInbound, log: Logger, left: TimeLeft, handleLate: (id: number) => Promise<void>): Promise<number | null> {
-  const storing = insertInbound(route.dataSource, {
+  const pending = route.inboundWriter.insert({
     dedupeKey: message.dedupeKey,
     msgId: 'msgId' in message ? message.msgId : null,
     fromUser: message.from,
@@ -31,9 +30,11 @@ export function storeInbound(route: CallbackRoute, message: WeComInbound, log: L
     content: message.kind === 'text' ? message.content : null,
     receivedAt: route.now(),
   })
-  return withinDeadline(storing, 'storing the message', left(route.storeDeadlineMs), () => {
+  return withinDeadline(pending.stored, 'storing the message', left(route.storeDeadlineMs), () => {
+    // Still waiting for its batch: never written; WeCom's retry brings it again.
+    if (pending.withdraw()) return
     // Stored after all: handled now, answered through the outbox (WeCom's retry is a duplicate).
-    const late = storing.then(
+    const late = pending.stored.then(
       (stored) => (stored === null ? undefined : handleLate(stored)),
       (error: unknown) => log.error({ err: error }, 'message not stored; WeCom retries it'),
     )

@@ -33,13 +33,68 @@ export type XmlFields = Readonly<Record<string, unknown>>
  * inside CDATA is a person's message and may say anything, "<!DOCTYPE html>" included.
  */
 export function parseWeComXml(xml: string): XmlFields {
+  return readFlatXml(xml) ?? parseHardened(xml)
+}
+
+/** The hardened parser alone (parseWeComXml without its fast path). */
+export function parseHardened(xml: string): XmlFields {
   refuseDeclarations(xml)
   const valid = XMLValidator.validate(xml)
   if (valid !== true) throw new XmlRejectedError(`not well-formed XML: ${valid.err.msg}`)
-  const document = parser.parse(xml) as Record<string, unknown>
-  const root = document.xml
+  const root = parseValid(xml).xml
   if (typeof root !== 'object' || root === null) throw new XmlRejectedError('no <xml> root element')
   return root as XmlFields
+}
+
+/**
+ * fast-xml-parser refuses some names itself (`__proto__`, `constructor`) with a plain Error: a
+ * refusal of the document all the same (400, not 503: WeCom must not send it again).
+ */
+function parseValid(xml: string): Record<string, unknown> {
+  try {
+    return parser.parse(xml) as Record<string, unknown>
+  } catch (error) {
+    throw new XmlRejectedError(`not accepted: ${(error as Error).message}`)
+  }
+}
+
+/** The fields WeCom's flat messages and envelopes carry (docs/wecom.md, Callback messages). */
+const FLAT_NAMES = new Set(
+  'ToUserName FromUserName CreateTime MsgType Content MsgId AgentID Encrypt Event EventKey MediaId PicUrl Format ThumbMediaId Location_X Location_Y Scale Label Title Description Url TaskId CardType ResponseCode'.split(' '),
+)
+
+/**
+ * One field: XML whitespace, <Name>, then one CDATA section (its text holds no "]]>", which would
+ * end it) or plain text without markup, entities or surrounding spaces, then </Name>. Neither
+ * holds a carriage return: the parser turns line ends into "\n".
+ */
+const FLAT_FIELD = /[ \t\r\n]*<([A-Za-z_]+)>(?:<!\[CDATA\[((?:[^\]\r]|\](?!\]>))*)\]\]>|([^<>&\s](?:[^<>&\r]*[^<>&\s])?|))<\/\1>/y
+
+/**
+ * The fast path (docs/callback-speed.md): what WeCom sends is a flat <xml> of known fields, each
+ * plain text or one CDATA section. Such a document is read here, as the parser would read it
+ * ({ '#cdata': text } or the text, an array for a repeated field); anything else — a
+ * declaration, a comment, an entity, an attribute, nesting, a field we do not know, text beside
+ * a CDATA section, an empty root — is undefined and goes through the hardened parser below.
+ */
+export function readFlatXml(xml: string): XmlFields | undefined {
+  if (!xml.startsWith('<xml>')) return undefined
+  const fields: Record<string, unknown> = {}
+  let count = 0
+  let at = 5
+  FLAT_FIELD.lastIndex = at
+  for (let match = FLAT_FIELD.exec(xml); match !== null; match = FLAT_FIELD.exec(xml)) {
+    at = FLAT_FIELD.lastIndex
+    const name = match[1]!
+    if (!FLAT_NAMES.has(name)) return undefined
+    const value = match[2] !== undefined ? { [CDATA]: match[2] } : match[3]!
+    const earlier = fields[name]
+    if (earlier === undefined) fields[name] = value
+    else if (Array.isArray(earlier)) earlier.push(value)
+    else fields[name] = [earlier, value]
+    count += 1
+  }
+  return count > 0 && /^[ \t\r\n]*<\/xml>[ \t\r\n]*$/.test(xml.slice(at)) ? fields : undefined
 }
 
 /**
