@@ -1,6 +1,7 @@
 import { In } from 'typeorm'
 import { alertDeadRows } from './dead-row-alert.js'
-import { record } from './record-outcome.js'
+import { recordAll } from './record-outcomes.js'
+import { releaseSends } from './send-budget.js'
 import type { WorkerContext } from './worker-context.js'
 
 /** Rows a claim still holds, pending again (read first, then updated by id: see reclaimStale). */
@@ -23,9 +24,19 @@ export async function alertUnalerted(ctx: WorkerContext): Promise<void> {
   }
 }
 
+/** Gives back the slots of rows reserved ahead and never begun (deliver-lanes.ts), before their claims are released. */
+export async function releaseUnbegun(ctx: WorkerContext): Promise<void> {
+  for (const [outboxId, at] of ctx.unbegun) {
+    await releaseSends(ctx.dataSource, outboxId, at)
+    ctx.unbegun.delete(outboxId)
+  }
+}
+
 /** Writes what a failed database could not take; throws (nothing new is claimed) while it still fails. */
 export async function catchUp(ctx: WorkerContext): Promise<void> {
-  for (const outcome of ctx.unrecorded) await record(ctx, outcome)
+  // Written together, as they were to be (record-outcomes.ts).
+  await recordAll(ctx, [...ctx.unrecorded])
+  await releaseUnbegun(ctx)
   for (const claimToken of ctx.unreleased) {
     const released = await release(ctx, claimToken)
     ctx.unreleased.delete(claimToken)
@@ -40,8 +51,8 @@ export async function catchUp(ctx: WorkerContext): Promise<void> {
  * app message's copy; a reply, group chat or robot message arrives twice).
  */
 export async function lastCatchUp(ctx: WorkerContext): Promise<void> {
-  const { unrecorded, unreleased, unalerted } = ctx
-  if (unrecorded.size === 0 && unreleased.size === 0 && unalerted.length === 0) return
+  const { unrecorded, unbegun, unreleased, unalerted } = ctx
+  if (unrecorded.size === 0 && unbegun.size === 0 && unreleased.size === 0 && unalerted.length === 0) return
   await catchUp(ctx).catch((error: unknown) =>
     ctx.logger.error(
       {

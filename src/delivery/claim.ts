@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm'
+import type { DataSource, EntityManager } from 'typeorm'
 import { OutboxMessageSchema, type OutboxMessage } from '../db/entities/index.js'
 import { retryOnDeadlock } from '../db/retry-on-deadlock.js'
 import { isMysql, sqlInstant } from '../db/sql-instant.js'
@@ -19,8 +19,12 @@ export interface ClaimOptions {
  * in a single statement: a writing statement takes the write lock before it reads (as BEGIN
  * IMMEDIATE would) and gives it back when it ends, without waiting on anything in between —
  * unlike a transaction, which would hold the lock across the event loop.
+ *
+ * `also`, given the rows claimed, runs in a transaction of its own (the first reservations,
+ * deliver-lanes.ts); the claim's stays as short as it was: its locks hold other workers' claims
+ * back.
  */
-export async function claimDue(dataSource: DataSource, options: ClaimOptions): Promise<OutboxMessage[]> {
+export async function claimDue<T>(dataSource: DataSource, options: ClaimOptions, also?: (manager: EntityManager, rows: OutboxMessage[]) => Promise<T>): Promise<{ rows: OutboxMessage[]; value?: T }> {
   const now = sqlInstant(dataSource, options.now)
   const urgent = options.urgentOnly ? ' AND urgent = 1' : ''
   const due = `status = 'pending' AND next_attempt_at <= ?${urgent} ORDER BY next_attempt_at, id LIMIT ${Number(options.limit)}`
@@ -39,10 +43,12 @@ export async function claimDue(dataSource: DataSource, options: ClaimOptions): P
       [options.claimToken, now, now],
     )
   }
-  return dataSource.getRepository(OutboxMessageSchema).find({
+  const rows = await dataSource.getRepository(OutboxMessageSchema).find({
     where: { claimedBy: options.claimToken, status: 'sending' },
     order: { nextAttemptAt: 'ASC', id: 'ASC' },
   })
+  if (rows.length === 0 || !also) return { rows }
+  return { rows, value: await retryOnDeadlock(() => dataSource.transaction((manager) => also(manager, rows))) }
 }
 
 /**

@@ -26,9 +26,11 @@ export const FAILURE_PAUSE_MAX_MS = 10_000
  * without counting an attempt, and an app chat or robot message whose send may have reached
  * WeCom unanswered is not sent again blindly. Outside urgent rows, nothing is sent in quiet hours.
  *
- * Its parts share one WorkerContext: runBatch claims a batch and sends its lanes, deliver sends
- * one row, failedSendOutcome classifies a failed send, record writes an outcome, and catchUp
- * writes later what the database could not take.
+ * Its parts share one WorkerContext: runBatch claims a batch; deliverLanes sends its lanes,
+ * asking the database in rounds (docs/delivery.md, Rounds): reserveSends takes the next rows'
+ * slots, recordAll writes the finished sends' outcomes together; deliver sends an app chat or
+ * robot row reserved alone; failedSendOutcome classifies a failed send, record writes one
+ * outcome, and catchUp writes later what the database could not take.
  */
 export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
   const ctx = createWorkerContext(options)

@@ -1,7 +1,8 @@
-import { OutboxMessageSchema } from '../db/entities/index.js'
+import { OutboxMessageSchema, type OutboxMessage } from '../db/entities/index.js'
 import { markRemindersDelivered } from '../domain/reminders/reminder-records.js'
 import { releaseSends, settleSends } from './send-budget.js'
 import { recordUndeliverable } from './undeliverable-recipients.js'
+import type { DeliveryReceipt } from './transport.js'
 import type { BatchResult, Outcome, WorkerContext } from './worker-context.js'
 
 /**
@@ -10,8 +11,8 @@ import type { BatchResult, Outcome, WorkerContext } from './worker-context.js'
  * is written. When the database fails, the outcome is kept for catchUp().
  */
 export async function record(ctx: WorkerContext, outcome: Outcome, result?: BatchResult): Promise<void> {
-  const { row, claimToken, kind, values } = outcome
-  const { logger, metrics } = ctx
+  const { row, kind, values } = outcome
+  const { logger } = ctx
   let written: number
   try {
     written = await writeOutcome(ctx, outcome)
@@ -27,6 +28,13 @@ export async function record(ctx: WorkerContext, outcome: Outcome, result?: Batc
     return
   }
   if (outcome.slots) await finishSlots(ctx, outcome)
+  await afterWritten(ctx, outcome, result)
+}
+
+/** What follows from an outcome once it is written: counts, the dead-row alert, who did not get it. */
+export async function afterWritten(ctx: WorkerContext, outcome: Outcome, result?: BatchResult): Promise<void> {
+  const { row, kind, values } = outcome
+  const { logger, metrics } = ctx
   if (result) result[kind] += 1
   metrics.delivery(kind)
   if (kind === 'deferred') metrics.rateLimitDelay(row.channel === 'webhook' ? 'robot' : 'member', Math.max(0, (values.nextAttemptAt!.getTime() - outcome.at.getTime()) / 1000))
@@ -58,11 +66,16 @@ async function writeOutcome(ctx: WorkerContext, { row, claimToken, kind, values,
   const held = { id: row.id, claimedBy: claimToken, status: 'sending' as const }
   const update = { ...values, claimedBy: null, claimedAt: null }
   if (kind !== 'sent' || row.subjectKind !== 'digest') return (await ctx.outbox.update(held, update)).affected ?? 0
-  const refused = new Set([...(receipt?.invalidUsers ?? []), ...(receipt?.unlicensedUsers ?? [])])
-  const reached = ((JSON.parse(row.recipients) as { touser?: string[] }).touser ?? []).filter((userid) => !refused.has(userid))
+  const reached = reachedMembers(row, receipt)
   return ctx.dataSource.transaction(async (manager) => {
     const written = (await manager.update(OutboxMessageSchema, held, update)).affected ?? 0
     if (written > 0) await markRemindersDelivered(manager, row.dedupeKey, at, reached)
     return written
   })
+}
+
+/** The members a sent digest reached: its recipients but those WeCom refused. */
+export function reachedMembers(row: OutboxMessage, receipt: DeliveryReceipt | undefined): string[] {
+  const refused = new Set([...(receipt?.invalidUsers ?? []), ...(receipt?.unlicensedUsers ?? [])])
+  return ((JSON.parse(row.recipients) as { touser?: string[] }).touser ?? []).filter((userid) => !refused.has(userid))
 }

@@ -1,7 +1,7 @@
 import type { OutboxMessage } from '../db/entities/index.js'
 import { failedSendOutcome, unknownOutcome } from './failure-outcome.js'
 import { record } from './record-outcome.js'
-import { reserveSend, type Reservation } from './send-budget.js'
+import { reserveSend, type Reservation } from './reserve-sends.js'
 import { describeUndelivered } from './undeliverable-recipients.js'
 import type { BatchResult, Outcome, WorkerContext } from './worker-context.js'
 
@@ -42,7 +42,7 @@ async function reserve(ctx: WorkerContext, row: OutboxMessage, claimToken: strin
 }
 
 /** Sends the reserved payload; a failed send comes back as its outcome, not as an error. */
-async function send(ctx: WorkerContext, row: OutboxMessage, claimToken: string, at: Date, reservation: Extract<Reservation, { kind: 'reserved' }>): Promise<Outcome> {
+export async function send(ctx: WorkerContext, row: OutboxMessage, claimToken: string, at: Date, reservation: Extract<Reservation, { kind: 'reserved' }>): Promise<Outcome> {
   try {
     const receipt = await ctx.transport.send(reservation.payload === row.payload ? row : { ...row, payload: reservation.payload })
     const values = { status: 'sent' as const, sentAt: at, attempts: row.attempts + 1, wecomMsgid: receipt.msgids.join(',').slice(0, 128) || null, lastError: describeUndelivered(receipt) }

@@ -86,6 +86,8 @@ export interface WorkerContext {
    * rows that died.
    */
   readonly unrecorded: Set<Outcome>
+  /** Rows reserved ahead and never begun (outbox id → the reservation's time): their slots are given back before their claims. */
+  readonly unbegun: Map<number, Date>
   readonly unreleased: Set<string>
   readonly unalerted: OutboxMessage[]
 }
@@ -114,6 +116,7 @@ export function createWorkerContext(options: DeliveryWorkerOptions): WorkerConte
     stopping: false,
     wake: undefined,
     unrecorded: new Set<Outcome>(),
+    unbegun: new Map<number, Date>(),
     unreleased: new Set<string>(),
     unalerted: [],
   }
