@@ -213,6 +213,10 @@ describe(`reading reports and the roster on ${dialect}`, () => {
     it('names the items created and updated, consecutive ones as a range', async () => {
       expect(itemRanges([26, 3, 21, 22, 23, 24, 25, 7, 8])).toBe('#3、#7、#8、#21–#26')
       expect(itemRanges([5])).toBe('#5')
+      // A re-import changing every other row of thousands: the first twenty, then 等.
+      const everyOther = Array.from({ length: 2500 }, (_, n) => 4 + 2 * n)
+      expect(itemRanges(everyOther)).toBe(`${everyOther.slice(0, 20).map((id) => `#${id}`).join('、')} 等`)
+      expect(itemRanges([...everyOther.slice(0, 19), 100_000, 100_001, 100_002])).toBe(`${everyOther.slice(0, 19).map((id) => `#${id}`).join('、')}、#100000–#100002`)
       const dir = mkdtempSync(join(tmpdir(), 'import-numbers-'))
       const path = join(dir, '台账.csv')
       const { overdue, soon, other } = fixture.items

@@ -90,16 +90,27 @@ function itemCounts(result: ImportResult): string {
   return `新增 ${result.created} 项${numbered(result.created, result.createdIds)}；更新 ${result.updated} 项${numbered(result.updated, result.updatedIds)}；未变 ${result.unchanged} 项`
 }
 
-/** Item numbers in order, three or more consecutive ones as a range: "#3、#7、#21–#26". */
+/** The most numbers or ranges an import's answer lists (a re-import changing every other row of 200,000 would list 100,000). */
+const LISTED_RANGES = 20
+
+/**
+ * Item numbers in order, three or more consecutive ones as a range: "#3、#7、#21–#26"; past
+ * LISTED_RANGES, the first ones and 等 ("#3、#5、…、#41 等": the count is said beside it).
+ */
 export function itemRanges(ids: readonly number[]): string {
   const sorted = [...new Set(ids)].sort((a, b) => a - b)
   const parts: string[] = []
   for (let i = 0; i < sorted.length; ) {
+    if (parts.length === LISTED_RANGES) return `${parts.join('、')} 等`
     let j = i
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j += 1
-    if (j - i >= 2) parts.push(`#${sorted[i]}–#${sorted[j]}`)
-    else for (let k = i; k <= j; k += 1) parts.push(`#${sorted[k]}`)
-    i = j + 1
+    if (j - i >= 2) {
+      parts.push(`#${sorted[i]}–#${sorted[j]}`)
+      i = j + 1
+    } else {
+      parts.push(`#${sorted[i]}`)
+      i += 1
+    }
   }
   return parts.join('、')
 }

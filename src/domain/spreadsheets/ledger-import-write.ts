@@ -64,11 +64,16 @@ export async function writeLedger(ds: DataSource, plan: LedgerWrite): Promise<vo
   for (let start = 0; start < planned.length; start += size) {
     const batch = planned.slice(start, start + size)
     const began = performance.now()
-    let counts: BatchCounts
-    try {
-      counts = await retryOnDeadlock(() => ds.transaction((manager) => writeBatch(manager, plan, batch, start, seen)))
-    } catch (error) {
-      throw interrupted(error, plan, start)
+    let counts: BatchCounts | undefined
+    for (let attempt = 1; !counts; attempt += 1) {
+      try {
+        counts = await retryOnDeadlock(() => ds.transaction((manager) => writeBatch(manager, plan, batch, start, seen)))
+      } catch (error) {
+        // Someone registered one of the batch's problems while it wrote (MariaDB runs at READ
+        // COMMITTED: no lock kept their row out). It is committed now: found, and the batch again.
+        if (!isUniqueViolation(error) || attempt === 3) throw interrupted(error, plan, start)
+        for (const item of await itemsWithProblems(ds, plan.campaignId, batch)) seen.items.set(keyOf(item.unitId, item.problemKey), item)
+      }
     }
     plan.result.created += counts.created.length
     plan.result.updated += counts.updated.length
@@ -122,12 +127,13 @@ async function writeBatch(manager: Manager, plan: LedgerWrite, batch: readonly P
     const known = p.id === null ? undefined : plan.byId.get(p.id)
     return known && differs(known, p) ? [known.id] : []
   })
-  const current = await lockItems(manager, changing)
   const changed = new Set(changing)
   // A new row someone registered meanwhile is that item, updated.
   const added = await itemsAddedSince(manager, plan.campaignId, seen.upTo)
   const registered = new Map(seen.items)
   for (const item of added.items) registered.set(keyOf(item.unitId, item.problemKey), item)
+  const theirs = batch.flatMap((p) => (p.id === null ? (registered.get(keyOf(p.unitId, p.problemKey))?.id ?? []) : []))
+  const current = await lockItems(manager, [...changing, ...theirs])
   const inserts: PlannedItem[] = []
   const edited: LedgerItem[] = []
   for (const [index, item] of batch.entries()) {
@@ -136,7 +142,8 @@ async function writeBatch(manager: Manager, plan: LedgerWrite, batch: readonly P
       counts.unchanged += 1
       continue
     }
-    const known = item.id === null ? registered.get(keyOf(item.unitId, item.problemKey)) : current.get(item.id)
+    const registeredId = item.id === null ? registered.get(keyOf(item.unitId, item.problemKey))?.id : undefined
+    const known = current.get(item.id ?? registeredId ?? 0)
     if (!known) inserts.push(item)
     else if (!differs(known, item)) counts.unchanged += 1
     else {
@@ -150,7 +157,7 @@ async function writeBatch(manager: Manager, plan: LedgerWrite, batch: readonly P
   const created = await insertItems(manager, plan.campaignId, inserts, added.upTo)
   counts.created = created.ids
   counts.seenUpTo = created.upTo
-  counts.seenItems = added.items
+  counts.seenItems = [...added.items, ...created.others]
   await insertHistory(manager, counts.created, edited)
   counts.units = await addCampaignUnits(manager, plan.campaignId, batch, seen.units)
   return counts
@@ -167,10 +174,12 @@ interface AddedSince {
 }
 
 /**
- * Every item added after `upTo` (others' 登记, in any campaign), locked on MariaDB together with the
- * gap above them, so that no 登记 gets in until the batch commits; SQLite's write lock, taken when
- * the batch began, does the same. Ids only grow, so an item added after the rows were checked is
- * always among these; this campaign's are returned, with the highest id seen.
+ * Every item added after `upTo` (others' 登记, in any campaign): this campaign's, locked on
+ * MariaDB, with the highest id seen. Ids only grow, so an item registered after the rows were
+ * checked is among these, or commits while the batch writes: MariaDB reads at READ COMMITTED and
+ * locks no gap, so its row then makes the batch's INSERT fail on the unique key, and writeLedger
+ * finds it and writes the batch again. SQLite's write lock, taken when the batch began, keeps
+ * every other writer out.
  */
 async function itemsAddedSince(manager: Manager, campaignId: number, upTo: number): Promise<{ items: LedgerItem[]; upTo: number }> {
   const query = manager.createQueryBuilder(LedgerItemSchema, 'i').where('i.id > :upTo', { upTo }).orderBy('i.id', 'ASC')
@@ -200,25 +209,38 @@ function differs(known: KnownItem, item: PlannedItem): boolean {
 }
 
 
-/** New items, several to a statement; their ids in the batch's order, and the highest id now. */
-async function insertItems(manager: Manager, campaignId: number, items: readonly PlannedItem[], upTo: number): Promise<{ ids: number[]; upTo: number }> {
-  if (items.length === 0) return { ids: [], upTo }
+/**
+ * New items, several to a statement; their ids in the batch's order, the highest id now, and the
+ * items others added that the read-back saw (committed meanwhile: MariaDB reads at READ COMMITTED).
+ */
+async function insertItems(manager: Manager, campaignId: number, items: readonly PlannedItem[], upTo: number): Promise<{ ids: number[]; upTo: number; others: LedgerItem[] }> {
+  if (items.length === 0) return { ids: [], upTo, others: [] }
   const columns = ['campaign_id', 'unit_id', 'category_id', 'problem', 'problem_key', 'measures', 'target', 'due_date', 'original_due_date', 'responsible_department', 'responsible_leader_id', 'responsible_person_id', 'status', 'progress', 'is_public', 'is_typical_case']
   const values = items.map((p) => [campaignId, p.unitId, p.categoryId, p.problem, p.problemKey, p.measures, p.target, p.dueDate, p.dueDate, p.department, p.leaderId, p.personId, 'open', 0, p.isPublic, false])
-  await insertMany(manager, 'ledger_item', columns, values).catch((error: unknown) => {
-    // Only if an item's problem was reworded into one of these since the rows were checked.
-    if (isUniqueViolation(error)) throw new UserFacingError('import_conflict', '导入期间有人把一个条目的问题描述改成了表中的某个问题')
-    throw error
-  })
-  // Nothing else was added meanwhile (the gap above `upTo` is locked): every item of the campaign
-  // above it is one of these. By id alone, so that SQLite reads the new rows and no others.
-  const rows = ((await manager
-    .createQueryBuilder(LedgerItemSchema, 'i')
-    .select(['i.id', 'i.campaignId', 'i.unitId', 'i.problemKey'])
-    .where('i.id > :upTo', { upTo })
-    .getMany()) as Pick<LedgerItem, 'id' | 'campaignId' | 'unitId' | 'problemKey'>[]).filter((row) => row.campaignId === campaignId)
+  // A unique violation (someone registered one of these meanwhile) goes to writeLedger, which looks again.
+  await insertMany(manager, 'ledger_item', columns, values)
+  // By id alone, so that SQLite reads the new rows and no others.
+  const rows = (await manager.createQueryBuilder(LedgerItemSchema, 'i').where('i.id > :upTo', { upTo }).getMany()).filter((row) => row.campaignId === campaignId)
+  const ours = new Set(items.map((item) => keyOf(item.unitId, item.problemKey)))
   const ids = new Map(rows.map((row) => [keyOf(row.unitId, row.problemKey), row.id]))
-  return { ids: items.map((item) => ids.get(keyOf(item.unitId, item.problemKey))!), upTo: rows.reduce((max, row) => Math.max(max, row.id), upTo) }
+  return {
+    ids: items.map((item) => ids.get(keyOf(item.unitId, item.problemKey))!),
+    upTo: rows.reduce((max, row) => Math.max(max, row.id), upTo),
+    others: rows.filter((row) => !ours.has(keyOf(row.unitId, row.problemKey))),
+  }
+}
+
+/** The campaign's items with the problems of the batch's new rows (after a unique violation: rare, so a plain scan of the campaign's keys). */
+async function itemsWithProblems(ds: DataSource, campaignId: number, batch: readonly PlannedItem[]): Promise<LedgerItem[]> {
+  const wanted = new Set(batch.filter((p) => p.id === null).map((p) => keyOf(p.unitId, p.problemKey)))
+  const keys = [...new Set(batch.filter((p) => p.id === null).map((p) => p.problemKey))]
+  const found: LedgerItem[] = []
+  for (let i = 0; i < keys.length; i += LOCK_IDS) {
+    const chunk = keys.slice(i, i + LOCK_IDS)
+    const items = await ds.getRepository(LedgerItemSchema).createQueryBuilder('i').where('i.campaignId = :campaignId AND i.problemKey IN (:...chunk)', { campaignId, chunk }).getMany()
+    found.push(...items.filter((item) => wanted.has(keyOf(item.unitId, item.problemKey))))
+  }
+  return found
 }
 
 /** Every change of an item has its history row. */
