@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { crc32, deflateRawSync } from 'node:zlib'
 import ExcelJS from 'exceljs'
 import type { DataSource } from 'typeorm'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
@@ -11,6 +10,7 @@ import { importLedger } from '../src/domain/spreadsheets/import-ledger.js'
 import { startCallbackRig, type Said } from './helpers/callback-rig.js'
 import { seedCircularAudience } from './helpers/circular-fixture.js'
 import { seedLedger } from './helpers/ledger-fixture.js'
+import { part, zip } from './helpers/zip-writer.js'
 import { spawnService } from './helpers/service-process.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
 
@@ -26,63 +26,6 @@ const save = (bytes: Buffer | string, extension = '.xlsx') => {
   const path = join(dir, `file${files++}${extension}`)
   writeFileSync(path, bytes)
   return path
-}
-
-// A minimal zip writer (APPNOTE 4.3), as in test/import-guards.test.ts.
-interface Part {
-  name: string
-  deflated: Buffer
-  size: number
-  crc: number
-}
-
-function part(name: string, text: string): Part {
-  const bytes = Buffer.from(text)
-  return { name, deflated: deflateRawSync(bytes), size: bytes.length, crc: crc32(bytes) }
-}
-
-function header(length: number, signature: number): Buffer {
-  const bytes = Buffer.alloc(length)
-  bytes.writeUInt32LE(signature, 0)
-  return bytes
-}
-
-function zip(parts: Part[]): Buffer {
-  const locals: Buffer[] = []
-  const centrals: Buffer[] = []
-  let offset = 0
-  for (const p of parts) {
-    const name = Buffer.from(p.name)
-    const local = header(30, 0x04034b50)
-    local.writeUInt16LE(20, 4)
-    local.writeUInt16LE(0x0800, 6)
-    local.writeUInt16LE(8, 8)
-    local.writeUInt32LE(p.crc, 14)
-    local.writeUInt32LE(p.deflated.length, 18)
-    local.writeUInt32LE(p.size, 22)
-    local.writeUInt16LE(name.length, 26)
-    const central = header(46, 0x02014b50)
-    central.writeUInt16LE(20, 4)
-    central.writeUInt16LE(20, 6)
-    central.writeUInt16LE(0x0800, 8)
-    central.writeUInt16LE(8, 10)
-    central.writeUInt32LE(p.crc, 16)
-    central.writeUInt32LE(p.deflated.length, 20)
-    central.writeUInt32LE(p.size, 24)
-    central.writeUInt16LE(name.length, 28)
-    central.writeUInt32LE(offset, 42)
-    locals.push(local, name, p.deflated)
-    centrals.push(central, name)
-    offset += 30 + name.length + p.deflated.length
-  }
-  const directory = Buffer.concat(centrals)
-  const end = Buffer.alloc(22)
-  end.writeUInt32LE(0x06054b50, 0)
-  end.writeUInt16LE(parts.length, 8)
-  end.writeUInt16LE(parts.length, 10)
-  end.writeUInt32LE(directory.length, 12)
-  end.writeUInt32LE(offset, 16)
-  return Buffer.concat([...locals, directory, end])
 }
 
 const MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
