@@ -2,11 +2,10 @@ import type { DataSource } from 'typeorm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createInboundWriter } from '../src/bot/inbound-writer.js'
 import { recoverStuckInbound } from '../src/bot/recover-inbound.js'
-import { createDataSource } from '../src/db/create-data-source.js'
 import { InboundMessageSchema, OutboxMessageSchema } from '../src/db/entities/index.js'
 import { encryptReply, randomBytesPooled } from '../src/wecom/callback/callback-crypto.js'
 import { decrypt } from '@wecom/crypto'
-import { sqliteLockHolder, startTcpProxy, type DatabaseOutage } from './faults/outage-helpers.js'
+import { serviceBehindOutage, type DatabaseOutage } from './faults/outage-helpers.js'
 import { startCallbackRig } from './helpers/callback-rig.js'
 import { seedRoster } from './helpers/roster.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from './helpers/test-database.js'
@@ -49,16 +48,9 @@ describe(`group commit of the callback's first write on ${dialect} (docs/callbac
   beforeAll(async () => {
     db = await createMigratedDatabase()
     await seedRoster(db.dataSource, '城关镇', PEOPLE)
-    if (db.target.kind === 'mysql') {
-      // The service reaches MariaDB through a proxy the test can cut; the test reads directly.
-      const proxy = await startTcpProxy(db.target)
-      outage = proxy
-      service = await createDataSource({ ...db.target, host: '127.0.0.1', port: proxy.port })
-    } else {
-      outage = sqliteLockHolder(db.target.path)
-      service = await createDataSource(db.target)
-    }
-    await service.initialize()
+    const behind = await serviceBehindOutage(db.target)
+    outage = behind.outage
+    service = behind.service
     inserts = countInserts(db.dataSource)
     rig = await startCallbackRig(db.dataSource)
     cutRig = await startCallbackRig(service)

@@ -27,7 +27,7 @@ export async function alertUnalerted(ctx: WorkerContext): Promise<void> {
 /** Gives back the slots of rows reserved ahead and never begun (deliver-lanes.ts), before their claims are released. */
 export async function releaseUnbegun(ctx: WorkerContext): Promise<void> {
   for (const [outboxId, at] of ctx.unbegun) {
-    await releaseSends(ctx.dataSource, outboxId, at)
+    await releaseSends(ctx.dataSource, [outboxId], at)
     ctx.unbegun.delete(outboxId)
   }
 }

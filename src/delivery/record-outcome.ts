@@ -50,8 +50,8 @@ export async function afterWritten(ctx: WorkerContext, outcome: Outcome, result?
  */
 async function finishSlots(ctx: WorkerContext, { row, at, slots }: Outcome): Promise<void> {
   try {
-    if (slots === 'release') await releaseSends(ctx.dataSource, row.id, at)
-    else await settleSends(ctx.dataSource, row.id, at, ctx.now())
+    if (slots === 'release') await releaseSends(ctx.dataSource, [row.id], at)
+    else await settleSends(ctx.dataSource, [row.id], at, ctx.now())
   } catch (error) {
     ctx.logger.warn({ outboxId: row.id, err: error }, 'settling the send slots failed; they count as unanswered')
   }

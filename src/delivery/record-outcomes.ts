@@ -4,6 +4,7 @@ import { retryOnDeadlock } from '../db/retry-on-deadlock.js'
 import { sqlInstant } from '../db/sql-instant.js'
 import { markRemindersDelivered } from '../domain/reminders/reminder-records.js'
 import { afterWritten, reachedMembers, record } from './record-outcome.js'
+import { releaseSends, settleSends } from './send-budget.js'
 import { affectedRows } from './reserve-sends.js'
 import type { BatchResult, Outcome, WorkerContext } from './worker-context.js'
 
@@ -112,10 +113,8 @@ async function updateRows(ctx: WorkerContext, manager: EntityManager, claimToken
 async function finishSlots(manager: EntityManager, outcomes: readonly Outcome[], answeredAt: Date): Promise<void> {
   for (const [key, group] of groupBy(outcomes.filter((o) => o.slots), (o) => `${o.slots}@${o.at.getTime()}`)) {
     const ids = group.map((o) => o.row.id)
-    const where = `outbox_id IN (${ids.map(() => '?').join(', ')}) AND settled = 0 AND at = ?`
-    const reservedAt = sqlInstant(manager, group[0]!.at)
-    if (key.startsWith('release')) await manager.query(`DELETE FROM send_slot WHERE ${where}`, [...ids, reservedAt])
-    else await manager.query(`UPDATE send_slot SET at = ?, settled = 1 WHERE ${where}`, [sqlInstant(manager, answeredAt), ...ids, reservedAt])
+    if (key.startsWith('release')) await releaseSends(manager, ids, group[0]!.at)
+    else await settleSends(manager, ids, group[0]!.at, answeredAt)
   }
 }
 

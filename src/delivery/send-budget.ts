@@ -41,21 +41,19 @@ export function sendKeys(row: Pick<OutboxMessage, 'channel' | 'recipients'>): Ke
 export const fingerprintOf = (recipients: string, payload: string) => createHash('sha256').update(`${recipients}\n${payload}`).digest('hex')
 
 /**
- * The row's send begun at `reservedAt` has an answer or a recorded outcome: its slots count from
- * `answeredAt`. The slots of another send of the row are left alone: one a worker that died
+ * The rows' sends begun at `reservedAt` have an answer or a recorded outcome: their slots count from
+ * `answeredAt`. The slots of another send of a row are left alone: one a worker that died
  * began (the evidence that its outcome is unknown), one a worker that took the row over began.
  */
-export async function settleSends(dataSource: DataSource, outboxId: number, reservedAt: Date, answeredAt: Date): Promise<void> {
-  await dataSource.query('UPDATE send_slot SET at = ?, settled = 1 WHERE outbox_id = ? AND settled = 0 AND at = ?', [
-    sqlInstant(dataSource, answeredAt),
-    outboxId,
-    sqlInstant(dataSource, reservedAt),
-  ])
+export async function settleSends(manager: DataSource | EntityManager, outboxIds: readonly number[], reservedAt: Date, answeredAt: Date): Promise<void> {
+  const ids = outboxIds.map(() => '?').join(', ')
+  await manager.query(`UPDATE send_slot SET at = ?, settled = 1 WHERE outbox_id IN (${ids}) AND settled = 0 AND at = ?`, [sqlInstant(manager, answeredAt), ...outboxIds, sqlInstant(manager, reservedAt)])
 }
 
-/** Gives back the slots a send took at `reservedAt` when nothing was sent after all. */
-export async function releaseSends(dataSource: DataSource, outboxId: number, reservedAt: Date): Promise<void> {
-  await dataSource.query('DELETE FROM send_slot WHERE outbox_id = ? AND settled = 0 AND at = ?', [outboxId, sqlInstant(dataSource, reservedAt)])
+/** Gives back the slots the sends took at `reservedAt` when nothing was sent after all. */
+export async function releaseSends(manager: DataSource | EntityManager, outboxIds: readonly number[], reservedAt: Date): Promise<void> {
+  const ids = outboxIds.map(() => '?').join(', ')
+  await manager.query(`DELETE FROM send_slot WHERE outbox_id IN (${ids}) AND settled = 0 AND at = ?`, [...outboxIds, sqlInstant(manager, reservedAt)])
 }
 
 /**

@@ -1,12 +1,11 @@
 import { performance } from 'node:perf_hooks'
 import type { DataSource } from 'typeorm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDataSource } from '../../src/db/create-data-source.js'
 import { InboundMessageSchema, OutboxMessageSchema, ProgressUpdateSchema, type LedgerItem } from '../../src/db/entities/index.js'
 import { startFakeWeCom, type FakeWeCom } from '../fakes/fake-wecom-server.js'
 import { newMsgId, SECRETS } from '../helpers/wecom-callback-client.js'
 import { createMigratedDatabase, dialect, type MigratedDatabase } from '../helpers/test-database.js'
-import { reportFigures, seedItemsInProgress, sendText, simulatedClock, sleep, sqliteLockHolder, startOutageBot, startTcpProxy, waitUntil, type CallbackOutcome, type DatabaseOutage, type OutageBot } from './outage-helpers.js'
+import { reportFigures, seedItemsInProgress, sendText, serviceBehindOutage, simulatedClock, sleep, startOutageBot, waitUntil, type CallbackOutcome, type DatabaseOutage, type OutageBot } from './outage-helpers.js'
 
 /** How long the database is gone (real time). */
 const OUTAGE_MS = 30_000
@@ -35,16 +34,9 @@ describe(`database outage on ${dialect}: callbacks answer 503 quickly, the servi
     db = await createMigratedDatabase()
     items.push(...(await seedItemsInProgress(db.dataSource, ITEMS, '政务服务问题')))
     fake = await startFakeWeCom({ corpId: SECRETS.corpId })
-    if (db.target.kind === 'mysql') {
-      const proxy = await startTcpProxy(db.target)
-      outage = proxy
-      // The service reaches MariaDB only through the proxy; the test reads the database directly.
-      service = await createDataSource({ ...db.target, host: '127.0.0.1', port: proxy.port })
-    } else {
-      outage = sqliteLockHolder(db.target.path)
-      service = await createDataSource(db.target)
-    }
-    await service.initialize()
+    const behind = await serviceBehindOutage(db.target)
+    outage = behind.outage
+    service = behind.service
   })
   afterAll(async () => {
     await bot?.close()

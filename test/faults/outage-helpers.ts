@@ -4,6 +4,8 @@ import { connect, createServer as createNetServer, type AddressInfo, type Server
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import type { DataSource } from 'typeorm'
+import type { DatabaseTarget } from '../../src/config/database-url.js'
+import { createDataSource } from '../../src/db/create-data-source.js'
 import { commands } from '../../commands/index.js'
 import { createCommandRegistry } from '../../src/bot/command-registry.js'
 import { createDispatcher } from '../../src/bot/dispatcher.js'
@@ -244,6 +246,26 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       await closing
     },
   }
+}
+
+/**
+ * The service's own connection to `target` (initialized) and the outage a test switches on it: on
+ * MariaDB a proxy the service reaches it through (the test reads the database directly), on SQLite
+ * another process holding the write lock.
+ */
+export async function serviceBehindOutage(target: DatabaseTarget): Promise<{ outage: DatabaseOutage; service: DataSource }> {
+  let outage: DatabaseOutage
+  let service: DataSource
+  if (target.kind === 'mysql') {
+    const proxy = await startTcpProxy(target)
+    outage = proxy
+    service = await createDataSource({ ...target, host: '127.0.0.1', port: proxy.port })
+  } else {
+    outage = sqliteLockHolder(target.path)
+    service = await createDataSource(target)
+  }
+  await service.initialize()
+  return { outage, service }
 }
 
 /**
